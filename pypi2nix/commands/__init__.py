@@ -1,0 +1,1 @@
+"""The subcommands: each composes the pipeline stages, nothing more."""

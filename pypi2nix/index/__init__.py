@@ -1,0 +1,1 @@
+"""The package index: the HTTP client, page and metadata parsers, archive readers."""

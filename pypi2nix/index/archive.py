@@ -1,0 +1,212 @@
+"""Read what pypi2nix needs from archives without downloading or unpacking them whole.
+
+* :class:`RemoteFile` is a seekable file over HTTP range requests, so :mod:`zipfile`
+  reads a wheel's (or zip sdist's) central directory and single members from the end
+  of the file.
+* :func:`scan_tar` walks a streamed tar archive member by member and stops as soon as
+  the caller has what it wants.
+
+Nothing is ever written to disk. Member names are only compared, never used as paths;
+links, devices and other special members are skipped; sizes are capped so a
+decompression bomb fails with :class:`ArchiveError` instead of eating memory.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import hashlib
+import io
+import lzma
+import tarfile
+import zipfile
+import zlib
+from typing import TYPE_CHECKING, BinaryIO, TypeAlias, cast
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from pypi2nix.index.client import RangeResponse, Readable
+
+TAIL_BYTES = 64 * 1024
+MIN_FETCH_BYTES = 16 * 1024
+MAX_MEMBER_BYTES = 16 * 1024 * 1024
+MAX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024
+MAX_MEMBERS = 200_000
+
+
+_Decompressed: TypeAlias = "Readable | gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile"
+
+
+class ArchiveError(ValueError):
+    """An archive that is corrupt or breaks a safety limit."""
+
+
+class RemoteFile(io.RawIOBase):
+    """A read-only, seekable view of a remote file, fetched in ranges on demand.
+
+    ``fetch(start, end)`` returns bytes ``start..end`` inclusive; ``fetch(None, n)``
+    returns the last ``n`` bytes. The first call fetches the tail, which for a wheel
+    usually holds the central directory and the ``.dist-info`` files.
+    """
+
+    def __init__(self, fetch: Callable[[int | None, int], RangeResponse]) -> None:
+        super().__init__()
+        self._fetch = fetch
+        tail = fetch(None, TAIL_BYTES)
+        self._size = tail.total_size
+        self._chunks: list[tuple[int, bytes]] = [(tail.start, tail.content)]
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
+        self._position = max(0, base + offset)
+        return self._position
+
+    def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
+        wanted = min(len(buffer), self._size - self._position)
+        if wanted <= 0:
+            return 0
+        data = self._read_at(self._position, wanted)
+        buffer[: len(data)] = data
+        self._position += len(data)
+        return len(data)
+
+    def _read_at(self, start: int, length: int) -> bytes:
+        for chunk_start, chunk in self._chunks:
+            if chunk_start <= start and start + length <= chunk_start + len(chunk):
+                return chunk[start - chunk_start : start - chunk_start + length]
+        end = min(self._size, start + max(length, MIN_FETCH_BYTES)) - 1
+        fetched = self._fetch(start, end)
+        self._chunks.append((fetched.start, fetched.content))
+        offset = start - fetched.start
+        if offset < 0 or offset + length > len(fetched.content):
+            raise ArchiveError("the server sent a different range than asked for")
+        return fetched.content[offset : offset + length]
+
+
+def zip_names(archive: zipfile.ZipFile) -> tuple[str, ...]:
+    names = archive.namelist()
+    if len(names) > MAX_MEMBERS:
+        raise ArchiveError(f"the archive has more than {MAX_MEMBERS} members")
+    return tuple(names)
+
+
+def read_zip_member(archive: zipfile.ZipFile, name: str) -> bytes:
+    """Read one member, refusing anything larger than :data:`MAX_MEMBER_BYTES`."""
+    info = archive.getinfo(name)
+    if info.file_size > MAX_MEMBER_BYTES:
+        raise ArchiveError(f"{name} is larger than {MAX_MEMBER_BYTES} bytes")
+    try:
+        with archive.open(info) as member:
+            data = member.read(MAX_MEMBER_BYTES + 1)
+    except (zipfile.BadZipFile, EOFError, OSError, lzma.LZMAError) as error:
+        raise ArchiveError(f"cannot read {name} ({error})") from error
+    if len(data) > MAX_MEMBER_BYTES:
+        raise ArchiveError(f"{name} is larger than {MAX_MEMBER_BYTES} bytes")
+    return data
+
+
+def open_zip(file: io.RawIOBase | BinaryIO) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(file)
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise ArchiveError(f"not a valid zip archive ({error})") from error
+
+
+class HashingReader:
+    """Pass bytes through while computing their sha256."""
+
+    def __init__(self, raw: Readable) -> None:
+        self._raw = raw
+        self._hash = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self._hash.update(data)
+        return data
+
+    def drain(self) -> str:
+        """Read to the end and return the hex digest of everything read."""
+        while self.read(1024 * 1024):
+            pass
+        return self._hash.hexdigest()
+
+
+class _LimitedReader:
+    """Refuse to hand out more than ``limit`` bytes (decompression-bomb guard)."""
+
+    def __init__(self, raw: _Decompressed, limit: int) -> None:
+        self._raw = raw
+        self._remaining = limit
+        self._limit = limit
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            data = self._raw.read(size)
+        except (OSError, EOFError, lzma.LZMAError) as error:
+            raise ArchiveError(f"the archive is corrupt ({error})") from error
+        self._remaining -= len(data)
+        if self._remaining < 0:
+            raise ArchiveError(f"the archive unpacks to more than {self._limit} bytes")
+        return data
+
+
+def scan_tar(
+    stream: Readable,
+    filename: str,
+    visit: Callable[[str, int, Callable[[], bytes]], bool],
+    *,
+    unpacked_limit: int = MAX_UNPACKED_BYTES,
+) -> bool:
+    """Walk the regular files of a streamed ``.tar.gz``/``.tar.bz2``/``.tar.xz``.
+
+    ``visit(name, size, read)`` is called for each regular file; ``read()`` returns its
+    bytes (at most :data:`MAX_MEMBER_BYTES`). When ``visit`` returns ``True`` the scan
+    stops.
+
+    :returns: ``True`` when every member was visited, ``False`` when stopped early.
+    :raises ArchiveError: for a corrupt archive or one that breaks a limit.
+    """
+    decompressed = _LimitedReader(_decompressor(stream, filename), unpacked_limit)
+    try:
+        with tarfile.open(fileobj=decompressed, mode="r|") as archive:  # type: ignore[call-overload]
+            for count, member in enumerate(archive, start=1):
+                if count > MAX_MEMBERS:
+                    raise ArchiveError(f"the archive has more than {MAX_MEMBERS} members")
+                if not member.isreg():
+                    continue
+                if visit(member.name, member.size, _member_reader(archive, member)):
+                    return False
+    except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError) as error:
+        raise ArchiveError(f"the archive is corrupt ({error})") from error
+    return True
+
+
+def _member_reader(archive: tarfile.TarFile, member: tarfile.TarInfo) -> Callable[[], bytes]:
+    def read() -> bytes:
+        if member.size > MAX_MEMBER_BYTES:
+            raise ArchiveError(f"{member.name} is larger than {MAX_MEMBER_BYTES} bytes")
+        extracted = archive.extractfile(member)
+        return b"" if extracted is None else extracted.read()
+
+    return read
+
+
+def _decompressor(stream: Readable, filename: str) -> _Decompressed:
+    if filename.endswith((".tar.gz", ".tgz")):
+        return gzip.GzipFile(fileobj=cast("BinaryIO", stream), mode="rb")
+    if filename.endswith(".tar.bz2"):
+        return bz2.BZ2File(cast("BinaryIO", stream))
+    if filename.endswith(".tar.xz"):
+        return lzma.LZMAFile(cast("BinaryIO", stream))
+    raise ArchiveError(f"unsupported archive type: {filename}")

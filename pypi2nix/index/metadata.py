@@ -1,0 +1,195 @@
+"""Parse dependency metadata: core metadata files and the static files of an sdist.
+
+Pure functions from bytes to :class:`CoreMetadata` / requirement lists. Nothing here
+runs package code: a ``setup.py`` is never executed, so an sdist whose dependencies
+exist only in code has no static answer (``None``).
+"""
+
+from __future__ import annotations
+
+import configparser
+import logging
+import tomllib
+from dataclasses import dataclass
+from typing import Any
+
+from packaging.metadata import parse_email
+from packaging.requirements import InvalidRequirement, Requirement
+
+logger = logging.getLogger(__name__)
+
+
+class MetadataParseError(ValueError):
+    """A metadata file that cannot be parsed at all."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CoreMetadata:
+    """The fields of a distribution's core metadata that pypi2nix uses."""
+
+    name: str
+    version: str
+    metadata_version: str = "1.0"
+    summary: str | None = None
+    home_page: str | None = None
+    project_urls: tuple[tuple[str, str], ...] = ()
+    license: str | None = None
+    license_expression: str | None = None
+    classifiers: tuple[str, ...] = ()
+    requires_dist: tuple[Requirement, ...] = ()
+    requires_python: str | None = None
+    provides_extra: tuple[str, ...] = ()
+    dynamic: tuple[str, ...] = ()
+
+    @property
+    def has_static_dependencies(self) -> bool:
+        """Whether ``Requires-Dist`` can be trusted (Metadata 2.2+, not declared dynamic)."""
+        major, _, minor = self.metadata_version.partition(".")
+        try:
+            version = (int(major), int(minor or 0))
+        except ValueError:
+            return False
+        dynamic = {field.lower() for field in self.dynamic}
+        return version >= (2, 2) and "requires-dist" not in dynamic
+
+
+def parse_core_metadata(data: bytes) -> CoreMetadata:
+    """Parse a METADATA or PKG-INFO file.
+
+    Unparseable ``Requires-Dist`` entries are logged and skipped, as pip does.
+
+    :raises MetadataParseError: when the file has no name or version.
+    """
+    raw, _unparsed = parse_email(data)
+    name = raw.get("name")
+    version = raw.get("version")
+    if not name or not version:
+        raise MetadataParseError("the metadata has no Name or Version")
+    return CoreMetadata(
+        name=name,
+        version=version,
+        metadata_version=raw.get("metadata_version", "1.0"),
+        summary=raw.get("summary"),
+        home_page=raw.get("home_page"),
+        project_urls=tuple(raw.get("project_urls", {}).items()),
+        license=raw.get("license"),
+        license_expression=raw.get("license_expression"),
+        classifiers=tuple(raw.get("classifiers", ())),
+        requires_dist=parse_requirement_lines(raw.get("requires_dist", ()), source=name),
+        requires_python=raw.get("requires_python"),
+        provides_extra=tuple(raw.get("provides_extra", ())),
+        dynamic=tuple(raw.get("dynamic", ())),
+    )
+
+
+def parse_requirement_lines(lines: Any, *, source: str) -> tuple[Requirement, ...]:
+    requirements = []
+    for line in lines:
+        try:
+            requirements.append(Requirement(line))
+        except InvalidRequirement as error:
+            logger.warning("%s: ignoring invalid requirement %r (%s)", source, line, error)
+    return tuple(requirements)
+
+
+def parse_egg_info_requires(data: bytes, *, source: str) -> tuple[Requirement, ...]:
+    """Parse setuptools' ``*.egg-info/requires.txt`` (sections are ``[extra:marker]``)."""
+    lines: list[str] = []
+    marker = ""
+    for raw_line in data.decode("utf-8", errors="replace").splitlines():
+        line = raw_line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            extra, _, condition = line[1:-1].partition(":")
+            parts = [f'extra == "{extra.strip()}"'] if extra.strip() else []
+            if condition.strip():
+                parts.append(f"({condition.strip()})")
+            marker = " and ".join(parts)
+            continue
+        lines.append(f"{line} ; {marker}" if marker else line)
+    return parse_requirement_lines(lines, source=source)
+
+
+def parse_setup_cfg_requires(data: bytes, *, source: str) -> tuple[Requirement, ...] | None:
+    """Static ``install_requires``/``extras_require`` of a ``setup.cfg``; ``None`` when the
+    file does not declare them statically."""
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(data.decode("utf-8", errors="replace"))
+    except configparser.Error:
+        return None
+    if not parser.has_option("options", "install_requires"):
+        return None
+    base = parser.get("options", "install_requires")
+    if base.strip().startswith(("file:", "attr:")):
+        return None
+    lines = _cfg_list(base)
+    if parser.has_section("options.extras_require"):
+        for extra, value in parser.items("options.extras_require"):
+            if value.strip().startswith(("file:", "attr:")):
+                return None
+            lines.extend(_with_extra(line, extra) for line in _cfg_list(value))
+    return parse_requirement_lines(lines, source=source)
+
+
+def _cfg_list(value: str) -> list[str]:
+    stripped = (line.split("#", 1)[0].strip() for line in value.splitlines())
+    return [line for line in stripped if line]
+
+
+def _with_extra(line: str, extra: str) -> str:
+    requirement, _, marker = line.partition(";")
+    condition = f'extra == "{extra}"'
+    if marker.strip():
+        condition = f"({marker.strip()}) and {condition}"
+    return f"{requirement.strip()} ; {condition}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PyprojectFacts:
+    """What pypi2nix reads from a ``pyproject.toml``."""
+
+    build_requires: tuple[Requirement, ...] | None
+    dependencies: tuple[Requirement, ...] | None
+
+
+def parse_pyproject(data: bytes, *, source: str) -> PyprojectFacts:
+    """Read ``[build-system] requires`` and static ``[project]`` dependencies.
+
+    ``build_requires`` is ``None`` when the file declares no ``[build-system]``
+    requirements (the build then defaults to setuptools); ``dependencies`` is ``None``
+    when they are dynamic or absent.
+
+    :raises MetadataParseError: when the file is not valid TOML.
+    """
+    try:
+        document = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise MetadataParseError(f"pyproject.toml is not valid TOML ({error})") from error
+    build_system = document.get("build-system")
+    build_requires = None
+    if isinstance(build_system, dict) and isinstance(build_system.get("requires"), list):
+        build_requires = parse_requirement_lines(
+            [item for item in build_system["requires"] if isinstance(item, str)], source=source
+        )
+    return PyprojectFacts(
+        build_requires=build_requires, dependencies=_project_dependencies(document, source)
+    )
+
+
+def _project_dependencies(document: dict[str, Any], source: str) -> tuple[Requirement, ...] | None:
+    project = document.get("project")
+    if not isinstance(project, dict):
+        return None
+    dynamic = project.get("dynamic", [])
+    if not isinstance(dynamic, list) or "dependencies" in dynamic:
+        return None
+    lines = [item for item in project.get("dependencies", []) if isinstance(item, str)]
+    optional = project.get("optional-dependencies", {})
+    if "optional-dependencies" in dynamic or not isinstance(optional, dict):
+        optional = {}
+    for extra, items in sorted(optional.items()):
+        if isinstance(items, list):
+            lines.extend(_with_extra(item, extra) for item in items if isinstance(item, str))
+    return parse_requirement_lines(lines, source=source)

@@ -1,0 +1,195 @@
+"""What an sdist tells without being built: its metadata files and its file list.
+
+:func:`read_tar_sdist` and :func:`read_zip_sdist` collect the few small files that
+matter (``PKG-INFO``, ``pyproject.toml``, ``setup.cfg``, ``*.egg-info/requires.txt``
+and ``top_level.txt``); :func:`sdist_metadata` turns them into dependency metadata
+without running any code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from pypi2nix.index.archive import read_zip_member, scan_tar, zip_names
+from pypi2nix.index.metadata import (
+    CoreMetadata,
+    MetadataParseError,
+    parse_core_metadata,
+    parse_egg_info_requires,
+    parse_pyproject,
+    parse_setup_cfg_requires,
+)
+
+if TYPE_CHECKING:
+    import zipfile
+    from collections.abc import Callable, Mapping
+
+    from packaging.requirements import Requirement
+
+    from pypi2nix.index.client import Readable
+
+_ROOT_FILES = frozenset({"PKG-INFO", "pyproject.toml", "setup.cfg"})
+_EGG_INFO_FILE = re.compile(r"^(?:src/)?[^/]+\.egg-info/(requires\.txt|top_level\.txt|PKG-INFO)$")
+# Python sources kept from a complete read, so that imports can be checked statically.
+_MODULE_SOURCE = re.compile(
+    r"^(?:src/)?(?:[A-Za-z_][A-Za-z0-9_]*/){0,3}[A-Za-z_][A-Za-z0-9_]*\.py$"
+)
+MAX_SOURCE_BYTES = 256 * 1024
+MAX_KEPT_SOURCES_BYTES = 32 * 1024 * 1024
+
+
+class NoStaticMetadata(ValueError):
+    """The sdist declares its dependencies only in code."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SdistContents:
+    """The interesting files of an sdist, keyed by their path below the root folder."""
+
+    files: Mapping[str, bytes]
+    names: tuple[str, ...]
+    complete: bool
+
+    def module_source(self, path: str) -> bytes | None:
+        """A Python source by its path below site-packages (``src/`` layouts too)."""
+        return self.files.get(path, self.files.get(f"src/{path}"))
+
+    def egg_info(self, member: str) -> bytes | None:
+        for path, data in sorted(self.files.items()):
+            match = _EGG_INFO_FILE.match(path)
+            if match and match[1] == member:
+                return data
+        return None
+
+    @property
+    def has_egg_info(self) -> bool:
+        return any(_EGG_INFO_FILE.match(path) for path in self.files)
+
+
+def read_tar_sdist(stream: Readable, filename: str, *, until_pyproject: bool) -> SdistContents:
+    """Stream a tar sdist; with ``until_pyproject`` stop once ``pyproject.toml`` is read,
+    else read it all (and keep its small Python sources too)."""
+    collector = _Collector()
+
+    def visit(name: str, size: int, read: Callable[[], bytes]) -> bool:
+        relative = collector.add(name)
+        if relative is not None and collector.wants(relative, size, sources=not until_pyproject):
+            collector.keep(relative, read())
+            return until_pyproject and relative == "pyproject.toml"
+        return False
+
+    complete = scan_tar(stream, filename, visit)
+    return SdistContents(files=collector.files, names=tuple(collector.names), complete=complete)
+
+
+def read_zip_sdist(archive: zipfile.ZipFile) -> SdistContents:
+    """Read a zip sdist through its central directory (always the complete list)."""
+    collector = _Collector()
+    for name in zip_names(archive):
+        if name.endswith("/"):
+            continue
+        relative = collector.add(name)
+        size = archive.getinfo(name).file_size
+        if relative is not None and collector.wants(relative, size, sources=True):
+            collector.keep(relative, read_zip_member(archive, name))
+    return SdistContents(files=collector.files, names=tuple(collector.names), complete=True)
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.root: str | None = None
+        self.names: list[str] = []
+        self.files: dict[str, bytes] = {}
+        self.kept_bytes = 0
+
+    def wants(self, relative: str, size: int, *, sources: bool) -> bool:
+        if relative in _ROOT_FILES or _EGG_INFO_FILE.match(relative):
+            return True
+        return (
+            sources
+            and size <= MAX_SOURCE_BYTES
+            and self.kept_bytes + size <= MAX_KEPT_SOURCES_BYTES
+            and _MODULE_SOURCE.match(relative) is not None
+        )
+
+    def keep(self, relative: str, data: bytes) -> None:
+        self.files[relative] = data
+        self.kept_bytes += len(data)
+
+    def add(self, name: str) -> str | None:
+        """Record a member; return its path below the root, or ``None`` when unsafe."""
+        parts = [part for part in name.split("/") if part not in ("", ".")]
+        if not parts or name.startswith("/") or ".." in parts or "\\" in name:
+            return None
+        if self.root is None:
+            self.root = parts[0] if len(parts) > 1 else ""
+        if self.root and parts[0] == self.root:
+            parts = parts[1:]
+        relative = "/".join(parts)
+        if relative:
+            self.names.append(relative)
+        return relative or None
+
+
+def sdist_metadata(contents: SdistContents, *, project: str, version: str) -> CoreMetadata:
+    """Core metadata of an sdist with its dependencies from static files only.
+
+    Order: ``PKG-INFO`` when it is Metadata 2.2+ with static ``Requires-Dist``; then
+    ``*.egg-info/requires.txt`` (its absence in an egg-info means no dependencies);
+    then ``[project]`` in ``pyproject.toml``; then ``setup.cfg``.
+
+    :raises NoStaticMetadata: when only running ``setup.py`` could tell.
+    :raises MetadataParseError: when the files are malformed.
+    """
+    pkg_info = contents.files.get("PKG-INFO") or contents.egg_info("PKG-INFO")
+    metadata = (
+        parse_core_metadata(pkg_info)
+        if pkg_info is not None
+        else CoreMetadata(name=project, version=version)
+    )
+    if pkg_info is not None and metadata.has_static_dependencies:
+        return metadata
+    requires = _static_requirements(contents, project)
+    if requires is None:
+        raise NoStaticMetadata(
+            "its dependencies are only declared in setup.py, which pypi2nix never runs"
+        )
+    return replace(metadata, requires_dist=requires)
+
+
+def _static_requirements(contents: SdistContents, project: str) -> tuple[Requirement, ...] | None:
+    requires_txt = contents.egg_info("requires.txt")
+    if requires_txt is not None:
+        return parse_egg_info_requires(requires_txt, source=project)
+    if contents.has_egg_info:
+        return ()
+    pyproject = contents.files.get("pyproject.toml")
+    if pyproject is not None:
+        dependencies = parse_pyproject(pyproject, source=project).dependencies
+        if dependencies is not None:
+            return dependencies
+    setup_cfg = contents.files.get("setup.cfg")
+    if setup_cfg is not None:
+        return parse_setup_cfg_requires(setup_cfg, source=project)
+    return None
+
+
+def build_requirements(contents: SdistContents, *, project: str) -> tuple[Requirement, ...] | None:
+    """``[build-system] requires`` of the sdist, or ``None`` when it declares none."""
+    pyproject = contents.files.get("pyproject.toml")
+    if pyproject is None:
+        return None
+    return parse_pyproject(pyproject, source=project).build_requires
+
+
+__all__ = [
+    "MetadataParseError",
+    "NoStaticMetadata",
+    "SdistContents",
+    "build_requirements",
+    "read_tar_sdist",
+    "read_zip_sdist",
+    "sdist_metadata",
+]

@@ -1,0 +1,7 @@
+"""Input readers: requirements files and command-line specs -> RequirementSet."""
+
+from __future__ import annotations
+
+from pypi2nix.inputs.requirements_txt import read_inputs
+
+__all__ = ["read_inputs"]

@@ -1,0 +1,306 @@
+"""Read pip's requirements-file syntax into a :class:`RequirementSet`.
+
+Supported: comments, line continuations, ``${VAR}`` expansion, ``-r``/``-c`` includes
+(relative to the including file), extras, markers, ``--hash``, ``--index-url``,
+``--extra-index-url`` and ``--pre``. Every error names the file and line.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shlex
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+from pypi2nix.errors import InputError, Origin, UsageError
+from pypi2nix.models import InputRequirement, RequirementSet
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+    from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+_COMMENT = re.compile(r"(^|\s+)#.*$")
+_ENVIRONMENT_VARIABLE = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)\}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz")
+
+_INCLUDE_OPTIONS = {"-r": False, "--requirement": False, "-c": True, "--constraint": True}
+_VALUE_OPTIONS = {
+    "-r", "--requirement", "-c", "--constraint", "-i", "--index-url", "--extra-index-url",
+    "-e", "--editable", "-f", "--find-links", "--hash", "--trusted-host", "--only-binary",
+    "--no-binary", "--use-feature", "--config-settings", "--global-option",
+}  # fmt: skip
+_FLAG_OPTIONS = {"--pre", "--no-index", "--prefer-binary", "--require-hashes"}
+_IGNORED_OPTIONS = {
+    "--trusted-host", "--only-binary", "--no-binary", "--use-feature", "--prefer-binary",
+    "--require-hashes", "--config-settings", "--global-option",
+}  # fmt: skip
+_UNSUPPORTED_OPTIONS = {
+    "-e": "editable and VCS requirements (-e) are not supported yet",
+    "--editable": "editable and VCS requirements (-e) are not supported yet",
+    "-f": "--find-links is not supported: every file must come from an index",
+    "--find-links": "--find-links is not supported: every file must come from an index",
+    "--no-index": "--no-index is not supported: every file must come from an index",
+}
+_PER_REQUIREMENT_OPTIONS = {"--hash", "--config-settings", "--global-option"}
+
+
+def read_inputs(
+    requirement_files: Iterable[Path] = (),
+    specs: Iterable[str] = (),
+    constraint_files: Iterable[Path] = (),
+) -> RequirementSet:
+    """Read requirement files, command-line specs and constraint files.
+
+    :raises InputError: for a line that cannot be understood (names file and line).
+    :raises UsageError: when a file given on the command line cannot be read.
+    """
+    reader = _Reader()
+    for path in requirement_files:
+        reader.read_file(path, str(path), constraint=False, included_from=None)
+    for spec in specs:
+        origin = Origin(path=None, line_number=None, line=spec)
+        reader.add_requirement(origin, spec, (), constraint=False)
+    for path in constraint_files:
+        reader.read_file(path, str(path), constraint=True, included_from=None)
+    return reader.result()
+
+
+@dataclass
+class _Reader:
+    requirements: list[InputRequirement] = field(default_factory=list)
+    constraints: list[InputRequirement] = field(default_factory=list)
+    index_url: str | None = None
+    extra_index_urls: list[str] = field(default_factory=list)
+    pre: bool = False
+    sources: list[str] = field(default_factory=list)
+    _open_files: list[str] = field(default_factory=list)
+
+    def result(self) -> RequirementSet:
+        return RequirementSet(
+            requirements=tuple(self.requirements),
+            constraints=tuple(self.constraints),
+            index_url=self.index_url,
+            extra_index_urls=tuple(dict.fromkeys(self.extra_index_urls)),
+            pre=self.pre,
+            sources=tuple(self.sources),
+        )
+
+    def read_file(
+        self, path: Path, display: str, *, constraint: bool, included_from: Origin | None
+    ) -> None:
+        text = _read_text(path, display, included_from)
+        key = os.path.realpath(path)
+        if key in self._open_files:
+            assert included_from is not None
+            raise InputError(included_from, f"include cycle: {display} includes itself")
+        self._open_files.append(key)
+        self.sources.append(display)
+        try:
+            for line_number, line in _logical_lines(text):
+                origin = Origin(path=display, line_number=line_number, line=line)
+                self._read_line(origin, path, display, constraint=constraint)
+        finally:
+            self._open_files.pop()
+
+    def _read_line(self, origin: Origin, path: Path, display: str, *, constraint: bool) -> None:
+        requirement_text, option_text = _split_requirement_and_options(origin.line)
+        options = _parse_options(origin, option_text)
+        if requirement_text:
+            for name, _ in options:
+                if name not in _PER_REQUIREMENT_OPTIONS:
+                    raise InputError(origin, f"option {name} cannot follow a requirement")
+            self.add_requirement(origin, requirement_text, options, constraint=constraint)
+            return
+        for name, value in options:
+            self._apply_option(origin, name, value, path, display, constraint=constraint)
+
+    def _apply_option(
+        self, origin: Origin, name: str, value: str, path: Path, display: str, *, constraint: bool
+    ) -> None:
+        if name in _INCLUDE_OPTIONS:
+            if "://" in value:
+                raise InputError(origin, "including a file by URL is not supported")
+            included = path.parent / value
+            included_display = os.path.normpath(os.path.join(os.path.dirname(display), value))
+            self.read_file(
+                included,
+                included_display,
+                constraint=constraint or _INCLUDE_OPTIONS[name],
+                included_from=origin,
+            )
+        elif name in ("-i", "--index-url"):
+            self.index_url = value
+        elif name == "--extra-index-url":
+            self.extra_index_urls.append(value)
+        elif name == "--pre":
+            self.pre = True
+        elif name in _IGNORED_OPTIONS:
+            logger.warning("%s: ignoring %s, which has no meaning for a Nix lock", origin, name)
+        elif name in _PER_REQUIREMENT_OPTIONS:
+            raise InputError(origin, f"option {name} needs a requirement on the same line")
+        else:
+            raise InputError(origin, f"unsupported option {name}")
+
+    def add_requirement(
+        self,
+        origin: Origin,
+        text: str,
+        options: Iterable[tuple[str, str]],
+        *,
+        constraint: bool,
+    ) -> None:
+        requirement = _parse_requirement(origin, text)
+        options = list(options)
+        hashes = frozenset(
+            _parse_hash(origin, value) for name, value in options if name == "--hash"
+        )
+        for name, _ in options:
+            if name != "--hash":
+                logger.warning("%s: ignoring option %s", origin, name)
+        entry = InputRequirement(requirement=requirement, origin=origin, hashes=hashes)
+        (self.constraints if constraint else self.requirements).append(entry)
+
+
+def _read_text(path: Path, display: str, included_from: Origin | None) -> str:
+    def fail(reason: str) -> InputError | UsageError:
+        if included_from is not None:
+            return InputError(included_from, reason)
+        return UsageError(f"cannot read requirements file {display!r}: {reason}")
+
+    try:
+        if path.is_dir():
+            raise fail("it is a directory")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            limit = MAX_FILE_BYTES // 2**20
+            raise fail(f"it is {size / 2**20:.1f} MiB, more than the limit of {limit} MiB")
+        data = path.read_bytes()
+    except OSError as error:
+        raise fail(error.strerror or str(error)) from error
+    if b"\0" in data:
+        raise fail("it is a binary file, not a text file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise fail(f"it is not UTF-8 text ({error.reason} at byte {error.start})") from error
+
+
+def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
+    """Join continuation lines, drop comments and blank lines, expand ``${VAR}``."""
+    for line_number, joined in _join_continuations(text.splitlines()):
+        line = _COMMENT.sub("", joined).strip()
+        if line:
+            yield line_number, _expand_environment(line)
+
+
+def _join_continuations(lines: list[str]) -> Iterator[tuple[int, str]]:
+    pending: list[str] = []
+    first_line = 0
+    for line_number, line in enumerate(lines, start=1):
+        continued = line.endswith("\\") and not _COMMENT.match(line)
+        if not pending:
+            first_line = line_number
+        if continued:
+            pending.append(line[:-1])
+            continue
+        pending.append(line)
+        yield first_line, "".join(pending)
+        pending = []
+    if pending:
+        yield first_line, "".join(pending)
+
+
+def _expand_environment(line: str) -> str:
+    return _ENVIRONMENT_VARIABLE.sub(lambda match: os.environ.get(match["name"], match[0]), line)
+
+
+def _split_requirement_and_options(line: str) -> tuple[str, str]:
+    """Split at the first token that starts with ``-``, as pip does."""
+    tokens = line.split(" ")
+    for position, token in enumerate(tokens):
+        if token.startswith("-"):
+            return " ".join(tokens[:position]).strip(), " ".join(tokens[position:])
+    return line.strip(), ""
+
+
+def _parse_options(origin: Origin, text: str) -> list[tuple[str, str]]:
+    try:
+        tokens = shlex.split(text)
+    except ValueError as error:
+        raise InputError(origin, f"cannot split options ({error})") from error
+    options: list[tuple[str, str]] = []
+    position = 0
+    while position < len(tokens):
+        token = tokens[position]
+        position += 1
+        name, value = _split_option(token)
+        if name in _UNSUPPORTED_OPTIONS:
+            raise InputError(origin, _UNSUPPORTED_OPTIONS[name])
+        if name in _FLAG_OPTIONS:
+            if value is not None:
+                raise InputError(origin, f"option {name} takes no value")
+            options.append((name, ""))
+        elif name in _VALUE_OPTIONS:
+            if value is None:
+                if position >= len(tokens):
+                    raise InputError(origin, f"option {name} needs a value")
+                value = tokens[position]
+                position += 1
+            options.append((name, value))
+        else:
+            raise InputError(origin, f"unknown option {name}")
+    return options
+
+
+def _split_option(token: str) -> tuple[str, str | None]:
+    if token.startswith("--"):
+        name, equals, value = token.partition("=")
+        return name, value if equals else None
+    if len(token) > 2 and token[:2] in ("-r", "-c", "-i", "-e", "-f"):
+        return token[:2], token[2:].lstrip("=")
+    return token, None
+
+
+def _parse_requirement(origin: Origin, text: str) -> Requirement:
+    try:
+        requirement = Requirement(text)
+    except InvalidRequirement as error:
+        if _looks_like_url_or_path(text):
+            raise InputError(
+                origin, "URLs, VCS links and local paths are not supported yet"
+            ) from None
+        reason = str(error).splitlines()[0]
+        raise InputError(origin, f"invalid requirement ({reason})") from error
+    if requirement.url:
+        raise InputError(origin, "direct references (name @ URL) are not supported yet")
+    if _looks_like_url_or_path(text):
+        raise InputError(origin, "URLs, VCS links and local paths are not supported yet")
+    return requirement
+
+
+def _looks_like_url_or_path(text: str) -> bool:
+    head = text.split(";", 1)[0].strip()
+    return (
+        "://" in head
+        or head.startswith((".", "/", "~", "git+", "hg+", "svn+", "bzr+", "file:"))
+        or head.lower().endswith(_ARCHIVE_SUFFIXES)
+    )
+
+
+def _parse_hash(origin: Origin, value: str) -> str:
+    algorithm, _, digest = value.partition(":")
+    if algorithm != "sha256":
+        raise InputError(origin, f"unsupported hash {value!r}: only sha256 hashes can be checked")
+    digest = digest.lower()
+    if not _SHA256.fullmatch(digest):
+        raise InputError(origin, f"malformed sha256 hash {value!r}")
+    return digest

@@ -1,0 +1,1 @@
+"""Lock-file formats derived from a :class:`LockGraph`."""

@@ -1,0 +1,141 @@
+"""Plain data passed between the stages of the pipeline."""
+
+from __future__ import annotations
+
+import base64
+import functools
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from packaging import tags
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
+    from packaging.utils import NormalizedName
+    from packaging.version import Version
+
+    from pypi2nix.errors import Origin
+
+DistKind = Literal["sdist", "wheel"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InputRequirement:
+    """One requirement (or constraint) as the user wrote it, with where it came from."""
+
+    requirement: Requirement
+    origin: Origin
+    hashes: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RequirementSet:
+    """Everything read from the inputs: roots, constraints and index options."""
+
+    requirements: tuple[InputRequirement, ...] = ()
+    constraints: tuple[InputRequirement, ...] = ()
+    index_url: str | None = None
+    extra_index_urls: tuple[str, ...] = ()
+    pre: bool = False
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DistFile:
+    """One file of a release, as the index lists it."""
+
+    filename: str
+    url: str
+    kind: DistKind
+    version: Version
+    sha256: str | None = None
+    requires_python: str | None = None
+    yanked: bool = False
+    size: int | None = None
+    upload_time: str | None = None
+    core_metadata: bool | None = None
+
+    @property
+    def wheel_tags(self) -> frozenset[tags.Tag]:
+        """The tags of a wheel's file name (empty for an sdist)."""
+        return _wheel_tags(self.filename) if self.kind == "wheel" else frozenset()
+
+    @property
+    def sri_hash(self) -> str:
+        if self.sha256 is None:
+            raise ValueError(f"{self.filename} has no sha256")
+        return "sha256-" + base64.b64encode(bytes.fromhex(self.sha256)).decode("ascii")
+
+
+@functools.cache
+def _wheel_tags(filename: str) -> frozenset[tags.Tag]:
+    parts = filename[: -len(".whl")].split("-")
+    return tags.parse_tag("-".join(parts[-3:]))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PackageMeta:
+    """What ``meta`` says about a package."""
+
+    description: str | None = None
+    homepage: str | None = None
+    changelog: str | None = None
+    license_expression: str | None = None
+    license_text: str | None = None
+    license_classifiers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Dependency:
+    """An edge of the lock graph: a pinned package needs another one."""
+
+    name: NormalizedName
+    # The names as the dependent's metadata spells them (for pythonRemoveDeps).
+    spelled: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pin:
+    """One pinned package with everything the renderers need."""
+
+    name: NormalizedName
+    pname: str
+    version: str
+    source: DistFile
+    hashes: tuple[str, ...]
+    build_system: tuple[str, ...] = ()
+    dependencies: tuple[Dependency, ...] = ()
+    dropped_dependencies: tuple[Dependency, ...] = ()
+    extras: tuple[str, ...] = ()
+    import_names: tuple[str, ...] = ()
+    # Import names left out of pythonImportsCheck, with the modules they would miss.
+    skipped_imports: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    meta: PackageMeta = field(default_factory=PackageMeta)
+    required_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BrokenCycleEdge:
+    """A dependency edge dropped to make the graph acyclic."""
+
+    dependent: NormalizedName
+    dependency: NormalizedName
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LockGraph:
+    """The resolved, pinned set for one target."""
+
+    pins: tuple[Pin, ...]
+    roots: tuple[NormalizedName, ...]
+    broken_edges: tuple[BrokenCycleEdge, ...] = ()
+    python: str = ""
+    system: str = ""
+    sources: tuple[str, ...] = ()
+    index_urls: tuple[str, ...] = ()
+
+    def pin(self, name: str) -> Pin:
+        for pin in self.pins:
+            if pin.name == name:
+                return pin
+        raise KeyError(name)

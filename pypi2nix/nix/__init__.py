@@ -1,0 +1,1 @@
+"""Pure renderers: pinned data in, Nix text out."""

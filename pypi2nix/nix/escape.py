@@ -1,0 +1,42 @@
+"""The one place where text becomes Nix syntax.
+
+Every string that reaches a generated file goes through :func:`nix_string` (or
+:func:`nix_attribute` for attribute names), so an index string can never change the
+meaning of the file: quotes, backslashes, ``${`` and control characters are escaped.
+"""
+
+from __future__ import annotations
+
+import re
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_'-]*")
+_KEYWORDS = frozenset({"assert", "else", "if", "in", "inherit", "let", "or", "rec", "then", "with"})
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\0": "\ufffd"}
+_NEEDS_ESCAPE = re.compile(r'["\\\n\r\t\0]|\$(?=\{)')
+
+
+def nix_string(value: str) -> str:
+    """A double-quoted Nix string literal that evaluates to ``value``.
+
+    Nix strings cannot hold NUL, so a NUL becomes U+FFFD; everything else round-trips.
+    """
+    return '"' + _NEEDS_ESCAPE.sub(_escape, value) + '"'
+
+
+def _escape(match: re.Match[str]) -> str:
+    text = match[0]
+    return "\\$" if text == "$" else _ESCAPES[text]
+
+
+def is_identifier(name: str) -> bool:
+    return _IDENTIFIER.fullmatch(name) is not None and name not in _KEYWORDS
+
+
+def nix_attribute(name: str) -> str:
+    """An attribute name: bare when it is a Nix identifier, else a quoted string."""
+    return name if is_identifier(name) else nix_string(name)
+
+
+def nix_select(base: str, name: str) -> str:
+    """``base.name``, quoting the name when Nix requires it."""
+    return f"{base}.{nix_attribute(name)}"

@@ -1,0 +1,153 @@
+"""Resolution: requirements in, a pinned :class:`LockGraph` out.
+
+:func:`lock` runs resolvelib over the index for one target, merges extras into their
+projects, breaks dependency cycles deterministically and gathers, for every pin,
+the file to build from and its build facts.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from packaging.utils import NormalizedName, canonicalize_name
+from resolvelib import Resolver
+from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
+
+from pypi2nix.errors import ResolutionError
+from pypi2nix.models import BrokenCycleEdge, Dependency, LockGraph
+from pypi2nix.resolve.artifacts import make_pins
+from pypi2nix.resolve.base import Requirement
+from pypi2nix.resolve.explain import explain_impossible
+from pypi2nix.resolve.factory import Factory
+from pypi2nix.resolve.graph import collapse, find_back_edges
+from pypi2nix.resolve.provider import Provider
+from pypi2nix.resolve.reporter import ProgressReporter
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+
+    from packaging.version import Version
+
+    from pypi2nix.index.repository import PackageIndex
+    from pypi2nix.models import InputRequirement, RequirementSet
+    from pypi2nix.options import Target
+    from pypi2nix.resolve.graph import ResolvedRelease
+
+__all__ = ["lock"]
+
+logger = logging.getLogger(__name__)
+
+MAX_ROUNDS = 20_000
+
+
+def lock(
+    inputs: RequirementSet,
+    index: PackageIndex,
+    target: Target,
+    *,
+    pre: bool = False,
+    preferences: Mapping[NormalizedName, Version] | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> LockGraph:
+    """Resolve the inputs for the target and pin every package.
+
+    :param preferences: versions to keep when they still fit (existing pins).
+    :raises ResolutionError: when the requirements cannot be satisfied together.
+    """
+    roots = [
+        Requirement.from_packaging(entry.requirement, requested_by=str(entry.origin))
+        for entry in _applicable(inputs.requirements, target)
+    ]
+    factory = Factory(
+        index=index,
+        target=target,
+        constraints=_constraints(inputs.constraints, target),
+        hashes=_user_hashes([*inputs.requirements, *inputs.constraints]),
+        pre=pre or inputs.pre,
+        preferences=preferences or {},
+    )
+    resolver = Resolver(Provider(factory), ProgressReporter(progress))
+    try:
+        result = resolver.resolve(roots, max_rounds=MAX_ROUNDS)
+    except ResolutionImpossible as error:
+        raise ResolutionError(explain_impossible(error.causes, factory)) from error
+    except ResolutionTooDeep as error:
+        raise ResolutionError(
+            f"gave up after {MAX_ROUNDS} resolution rounds; pin some packages to help"
+        ) from error
+    releases = collapse(result, factory)
+    root_names = tuple(sorted({root.name for root in roots}))
+    broken = _break_cycles(releases, root_names)
+    kept, dropped = _split_edges(releases, broken)
+    pins = tuple(make_pins(releases, kept, dropped, factory, progress))
+    return LockGraph(
+        pins=pins,
+        roots=root_names,
+        broken_edges=tuple(broken),
+        python=target.python,
+        system=target.system,
+        sources=inputs.sources,
+        index_urls=index.index_urls,
+    )
+
+
+def _applicable(entries: Iterable[InputRequirement], target: Target) -> list[InputRequirement]:
+    environment = {**target.marker_environment(), "extra": ""}
+    kept = []
+    for entry in entries:
+        marker = entry.requirement.marker
+        if marker is None or marker.evaluate(environment):
+            kept.append(entry)
+        else:
+            logger.info("%s: skipping %s, its marker is false for the target", entry.origin, marker)
+    return kept
+
+
+def _constraints(
+    entries: Iterable[InputRequirement], target: Target
+) -> dict[NormalizedName, list[Requirement]]:
+    constraints: dict[NormalizedName, list[Requirement]] = {}
+    for entry in _applicable(entries, target):
+        requirement = Requirement.from_packaging(entry.requirement, requested_by=str(entry.origin))
+        constraints.setdefault(requirement.name, []).append(requirement)
+    return constraints
+
+
+def _user_hashes(entries: Iterable[InputRequirement]) -> dict[NormalizedName, frozenset[str]]:
+    hashes: dict[NormalizedName, frozenset[str]] = {}
+    for entry in entries:
+        if entry.hashes:
+            name = canonicalize_name(entry.requirement.name)
+            hashes[name] = hashes[name] & entry.hashes if name in hashes else entry.hashes
+    return hashes
+
+
+def _break_cycles(
+    releases: Mapping[NormalizedName, ResolvedRelease], roots: tuple[NormalizedName, ...]
+) -> list[BrokenCycleEdge]:
+    edges = {
+        name: [dependency.name for dependency in release.dependencies]
+        for name, release in releases.items()
+    }
+    order = [*roots, *sorted(releases)]
+    return [
+        BrokenCycleEdge(dependent=dependent, dependency=dependency)
+        for dependent, dependency in find_back_edges(edges, order)
+    ]
+
+
+def _split_edges(
+    releases: Mapping[NormalizedName, ResolvedRelease], broken: list[BrokenCycleEdge]
+) -> tuple[
+    dict[NormalizedName, tuple[Dependency, ...]], dict[NormalizedName, tuple[Dependency, ...]]
+]:
+    """Each project's dependencies, and those left out to break a cycle."""
+    dropped_edges = {(edge.dependent, edge.dependency) for edge in broken}
+    kept: dict[NormalizedName, tuple[Dependency, ...]] = {}
+    dropped: dict[NormalizedName, tuple[Dependency, ...]] = {}
+    for name, release in releases.items():
+        edges = release.dependencies
+        kept[name] = tuple(d for d in edges if (name, d.name) not in dropped_edges)
+        dropped[name] = tuple(d for d in edges if (name, d.name) in dropped_edges)
+    return kept, dropped

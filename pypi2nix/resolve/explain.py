@@ -1,0 +1,104 @@
+"""Explain why a set of requirements cannot be satisfied, in one line."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Sequence
+
+    from packaging.utils import NormalizedName
+    from packaging.version import Version
+    from resolvelib.structs import RequirementInformation
+
+    from pypi2nix.resolve.base import Candidate, Requirement
+    from pypi2nix.resolve.factory import Factory
+
+SHOWN_VERSIONS = 5
+
+
+def explain_impossible(
+    causes: Collection[RequirementInformation[Requirement, Candidate]], factory: Factory
+) -> str:
+    """One sentence per project involved: either nothing matches a requirement on
+    its own, or the requirements contradict each other (and who asked for what)."""
+    by_name: dict[NormalizedName, list[RequirementInformation[Requirement, Candidate]]] = {}
+    for cause in causes:
+        by_name.setdefault(cause.requirement.name, []).append(cause)
+    sentences = [_explain_project(name, group, factory) for name, group in sorted(by_name.items())]
+    return "; ".join(sentences)
+
+
+def _explain_project(
+    name: NormalizedName,
+    causes: list[RequirementInformation[Requirement, Candidate]],
+    factory: Factory,
+) -> str:
+    for cause in causes:
+        requirement = cause.requirement
+        if not factory.find_candidates(requirement.identifier, [requirement], ()):
+            return _no_match(name, requirement, factory)
+    asked = [_describe_group(group) for group in _group_by_asker(causes).values()]
+    asked += [constraint.describe() for constraint in factory.constraints.get(name, ())]
+    return (
+        f"conflicting requirements for {name}: {', '.join(asked)}; no version satisfies all of them"
+    )
+
+
+def _group_by_asker(
+    causes: list[RequirementInformation[Requirement, Candidate]],
+) -> dict[tuple[str, str], list[RequirementInformation[Requirement, Candidate]]]:
+    """The same demand from several versions of one package is one entry."""
+    groups: dict[tuple[str, str], list[RequirementInformation[Requirement, Candidate]]] = {}
+    for cause in causes:
+        asker = cause.requirement.requested_by if cause.parent is None else cause.parent.name
+        groups.setdefault((asker, str(cause.requirement.specifier)), []).append(cause)
+    return groups
+
+
+def _describe_group(causes: list[RequirementInformation[Requirement, Candidate]]) -> str:
+    requirement = causes[0].requirement
+    parents = sorted({cause.parent.version for cause in causes if cause.parent is not None})
+    if len(parents) < 2:
+        return requirement.describe()
+    assert causes[0].parent is not None
+    constraint = str(requirement.specifier) or "any version"
+    return f"{constraint} (from {causes[0].parent.name} {parents[0]} to {parents[-1]})"
+
+
+def _no_match(name: NormalizedName, requirement: Requirement, factory: Factory) -> str:
+    releases = factory.releases(name)
+    head = f"no version of {name} matches {requirement.describe()}"
+    matching = sorted(
+        (v for v in releases if requirement.specifier.contains(v, prereleases=True)),
+        reverse=True,
+    )
+    if matching:
+        reasons = [f"{version} {_why_not(version, requirement, factory)}" for version in matching]
+        return f"{head}: {_listing(reasons)}"
+    if not releases:
+        return f"{head}: the project has no files"
+    newest = sorted(releases, reverse=True)
+    return f"{head}: the index has {_listing([str(v) for v in newest])}"
+
+
+def _why_not(version: Version, requirement: Requirement, factory: Factory) -> str:
+    release = factory.releases(requirement.name)[version]
+    if release.reason is not None:
+        return release.reason
+    if version.is_prerelease and not factory.pre:
+        return "is a pre-release (allow it with --pre or by naming it)"
+    if all(file.yanked for file in release.files):
+        return "is yanked (pin it with == to use it anyway)"
+    for constraint in factory.constraints.get(requirement.name, ()):
+        if not constraint.specifier.contains(version, prereleases=True):
+            return f"is excluded by the constraint {constraint.describe()}"
+    if requirement.name in factory.hashes:
+        return "has no file with a hash given by --hash"
+    return "cannot be used"
+
+
+def _listing(items: Sequence[str]) -> str:
+    shown = ", ".join(items[:SHOWN_VERSIONS])
+    more = len(items) - SHOWN_VERSIONS
+    return f"{shown} and {more} more" if more > 0 else shown

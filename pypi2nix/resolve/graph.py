@@ -1,0 +1,111 @@
+"""From resolvelib's result to one node per project, and deterministic cycle breaking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pypi2nix.models import Dependency
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from packaging.utils import NormalizedName
+    from resolvelib.resolvers import Result
+
+    from pypi2nix.resolve.base import Candidate, Requirement
+    from pypi2nix.resolve.factory import Factory
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResolvedRelease:
+    """A pinned project: its plain candidate, the extras asked of it, its edges."""
+
+    candidate: Candidate
+    extras: tuple[NormalizedName, ...]
+    dependencies: tuple[Dependency, ...]
+    required_by: tuple[str, ...]
+
+    @property
+    def name(self) -> NormalizedName:
+        return self.candidate.name
+
+
+def collapse(
+    result: Result[Requirement, Candidate, str], factory: Factory
+) -> dict[NormalizedName, ResolvedRelease]:
+    """Merge each project's plain and extras candidates into one node.
+
+    A project's dependencies are those of its plain candidate plus those its extras
+    add; ``required_by`` names the roots' origins and the dependent projects.
+    """
+    candidates: dict[NormalizedName, list[Candidate]] = {}
+    for candidate in result.mapping.values():
+        candidates.setdefault(candidate.name, []).append(candidate)
+    requesters: dict[NormalizedName, set[str]] = {}
+    for identifier, criterion in result.criteria.items():
+        name = result.mapping[identifier].name
+        for information in criterion.information:
+            parent = information.parent
+            if parent is None:
+                requesters.setdefault(name, set()).add(information.requirement.requested_by)
+            elif parent.name != name:
+                requesters.setdefault(name, set()).add(parent.name)
+    releases = {}
+    for name, group in sorted(candidates.items()):
+        plain = next(candidate for candidate in group if not candidate.extras)
+        extras = sorted({extra for candidate in group for extra in candidate.extras})
+        releases[name] = ResolvedRelease(
+            candidate=plain,
+            extras=tuple(extras),
+            dependencies=_merge_dependencies(name, group, factory),
+            required_by=tuple(sorted(requesters.get(name, ()))),
+        )
+    return releases
+
+
+def _merge_dependencies(
+    name: NormalizedName, group: Iterable[Candidate], factory: Factory
+) -> tuple[Dependency, ...]:
+    spellings: dict[NormalizedName, set[str]] = {}
+    for candidate in group:
+        for requirement in factory.dependencies(candidate):
+            if requirement.name != name:
+                spellings.setdefault(requirement.name, set()).add(requirement.spelled)
+    return tuple(
+        Dependency(name=dependency, spelled=tuple(sorted(spelled)))
+        for dependency, spelled in sorted(spellings.items())
+    )
+
+
+def find_back_edges(
+    edges: Mapping[NormalizedName, Sequence[NormalizedName]], order: Sequence[NormalizedName]
+) -> list[tuple[NormalizedName, NormalizedName]]:
+    """The edges whose removal leaves the graph acyclic.
+
+    A depth-first walk from each node of ``order`` (roots first), children in sorted
+    order; every edge back to a node still on the walk's path closes a cycle and is
+    returned. The same graph and order always give the same edges.
+    """
+    on_path: set[NormalizedName] = set()
+    done: set[NormalizedName] = set()
+    back_edges: list[tuple[NormalizedName, NormalizedName]] = []
+    for start in order:
+        if start in done:
+            continue
+        on_path.add(start)
+        stack = [(start, iter(sorted(edges.get(start, ()))))]
+        while stack:
+            node, children = stack[-1]
+            for child in children:
+                if child in on_path:
+                    back_edges.append((node, child))
+                elif child not in done:
+                    on_path.add(child)
+                    stack.append((child, iter(sorted(edges.get(child, ())))))
+                    break
+            else:
+                stack.pop()
+                on_path.discard(node)
+                done.add(node)
+    return back_edges

@@ -1,0 +1,89 @@
+"""Everything the user sees besides the output files: logging, progress, summaries.
+
+The only module that knows about the terminal. Progress is drawn on one stderr line,
+and only when stderr is a terminal; ``-q`` silences everything but errors.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+import time
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+PROGRESS_INTERVAL = 0.1
+
+
+class Console:
+    """Progress and messages on stderr, according to the verbosity.
+
+    :param verbosity: -1 for ``-q``, 0 by default, 1 and more for ``-v``.
+    """
+
+    def __init__(self, verbosity: int = 0, stream: TextIO | None = None) -> None:
+        self.verbosity = verbosity
+        self.stream = stream or sys.stderr
+        self.interactive = verbosity == 0 and self.stream.isatty()
+        self._status: Callable[[], str] = lambda: ""
+        self._shown = False
+        self._last_draw = 0.0
+
+    def set_status(self, status: Callable[[], str]) -> None:
+        """Where the progress line's counters come from."""
+        self._status = status
+
+    def progress(self, activity: str) -> None:
+        """Show what is happening now (throttled; a no-op unless interactive)."""
+        if not self.interactive:
+            return
+        now = time.monotonic()
+        if now - self._last_draw < PROGRESS_INTERVAL:
+            return
+        self._last_draw = now
+        width = shutil.get_terminal_size((80, 20)).columns - 1
+        line = f"{self._status()} {activity}"[:width]
+        self.stream.write("\r\x1b[K" + line)
+        self.stream.flush()
+        self._shown = True
+
+    def clear(self) -> None:
+        if self._shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self._shown = False
+
+    def say(self, message: str) -> None:
+        """A line of the final report (hidden by ``-q``)."""
+        if self.verbosity >= 0:
+            self.clear()
+            print(message, file=self.stream)
+
+    def error(self, message: str) -> None:
+        self.clear()
+        print(f"error: {message}", file=self.stream)
+
+
+def configure_logging(console: Console) -> None:
+    """Warnings by default, info with ``-v``, debug with ``-vv``, errors only with ``-q``;
+    log lines first clear the progress line."""
+    levels = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}
+    handler = _ConsoleHandler(console)
+    root = logging.getLogger("pypi2nix")
+    root.handlers[:] = [handler]
+    root.setLevel(levels.get(console.verbosity, logging.DEBUG))
+    root.propagate = False
+
+
+class _ConsoleHandler(logging.Handler):
+    def __init__(self, console: Console) -> None:
+        super().__init__()
+        self.console = console
+
+    def emit(self, record: logging.LogRecord) -> None:
+        prefix = "" if record.levelno == logging.INFO else f"{record.levelname.lower()}: "
+        self.console.clear()
+        print(prefix + record.getMessage(), file=self.console.stream)
