@@ -1,0 +1,71 @@
+"""Test configuration: no network by default, the fixture index, nix markers."""
+
+from __future__ import annotations
+
+import socket
+from typing import TYPE_CHECKING
+
+import pytest
+import responses
+
+from tests.support import preserved_logging
+from tests.support.fixture_index import FixtureIndex, IndexFile, build_files
+from tests.support.nix import require_nix
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--run-network",
+        action="store_true",
+        help="also run the tests marked 'network', which talk to the live package index",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-network"):
+        return
+    skip = pytest.mark.skip(reason="talks to the live index; run with --run-network")
+    for item in items:
+        if "network" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if "nix" in item.keywords:
+        require_nix()
+
+
+@pytest.fixture(autouse=True)
+def _no_network(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refuse every socket connection, except in tests marked ``network``."""
+    if "network" in request.keywords:
+        return
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("the tests do not use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    with preserved_logging():
+        yield
+
+
+@pytest.fixture(scope="session")
+def fixture_files() -> list[IndexFile]:
+    return build_files()
+
+
+@pytest.fixture
+def fixture_index(fixture_files: list[IndexFile]) -> Iterator[FixtureIndex]:
+    """The fixture index, served for the duration of the test."""
+    index = FixtureIndex(list(fixture_files))
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        index.register(mock)
+        yield index

@@ -1,0 +1,56 @@
+# Builder of the stand-in buildPythonPackage (see python.nix).
+set -eu
+export HOME="$TMPDIR" PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
+export PYTHONNOUSERSITE=1 PYTHONDONTWRITEBYTECODE=1 SOURCE_DATE_EPOCH=315532800
+unset PYTHONPATH
+cd "$TMPDIR"
+
+# An isolated virtual environment that sees only the site-packages listed in $2.
+make_env() {
+    "$python" -m venv --without-pip "$1"
+    pth="$1/$sitePackages/_stand_in_path.pth"
+    : > "$pth"
+    old_ifs=$IFS
+    IFS=:
+    for dir in $2; do
+        [ -n "$dir" ] && printf "import site; site.addsitedir('%s')\n" "$dir" >> "$pth"
+    done
+    IFS=$old_ifs
+}
+
+# pip itself, and nothing else of the host's site-packages.
+mkdir pip-only
+ln -s "$("$python" -I -c 'import os, pip; print(os.path.dirname(pip.__file__))')" pip-only/pip
+
+filename="$(basename "$src")"
+filename="${filename#*-}"
+mkdir dist
+if [ "$format" = wheel ]; then
+    cp "$src" "dist/$filename"
+else
+    case "$filename" in
+        *.zip) kind=zip ;;
+        *.tar.bz2) kind=bztar ;;
+        *.tar.xz) kind=xztar ;;
+        *) kind=gztar ;;
+    esac
+    "$python" -I -c 'import shutil, sys; shutil.unpack_archive(sys.argv[1], "source", sys.argv[2])' "$src" "$kind"
+    set -- source/*
+    [ "$#" -eq 1 ] && [ -d "$1" ] || { echo "expected one top-level folder in $filename" >&2; exit 1; }
+    make_env build-env "$TMPDIR/pip-only:$buildPath"
+    (cd "$1" && "$TMPDIR/build-env/bin/python" -m pip wheel --quiet --no-build-isolation \
+        --no-deps --no-index --wheel-dir "$TMPDIR/dist" .)
+fi
+
+make_env install-env "$TMPDIR/pip-only"
+install-env/bin/python -m pip install --quiet --no-deps --no-index --no-compile \
+    --target "$out/$sitePackages" dist/*.whl
+
+# shellcheck disable=SC2086 # $removeDeps is a list
+"$python" -I "$checker" "$out/$sitePackages" "$runtimePath" $removeDeps
+
+make_env check-env "$out/$sitePackages:$runtimePath"
+for module in $importsCheck; do
+    echo "pythonImportsCheck: import $module"
+    check-env/bin/python -c "import $module"
+done

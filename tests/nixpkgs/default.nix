@@ -1,0 +1,46 @@
+# A stand-in for the small part of nixpkgs that pypi2nix's output uses. Test-only.
+#
+#   import ./tests/nixpkgs {
+#     hostPython = "/usr/bin/python3";   # builds run with this interpreter
+#     pythonVersion = "3.11";            # its version: the set is pkgs.python311
+#     baseWheels = ./base-wheels.json;   # the "nixpkgs" packages: build tools as wheels
+#   }
+{
+  hostPython,
+  pythonVersion,
+  baseWheels,
+  filesHost ? "files.example.test",
+}:
+let
+  lib = import ./lib.nix;
+  fetchers = import ./fetchers.nix { inherit filesHost; };
+  pythonAttribute = "python" + builtins.replaceStrings [ "." ] [ "" ] pythonVersion;
+  python = import ./python.nix {
+    inherit lib hostPython pythonVersion baseWheels filesHost;
+    inherit (fetchers) fetchurl;
+    topLevel = pkgs;
+  };
+  pkgs = {
+    inherit lib;
+    inherit (fetchers) fetchurl fetchPypi fetchPypiUrl;
+    ${pythonAttribute} = python;
+    python3 = python;
+    python3Packages = python.pkgs;
+    mkShell =
+      {
+        packages ? [ ],
+        buildInputs ? [ ],
+        nativeBuildInputs ? [ ],
+        shellHook ? "",
+        name ? "shell",
+      }:
+      derivation {
+        inherit name shellHook;
+        system = builtins.currentSystem;
+        builder = "/bin/sh";
+        args = [ "-c" "echo $packages > $out" ];
+        packages = packages ++ buildInputs ++ nativeBuildInputs;
+      };
+  };
+in
+pkgs

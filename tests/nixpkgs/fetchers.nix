@@ -1,0 +1,61 @@
+# fetchurl and fetchPypi as nixpkgs defines them, on top of Nix's built-in fetcher.
+# The tests add every source to the store beforehand (nix-store --add-fixed), so a
+# fixed-output path is already valid and nothing is downloaded. Unknown arguments
+# are errors, as in nixpkgs.
+{ filesHost }:
+rec {
+  fetchurl =
+    {
+      url,
+      hash ? "",
+      sha256 ? "",
+      name ? baseNameOf (toString url),
+    }:
+    assert (hash == "") != (sha256 == "") || throw "fetchurl: give exactly one of hash and sha256";
+    import <nix/fetchurl.nix> ({ inherit url name; } // (if hash != "" then { inherit hash; } else { inherit sha256; }));
+
+  # The URL computation of nixpkgs' pkgs/build-support/fetchpypi (files host made up).
+  fetchPypiUrl =
+    {
+      format ? "setuptools",
+      ...
+    }@attrs:
+    let
+      wheelUrl =
+        {
+          pname,
+          version,
+          dist ? "py2.py3",
+          python ? "py2.py3",
+          abi ? "none",
+          platform ? "any",
+        }:
+        "https://${filesHost}/packages/${dist}/${builtins.substring 0 1 pname}/${pname}/${pname}-${version}-${python}-${abi}-${platform}.whl";
+      sourceUrl =
+        {
+          pname,
+          version,
+          extension ? "tar.gz",
+        }:
+        "mirror://pypi/${builtins.substring 0 1 pname}/${pname}/${pname}-${version}.${extension}";
+      compute =
+        if format == "wheel" then
+          wheelUrl
+        else if format == "setuptools" then
+          sourceUrl
+        else
+          throw "fetchPypi: unsupported format ${format}";
+    in
+    compute (builtins.removeAttrs attrs [ "format" ]);
+
+  fetchPypi =
+    {
+      hash ? "",
+      sha256 ? "",
+      ...
+    }@attrs:
+    fetchurl {
+      url = fetchPypiUrl (builtins.removeAttrs attrs [ "hash" "sha256" ]);
+      inherit hash sha256;
+    };
+}

@@ -1,0 +1,45 @@
+# The few nixpkgs `lib` functions that generated files use, with the same meaning.
+# `licenses` holds exactly the attribute names of nixpkgs' lib/licenses.nix
+# (listed in licenses.txt), so a made-up license attribute fails evaluation.
+let
+  lines = text: builtins.filter (line: builtins.isString line && line != "") (builtins.split "\n" text);
+
+  lib = rec {
+    fix = f: let x = f x; in x;
+
+    extends = f: rattrs: self: let super = rattrs self; in super // f self super;
+
+    composeExtensions =
+      f: g: final: prev:
+      let
+        fApplied = f final prev;
+        prev' = prev // fApplied;
+      in
+      fApplied // g final prev';
+
+    composeManyExtensions = builtins.foldl' composeExtensions (final: prev: { });
+
+    unique = builtins.foldl' (acc: e: if builtins.elem e acc then acc else acc ++ [ e ]) [ ];
+
+    subtractLists = e: builtins.filter (x: !(builtins.elem x e));
+
+    concatMap = f: list: builtins.concatLists (map f list);
+
+    genAttrs = names: f: builtins.listToAttrs (map (name: { inherit name; value = f name; }) names);
+
+    callPackageWith =
+      autoArgs: fn: args:
+      let
+        f = if builtins.isFunction fn then fn else import fn;
+      in
+      f (builtins.intersectAttrs (builtins.functionArgs f) autoArgs // args);
+
+    licenses = genAttrs (lines (builtins.readFile ./licenses.txt)) (name: {
+      shortName = name;
+      free = true;
+    });
+
+    isLicense = value: builtins.isAttrs value && value ? shortName && licenses ? ${value.shortName};
+  };
+in
+lib

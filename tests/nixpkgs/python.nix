@@ -1,0 +1,163 @@
+# A Python interpreter with a package set, shaped like nixpkgs' python3xx:
+# `override { self; packageOverrides; }`, `pkgs`, `withPackages`, and in the set
+# `buildPythonPackage` and `callPackage`.
+#
+# buildPythonPackage is strict: it rejects arguments nixpkgs would not take and the
+# combinations pypi2nix must never write, then really builds: `pip wheel
+# --no-build-isolation` in an environment that holds only the declared build-system
+# and dependencies, installs into $out, runs a runtime-dependency check like nixpkgs'
+# pythonRuntimeDepsCheckHook (honouring pythonRemoveDeps) and the pythonImportsCheck
+# imports.
+{
+  lib,
+  fetchurl,
+  topLevel,
+  hostPython,
+  pythonVersion,
+  baseWheels,
+  filesHost,
+}:
+let
+  sitePackages = "lib/python${pythonVersion}/site-packages";
+  shellPath = "/usr/bin:/bin";
+
+  allowedArguments = [
+    "pname" "version" "pyproject" "format" "src" "build-system" "dependencies"
+    "optional-dependencies" "doCheck" "pythonImportsCheck" "pythonRemoveDeps"
+    "pythonRelaxDeps" "meta" "nativeBuildInputs" "buildInputs" "nativeCheckInputs"
+    "patches" "postPatch" "disabled" "passthru"
+  ];
+  allowedMeta = [ "description" "homepage" "changelog" "license" "maintainers" "mainProgram" ];
+
+  require = condition: message: condition || throw "buildPythonPackage (stand-in): ${message}";
+  isPythonPackage = value: builtins.isAttrs value && (value.isPythonModule or false);
+  closureOf = packages: lib.unique (packages ++ lib.concatMap (p: p.requiredPythonModules) packages);
+  sitePathOf = packages: builtins.concatStringsSep ":" (map (p: "${p}/${sitePackages}") packages);
+
+  validMeta =
+    name: meta:
+    let
+      license = meta.license or null;
+      licenses = if builtins.isList license then license else [ license ];
+    in
+    builtins.all (x: x) [
+      (require (builtins.isAttrs meta) "${name}: meta must be an attribute set")
+      (require (lib.subtractLists allowedMeta (builtins.attrNames meta) == [ ])
+        "${name}: unknown meta attributes ${toString (lib.subtractLists allowedMeta (builtins.attrNames meta))}")
+      (require (builtins.isString (meta.description or "")) "${name}: meta.description must be a string")
+      (require (builtins.isString (meta.homepage or "")) "${name}: meta.homepage must be a string")
+      (require (license == null || builtins.all lib.isLicense licenses)
+        "${name}: meta.license must come from lib.licenses")
+    ];
+
+  validArguments =
+    args:
+    let
+      name = args.pname or "<no pname>";
+      unknown = lib.subtractLists allowedArguments (builtins.attrNames args);
+      isWheel = (args.format or null) == "wheel";
+    in
+    builtins.all (x: x) [
+      (require (unknown == [ ]) "${name}: unknown arguments ${toString unknown}")
+      (require (args ? pname && args ? version && args ? src) "${name}: pname, version and src are required")
+      (require ((args ? pyproject) != (args ? format)) "${name}: set exactly one of pyproject and format")
+      (require (!(args ? pyproject) || args.pyproject == true) "${name}: pyproject must be true")
+      (require (!(args ? format) || isWheel) "${name}: the only format pypi2nix may write is wheel")
+      (require (!isWheel || !(args ? build-system)) "${name}: a wheel has no build-system")
+      (require (builtins.all isPythonPackage (args.dependencies or [ ])) "${name}: every dependency must be a Python package")
+      (require (builtins.all isPythonPackage (args.build-system or [ ])) "${name}: every build-system entry must be a Python package")
+      (require (builtins.isBool (args.doCheck or true)) "${name}: doCheck must be a boolean")
+      (require (builtins.all builtins.isString (args.pythonImportsCheck or [ ])) "${name}: pythonImportsCheck must be strings")
+      (require (builtins.all builtins.isString (args.pythonRemoveDeps or [ ])) "${name}: pythonRemoveDeps must be strings")
+      (validMeta name (args.meta or { }))
+    ];
+
+  makeBuildPythonPackage =
+    args:
+    assert validArguments args;
+    let
+      dependencies = args.dependencies or [ ];
+      buildSystem = args.build-system or [ ];
+      runtimeClosure = closureOf dependencies;
+      package = derivation {
+        name = "python${pythonVersion}-${args.pname}-${args.version}";
+        system = builtins.currentSystem;
+        builder = "/bin/sh";
+        args = [ ./build-python-package.sh ];
+        PATH = shellPath;
+        python = hostPython;
+        inherit sitePackages;
+        inherit (args) src;
+        format = args.format or "pyproject";
+        buildPath = sitePathOf (closureOf (buildSystem ++ dependencies));
+        runtimePath = sitePathOf runtimeClosure;
+        importsCheck = builtins.concatStringsSep " " (args.pythonImportsCheck or [ ]);
+        removeDeps = builtins.concatStringsSep " " (args.pythonRemoveDeps or [ ]);
+        checker = ./runtime_deps_check.py;
+      };
+    in
+    package
+    // {
+      isPythonModule = true;
+      requiredPythonModules = runtimeClosure;
+      inherit (args) pname version;
+      meta = args.meta or { };
+      inherit dependencies;
+      optional-dependencies = args.optional-dependencies or { };
+      overridePythonAttrs = f: makeBuildPythonPackage (args // (if builtins.isFunction f then f args else f));
+    };
+
+  basePackages =
+    self:
+    builtins.mapAttrs (
+      attr: info:
+      makeBuildPythonPackage {
+        inherit (info) pname version;
+        format = "wheel";
+        src = fetchurl {
+          url = "https://${filesHost}/base/${info.file}";
+          inherit (info) sha256;
+        };
+        dependencies = map (dependency: self.${dependency}) info.dependencies;
+        doCheck = false;
+      }
+    ) (builtins.fromJSON (builtins.readFile baseWheels));
+
+  makePython =
+    {
+      packageOverrides ? (self: super: { }),
+      self ? null,
+    }:
+    let
+      base =
+        pySelf:
+        basePackages pySelf
+        // {
+          buildPythonPackage = makeBuildPythonPackage;
+          callPackage = lib.callPackageWith (topLevel // pySelf);
+          python = interpreter;
+        };
+      pythonSet = lib.fix (lib.extends packageOverrides base);
+      interpreter = {
+        pkgs = pythonSet;
+        version = pythonVersion;
+        inherit sitePackages;
+        executable = hostPython;
+        override = arguments: makePython ({ inherit packageOverrides; } // arguments);
+        withPackages =
+          select:
+          derivation {
+            name = "python${pythonVersion}-env";
+            system = builtins.currentSystem;
+            builder = "/bin/sh";
+            args = [ ./python-env.sh ];
+            PATH = shellPath;
+            python = hostPython;
+            inherit sitePackages;
+            sitePath = sitePathOf (closureOf (select pythonSet));
+          };
+      };
+    in
+    interpreter;
+in
+makePython { }

@@ -1,0 +1,136 @@
+"""Run the real nix binaries against the test stand-in for nixpkgs (``tests/nixpkgs``).
+
+Tests that need nix are marked ``nix``. Without the binaries they are skipped,
+unless ``PYPI2NIX_REQUIRE_NIX=1`` (set by CI) turns the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from packaging.metadata import parse_email
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+STAND_IN = Path(__file__).resolve().parents[1] / "nixpkgs"
+REQUIRE_NIX_VARIABLE = "PYPI2NIX_REQUIRE_NIX"
+BINARIES = ("nix-instantiate", "nix-build", "nix-store", "nix-hash")
+# Builds run as the calling user, outside a sandbox, with no binary cache: the
+# stand-in's builders use the host's Python interpreter.
+BUILD_OPTIONS = (
+    "--option", "substituters", "",
+    "--option", "build-users-group", "",
+    "--option", "sandbox", "false",
+)  # fmt: skip
+
+
+def require_nix() -> None:
+    missing = [binary for binary in BINARIES if shutil.which(binary) is None]
+    if not missing:
+        return
+    message = f"nix binaries not found: {', '.join(missing)}"
+    if os.environ.get(REQUIRE_NIX_VARIABLE) == "1":
+        pytest.fail(f"{message}, and {REQUIRE_NIX_VARIABLE}=1 says they must be there")
+    pytest.skip(message)
+
+
+def run(*command: str, cwd: Path | None = None) -> str:
+    result = subprocess.run(command, capture_output=True, text=True, cwd=cwd, check=False)
+    if result.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(command)} failed ({result.returncode}):\n{result.stderr[-6000:]}"
+        )
+    return result.stdout
+
+
+def add_fixed(path: Path) -> str:
+    """Add a file to the store as a flat sha256 fixed output named like the file."""
+    return run("nix-store", "--add-fixed", "sha256", str(path)).strip()
+
+
+def add_files(files: Iterable[tuple[str, bytes]], directory: Path) -> dict[str, str]:
+    """Write each (name, data) into ``directory`` and add it to the store."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, data in files:
+        path = directory / name
+        path.write_bytes(data)
+        paths[name] = add_fixed(path)
+    return paths
+
+
+def evaluate(expression: str) -> Any:
+    """``nix-instantiate --eval --strict --json`` of an expression."""
+    return json.loads(run("nix-instantiate", "--eval", "--strict", "--json", "--expr", expression))
+
+
+def build(expression: str) -> Path:
+    """``nix-build`` an expression offline; the output path."""
+    output = run("nix-build", "--no-out-link", *BUILD_OPTIONS, "--expr", expression)
+    return Path(output.strip().splitlines()[-1])
+
+
+def nix_path(path: Path) -> str:
+    """A Nix path literal for an absolute path."""
+    resolved = path.resolve()
+    assert " " not in str(resolved), resolved
+    return str(resolved)
+
+
+def stand_in(base_wheels: Path, host_python: str = sys.executable) -> str:
+    """A Nix expression for the stand-in package set (with ``python3XY`` for the host)."""
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return (
+        f"(import {nix_path(STAND_IN)} {{ hostPython = {json.dumps(host_python)}; "
+        f'pythonVersion = "{version}"; baseWheels = {nix_path(base_wheels)}; }})'
+    )
+
+
+def write_base_wheels(wheels: Iterable[Path], destination: Path) -> Path:
+    """Describe real wheels as the stand-in's "nixpkgs" Python packages (and add them to
+    the store). Dependencies are the wheels' unconditional requirements on each other."""
+    infos: dict[str, dict[str, Any]] = {}
+    requirements: dict[str, list[Requirement]] = {}
+    for wheel in wheels:
+        with zipfile.ZipFile(wheel) as archive:
+            name = next(
+                n
+                for n in archive.namelist()
+                if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
+            )
+            raw, _ = parse_email(archive.read(name))
+        attribute = canonicalize_name(raw["name"])
+        add_fixed(wheel)
+        infos[attribute] = {
+            "pname": raw["name"],
+            "version": raw["version"],
+            "file": wheel.name,
+            "sha256": _sha256(wheel),
+        }
+        requirements[attribute] = [Requirement(line) for line in raw.get("requires_dist", [])]
+    for name, info in infos.items():
+        needed = {
+            canonicalize_name(requirement.name)
+            for requirement in requirements[name]
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""})
+        }
+        info["dependencies"] = sorted(needed & infos.keys())
+    destination.write_text(json.dumps(infos, indent=1, sort_keys=True))
+    return destination
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pypi2nix.cli import build_parser, main
+from tests.support.fixture_index import INDEX_URL
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.support.fixture_index import FixtureIndex
+
+FIXTURE_ROOTS = ["-e", "alpha[fast]", "-e", "cyc-a", "-e", "3dmath", "-e", "zeta-util"]
+
+
+def generate(output: Path, *arguments: str) -> int:
+    return main(["generate", "-i", INDEX_URL, "--python", "3.11", "-O", str(output), *arguments])
+
+
+def test_generate_writes_three_files(
+    fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert generate(tmp_path, *FIXTURE_ROOTS) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "requirements.nix",
+        "requirements_frozen.txt",
+        "requirements_override.nix",
+    ]
+    err = capsys.readouterr().err
+    assert "Locked 9 packages (4 top-level) for Python 3.11 on x86_64-linux" in err
+    assert "Dependency cycle broken: cyc-b -> cyc-a is left out." in err
+    assert "Built from wheels (no sdist): setuptools." in err
+    frozen = (tmp_path / "requirements_frozen.txt").read_text()
+    assert f"--index-url {INDEX_URL}\n" in frozen
+    assert "alpha==1.0.0 \\\n" in frozen
+
+
+def test_output_is_byte_identical_and_the_override_is_kept(
+    fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert generate(first, *FIXTURE_ROOTS) == 0
+    assert generate(second, *reversed_pairs(FIXTURE_ROOTS)) == 0
+    for name in ("requirements.nix", "requirements_frozen.txt", "requirements_override.nix"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    (first / "requirements_override.nix").write_text("{ pkgs, python }: self: super: { }\n")
+    assert generate(first, *FIXTURE_ROOTS) == 0
+    assert (first / "requirements_override.nix").read_text().startswith("{ pkgs, python }")
+    assert "Kept " in capsys.readouterr().err
+
+
+def reversed_pairs(arguments: list[str]) -> list[str]:
+    pairs = [arguments[i : i + 2] for i in range(0, len(arguments), 2)]
+    return [item for pair in reversed(pairs) for item in pair]
+
+
+def test_basename_and_requirements_file(fixture_index: FixtureIndex, tmp_path: Path) -> None:
+    requirements = tmp_path / "reqs.txt"
+    requirements.write_text("beta\n")
+    output = tmp_path / "out"
+    assert generate(output, "-r", str(requirements), "--basename", "locked") == 0
+    assert sorted(p.name for p in output.iterdir()) == [
+        "locked.nix",
+        "locked_frozen.txt",
+        "locked_override.nix",
+    ]
+    assert "import overrideFile" in (output / "locked.nix").read_text()
+    assert "./locked_override.nix" in (output / "locked.nix").read_text()
+
+
+def test_index_url_from_the_environment(
+    fixture_index: FixtureIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PIP_INDEX_URL", INDEX_URL)
+    assert main(["generate", "-e", "gamma", "--python", "3.11", "-O", str(tmp_path), "-q"]) == 0
+    assert "gamma = self.buildPythonPackage" in (tmp_path / "requirements.nix").read_text()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["-e", "nope"], "error: no such project on the index: 'nope' (required by command line)"),
+        (["-e", "gamma==0.0.0"], "error: no version of gamma matches ==0.0.0 (from command line)"),
+        (["-e", "gamma<2", "-e", "beta"], "error: conflicting requirements for gamma: <2"),
+        (["-e", "gamma =="], "error: command line: invalid requirement"),
+        (["-r", "{tmp}/bad.txt"], "error: {tmp}/bad.txt:2: invalid requirement"),
+        (["-e", "gamma", "--python", "2.7"], "error: unsupported Python version '2.7'"),
+        (["-e", "gamma", "--system", "x86_64-windows"], "error: unsupported system"),
+        (["-e", "gamma", "--frobnicate"], "error: unrecognized arguments: --frobnicate"),
+        ([], "error: nothing to lock"),
+        (["-e", "gamma", "--basename", "../x"], "error: invalid --basename '../x'"),
+    ],
+)
+def test_errors_are_one_line_with_status_1(
+    fixture_index: FixtureIndex,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    arguments: list[str],
+    message: str,
+) -> None:
+    (tmp_path / "bad.txt").write_text("gamma\nnot a ( requirement\n")
+    output = tmp_path / "out"
+    arguments = [argument.format(tmp=tmp_path) for argument in arguments]
+    assert generate(output, *arguments) == 1
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith(message.format(tmp=tmp_path))
+    assert "Traceback" not in captured.err
+    assert not output.exists()
+
+
+def test_verbose_adds_the_traceback(
+    fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert generate(tmp_path, "-e", "nope", "-v") == 1
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err
+    assert err.strip().splitlines()[-1].startswith("error: no such project")
+
+
+def test_quiet(
+    fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert generate(tmp_path, "-e", "gamma", "-q") == 0
+    assert capsys.readouterr() == ("", "")
+
+
+def test_help_documents_every_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_status:
+        main(["generate", "--help"])
+    assert exit_status.value.code == 0
+    text = capsys.readouterr().out
+    commands = next(
+        action
+        for action in build_parser()._actions
+        if isinstance(action, argparse._SubParsersAction)
+    )
+    for action in commands.choices["generate"]._actions:
+        for option in action.option_strings:
+            assert option in text
+        assert action.help, action.option_strings
+
+
+def test_python_dash_m_and_version() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pypi2nix", "--version"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("pypi2nix ")

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from pypi2nix.nix.escape import is_identifier, nix_attribute, nix_select, nix_string
+from tests.support import nix
+
+# Everything Nix can hold in a string: any code point but NUL and lone surrogates,
+# with the troublemakers of Nix syntax made likely.
+TRICKY = ["${", "''", '"', "\\", "$", "\n", "\r", "\t", "${x}", "''${", "\\${", "$$", "#", "/*"]
+characters = st.characters(codec="utf-8", exclude_characters="\0")
+nix_texts = st.lists(st.one_of(st.text(characters, max_size=8), st.sampled_from(TRICKY))).map(
+    "".join
+)
+
+
+def test_escapes() -> None:
+    assert nix_string('say "hi" \\ ${HOME} $x ${') == '"say \\"hi\\" \\\\ \\${HOME} $x \\${"'
+    assert nix_string("two\nlines\tand\r") == '"two\\nlines\\tand\\r"'
+    assert nix_string("nul\0byte") == '"nul\ufffdbyte"'
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("requests", "requests"),
+        ("zope-interface", "zope-interface"),
+        ("3to2", '"3to2"'),
+        ("or", '"or"'),
+        ("with", '"with"'),
+        ("a.b", '"a.b"'),
+        ("", '""'),
+    ],
+)
+def test_attribute_names(name: str, expected: str) -> None:
+    assert nix_attribute(name) == expected
+    assert nix_select("self", name) == f"self.{expected}"
+    assert is_identifier(name) == (expected == name)
+
+
+@pytest.mark.nix
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(nix_texts, min_size=1, max_size=40))
+@example(["", "${}", "''${x}''", '\\"', "$${x}", "end$", "ünïcødé ✓ 🐍", "\\\\${x}"])
+def test_strings_round_trip_through_nix(values: list[str]) -> None:
+    expression = "[ " + " ".join(nix_string(value) for value in values) + " ]"
+    assert nix.evaluate(expression) == values
+
+
+@pytest.mark.nix
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(nix_texts, min_size=1, max_size=20, unique=True))
+@example(["3to2", "or", "a.b", "", "${x}", "zope-interface", "it's"])
+def test_attribute_names_round_trip_through_nix(names: list[str]) -> None:
+    attributes = " ".join(
+        f"{nix_attribute(name)} = {json.dumps(i)};" for i, name in enumerate(names)
+    )
+    selected = " ".join(nix_select("set", name) for name in names)
+    expression = f"let set = {{ {attributes} }}; in [ (builtins.attrNames set) [ {selected} ] ]"
+    attribute_names, values = nix.evaluate(expression)
+    assert sorted(attribute_names) == sorted(names)
+    assert values == list(range(len(names)))

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import pytest
+
+from pypi2nix.index.facts import (
+    import_names_from_sdist,
+    import_names_from_wheel,
+    module_imports,
+    provided_names,
+)
+
+
+@pytest.mark.parametrize(
+    ("project", "paths", "expected"),
+    [
+        ("six", ["six.py", "six-1.17.0.dist-info/RECORD"], ("six",)),
+        ("black", ["black/__init__.py", "blackd/__init__.py", "_black_version.py"], ("black",)),
+        ("PyYAML", ["yaml/__init__.py", "_yaml/__init__.py"], ("yaml",)),
+        ("beautifulsoup4", ["bs4/__init__.py", "bs4/element.py"], ("bs4",)),
+        (
+            "zope.interface",
+            ["zope/interface/__init__.py", "zope.interface-6-nspkg.pth"],
+            ("zope.interface",),
+        ),
+        ("cffi", ["cffi/__init__.py", "_cffi_backend.cpython-311-x86_64-linux-gnu.so"], ("cffi",)),
+        ("fastlib", ["_fastlib.abi3.so"], ("_fastlib",)),
+        ("3dmath", ["3dmath-1.0.data/purelib/dmath3/__init__.py"], ("dmath3",)),
+        ("types-requests", ["requests-stubs/__init__.pyi"], ()),
+        (
+            "tools",
+            ["tests/__init__.py", "docs/conf.py", "tool_a/__init__.py", "tool_b.py"],
+            ("tool_a", "tool_b"),
+        ),
+    ],
+)
+def test_wheel_import_names(project: str, paths: list[str], expected: tuple[str, ...]) -> None:
+    assert import_names_from_wheel(paths, project=project) == expected
+
+
+def test_sdist_import_names() -> None:
+    six = ["six.py", "setup.py", "test_six.py", "conftest.py", "documentation/index.rst"]
+    assert import_names_from_sdist(six, project="six") == ("six",)
+    src_layout = ["src/foo/__init__.py", "tests/test_x.py", "tests/__init__.py", "setup.py"]
+    assert import_names_from_sdist(src_layout, project="bar") == ("foo",)
+    flat = ["pkg/__init__.py", "examples/demo.py", "noxfile.py"]
+    assert import_names_from_sdist(flat, project="other") == ("pkg",)
+
+
+def test_sdist_top_level_txt_wins() -> None:
+    names = import_names_from_sdist(
+        ["lib/whatever.py"], project="demo", top_level_txt=b"demo_core\n_private\n"
+    )
+    assert names == ("demo_core",)
+
+
+def test_module_imports() -> None:
+    source = b"""
+from __future__ import annotations
+import os, json as j
+import xml.etree.ElementTree
+from . import helpers
+from .sub import thing
+from ..sibling import other
+from mypkg.inner import x
+import requests
+try:
+    import yaml
+except ImportError:
+    yaml = None
+if TYPE_CHECKING:
+    import attr
+def later():
+    import numpy
+"""
+    imports = module_imports(source, "mypkg.sub2", is_package=True, own={"mypkg"})
+    assert imports is not None
+    assert imports.external == {"__future__", "os", "json", "xml", "requests"}
+    assert imports.internal == {
+        "mypkg.sub2.helpers",
+        "mypkg.sub2.sub",
+        "mypkg.sibling",
+        "mypkg.inner",
+    }
+    assert module_imports(b"print 'python 2'", "old", is_package=False, own=set()) is None
+
+
+def test_provided_names() -> None:
+    paths = [
+        "a/__init__.py",
+        "b.py",
+        "_c.cpython-311-x86_64-linux-gnu.so",
+        "ns/x/__init__.py",
+        "d-1.dist-info/RECORD",
+        "e.pth",
+    ]
+    assert provided_names(paths) == {"a", "b", "_c", "ns"}

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import pytest
+
+from pypi2nix.index.metadata import (
+    MetadataParseError,
+    parse_core_metadata,
+    parse_egg_info_requires,
+    parse_pyproject,
+    parse_setup_cfg_requires,
+)
+from tests.support.fixture_index import FIXTURES
+
+
+def names(requirements: object) -> list[str]:
+    assert isinstance(requirements, tuple)
+    return [str(requirement) for requirement in requirements]
+
+
+def test_recorded_wheel_metadata() -> None:
+    data = (FIXTURES / "recorded" / "six-1.17.0-py2.py3-none-any.whl.metadata").read_bytes()
+    metadata = parse_core_metadata(data)
+    assert (metadata.name, metadata.version) == ("six", "1.17.0")
+    assert metadata.summary == "Python 2 and 3 compatibility utilities"
+    assert metadata.requires_dist == ()
+    assert "License :: OSI Approved :: MIT License" in metadata.classifiers
+
+
+def test_core_metadata_fields() -> None:
+    metadata = parse_core_metadata(
+        b"Metadata-Version: 2.4\nName: Demo\nVersion: 1.0\nSummary: s\n"
+        b"License-Expression: MIT OR Apache-2.0\n"
+        b"Project-URL: Source, https://example.test/src\n"
+        b"Requires-Dist: a>=1\nRequires-Dist: b; extra == 'x'\nRequires-Dist: c (>=2)\n"
+        b"Requires-Dist: not a requirement!!\nProvides-Extra: x\nDynamic: License\n"
+    )
+    assert names(metadata.requires_dist) == ["a>=1", 'b; extra == "x"', "c>=2"]
+    assert metadata.project_urls == (("Source", "https://example.test/src"),)
+    assert metadata.license_expression == "MIT OR Apache-2.0"
+    assert metadata.provides_extra == ("x",)
+    assert metadata.has_static_dependencies
+
+
+@pytest.mark.parametrize(
+    ("header", "static"),
+    [
+        (b"Metadata-Version: 2.1\n", False),
+        (b"Metadata-Version: 2.2\n", True),
+        (b"Metadata-Version: 2.2\nDynamic: Requires-Dist\n", False),
+        (b"Metadata-Version: two\n", False),
+    ],
+)
+def test_static_dependencies_need_metadata_2_2(header: bytes, static: bool) -> None:
+    metadata = parse_core_metadata(header + b"Name: demo\nVersion: 1\n")
+    assert metadata.has_static_dependencies is static
+
+
+def test_metadata_without_a_name() -> None:
+    with pytest.raises(MetadataParseError):
+        parse_core_metadata(b"Metadata-Version: 2.1\nSummary: nameless\n")
+
+
+def test_egg_info_requires() -> None:
+    requires = parse_egg_info_requires(
+        b"a>=1\n\n[socks]\nPySocks\n[:python_version < '3']\nb\n[x:sys_platform == 'win32']\nc\n",
+        source="demo",
+    )
+    assert names(requires) == [
+        "a>=1",
+        'PySocks; extra == "socks"',
+        'b; python_version < "3"',
+        'c; extra == "x" and sys_platform == "win32"',
+    ]
+
+
+def test_setup_cfg_static_and_dynamic() -> None:
+    static = parse_setup_cfg_requires(
+        b"[options]\ninstall_requires =\n    a>=1  # why\n    b\n"
+        b"[options.extras_require]\nfast = c; python_version >= '3.8'\n",
+        source="demo",
+    )
+    assert names(static) == ["a>=1", "b", 'c; python_version >= "3.8" and extra == "fast"']
+    dynamic = b"[options]\ninstall_requires = file: requirements.txt\n"
+    assert parse_setup_cfg_requires(dynamic, source="demo") is None
+    assert parse_setup_cfg_requires(b"[metadata]\nname = demo\n", source="demo") is None
+
+
+def test_pyproject_build_requires_and_dependencies() -> None:
+    facts = parse_pyproject(
+        b'[build-system]\nrequires = ["hatchling", "hatch-vcs; python_version > \'3\'"]\n'
+        b'[project]\ndependencies = ["a"]\n[project.optional-dependencies]\nx = ["b"]\n',
+        source="demo",
+    )
+    assert names(facts.build_requires) == ["hatchling", 'hatch-vcs; python_version > "3"']
+    assert names(facts.dependencies) == ["a", 'b; extra == "x"']
+    assert parse_pyproject(b"[build-system]\nrequires = []\n", source="d").build_requires == ()
+    no_table = parse_pyproject(b"[tool.black]\nline-length = 1\n", source="demo")
+    assert no_table.build_requires is None
+    assert no_table.dependencies is None
+    dynamic = parse_pyproject(b'[project]\ndynamic = ["dependencies"]\n', source="demo")
+    assert dynamic.dependencies is None
+
+
+def test_invalid_pyproject() -> None:
+    with pytest.raises(MetadataParseError, match="not valid TOML"):
+        parse_pyproject(b"[build-system\n", source="demo")

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+import pytest
+from packaging.utils import NormalizedName
+
+from pypi2nix.errors import HashMismatch, MetadataError, ProjectNotFound
+from pypi2nix.index.client import HttpClient
+from pypi2nix.index.repository import PackageIndex
+from tests.support.fixture_index import INDEX_URL, FixtureIndex, IndexFile, build_sdist
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from pypi2nix.models import DistFile
+
+
+def make_index() -> PackageIndex:
+    return PackageIndex(HttpClient(retries=0), [INDEX_URL])
+
+
+def release(index: PackageIndex, name: str, version: str) -> list[DistFile]:
+    files = [f for f in index.project_page(name).files if str(f.version) == version]
+    return sorted(files, key=lambda file: file.kind != "wheel")
+
+
+def dependencies(index: PackageIndex, name: str, version: str) -> list[str]:
+    metadata = index.core_metadata(NormalizedName(name), version, release(index, name, version))
+    return [str(requirement) for requirement in metadata.requires_dist]
+
+
+def test_pages_are_fetched_once(fixture_index: FixtureIndex) -> None:
+    index = make_index()
+    page = index.project_page("Alpha")
+    assert page.name == "alpha"
+    assert {f.filename for f in page.files} >= {"alpha-1.0.0.tar.gz", "alpha-2.0.0b1.tar.gz"}
+    index.project_page("alpha")
+    assert fixture_index.requests == [INDEX_URL + "alpha/"]
+
+
+def test_html_pages(fixture_index: FixtureIndex) -> None:
+    fixture_index.html = True
+    files = make_index().project_page("gamma").files
+    assert {f.filename: f.yanked for f in files}["gamma-2.1.0.tar.gz"] is True
+
+
+def test_unknown_project(fixture_index: FixtureIndex) -> None:
+    with pytest.raises(ProjectNotFound, match="no such project on the index: 'nope'"):
+        make_index().project_page("nope")
+
+
+def test_metadata_from_pep_658_file(fixture_index: FixtureIndex) -> None:
+    index = make_index()
+    assert dependencies(index, "alpha", "1.0.0") == [
+        "beta>=1.0",
+        "setuptools>=40",
+        'winreg-helper; sys_platform == "win32"',
+        'epsilon>=0.5; extra == "fast"',
+    ]
+    assert fixture_index.requests[-1].endswith("alpha-1.0.0-py3-none-any.whl.metadata")
+
+
+def test_metadata_from_the_wheel_when_there_is_no_pep_658_file(fixture_index: FixtureIndex) -> None:
+    index = make_index()
+    assert dependencies(index, "gamma", "2.0.0") == []
+    wheel_requests = [url for url in fixture_index.requests if ".whl" in url]
+    assert wheel_requests[0].endswith(".whl.metadata")  # tried, answered 404
+    assert all(url.endswith(".whl") for url in wheel_requests[1:])  # then range reads
+
+
+@pytest.mark.parametrize(
+    ("name", "version", "expected", "source"),
+    [
+        ("epsilon", "0.5.0", [], "PKG-INFO 2.2"),
+        ("beta", "1.1.0", ["gamma>=2"], "pyproject.toml [project]"),
+        ("cyc-a", "1.0.0", ["cyc-b"], "egg-info requires.txt"),
+        ("zeta-util", "0.1.0", ["gamma>=1.0"], "setup.cfg, zip sdist"),
+    ],
+)
+def test_metadata_of_sdist_only_releases(
+    fixture_index: FixtureIndex, name: str, version: str, expected: list[str], source: str
+) -> None:
+    assert dependencies(make_index(), name, version) == expected, source
+
+
+def test_sdist_read_up_to_pyproject(fixture_index: FixtureIndex) -> None:
+    index = make_index()
+    sdist = release(index, "beta", "1.1.0")[0]
+    contents = index.sdist_contents(sdist, until_pyproject=True)
+    assert "pyproject.toml" in contents.files
+    assert contents.complete is False  # stopped at pyproject.toml, before the end of the archive
+    assert index.sdist_contents(sdist, until_pyproject=True) is contents
+
+
+def test_hash_mismatch_on_a_complete_download(fixture_index: FixtureIndex) -> None:
+    index = make_index()
+    sdist = release(index, "epsilon", "0.5.0")[0]
+    wrong = dataclasses.replace(sdist, sha256="0" * 64)
+    with pytest.raises(HashMismatch, match=f"expected sha256 {'0' * 64}, got {sdist.sha256}"):
+        index.sdist_contents(wrong, until_pyproject=False)
+
+
+def test_sdist_without_static_dependencies(fixture_index: FixtureIndex, tmp_path: Path) -> None:
+    (tmp_path / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: legacy\nVersion: 1.0\n")
+    (tmp_path / "setup.py").write_text(
+        "from setuptools import setup\nsetup(install_requires=['x'])\n"
+    )
+    sdist = build_sdist(tmp_path, "legacy-1.0.tar.gz")
+    fixture_index.files.append(
+        IndexFile(project="legacy", filename="legacy-1.0.tar.gz", data=sdist)
+    )
+    with pytest.raises(
+        MetadataError, match=r"only declared in setup\.py, which pypi2nix never runs"
+    ):
+        dependencies(make_index(), "legacy", "1.0")
+
+
+def test_wheel_listing(fixture_index: FixtureIndex) -> None:
+    index = make_index()
+    wheel = release(index, "3dmath", "1.0.0")[0]
+    assert "dmath3/__init__.py" in index.wheel_names(wheel)
+
+
+def test_unreadable_sdist(fixture_index: FixtureIndex) -> None:
+    fixture_index.files = [
+        dataclasses.replace(file, data=b"garbage" * 50)
+        if file.filename == "epsilon-0.5.0.tar.gz"
+        else file
+        for file in fixture_index.files
+    ]
+    index = make_index()
+    with pytest.raises(MetadataError, match="cannot read the sdist"):
+        dependencies(index, "epsilon", "0.5.0")

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import pytest
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
+from pypi2nix.index.simple import PageError, parse_project_page
+from tests.support.fixture_index import FIXTURES
+
+SIX = NormalizedName("six")
+PAGE_URL = "https://index.example.test/simple/six/"
+
+
+def recorded(name: str) -> bytes:
+    return (FIXTURES / "recorded" / name).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("filename", "content_type"),
+    [("six.json", "application/vnd.pypi.simple.v1+json"), ("six.html", "text/html")],
+)
+def test_recorded_pages_give_the_same_files(filename: str, content_type: str) -> None:
+    page = parse_project_page(SIX, recorded(filename), content_type, PAGE_URL)
+    by_name = {file.filename: file for file in page.files}
+    assert sorted(by_name) == [
+        "six-1.16.0-py2.py3-none-any.whl",
+        "six-1.16.0.tar.gz",
+        "six-1.17.0-py2.py3-none-any.whl",
+        "six-1.17.0.tar.gz",
+    ]
+    wheel = by_name["six-1.17.0-py2.py3-none-any.whl"]
+    assert wheel.kind == "wheel"
+    assert wheel.version == Version("1.17.0")
+    assert wheel.sha256 == "4721f391ed90541fddacab5acf947aa0d3dc7d27b2e1e8eda2be8970586c3274"
+    # Computed with: nix hash to-sri --type sha256 <hex>
+    assert wheel.sri_hash == "sha256-RyHzke2QVB/drKtaz5R6oNPcfSey4ejtor6JcFhsMnQ="
+    assert wheel.url.startswith("https://files.example.test/packages/")
+    assert wheel.requires_python == "!=3.0.*,!=3.1.*,!=3.2.*,>=2.7"
+    assert {str(tag) for tag in wheel.wheel_tags} == {"py2-none-any", "py3-none-any"}
+    assert by_name["six-1.16.0.tar.gz"].kind == "sdist"
+
+
+def test_json_fields() -> None:
+    content = b"""{"meta": {"api-version": "1.1"}, "name": "demo", "files": [
+      {"filename": "demo-1.0.tar.gz", "url": "../../files/demo-1.0.tar.gz",
+       "hashes": {"sha256": "%s"}, "yanked": "broken", "size": 10,
+       "core-metadata": false},
+      {"filename": "demo-1.0-py3-none-any.whl", "url": "https://files.example.test/demo.whl",
+       "hashes": {}, "yanked": false, "dist-info-metadata": {"sha256": "x"}},
+      {"filename": "demo-1.0-py2.7.egg", "url": "https://files.example.test/demo.egg", "hashes": {}},
+      {"filename": "other-1.0.tar.gz", "url": "https://files.example.test/other.tar.gz", "hashes": {}},
+      {"filename": "demo-not.a.version.tar.gz", "url": "https://files.example.test/x.tar.gz", "hashes": {}}
+    ]}""" % (b"A" * 64)
+    page = parse_project_page(
+        NormalizedName("demo"),
+        content,
+        "application/vnd.pypi.simple.v1+json",
+        "https://index.example.test/simple/demo/",
+    )
+    sdist, wheel = page.files
+    assert sdist.url == "https://index.example.test/files/demo-1.0.tar.gz"
+    assert sdist.sha256 == "a" * 64
+    assert sdist.yanked is True
+    assert sdist.size == 10
+    assert sdist.core_metadata is False
+    assert wheel.sha256 is None
+    assert wheel.yanked is False
+    assert wheel.core_metadata is True
+
+
+def test_html_attributes_and_base_url() -> None:
+    content = b"""<html><head><base href="https://mirror.example.test/base/"></head><body>
+    <a href="demo-1.0.tar.gz#sha256=%s" data-requires-python="&gt;=3.8" data-yanked="">x</a>
+    <a href="demo_pkg-2.0-cp311-cp311-manylinux_2_17_x86_64.whl" data-core-metadata="true">y</a>
+    </body></html>""" % (b"b" * 64)
+    page = parse_project_page(
+        NormalizedName("demo"), content, "text/html", "https://index.example.test/simple/demo/"
+    )
+    assert [file.filename for file in page.files] == ["demo-1.0.tar.gz"]
+    page = parse_project_page(
+        NormalizedName("demo-pkg"), content, "text/html", "https://index.example.test/simple/x/"
+    )
+    (wheel,) = page.files
+    assert (
+        wheel.url
+        == "https://mirror.example.test/base/demo_pkg-2.0-cp311-cp311-manylinux_2_17_x86_64.whl"
+    )
+    assert wheel.core_metadata is True
+    page = parse_project_page(
+        NormalizedName("demo"), content, "text/html", "https://index.example.test/simple/demo/"
+    )
+    (sdist,) = page.files
+    assert sdist.requires_python == ">=3.8"
+    assert sdist.yanked is True
+
+
+def test_sdist_names_with_dashes() -> None:
+    content = b'<a href="python-dateutil-2.8.2.tar.gz">x</a><a href="Twisted-19.10.0.tar.bz2">y</a>'
+    page = parse_project_page(NormalizedName("python-dateutil"), content, "text/html", PAGE_URL)
+    assert [str(file.version) for file in page.files] == ["2.8.2"]
+    page = parse_project_page(NormalizedName("twisted"), content, "text/html", PAGE_URL)
+    assert [str(file.version) for file in page.files] == ["19.10.0"]
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b"{not json", "application/vnd.pypi.simple.v1+json"),
+        (b'{"files": 3}', "application/vnd.pypi.simple.v1+json"),
+        (b"\xff\xfe", "text/html"),
+    ],
+)
+def test_invalid_pages(content: bytes, content_type: str) -> None:
+    with pytest.raises(PageError):
+        parse_project_page(SIX, content, content_type, PAGE_URL)
