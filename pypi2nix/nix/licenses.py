@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
     from pypi2nix.models import PackageMeta
 
 SPDX_TO_NIX: dict[str, str] = {
@@ -175,7 +177,7 @@ def map_license(meta: PackageMeta) -> LicenseMapping:
         if from_text is not None:
             return from_text
     if meta.license_classifiers:
-        return _from_classifiers(meta.license_classifiers)
+        return _look_up(meta.license_classifiers, CLASSIFIER_TO_NIX)
     if meta.license_text and _is_short(meta.license_text):
         return LicenseMapping(attributes=(), unknown=(meta.license_text,))
     return LicenseMapping(attributes=(), unknown=())
@@ -186,15 +188,7 @@ def _from_expression(expression: str) -> LicenseMapping:
         canonical = canonicalize_license_expression(expression)
     except InvalidLicenseExpression:
         return LicenseMapping(attributes=(), unknown=(expression,))
-    attributes: list[str] = []
-    unknown: list[str] = []
-    for license_id in _license_ids(canonical):
-        attribute = SPDX_TO_NIX.get(license_id)
-        if attribute is None:
-            unknown.append(license_id)
-        elif attribute not in attributes:
-            attributes.append(attribute)
-    return LicenseMapping(attributes=tuple(attributes), unknown=tuple(unknown))
+    return _look_up(_license_ids(canonical), SPDX_TO_NIX)
 
 
 def _license_ids(expression: str) -> list[str]:
@@ -226,13 +220,14 @@ def _from_text(text: str) -> LicenseMapping | None:
     return mapping if mapping.attributes and not mapping.unknown else None
 
 
-def _from_classifiers(classifiers: tuple[str, ...]) -> LicenseMapping:
+def _look_up(keys: Iterable[str], table: Mapping[str, str]) -> LicenseMapping:
+    """Each key's attribute (once, in order), and the keys the table lacks."""
     attributes: list[str] = []
     unknown: list[str] = []
-    for classifier in classifiers:
-        attribute = CLASSIFIER_TO_NIX.get(classifier)
+    for key in keys:
+        attribute = table.get(key)
         if attribute is None:
-            unknown.append(classifier)
+            unknown.append(key)
         elif attribute not in attributes:
             attributes.append(attribute)
     return LicenseMapping(attributes=tuple(attributes), unknown=tuple(unknown))
