@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, NoReturn
 
 from pypi2nix import __version__
 from pypi2nix.errors import Pypi2NixError, UsageError
+from pypi2nix.index.cache import default_cache_dir
+from pypi2nix.index.prefetch import DEFAULT_WORKERS
 from pypi2nix.options import (
     DEFAULT_PYTHON,
     DEFAULT_SYSTEM,
@@ -113,6 +115,35 @@ def _add_target_flags(parser: argparse._ActionsContainer) -> None:
     )
 
 
+def _add_network_flags(parser: argparse._ActionsContainer) -> None:
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help=f"where to keep project pages and file facts (default: {default_cache_dir()})",
+    )
+    parser.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write the on-disk cache"
+    )
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="use only the cache, never the network; fails naming what the cache lacks",
+    )
+    parser.add_argument(
+        "--refresh",
+        action="store_true",
+        help="fetch every project page again, even when the cached copy is still fresh",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=DEFAULT_WORKERS,
+        metavar="N",
+        help=f"threads that fetch from the index (default: {DEFAULT_WORKERS}; 1: no threads)",
+    )
+
+
 def _add_generate(commands: argparse._SubParsersAction[_ArgumentParser]) -> None:
     parser = commands.add_parser(
         "generate",
@@ -156,6 +187,8 @@ def _add_generate(commands: argparse._SubParsersAction[_ArgumentParser]) -> None
     )
     target = parser.add_argument_group("target and index")
     _add_target_flags(target)
+    network = parser.add_argument_group("network and cache")
+    _add_network_flags(network)
     output = parser.add_argument_group("output")
     output.add_argument(
         "-O",
@@ -187,6 +220,10 @@ def generate_options(arguments: argparse.Namespace) -> GenerateOptions:
         raise UsageError(
             f"invalid --basename {arguments.basename!r}: use letters, digits, '.', '_' and '-'"
         )
+    if arguments.workers < 1:
+        raise UsageError(f"invalid --workers {arguments.workers}: give 1 or more")
+    if arguments.offline and arguments.no_cache:
+        raise UsageError("--offline needs the cache; it cannot be used with --no-cache")
     return GenerateOptions(
         requirement_files=tuple(arguments.requirement_files),
         specs=tuple(arguments.specs),
@@ -198,6 +235,10 @@ def generate_options(arguments: argparse.Namespace) -> GenerateOptions:
         output_dir=arguments.output_dir,
         basename=arguments.basename,
         fetcher=arguments.fetcher,
+        cache_dir=None if arguments.no_cache else (arguments.cache_dir or default_cache_dir()),
+        offline=arguments.offline,
+        refresh=arguments.refresh,
+        workers=arguments.workers,
     )
 
 

@@ -110,6 +110,17 @@ class MetadataError(Pypi2NixError):
         return f"{subject}: {self.reason}"
 
 
+class OfflineError(Pypi2NixError):
+    """Offline, and the cache lacks something the run needs."""
+
+    def __init__(self, missing: str) -> None:
+        super().__init__(missing)
+        self.missing = missing
+
+    def message(self) -> str:
+        return f"offline, and the cache has no copy of {self.missing}; run once without --offline"
+
+
 class ResolutionError(Pypi2NixError):
     """The requirements cannot be satisfied together; the text says why."""
 

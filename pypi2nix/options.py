@@ -149,3 +149,7 @@ class GenerateOptions:
     output_dir: Path = Path()
     basename: str = "requirements"
     fetcher: Fetcher = "auto"
+    cache_dir: Path | None = None
+    offline: bool = False
+    refresh: bool = False
+    workers: int = 8

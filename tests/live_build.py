@@ -95,7 +95,7 @@ def lock_and_parse(spec: str, target: Target, work: Path) -> Report:
     factory = Factory(index=index, target=target)
     for pin in result.graph.pins:
         download(pin.source.url, pin.source.filename, pin.source.sha256, work / "files")
-        release = factory.releases(pin.name)[Version(pin.version)]
+        release = factory.release(pin.name, Version(pin.version))
         files = [*release.files, *release.other_wheels]
         wheels = [file for file in release.files if file.kind == "wheel"]
         pure = any(file.filename.endswith("-none-any.whl") for file in files)

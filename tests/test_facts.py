@@ -5,8 +5,8 @@ import pytest
 from pypi2nix.index.facts import (
     import_names_from_sdist,
     import_names_from_wheel,
-    module_imports,
     provided_names,
+    source_imports,
 )
 
 
@@ -53,7 +53,7 @@ def test_sdist_top_level_txt_wins() -> None:
     assert names == ("demo_core",)
 
 
-def test_module_imports() -> None:
+def test_source_imports() -> None:
     source = b"""
 from __future__ import annotations
 import os, json as j
@@ -72,16 +72,23 @@ if TYPE_CHECKING:
 def later():
     import numpy
 """
-    imports = module_imports(source, "mypkg.sub2", is_package=True, own={"mypkg"})
-    assert imports is not None
-    assert imports.external == {"__future__", "os", "json", "xml", "requests"}
-    assert imports.internal == {
+    assert source_imports("mypkg/sub2/__init__.py", source) == (
+        "__future__",
+        "json",
+        "mypkg.inner",
+        "mypkg.sibling",
         "mypkg.sub2.helpers",
         "mypkg.sub2.sub",
-        "mypkg.sibling",
-        "mypkg.inner",
-    }
-    assert module_imports(b"print 'python 2'", "old", is_package=False, own=set()) is None
+        "os",
+        "requests",
+        "xml.etree.ElementTree",
+    )
+    assert source_imports("src/mypkg/mod.py", b"from . import x\nfrom .y import z\n") == (
+        "mypkg.x",
+        "mypkg.y",
+    )
+    assert source_imports("old.py", b"print 'python 2'\nimport foo bar\n") is None
+    assert source_imports("plain.py", b"x = 1\n  import indented\n") == ()
 
 
 def test_provided_names() -> None:

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import dataclasses
+import random
+import zipfile
 from typing import TYPE_CHECKING
 
 import pytest
 from packaging.utils import NormalizedName
 
 from pypi2nix.errors import HashMismatch, MetadataError, ProjectNotFound
+from pypi2nix.index.archive import TAIL_BYTES
 from pypi2nix.index.client import HttpClient
 from pypi2nix.index.repository import PackageIndex
 from tests.support.fixture_index import INDEX_URL, FixtureIndex, IndexFile, build_sdist
@@ -22,7 +25,7 @@ def make_index() -> PackageIndex:
 
 
 def release(index: PackageIndex, name: str, version: str) -> list[DistFile]:
-    files = [f for f in index.project_page(name).files if str(f.version) == version]
+    files = [f for f in index.project_page(name).all_files() if str(f.version) == version]
     return sorted(files, key=lambda file: file.kind != "wheel")
 
 
@@ -35,14 +38,14 @@ def test_pages_are_fetched_once(fixture_index: FixtureIndex) -> None:
     index = make_index()
     page = index.project_page("Alpha")
     assert page.name == "alpha"
-    assert {f.filename for f in page.files} >= {"alpha-1.0.0.tar.gz", "alpha-2.0.0b1.tar.gz"}
+    assert {f.filename for f in page.all_files()} >= {"alpha-1.0.0.tar.gz", "alpha-2.0.0b1.tar.gz"}
     index.project_page("alpha")
     assert fixture_index.requests == [INDEX_URL + "alpha/"]
 
 
 def test_html_pages(fixture_index: FixtureIndex) -> None:
     fixture_index.html = True
-    files = make_index().project_page("gamma").files
+    files = list(make_index().project_page("gamma").all_files())
     assert {f.filename: f.yanked for f in files}["gamma-2.1.0.tar.gz"] is True
 
 
@@ -51,7 +54,7 @@ def test_unknown_project(fixture_index: FixtureIndex) -> None:
         make_index().project_page("nope")
 
 
-def test_metadata_from_pep_658_file(fixture_index: FixtureIndex) -> None:
+def test_metadata_and_file_list_from_one_read_of_a_small_wheel(fixture_index: FixtureIndex) -> None:
     index = make_index()
     assert dependencies(index, "alpha", "1.0.0") == [
         "beta>=1.0",
@@ -59,15 +62,42 @@ def test_metadata_from_pep_658_file(fixture_index: FixtureIndex) -> None:
         'winreg-helper; sys_platform == "win32"',
         'epsilon>=0.5; extra == "fast"',
     ]
-    assert fixture_index.requests[-1].endswith("alpha-1.0.0-py3-none-any.whl.metadata")
+    wheel = release(index, "alpha", "1.0.0")[0]
+    assert "alpha/__init__.py" in index.wheel_names(wheel)
+    assert index.wheel_facts(wheel).imports.of("alpha/__init__.py") == ("beta",)
+    assert [url.rstrip("/").rsplit("/", 1)[-1] for url in fixture_index.requests] == [
+        "alpha",
+        "alpha-1.0.0-py3-none-any.whl",  # one range request: the whole (small) wheel
+    ]
 
 
-def test_metadata_from_the_wheel_when_there_is_no_pep_658_file(fixture_index: FixtureIndex) -> None:
-    index = make_index()
-    assert dependencies(index, "gamma", "2.0.0") == []
-    wheel_requests = [url for url in fixture_index.requests if ".whl" in url]
-    assert wheel_requests[0].endswith(".whl.metadata")  # tried, answered 404
-    assert all(url.endswith(".whl") for url in wheel_requests[1:])  # then range reads
+def big_wheel(tmp_path: Path) -> bytes:
+    """A wheel whose METADATA comes first, far from the tail that is read."""
+    path = tmp_path / "big.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(
+            "big-1.0.dist-info/METADATA",
+            "Metadata-Version: 2.1\nName: big\nVersion: 1.0\nRequires-Dist: gamma\n",
+        )
+        archive.writestr("big/__init__.py", "")
+        archive.writestr("big/data.bin", random.Random(0).randbytes(2 * TAIL_BYTES))
+        archive.writestr("big-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nTag: py3-none-any\n")
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("pep658", "after_the_tail"),
+    [(True, [".whl.metadata"]), (False, [".whl.metadata", ".whl"])],  # a 404, then a range
+)
+def test_metadata_outside_the_tail(
+    fixture_index: FixtureIndex, tmp_path: Path, pep658: bool, after_the_tail: list[str]
+) -> None:
+    wheel = big_wheel(tmp_path)
+    fixture_index.files.append(IndexFile("big", "big-1.0-py3-none-any.whl", wheel, pep658=pep658))
+    assert dependencies(make_index(), "big", "1.0") == ["gamma"]
+    _page, tail, *rest = fixture_index.requests
+    assert tail.endswith(".whl")
+    assert [url[url.rindex(".whl") :] for url in rest] == after_the_tail
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ def recorded(name: str) -> bytes:
 )
 def test_recorded_pages_give_the_same_files(filename: str, content_type: str) -> None:
     page = parse_project_page(SIX, recorded(filename), content_type, PAGE_URL)
-    by_name = {file.filename: file for file in page.files}
+    by_name = {file.filename: file for file in list(page.all_files())}
     assert sorted(by_name) == [
         "six-1.16.0-py2.py3-none-any.whl",
         "six-1.16.0.tar.gz",
@@ -57,7 +57,7 @@ def test_json_fields() -> None:
         "application/vnd.pypi.simple.v1+json",
         "https://index.example.test/simple/demo/",
     )
-    sdist, wheel = page.files
+    sdist, wheel = list(page.all_files())
     assert sdist.url == "https://index.example.test/files/demo-1.0.tar.gz"
     assert sdist.sha256 == "a" * 64
     assert sdist.yanked is True
@@ -76,11 +76,11 @@ def test_html_attributes_and_base_url() -> None:
     page = parse_project_page(
         NormalizedName("demo"), content, "text/html", "https://index.example.test/simple/demo/"
     )
-    assert [file.filename for file in page.files] == ["demo-1.0.tar.gz"]
+    assert [file.filename for file in list(page.all_files())] == ["demo-1.0.tar.gz"]
     page = parse_project_page(
         NormalizedName("demo-pkg"), content, "text/html", "https://index.example.test/simple/x/"
     )
-    (wheel,) = page.files
+    (wheel,) = list(page.all_files())
     assert (
         wheel.url
         == "https://mirror.example.test/base/demo_pkg-2.0-cp311-cp311-manylinux_2_17_x86_64.whl"
@@ -89,7 +89,7 @@ def test_html_attributes_and_base_url() -> None:
     page = parse_project_page(
         NormalizedName("demo"), content, "text/html", "https://index.example.test/simple/demo/"
     )
-    (sdist,) = page.files
+    (sdist,) = list(page.all_files())
     assert sdist.requires_python == ">=3.8"
     assert sdist.yanked is True
 
@@ -97,9 +97,9 @@ def test_html_attributes_and_base_url() -> None:
 def test_sdist_names_with_dashes() -> None:
     content = b'<a href="python-dateutil-2.8.2.tar.gz">x</a><a href="Twisted-19.10.0.tar.bz2">y</a>'
     page = parse_project_page(NormalizedName("python-dateutil"), content, "text/html", PAGE_URL)
-    assert [str(file.version) for file in page.files] == ["2.8.2"]
+    assert [str(file.version) for file in list(page.all_files())] == ["2.8.2"]
     page = parse_project_page(NormalizedName("twisted"), content, "text/html", PAGE_URL)
-    assert [str(file.version) for file in page.files] == ["19.10.0"]
+    assert [str(file.version) for file in list(page.all_files())] == ["19.10.0"]
 
 
 @pytest.mark.parametrize(

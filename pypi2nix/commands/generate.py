@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pypi2nix.errors import UsageError
+from pypi2nix.index.cache import Cache
 from pypi2nix.index.client import HttpClient
+from pypi2nix.index.prefetch import Prefetcher
 from pypi2nix.index.repository import PackageIndex
 from pypi2nix.inputs import read_inputs
 from pypi2nix.lock.frozen import render_frozen
@@ -57,9 +59,27 @@ def generate(options: GenerateOptions, console: Console) -> GenerateResult:
     if not inputs.requirements:
         raise UsageError("nothing to lock: give a requirements file (-r FILE) or a spec (-e SPEC)")
     client = HttpClient()
-    index = PackageIndex(client, index_urls(options, inputs), progress=console.progress)
+    index = PackageIndex(
+        client,
+        index_urls(options, inputs),
+        cache=Cache(options.cache_dir),
+        offline=options.offline,
+        refresh=options.refresh,
+        progress=console.progress,
+    )
     console.set_status(lambda: f"[{client.stats.requests} requests]")
-    graph = lock(inputs, index, options.target, pre=options.pre, progress=console.progress)
+    prefetcher = Prefetcher(options.workers)
+    try:
+        graph = lock(
+            inputs,
+            index,
+            options.target,
+            pre=options.pre,
+            prefetcher=prefetcher,
+            progress=console.progress,
+        )
+    finally:
+        prefetcher.close()
     report = write_outputs(render_outputs(graph, options))
     console.clear()
     return GenerateResult(

@@ -13,50 +13,59 @@ decompression bomb fails with :class:`ArchiveError` instead of eating memory.
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import hashlib
 import io
 import lzma
-import tarfile
 import zipfile
 import zlib
-from typing import TYPE_CHECKING, BinaryIO, TypeAlias, cast
+from typing import TYPE_CHECKING, BinaryIO
+
+from pypi2nix.index import tarstream
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from pypi2nix.index.client import RangeResponse, Readable
 
-TAIL_BYTES = 64 * 1024
+TAIL_BYTES = 256 * 1024
+WHOLE_FILE_BYTES = 384 * 1024
 MIN_FETCH_BYTES = 16 * 1024
 MAX_MEMBER_BYTES = 16 * 1024 * 1024
 MAX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024
 MAX_MEMBERS = 200_000
 
 
-_Decompressed: TypeAlias = "Readable | gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile"
-
-
 class ArchiveError(ValueError):
     """An archive that is corrupt or breaks a safety limit."""
+
+
+class NotFetched(Exception):
+    """A read of bytes that a :class:`RemoteFile` in offline mode has not fetched."""
 
 
 class RemoteFile(io.RawIOBase):
     """A read-only, seekable view of a remote file, fetched in ranges on demand.
 
     ``fetch(start, end)`` returns bytes ``start..end`` inclusive; ``fetch(None, n)``
-    returns the last ``n`` bytes. The first call fetches the tail, which for a wheel
-    usually holds the central directory and the ``.dist-info`` files.
+    returns the last ``n`` bytes. The first call fetches the tail (or the whole file
+    when ``size`` says it is at most :data:`WHOLE_FILE_BYTES`), which for a wheel
+    usually holds the central directory and the ``.dist-info`` files. With
+    ``offline`` set, reads of bytes not fetched yet raise :class:`NotFetched`.
     """
 
-    def __init__(self, fetch: Callable[[int | None, int], RangeResponse]) -> None:
+    def __init__(
+        self, fetch: Callable[[int | None, int], RangeResponse], size: int | None = None
+    ) -> None:
         super().__init__()
         self._fetch = fetch
-        tail = fetch(None, TAIL_BYTES)
-        self._size = tail.total_size
-        self._chunks: list[tuple[int, bytes]] = [(tail.start, tail.content)]
+        if size is not None and 0 < size <= WHOLE_FILE_BYTES:
+            first = fetch(0, size - 1)
+        else:
+            first = fetch(None, TAIL_BYTES)
+        self._size = first.total_size
+        self._chunks: list[tuple[int, bytes]] = [(first.start, first.content)]
         self._position = 0
+        self.offline = False
 
     def readable(self) -> bool:
         return True
@@ -85,6 +94,8 @@ class RemoteFile(io.RawIOBase):
         for chunk_start, chunk in self._chunks:
             if chunk_start <= start and start + length <= chunk_start + len(chunk):
                 return chunk[start - chunk_start : start - chunk_start + length]
+        if self.offline:
+            raise NotFetched(f"bytes {start}-{start + length - 1} were not fetched")
         end = min(self._size, start + max(length, MIN_FETCH_BYTES)) - 1
         fetched = self._fetch(start, end)
         self._chunks.append((fetched.start, fetched.content))
@@ -109,7 +120,9 @@ def read_zip_member(archive: zipfile.ZipFile, name: str) -> bytes:
     try:
         with archive.open(info) as member:
             data = member.read(MAX_MEMBER_BYTES + 1)
-    except (zipfile.BadZipFile, EOFError, OSError, lzma.LZMAError) as error:
+    except NotFetched:
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, lzma.LZMAError, zlib.error) as error:
         raise ArchiveError(f"cannot read {name} ({error})") from error
     if len(data) > MAX_MEMBER_BYTES:
         raise ArchiveError(f"{name} is larger than {MAX_MEMBER_BYTES} bytes")
@@ -142,25 +155,6 @@ class HashingReader:
         return self._hash.hexdigest()
 
 
-class _LimitedReader:
-    """Refuse to hand out more than ``limit`` bytes (decompression-bomb guard)."""
-
-    def __init__(self, raw: _Decompressed, limit: int) -> None:
-        self._raw = raw
-        self._remaining = limit
-        self._limit = limit
-
-    def read(self, size: int = -1) -> bytes:
-        try:
-            data = self._raw.read(size)
-        except (OSError, EOFError, lzma.LZMAError) as error:
-            raise ArchiveError(f"the archive is corrupt ({error})") from error
-        self._remaining -= len(data)
-        if self._remaining < 0:
-            raise ArchiveError(f"the archive unpacks to more than {self._limit} bytes")
-        return data
-
-
 def scan_tar(
     stream: Readable,
     filename: str,
@@ -177,36 +171,14 @@ def scan_tar(
     :returns: ``True`` when every member was visited, ``False`` when stopped early.
     :raises ArchiveError: for a corrupt archive or one that breaks a limit.
     """
-    decompressed = _LimitedReader(_decompressor(stream, filename), unpacked_limit)
     try:
-        with tarfile.open(fileobj=decompressed, mode="r|") as archive:  # type: ignore[call-overload]
-            for count, member in enumerate(archive, start=1):
-                if count > MAX_MEMBERS:
-                    raise ArchiveError(f"the archive has more than {MAX_MEMBERS} members")
-                if not member.isreg():
-                    continue
-                if visit(member.name, member.size, _member_reader(archive, member)):
-                    return False
-    except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError) as error:
-        raise ArchiveError(f"the archive is corrupt ({error})") from error
-    return True
-
-
-def _member_reader(archive: tarfile.TarFile, member: tarfile.TarInfo) -> Callable[[], bytes]:
-    def read() -> bytes:
-        if member.size > MAX_MEMBER_BYTES:
-            raise ArchiveError(f"{member.name} is larger than {MAX_MEMBER_BYTES} bytes")
-        extracted = archive.extractfile(member)
-        return b"" if extracted is None else extracted.read()
-
-    return read
-
-
-def _decompressor(stream: Readable, filename: str) -> _Decompressed:
-    if filename.endswith((".tar.gz", ".tgz")):
-        return gzip.GzipFile(fileobj=cast("BinaryIO", stream), mode="rb")
-    if filename.endswith(".tar.bz2"):
-        return bz2.BZ2File(cast("BinaryIO", stream))
-    if filename.endswith(".tar.xz"):
-        return lzma.LZMAFile(cast("BinaryIO", stream))
-    raise ArchiveError(f"unsupported archive type: {filename}")
+        return tarstream.walk(
+            stream,
+            filename,
+            visit,
+            unpacked_limit=unpacked_limit,
+            member_limit=MAX_MEMBER_BYTES,
+            max_members=MAX_MEMBERS,
+        )
+    except tarstream.TarError as error:
+        raise ArchiveError(str(error)) from error

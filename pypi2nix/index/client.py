@@ -3,27 +3,30 @@
 One pooled ``requests`` session per thread, timeouts, and retries with capped backoff
 on connection errors, read errors and 429/5xx answers. A 404 is an answer (``None``),
 not an error; every other failure becomes a :class:`NetworkError`.
+
+``requests`` is imported on the first request: a run answered from the cache never
+pays for it.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import re
+import ssl
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, cast
-
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import MaxRetryError
-from urllib3.util.retry import Retry
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from pypi2nix import __version__
 from pypi2nix.errors import NetworkError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
+
+    import requests
+    from urllib3.util.retry import Retry
 
 SIMPLE_API_ACCEPT = (
     "application/vnd.pypi.simple.v1+json, "
@@ -49,6 +52,7 @@ class Readable(Protocol):
 @dataclass(frozen=True, slots=True)
 class HttpResponse:
     url: str
+    status: int
     headers: Mapping[str, str]
     content: bytes
 
@@ -62,12 +66,65 @@ class RangeResponse:
     total_size: int
 
 
-class _CappedRetry(Retry):
-    """urllib3's retry policy, with ``Retry-After`` capped so a server cannot stall a run."""
+def _ca_bundle() -> str:
+    """The CA certificates requests would use: from the environment, else certifi's."""
+    for variable in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        path = os.environ.get(variable)
+        if path:
+            return path
+    import certifi
 
-    def get_retry_after(self, response: object) -> float | None:
-        seconds = super().get_retry_after(response)  # type: ignore[arg-type]
-        return None if seconds is None else min(seconds, MAX_RETRY_AFTER_SECONDS)
+    return str(certifi.where())
+
+
+@functools.cache
+def _adapter_class() -> type[Any]:
+    from requests.adapters import HTTPAdapter
+
+    class SharedContextAdapter(HTTPAdapter):
+        """Verifies with one shared TLS context. requests otherwise loads the CA file
+        again for every new connection (25 ms of CPU each), and a run reconnects after
+        each sdist it stops reading early."""
+
+        def __init__(self, context: ssl.SSLContext, **kwargs: Any) -> None:
+            self._context = context
+            super().__init__(**kwargs)
+
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, ssl_context=self._context, **kwargs)
+
+        def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+            cast("Any", super()).cert_verify(conn, url, verify, cert)
+            if verify:
+                conn.ca_certs = None
+                conn.ca_cert_dir = None
+
+        def build_connection_pool_key_attributes(
+            self, request: Any, verify: Any, cert: Any = None
+        ) -> Any:
+            host, pool = super().build_connection_pool_key_attributes(request, verify, cert)
+            if verify:
+                pool.pop("ca_certs", None)
+                pool.pop("ca_cert_dir", None)
+                pool["ssl_context"] = self._context
+            return host, pool
+
+    return SharedContextAdapter
+
+
+@functools.cache
+def _capped_retry() -> type[Retry]:
+    from urllib3.util.retry import Retry
+
+    class CappedRetry(Retry):
+        """urllib3's retry policy, with ``Retry-After`` capped so a server cannot stall a
+        run."""
+
+        def get_retry_after(self, response: object) -> float | None:
+            seconds = super().get_retry_after(response)  # type: ignore[arg-type]
+            return None if seconds is None else min(seconds, MAX_RETRY_AFTER_SECONDS)
+
+    return CappedRetry
 
 
 @dataclass
@@ -88,15 +145,22 @@ class HttpClient:
         self.stats = TransferStats()
         self._local = threading.local()
         self._stats_lock = threading.Lock()
+        self._context: ssl.SSLContext | None = None
 
     def get(self, url: str, *, headers: Mapping[str, str] | None = None) -> HttpResponse | None:
-        """GET a URL; ``None`` when the server answers 404 (or 410)."""
+        """GET a URL; ``None`` when the server answers 404 (or 410). A conditional
+        request may answer 304, with no content."""
         with self._request(url, headers=headers, stream=False) as response:
             if response is None:
                 return None
             content = response.content
             self._count(len(content))
-            return HttpResponse(url=response.url, headers=response.headers, content=content)
+            return HttpResponse(
+                url=response.url,
+                status=response.status_code,
+                headers=response.headers,
+                content=content,
+            )
 
     def get_range(self, url: str, start: int | None, end: int | None) -> RangeResponse:
         """GET bytes ``start..end`` (inclusive) of a file; ``start=None`` asks for the last
@@ -128,6 +192,8 @@ class HttpClient:
     def _request(
         self, url: str, *, headers: Mapping[str, str] | None, stream: bool
     ) -> Iterator[requests.Response | None]:
+        import requests
+
         try:
             response = self._session().get(
                 url, headers=dict(headers or {}), timeout=self.timeout, stream=stream
@@ -154,8 +220,10 @@ class HttpClient:
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
+            import requests
+
             session = requests.Session()
-            retry = _CappedRetry(
+            retry = _capped_retry()(
                 total=self.retries,
                 connect=self.retries,
                 read=self.retries,
@@ -167,12 +235,21 @@ class HttpClient:
                 raise_on_status=False,
                 respect_retry_after_header=True,
             )
-            adapter = HTTPAdapter(max_retries=retry, pool_connections=8, pool_maxsize=8)
+            adapter = _adapter_class()(
+                self._tls_context(), max_retries=retry, pool_connections=8, pool_maxsize=8
+            )
             session.mount("https://", adapter)
             session.mount("http://", adapter)
             session.headers["User-Agent"] = USER_AGENT
             self._local.session = session
         return session
+
+    def _tls_context(self) -> ssl.SSLContext:
+        """One TLS context for every connection of every thread, made once."""
+        with self._stats_lock:
+            if self._context is None:
+                self._context = ssl.create_default_context(cafile=_ca_bundle())
+            return self._context
 
     def _count(self, size: int) -> None:
         with self._stats_lock:
@@ -188,6 +265,9 @@ class _CountingReader:
         self._url = url
 
     def read(self, size: int = -1) -> bytes:
+        import requests
+        from urllib3.exceptions import HTTPError as Urllib3Error
+
         try:
             data = self._raw.read(size)
         except requests.RequestException as error:
@@ -199,6 +279,8 @@ class _CountingReader:
 
 
 def _describe(error: requests.RequestException) -> str:
+    import requests
+
     if isinstance(error, requests.Timeout):
         return "the server did not answer in time"
     if isinstance(error, requests.ConnectionError):
@@ -208,6 +290,8 @@ def _describe(error: requests.RequestException) -> str:
 
 def _root_cause(error: requests.ConnectionError) -> str:
     """The innermost reason, without urllib3's object reprs."""
+    from urllib3.exceptions import MaxRetryError
+
     reason: object = error.args[0] if error.args else error
     if isinstance(reason, MaxRetryError) and reason.reason is not None:
         reason = reason.reason

@@ -12,13 +12,12 @@ from __future__ import annotations
 import ast
 import keyword
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable
+    from collections.abc import Iterable
 
 _NOT_MODULES = frozenset(
     {
@@ -28,6 +27,9 @@ _NOT_MODULES = frozenset(
     }
 )  # fmt: skip
 _DATA_LIBRARY = re.compile(r"^[^/]+\.data/(?:purelib|platlib)/")
+# Sources kept for the static import check: modules up to two folders deep.
+_CHECKABLE_SOURCE = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*/){0,2}[A-Za-z_][A-Za-z0-9_]*\.py$")
+MAX_SOURCE_BYTES = 256 * 1024
 _EXTENSION = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\.(?:[^/]*\.)?(?:so|pyd)$")
 
 
@@ -112,6 +114,13 @@ def _choose(names: set[str], project: str) -> tuple[str, ...]:
     return tuple(sorted(public or names))
 
 
+def is_checkable_source(path: str, size: int) -> bool:
+    """Whether a file (``src/`` layouts too) is a module source worth keeping."""
+    return (
+        size <= MAX_SOURCE_BYTES and _CHECKABLE_SOURCE.match(path.removeprefix("src/")) is not None
+    )
+
+
 def provided_names(paths: Iterable[str]) -> frozenset[str]:
     """Every top-level name a distribution installs (packages, modules, namespaces)."""
     names = set()
@@ -131,34 +140,88 @@ def module_files(module: str) -> tuple[str, str]:
     return f"{path}/__init__.py", f"{path}.py"
 
 
-@dataclass(frozen=True, slots=True)
 class ModuleImports:
-    """What a module imports unconditionally when it is imported."""
+    """What a distribution's modules import, parsed lazily from the sources read.
 
-    external: frozenset[str]
-    internal: frozenset[str]
+    Parse results are remembered (and cached on disk by their owner); the sources
+    themselves live only for the run.
+    """
 
+    def __init__(
+        self,
+        parsed: dict[str, tuple[str, ...] | None] | None = None,
+        sources: dict[str, bytes] | None = None,
+    ) -> None:
+        self.parsed = dict(parsed or {})
+        self.sources = dict(sources or {})
+        self._loaded = len(self.parsed)
 
-def module_imports(
-    source: bytes, module: str, *, is_package: bool, own: Collection[str]
-) -> ModuleImports | None:
-    """Top-level names a module imports at module level, outside ``try``, ``if`` and
-    function bodies, split into other distributions' names and modules of its own
-    (``own`` top-level names; relative imports resolved). ``None`` when the source
-    does not parse (it is then not judged)."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    def of(self, path: str) -> tuple[str, ...] | None:
+        """What the module at ``path`` (below site-packages; ``src/`` too) imports, or
+        ``None`` when its source was not read or does not parse."""
+        for candidate in (path, f"src/{path}"):
+            if candidate in self.parsed:
+                return self.parsed[candidate]
+            source = self.sources.get(candidate)
+            if source is not None:
+                self.parsed[candidate] = source_imports(candidate, source)
+                return self.parsed[candidate]
         return None
+
+    @property
+    def grew(self) -> bool:
+        """Whether modules were parsed since it was loaded."""
+        return len(self.parsed) > self._loaded
+
+    def to_json(self) -> dict[str, list[str] | None]:
+        return {
+            path: None if names is None else list(names)
+            for path, names in sorted(self.parsed.items())
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, list[str] | None]) -> ModuleImports:
+        return cls({path: None if names is None else tuple(names) for path, names in data.items()})
+
+
+def source_imports(path: str, source: bytes) -> tuple[str, ...] | None:
+    """Dotted names the module at ``path`` (below site-packages, or ``src/``) imports
+    at module level, outside ``try``, ``if`` and function bodies; relative imports are
+    resolved. ``None`` when they do not parse (the module is then not judged).
+
+    Only the unindented ``import``/``from`` statements are parsed: those are exactly the
+    unconditional module-level ones, and parsing whole modules was the costliest part
+    of a cold run.
+    """
+    try:
+        tree = ast.parse(_top_level_imports(source.decode("utf-8")))
+    except (SyntaxError, ValueError, UnicodeDecodeError):
+        return None
+    parts = path.removeprefix("src/").removesuffix(".py").split("/")
+    is_package = parts[-1] == "__init__"
+    module = ".".join(parts[:-1] if is_package else parts)
     package = module if is_package else module.rpartition(".")[0]
-    external: set[str] = set()
-    internal: set[str] = set()
-    for statement in tree.body:
-        for name in _imported_names(statement, package):
-            (internal if name.split(".")[0] in own else external).add(name)
-    return ModuleImports(
-        external=frozenset(name.split(".")[0] for name in external), internal=frozenset(internal)
-    )
+    names = {name for statement in tree.body for name in _imported_names(statement, package)}
+    return tuple(sorted(names))
+
+
+def _top_level_imports(text: str) -> str:
+    """The unindented import statements of a module, continuation lines included."""
+    statements: list[str] = []
+    lines = iter(text.splitlines())
+    for line in lines:
+        if not line.startswith(("import ", "from ")):
+            continue
+        statement = [line]
+        while statement[-1].rstrip().endswith("\\") or "".join(statement).count("(") > "".join(
+            statement
+        ).count(")"):
+            following = next(lines, None)
+            if following is None:
+                break
+            statement.append(following)
+        statements.append("\n".join(statement))
+    return "\n".join(statements)
 
 
 def _imported_names(statement: ast.stmt, package: str) -> list[str]:

@@ -11,10 +11,12 @@ import configparser
 import logging
 import tomllib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from packaging.metadata import parse_email
 from packaging.requirements import InvalidRequirement, Requirement
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +55,15 @@ class CoreMetadata:
         return version >= (2, 2) and "requires-dist" not in dynamic
 
 
+_USED_FIELDS = frozenset(
+    {
+        "name", "version", "metadata_version", "summary", "home_page", "project_urls",
+        "license", "license_expression", "classifiers", "requires_dist", "requires_python",
+        "provides_extra", "dynamic",
+    }
+)  # fmt: skip
+
+
 def parse_core_metadata(data: bytes) -> CoreMetadata:
     """Parse a METADATA or PKG-INFO file.
 
@@ -60,7 +71,22 @@ def parse_core_metadata(data: bytes) -> CoreMetadata:
 
     :raises MetadataParseError: when the file has no name or version.
     """
+    return core_metadata(metadata_fields(data))
+
+
+def metadata_fields(data: bytes) -> dict[str, Any]:
+    """The fields pypi2nix uses of a METADATA or PKG-INFO file, as plain JSON data."""
+    from packaging.metadata import parse_email
+
     raw, _unparsed = parse_email(data)
+    return {key: value for key, value in raw.items() if key in _USED_FIELDS}
+
+
+def core_metadata(raw: Mapping[str, Any]) -> CoreMetadata:
+    """:class:`CoreMetadata` from :func:`metadata_fields`.
+
+    :raises MetadataParseError: when the fields have no name or version.
+    """
     name = raw.get("name")
     version = raw.get("version")
     if not name or not version:
@@ -152,6 +178,26 @@ class PyprojectFacts:
 
     build_requires: tuple[Requirement, ...] | None
     dependencies: tuple[Requirement, ...] | None
+
+    def to_json(self) -> dict[str, list[str] | None]:
+        return {
+            "build_requires": _strings(self.build_requires),
+            "dependencies": _strings(self.dependencies),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, list[str] | None]) -> PyprojectFacts:
+        def requirements(key: str) -> tuple[Requirement, ...] | None:
+            lines = data[key]
+            return None if lines is None else tuple(Requirement(line) for line in lines)
+
+        return cls(
+            build_requires=requirements("build_requires"), dependencies=requirements("dependencies")
+        )
+
+
+def _strings(requirements: tuple[Requirement, ...] | None) -> list[str] | None:
+    return None if requirements is None else [str(requirement) for requirement in requirements]
 
 
 def parse_pyproject(data: bytes, *, source: str) -> PyprojectFacts:

@@ -8,14 +8,17 @@ without running any code.
 
 from __future__ import annotations
 
+import base64
 import re
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from pypi2nix.index.archive import read_zip_member, scan_tar, zip_names
+from pypi2nix.index.facts import ModuleImports, is_checkable_source
 from pypi2nix.index.metadata import (
     CoreMetadata,
     MetadataParseError,
+    PyprojectFacts,
     parse_core_metadata,
     parse_egg_info_requires,
     parse_pyproject,
@@ -32,11 +35,7 @@ if TYPE_CHECKING:
 
 _ROOT_FILES = frozenset({"PKG-INFO", "pyproject.toml", "setup.cfg"})
 _EGG_INFO_FILE = re.compile(r"^(?:src/)?[^/]+\.egg-info/(requires\.txt|top_level\.txt|PKG-INFO)$")
-# Python sources kept from a complete read, so that imports can be checked statically.
-_MODULE_SOURCE = re.compile(
-    r"^(?:src/)?(?:[A-Za-z_][A-Za-z0-9_]*/){0,3}[A-Za-z_][A-Za-z0-9_]*\.py$"
-)
-MAX_SOURCE_BYTES = 256 * 1024
+# Module sources kept (for the run only) for the static import check.
 MAX_KEPT_SOURCES_BYTES = 32 * 1024 * 1024
 
 
@@ -51,10 +50,34 @@ class SdistContents:
     files: Mapping[str, bytes]
     names: tuple[str, ...]
     complete: bool
+    imports: ModuleImports = field(default_factory=ModuleImports)
+    # pyproject.toml, parsed once when read: its facts, or why it does not parse.
+    pyproject: PyprojectFacts | None = None
+    pyproject_error: str | None = None
 
-    def module_source(self, path: str) -> bytes | None:
-        """A Python source by its path below site-packages (``src/`` layouts too)."""
-        return self.files.get(path, self.files.get(f"src/{path}"))
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": "sdist",
+            "files": {path: base64.b64encode(data).decode() for path, data in self.files.items()},
+            "names": list(self.names),
+            "complete": self.complete,
+            "imports": self.imports.to_json(),
+            "pyproject": None if self.pyproject is None else self.pyproject.to_json(),
+            "pyproject_error": self.pyproject_error,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SdistContents:
+        return cls(
+            files={path: base64.b64decode(text) for path, text in data["files"].items()},
+            names=tuple(data["names"]),
+            complete=bool(data["complete"]),
+            imports=ModuleImports.from_json(data["imports"]),
+            pyproject=None
+            if data["pyproject"] is None
+            else PyprojectFacts.from_json(data["pyproject"]),
+            pyproject_error=data["pyproject_error"],
+        )
 
     def egg_info(self, member: str) -> bytes | None:
         for path, data in sorted(self.files.items()):
@@ -70,18 +93,18 @@ class SdistContents:
 
 def read_tar_sdist(stream: Readable, filename: str, *, until_pyproject: bool) -> SdistContents:
     """Stream a tar sdist; with ``until_pyproject`` stop once ``pyproject.toml`` is read,
-    else read it all (and keep its small Python sources too)."""
+    else read it all. Small Python sources met on the way are kept too."""
     collector = _Collector()
 
     def visit(name: str, size: int, read: Callable[[], bytes]) -> bool:
         relative = collector.add(name)
-        if relative is not None and collector.wants(relative, size, sources=not until_pyproject):
+        if relative is not None and collector.wants(relative, size):
             collector.keep(relative, read())
             return until_pyproject and relative == "pyproject.toml"
         return False
 
     complete = scan_tar(stream, filename, visit)
-    return SdistContents(files=collector.files, names=tuple(collector.names), complete=complete)
+    return collector.contents(complete=complete)
 
 
 def read_zip_sdist(archive: zipfile.ZipFile) -> SdistContents:
@@ -92,31 +115,50 @@ def read_zip_sdist(archive: zipfile.ZipFile) -> SdistContents:
             continue
         relative = collector.add(name)
         size = archive.getinfo(name).file_size
-        if relative is not None and collector.wants(relative, size, sources=True):
+        if relative is not None and collector.wants(relative, size):
             collector.keep(relative, read_zip_member(archive, name))
-    return SdistContents(files=collector.files, names=tuple(collector.names), complete=True)
+    return collector.contents(complete=True)
 
 
 class _Collector:
+    """The metadata files of an sdist, and what its module sources import."""
+
     def __init__(self) -> None:
         self.root: str | None = None
         self.names: list[str] = []
         self.files: dict[str, bytes] = {}
+        self.sources: dict[str, bytes] = {}
         self.kept_bytes = 0
 
-    def wants(self, relative: str, size: int, *, sources: bool) -> bool:
+    def wants(self, relative: str, size: int) -> bool:
         if relative in _ROOT_FILES or _EGG_INFO_FILE.match(relative):
             return True
-        return (
-            sources
-            and size <= MAX_SOURCE_BYTES
-            and self.kept_bytes + size <= MAX_KEPT_SOURCES_BYTES
-            and _MODULE_SOURCE.match(relative) is not None
+        return self.kept_bytes + size <= MAX_KEPT_SOURCES_BYTES and is_checkable_source(
+            relative, size
         )
 
     def keep(self, relative: str, data: bytes) -> None:
-        self.files[relative] = data
-        self.kept_bytes += len(data)
+        if relative.endswith(".py"):
+            self.sources[relative] = data
+            self.kept_bytes += len(data)
+        else:
+            self.files[relative] = data
+
+    def contents(self, *, complete: bool) -> SdistContents:
+        pyproject, error = None, None
+        if "pyproject.toml" in self.files:
+            try:
+                pyproject = parse_pyproject(self.files["pyproject.toml"], source=self.root or "")
+            except MetadataParseError as parse_error:
+                error = str(parse_error)
+        return SdistContents(
+            files=self.files,
+            names=tuple(self.names),
+            complete=complete,
+            imports=ModuleImports(sources=self.sources),
+            pyproject=pyproject,
+            pyproject_error=error,
+        )
 
     def add(self, name: str) -> str | None:
         """Record a member; return its path below the root, or ``None`` when unsafe."""
@@ -165,23 +207,22 @@ def _static_requirements(contents: SdistContents, project: str) -> tuple[Require
         return parse_egg_info_requires(requires_txt, source=project)
     if contents.has_egg_info:
         return ()
-    pyproject = contents.files.get("pyproject.toml")
-    if pyproject is not None:
-        dependencies = parse_pyproject(pyproject, source=project).dependencies
-        if dependencies is not None:
-            return dependencies
+    if contents.pyproject is not None and contents.pyproject.dependencies is not None:
+        return contents.pyproject.dependencies
     setup_cfg = contents.files.get("setup.cfg")
     if setup_cfg is not None:
         return parse_setup_cfg_requires(setup_cfg, source=project)
     return None
 
 
-def build_requirements(contents: SdistContents, *, project: str) -> tuple[Requirement, ...] | None:
-    """``[build-system] requires`` of the sdist, or ``None`` when it declares none."""
-    pyproject = contents.files.get("pyproject.toml")
-    if pyproject is None:
-        return None
-    return parse_pyproject(pyproject, source=project).build_requires
+def build_requirements(contents: SdistContents) -> tuple[Requirement, ...] | None:
+    """``[build-system] requires`` of the sdist, or ``None`` when it declares none.
+
+    :raises MetadataParseError: when its ``pyproject.toml`` does not parse.
+    """
+    if contents.pyproject_error is not None:
+        raise MetadataParseError(contents.pyproject_error)
+    return None if contents.pyproject is None else contents.pyproject.build_requires
 
 
 __all__ = [

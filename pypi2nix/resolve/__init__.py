@@ -15,6 +15,7 @@ from resolvelib import Resolver
 from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
 
 from pypi2nix.errors import ResolutionError
+from pypi2nix.index.prefetch import Prefetcher
 from pypi2nix.models import BrokenCycleEdge, Dependency, LockGraph
 from pypi2nix.resolve.artifacts import make_pins
 from pypi2nix.resolve.base import Requirement
@@ -48,11 +49,13 @@ def lock(
     *,
     pre: bool = False,
     preferences: Mapping[NormalizedName, Version] | None = None,
+    prefetcher: Prefetcher | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> LockGraph:
     """Resolve the inputs for the target and pin every package.
 
     :param preferences: versions to keep when they still fit (existing pins).
+    :param prefetcher: worker threads that look ahead of the resolver (none: no threads).
     :raises ResolutionError: when the requirements cannot be satisfied together.
     """
     roots = [
@@ -66,7 +69,10 @@ def lock(
         hashes=_user_hashes([*inputs.requirements, *inputs.constraints]),
         pre=pre or inputs.pre,
         preferences=preferences or {},
+        prefetcher=prefetcher or Prefetcher(1),
     )
+    for root in roots:
+        factory.prefetch(root)
     resolver = Resolver(Provider(factory), ProgressReporter(progress))
     try:
         result = resolver.resolve(roots, max_rounds=MAX_ROUNDS)
@@ -81,6 +87,7 @@ def lock(
     broken = _break_cycles(releases, root_names)
     kept, dropped = _split_edges(releases, broken)
     pins = tuple(make_pins(releases, kept, dropped, factory, progress))
+    index.save_parsed_imports()
     return LockGraph(
         pins=pins,
         roots=root_names,

@@ -17,6 +17,7 @@ from pypi2nix.index.facts import (
 from pypi2nix.index.metadata import MetadataParseError
 from pypi2nix.index.sdist import build_requirements
 from pypi2nix.models import PackageMeta, Pin
+from pypi2nix.resolve.factory import choose_source
 from pypi2nix.resolve.imports import missing_imports
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from packaging.requirements import Requirement
 
     from pypi2nix.index.metadata import CoreMetadata
+    from pypi2nix.index.sdist import SdistContents
     from pypi2nix.models import Dependency, DistFile
     from pypi2nix.options import Target
     from pypi2nix.resolve.factory import Factory
@@ -42,9 +44,10 @@ class _Facts:
     release: ResolvedRelease
     metadata: CoreMetadata
     source: DistFile
+    build_system: tuple[str, ...]
     import_names: tuple[str, ...]
     provides: frozenset[str]
-    read_module: Callable[[str], bytes | None]
+    imports_of: Callable[[str], tuple[str, ...] | None]
 
 
 def make_pins(
@@ -54,15 +57,18 @@ def make_pins(
     factory: Factory,
     progress: Callable[[str], None],
 ) -> list[Pin]:
-    """Gather everything the renderers need about each resolved release.
+    """Gather everything the renderers need about each resolved release (in parallel;
+    the pins come out in name order).
 
     :param dependencies: each project's dependencies, cycles already broken.
     :param dropped: the edges left out to break cycles.
     """
-    facts = {}
-    for name, release in sorted(releases.items()):
-        progress(f"build facts {name} {release.candidate.version}")
-        facts[name] = _gather(release, factory)
+    ordered = [release for _, release in sorted(releases.items())]
+    if any(_needs_network(release, factory) for release in ordered):
+        gathered = factory.prefetcher.map(lambda r: _gather(r, factory, progress), ordered)
+    else:  # all from the cache: threads would only compete for the CPU
+        gathered = [_gather(release, factory, progress) for release in ordered]
+    facts = {fact.release.name: fact for fact in gathered}
     closures = _runtime_closures(dependencies)
     pins = []
     for name, fact in facts.items():
@@ -76,7 +82,7 @@ def make_pins(
                 version=str(candidate.version),
                 source=fact.source,
                 hashes=_release_hashes(fact.release, factory, fact.source),
-                build_system=_build_system(fact.source, factory, name),
+                build_system=fact.build_system,
                 dependencies=dependencies[name],
                 dropped_dependencies=dropped[name],
                 extras=fact.release.extras,
@@ -89,36 +95,69 @@ def make_pins(
     return pins
 
 
-def _gather(release: ResolvedRelease, factory: Factory) -> _Facts:
+def _files_read(release: ResolvedRelease, factory: Factory) -> list[DistFile]:
+    """The files whose facts a pin needs: its sdist, and its best wheel."""
     candidate = release.candidate
-    source = _choose_source(candidate.files)
-    if source.sha256 is None:
-        source = factory.index.with_sha256(source)
-    files = factory.releases(candidate.name)[candidate.version]
-    wheels = [file for file in candidate.files if file.kind == "wheel"] + list(files.other_wheels)
+    other_wheels = factory.release(candidate.name, candidate.version).other_wheels
+    wheels = [file for file in candidate.files if file.kind == "wheel"] + list(other_wheels)
+    source = choose_source(candidate.files)
+    return [*([source] if source.kind == "sdist" else []), *wheels[:1]]
+
+
+def _needs_network(release: ResolvedRelease, factory: Factory) -> bool:
+    return not all(factory.index.has_cached_facts(file) for file in _files_read(release, factory))
+
+
+def _gather(release: ResolvedRelease, factory: Factory, progress: Callable[[str], None]) -> _Facts:
+    candidate = release.candidate
+    progress(f"build facts {candidate.name} {candidate.version}")
     index = factory.index
+    source = index.with_sha256(choose_source(candidate.files))
+    metadata = factory.metadata(candidate)
+    files = factory.release(candidate.name, candidate.version)
+    wheels = [file for file in candidate.files if file.kind == "wheel"] + list(files.other_wheels)
+    contents = (
+        index.sdist_contents(source, until_pyproject=bool(wheels))
+        if source.kind == "sdist"
+        else None
+    )
+    build_system = (
+        () if contents is None else _build_system(contents, source, candidate.name, factory.target)
+    )
     if wheels:
-        wheel = wheels[0]
-        names = index.wheel_names(wheel)
+        wheel = index.wheel_facts(wheels[0])
+        sdist_imports = contents.imports.of if contents is not None else _unknown
         return _Facts(
             release=release,
-            metadata=factory.metadata(candidate),
+            metadata=metadata,
             source=source,
-            import_names=import_names_from_wheel(names, project=candidate.name),
-            provides=provided_names(names),
-            read_module=lambda path: index.wheel_member(wheel, path),
+            build_system=build_system,
+            import_names=import_names_from_wheel(wheel.names, project=candidate.name),
+            provides=provided_names(wheel.names),
+            imports_of=lambda path: _first_known(wheel.imports.of(path), sdist_imports, path),
         )
-    contents = index.sdist_contents(source, until_pyproject=False)
+    assert contents is not None  # a release without wheels has an sdist
     return _Facts(
         release=release,
-        metadata=factory.metadata(candidate),
+        metadata=metadata,
         source=source,
+        build_system=build_system,
         import_names=import_names_from_sdist(
             contents.names, project=candidate.name, top_level_txt=contents.egg_info("top_level.txt")
         ),
         provides=provided_names(name.removeprefix("src/") for name in contents.names),
-        read_module=contents.module_source,
+        imports_of=contents.imports.of,
     )
+
+
+def _unknown(path: str) -> tuple[str, ...] | None:
+    return None
+
+
+def _first_known(
+    known: tuple[str, ...] | None, fallback: Callable[[str], tuple[str, ...] | None], path: str
+) -> tuple[str, ...] | None:
+    return known if known is not None else fallback(path)
 
 
 def _runtime_closures(
@@ -143,17 +182,12 @@ def _judge_imports(
     checked: list[str] = []
     skipped: list[tuple[str, tuple[str, ...]]] = []
     for module in fact.import_names:
-        missing = missing_imports(module, fact.read_module, own=fact.provides, available=available)
+        missing = missing_imports(module, fact.imports_of, own=fact.provides, available=available)
         if missing:
             skipped.append((module, missing))
         else:
             checked.append(module)
     return tuple(checked), tuple(skipped)
-
-
-def _choose_source(files: Sequence[DistFile]) -> DistFile:
-    """The sdist when there is one, else the wheel that fits the target best."""
-    return next((file for file in files if file.kind == "sdist"), files[0])
 
 
 def _release_hashes(
@@ -162,7 +196,7 @@ def _release_hashes(
     """sha256 of every file of the release that pip may pick (for the frozen file),
     narrowed to the user's ``--hash`` digests when there are some."""
     candidate = release.candidate
-    files = factory.releases(candidate.name)[candidate.version]
+    files = factory.release(candidate.name, candidate.version)
     digests = {file.sha256 for file in (*files.files, *files.other_wheels) if file.sha256}
     allowed = factory.hashes.get(candidate.name)
     if allowed is not None:
@@ -171,17 +205,17 @@ def _release_hashes(
     return tuple(sorted(digests | {source.sha256}))
 
 
-def _build_system(source: DistFile, factory: Factory, name: NormalizedName) -> tuple[str, ...]:
-    if source.kind == "wheel":
-        return ()
-    contents = factory.index.sdist_contents(source, until_pyproject=True)
+def _build_system(
+    contents: SdistContents, source: DistFile, name: NormalizedName, target: Target
+) -> tuple[str, ...]:
+    """The sdist's ``[build-system] requires`` for the target (setuptools when none)."""
     try:
-        requirements = build_requirements(contents, project=name)
+        requirements = build_requirements(contents)
     except MetadataParseError as error:
         raise MetadataError(name, str(source.version), f"{source.filename}: {error}") from error
     if requirements is None:
         return DEFAULT_BUILD_SYSTEM
-    return build_system_names(requirements, factory.target)
+    return build_system_names(requirements, target)
 
 
 def build_system_names(requirements: Sequence[Requirement], target: Target) -> tuple[str, ...]:

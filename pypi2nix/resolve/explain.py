@@ -36,7 +36,7 @@ def _explain_project(
 ) -> str:
     for cause in causes:
         requirement = cause.requirement
-        if not factory.find_candidates(requirement.identifier, [requirement], ()):
+        if not factory.has_candidate(requirement):
             return _no_match(name, requirement, factory)
     asked = [_describe_group(group) for group in _group_by_asker(causes).values()]
     asked += [constraint.describe() for constraint in factory.constraints.get(name, ())]
@@ -83,7 +83,7 @@ def _no_match(name: NormalizedName, requirement: Requirement, factory: Factory) 
 
 
 def _why_not(version: Version, requirement: Requirement, factory: Factory) -> str:
-    release = factory.releases(requirement.name)[version]
+    release = factory.release(requirement.name, version)
     if release.reason is not None:
         return release.reason
     if version.is_prerelease and not factory.pre:

@@ -1,14 +1,22 @@
 """Build candidates and their dependencies from the index, for one target.
 
 The factory is the resolver's only way to the index. It filters releases with a
-reason for each one it drops (requires-python, yanked, pre-release, no file for
-the target, hashes), so that an impossible requirement can be explained.
+reason for each one it drops (requires-python, yanked, pre-release, no file for the
+target, hashes), so that an impossible requirement can be explained. Candidates are
+made lazily, newest first: a project with thousands of releases costs only the
+versions the resolver looks at.
+
+With a :class:`Prefetcher`, each requirement the resolver will meet is looked up in
+the background as soon as it is known: the project page, the likely candidate's
+metadata (and so its own dependencies, recursively), and its build facts. The
+resolver then finds the answers ready; it computes the same answers either way.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -16,16 +24,18 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 
 from pypi2nix.errors import ProjectNotFound
+from pypi2nix.index.prefetch import Memo, Prefetcher
 from pypi2nix.resolve.base import Candidate, Requirement, split_identifier
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
 
     from packaging.requirements import Requirement as PackagingRequirement
     from packaging.version import Version
 
     from pypi2nix.index.metadata import CoreMetadata
     from pypi2nix.index.repository import PackageIndex
+    from pypi2nix.index.simple import ProjectPage
     from pypi2nix.models import DistFile
     from pypi2nix.options import Target
 
@@ -41,6 +51,11 @@ class Release:
     reason: str | None
 
 
+def choose_source(files: Sequence[DistFile]) -> DistFile:
+    """The file a pin is built from: the sdist when there is one, else the best wheel."""
+    return next((file for file in files if file.kind == "sdist"), files[0])
+
+
 @dataclass
 class Factory:
     """Candidates and dependencies for one target.
@@ -48,6 +63,7 @@ class Factory:
     :param constraints: per project, constraints that narrow without adding a root.
     :param hashes: per project, the sha256 digests the user allowed with ``--hash``.
     :param preferences: per project, a version to try first (the existing pin).
+    :param prefetcher: runs lookups ahead of the resolver (``Prefetcher(1)``: none).
     """
 
     index: PackageIndex
@@ -56,24 +72,29 @@ class Factory:
     hashes: Mapping[NormalizedName, frozenset[str]] = field(default_factory=dict)
     pre: bool = False
     preferences: Mapping[NormalizedName, Version] = field(default_factory=dict)
-    _releases: dict[NormalizedName, dict[Version, Release]] = field(default_factory=dict)
-    _dependencies: dict[Candidate, tuple[Requirement, ...]] = field(default_factory=dict)
+    prefetcher: Prefetcher = field(default_factory=lambda: Prefetcher(1))
+    _releases: Memo[tuple[NormalizedName, Version], Release] = field(default_factory=Memo)
+    _dependencies: Memo[Candidate, tuple[Requirement, ...]] = field(default_factory=Memo)
+    _prefetched: set[tuple[str, str]] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def releases(self, name: NormalizedName, requested_by: str = "") -> dict[Version, Release]:
-        """Every version of a project with its usable files (best first) or why none."""
-        cached = self._releases.get(name)
-        if cached is not None:
-            return cached
+    # Releases
+
+    def page(self, name: NormalizedName, requested_by: str = "") -> ProjectPage:
         try:
-            page = self.index.project_page(name)
+            return self.index.project_page(name)
         except ProjectNotFound as error:
             raise ProjectNotFound(error.name, error.index_urls, requested_by) from None
-        by_version: dict[Version, list[DistFile]] = {}
-        for file in page.files:
-            by_version.setdefault(file.version, []).append(file)
-        releases = {version: self._usable_files(files) for version, files in by_version.items()}
-        self._releases[name] = releases
-        return releases
+
+    def release(self, name: NormalizedName, version: Version) -> Release:
+        """The files of one version usable for the target, best first."""
+        return self._releases.get(
+            (name, version), lambda: self._usable_files(self.page(name).files(version))
+        )
+
+    def releases(self, name: NormalizedName) -> dict[Version, Release]:
+        """Every version of a project (this reads them all: for error messages)."""
+        return {version: self.release(name, version) for version in self.page(name).versions}
 
     def _usable_files(self, files: Sequence[DistFile]) -> Release:
         ranks = self.target.wheel_tags()
@@ -102,40 +123,50 @@ class Factory:
             reason=reason,
         )
 
-    def find_candidates(
+    # Candidates
+
+    def iter_candidates(
         self, identifier: str, requirements: Sequence[Requirement], incompatible: Iterable[Version]
-    ) -> list[Candidate]:
-        """Candidates for an identifier, best first, that satisfy every requirement."""
+    ) -> Iterator[Candidate]:
+        """Candidates for an identifier that satisfy every requirement, best first: the
+        preferred version, then newest first."""
         name, extras = split_identifier(identifier)
         requested_by = requirements[0].requested_by if requirements else ""
-        releases = self.releases(name, requested_by)
+        page = self.page(name, requested_by)
         demands = [*requirements, *self.constraints.get(name, ())]
         excluded = set(incompatible)
         pinned = {version for demand in demands for version in demand.pinned_versions}
         hashes = self.hashes.get(name)
         allow_pre = self.pre or any(demand.specifier.prereleases for demand in demands)
-        candidates = []
-        for version in sorted(releases, reverse=True):
-            release = releases[version]
-            if version in excluded or release.reason is not None:
+        preferred = self.preferences.get(name)
+        order = page.newest_first
+        if preferred in page.versions:
+            order = (preferred, *(version for version in order if version != preferred))
+        for version in order:
+            if version in excluded or (version.is_prerelease and not allow_pre):
                 continue
             if not all(d.specifier.contains(version, prereleases=True) for d in demands):
                 continue
-            if version.is_prerelease and not allow_pre:
+            release = self.release(name, version)
+            if release.reason is not None:
                 continue
             files = _unyanked(release.files, allow_yanked=str(version) in pinned)
             if hashes is not None:
                 files = tuple(file for file in files if file.sha256 in hashes)
             if files:
-                candidates.append(Candidate(name=name, version=version, extras=extras, files=files))
-        preferred = self.preferences.get(name)
-        candidates.sort(key=lambda candidate: candidate.version != preferred)
-        return candidates
+                yield Candidate(name=name, version=version, extras=extras, files=files)
+
+    def has_candidate(self, requirement: Requirement) -> bool:
+        return (
+            next(self.iter_candidates(requirement.identifier, [requirement], ()), None) is not None
+        )
+
+    # Metadata and dependencies
 
     def metadata(self, candidate: Candidate) -> CoreMetadata:
         """The candidate's core metadata; any wheel of the release may answer for it,
         those for the target first, then the rest, and only then the sdist."""
-        release = self.releases(candidate.name)[candidate.version]
+        release = self.release(candidate.name, candidate.version)
         wheels = [file for file in candidate.files if file.kind == "wheel"]
         sdists = [file for file in candidate.files if file.kind == "sdist"]
         files = [*wheels, *release.other_wheels, *sdists]
@@ -144,9 +175,12 @@ class Factory:
     def dependencies(self, candidate: Candidate) -> tuple[Requirement, ...]:
         """The candidate's requirements for the target; an extras candidate also
         depends on the plain candidate of the same version."""
-        cached = self._dependencies.get(candidate)
-        if cached is not None:
-            return cached
+        dependencies = self._dependencies.get(candidate, lambda: self._dependencies_of(candidate))
+        for dependency in dependencies:
+            self.prefetch(dependency)
+        return dependencies
+
+    def _dependencies_of(self, candidate: Candidate) -> tuple[Requirement, ...]:
         metadata = self.metadata(candidate)
         requested_by = f"{candidate.name} {candidate.version}"
         dependencies: list[Requirement] = []
@@ -169,9 +203,7 @@ class Factory:
                 dependency = Requirement.from_packaging(requirement, requested_by=requested_by)
                 if dependency.name != candidate.name or dependency.extras - candidate.extras:
                     dependencies.append(dependency)
-        result = tuple(dependencies)
-        self._dependencies[candidate] = result
-        return result
+        return tuple(dependencies)
 
     def _applies(self, requirement: PackagingRequirement, extras: frozenset[str]) -> bool:
         if requirement.marker is None:
@@ -188,6 +220,37 @@ class Factory:
         for extra in sorted(candidate.extras - provided):
             if provided or not metadata.requires_dist:
                 logger.warning("%s %s has no extra %r", candidate.name, candidate.version, extra)
+
+    # Looking ahead
+
+    def prefetch(self, requirement: Requirement) -> None:
+        """Look up, in the background, what the resolver will need for a requirement.
+
+        Projects whose page is already cached are left to the resolver: their facts
+        are most likely cached too, and threads would only compete for the CPU.
+        """
+        if self.prefetcher.workers <= 1 or self.index.page_is_cached(requirement.name):
+            return
+        key = (requirement.identifier, str(requirement.specifier))
+        with self._lock:
+            if key in self._prefetched:
+                return
+            self._prefetched.add(key)
+        self.prefetcher.submit(lambda: self._look_ahead(requirement))
+
+    def _look_ahead(self, requirement: Requirement) -> None:
+        candidate = next(self.iter_candidates(requirement.identifier, [requirement], ()), None)
+        if candidate is None:
+            return
+        self.dependencies(candidate)
+        if not candidate.extras:
+            self.prefetch_build_facts(candidate)
+
+    def prefetch_build_facts(self, candidate: Candidate) -> None:
+        """Read what building the candidate's source needs (its build system)."""
+        source = choose_source(candidate.files)
+        if source.kind == "sdist":
+            self.prefetcher.submit(lambda: self.index.sdist_contents(source, until_pyproject=True))
 
 
 def _unyanked(files: tuple[DistFile, ...], *, allow_yanked: bool) -> tuple[DistFile, ...]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from pypi2nix.index.facts import module_files, module_imports
+from pypi2nix.index.facts import module_files
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -23,16 +23,17 @@ STANDARD_LIBRARY = frozenset(sys.stdlib_module_names) | {"__future__"}
 
 def missing_imports(
     module: str,
-    read: Callable[[str], bytes | None],
+    imports_of: Callable[[str], tuple[str, ...] | None],
     *,
     own: frozenset[str],
     available: frozenset[str],
 ) -> tuple[str, ...]:
     """Top-level names that importing ``module`` needs and ``available`` lacks.
 
-    Follows the package's own modules that ``module`` imports, breadth first, up to
-    :data:`MODULE_BUDGET` files; a module that cannot be read (an extension, say)
-    or parsed is not judged.
+    ``imports_of(path)`` gives what the module file at ``path`` imports (``None`` when
+    unknown). The package's own modules that ``module`` imports are followed, breadth
+    first, up to :data:`MODULE_BUDGET` files; a module whose imports are unknown (an
+    extension, or a file that was not read) is not judged.
     """
     missing: set[str] = set()
     queue = [module]
@@ -42,12 +43,15 @@ def missing_imports(
         if current in seen:
             continue
         seen.add(current)
-        for path, is_package in zip(module_files(current), (True, False), strict=True):
-            source = read(path)
-            if source is not None:
-                imports = module_imports(source, current, is_package=is_package, own=own)
-                if imports is not None:
-                    missing |= imports.external - available - STANDARD_LIBRARY - own
-                    queue.extend(sorted(imports.internal - seen))
+        for path in module_files(current):
+            names = imports_of(path)
+            if names is not None:
+                tops = {name: name.split(".")[0] for name in names}
+                missing |= (
+                    {top for top in tops.values() if top not in own} - available - STANDARD_LIBRARY
+                )
+                queue.extend(
+                    sorted(name for name, top in tops.items() if top in own and name not in seen)
+                )
                 break
     return tuple(sorted(missing))

@@ -14,7 +14,7 @@ from resolvelib import AbstractProvider
 from pypi2nix.resolve.base import Candidate, Requirement
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
     from resolvelib.structs import RequirementInformation
 
@@ -52,11 +52,11 @@ class Provider(AbstractProvider[Requirement, Candidate, str]):
         identifier: str,
         requirements: Mapping[str, Iterator[Requirement]],
         incompatibilities: Mapping[str, Iterator[Candidate]],
-    ) -> list[Candidate]:
-        incompatible = (candidate.version for candidate in incompatibilities[identifier])
-        return self.factory.find_candidates(
-            identifier, list(requirements[identifier]), incompatible
-        )
+    ) -> Callable[[], Iterator[Candidate]]:
+        """Lazily, newest first: resolvelib usually needs only the first few."""
+        wanted = list(requirements[identifier])
+        incompatible = [candidate.version for candidate in incompatibilities[identifier]]
+        return lambda: self.factory.iter_candidates(identifier, wanted, incompatible)
 
     def is_satisfied_by(self, requirement: Requirement, candidate: Candidate) -> bool:
         return requirement.is_satisfied_by(candidate)

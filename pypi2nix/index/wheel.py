@@ -1,0 +1,93 @@
+"""What one read of a wheel's tail tells: its METADATA, its file list, small sources.
+
+A wheel's central directory is at the end of the file and build tools write the
+``.dist-info`` files last, so one range request for the tail (or for the whole file,
+when it is small) usually answers both the resolver (METADATA) and the renderer
+(the file list for pythonImportsCheck). Python sources that happen to lie in the
+bytes already fetched are kept for the static import check; nothing more is fetched
+for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pypi2nix.index.archive import ArchiveError, NotFetched, read_zip_member, zip_names
+from pypi2nix.index.facts import ModuleImports, is_checkable_source
+from pypi2nix.index.metadata import metadata_fields
+
+if TYPE_CHECKING:
+    import zipfile
+    from collections.abc import Sequence
+
+    from pypi2nix.index.archive import RemoteFile
+
+
+@dataclass(frozen=True, slots=True)
+class WheelFacts:
+    """The fields of the METADATA (``None`` when it was not in the bytes read), member
+    names, and what the Python modules that were in the bytes read import."""
+
+    metadata: dict[str, Any] | None
+    names: tuple[str, ...]
+    imports: ModuleImports = field(default_factory=ModuleImports)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": "wheel",
+            "metadata": self.metadata,
+            "names": list(self.names),
+            "imports": self.imports.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> WheelFacts:
+        """:raises ValueError: for data of another shape (an old cache entry)."""
+        if not isinstance(data["metadata"], dict | None) or not isinstance(data["names"], list):
+            raise ValueError("not the facts of a wheel")
+        return cls(
+            metadata=data["metadata"],
+            names=tuple(data["names"]),
+            imports=ModuleImports.from_json(data["imports"]),
+        )
+
+
+def read_wheel_facts(archive: zipfile.ZipFile, remote: RemoteFile) -> WheelFacts:
+    """Facts from the bytes ``remote`` has fetched so far; nothing else is fetched."""
+    names = zip_names(archive)
+    remote.offline = True
+    metadata_name = dist_info_member(names, "METADATA")
+    data = None if metadata_name is None else _read_fetched(archive, metadata_name)
+    metadata = None if data is None else metadata_fields(data)
+    sources = {}
+    for info in archive.infolist():
+        if is_checkable_source(info.filename, info.file_size):
+            source = _read_fetched(archive, info.filename)
+            if source is not None:
+                sources[info.filename] = source
+    return WheelFacts(metadata=metadata, names=names, imports=ModuleImports(sources=sources))
+
+
+def read_dist_info_metadata(archive: zipfile.ZipFile) -> bytes | None:
+    """The wheel's METADATA, fetching what it takes."""
+    name = dist_info_member(zip_names(archive), "METADATA")
+    return None if name is None else read_zip_member(archive, name)
+
+
+def _read_fetched(archive: zipfile.ZipFile, name: str) -> bytes | None:
+    try:
+        return read_zip_member(archive, name)
+    except NotFetched:
+        return None
+    except ArchiveError:
+        return None
+
+
+def dist_info_member(names: Sequence[str], member: str) -> str | None:
+    """The path of a file in the wheel's own (top-level) ``.dist-info`` folder."""
+    for name in names:
+        head, _, tail = name.partition("/")
+        if head.endswith(".dist-info") and tail == member:
+            return name
+    return None
