@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import shutil
 import sys
+import threading
 import time
 from typing import TYPE_CHECKING, TextIO
 
@@ -31,6 +32,7 @@ class Console:
         self._status: Callable[[], str] = lambda: ""
         self._shown = False
         self._last_draw = 0.0
+        self._lock = threading.Lock()
 
     def set_status(self, status: Callable[[], str]) -> None:
         """Where the progress line's counters come from."""
@@ -40,21 +42,23 @@ class Console:
         """Show what is happening now (throttled; a no-op unless interactive)."""
         if not self.interactive:
             return
-        now = time.monotonic()
-        if now - self._last_draw < PROGRESS_INTERVAL:
-            return
-        self._last_draw = now
-        width = shutil.get_terminal_size((80, 20)).columns - 1
-        line = f"{self._status()} {activity}"[:width]
-        self.stream.write("\r\x1b[K" + line)
-        self.stream.flush()
-        self._shown = True
+        with self._lock:
+            now = time.monotonic()
+            if now - self._last_draw < PROGRESS_INTERVAL:
+                return
+            self._last_draw = now
+            width = shutil.get_terminal_size((80, 20)).columns - 1
+            line = f"{self._status()} {activity}"[:width]
+            self.stream.write("\r\x1b[K" + line)
+            self.stream.flush()
+            self._shown = True
 
     def clear(self) -> None:
-        if self._shown:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
-            self._shown = False
+        with self._lock:
+            if self._shown:
+                self.stream.write("\r\x1b[K")
+                self.stream.flush()
+                self._shown = False
 
     def say(self, message: str) -> None:
         """A line of the final report (hidden by ``-q``)."""

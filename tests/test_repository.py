@@ -9,7 +9,7 @@ import pytest
 from packaging.utils import NormalizedName
 
 from pypi2nix.errors import HashMismatch, MetadataError, ProjectNotFound
-from pypi2nix.index.archive import TAIL_BYTES
+from pypi2nix.index.archive import TAIL_BYTES, WHOLE_FILE_BYTES
 from pypi2nix.index.client import HttpClient
 from pypi2nix.index.repository import PackageIndex
 from tests.support.fixture_index import INDEX_URL, FixtureIndex, IndexFile, build_sdist
@@ -122,6 +122,30 @@ def test_sdist_read_up_to_pyproject(fixture_index: FixtureIndex) -> None:
     assert "pyproject.toml" in contents.files
     assert contents.complete is False  # stopped at pyproject.toml, before the end of the archive
     assert index.sdist_contents(sdist, until_pyproject=True) is contents
+    assert index.sdist_reads.stopped_early == 1
+    assert "1 stopped after pyproject.toml" in index.sdist_reads.describe()
+
+
+def test_sdist_reads_count_archives_read_to_the_end(
+    fixture_index: FixtureIndex, tmp_path: Path
+) -> None:
+    (tmp_path / "PKG-INFO").write_text("Metadata-Version: 2.2\nName: old\nVersion: 1.0\n")
+    (tmp_path / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    fixture_index.files.append(
+        IndexFile("old", "old-1.0.tar.gz", build_sdist(tmp_path, "old-1.0.tar.gz"))
+    )
+    index = make_index()
+    whole = release(index, "epsilon", "0.5.0")[0]
+    index.sdist_contents(whole, until_pyproject=False)
+    (no_pyproject,) = index.project_page("old").all_files()
+    contents = index.sdist_contents(no_pyproject, until_pyproject=True)
+    assert contents.complete is True
+    reads = index.sdist_reads
+    assert (reads.stopped_early, reads.to_the_end_for_pyproject, reads.whole_for_file_list) == (
+        0,
+        1,
+        1,
+    )
 
 
 def test_hash_mismatch_on_a_complete_download(fixture_index: FixtureIndex) -> None:
@@ -163,3 +187,51 @@ def test_unreadable_sdist(fixture_index: FixtureIndex) -> None:
     index = make_index()
     with pytest.raises(MetadataError, match="cannot read the sdist"):
         dependencies(index, "epsilon", "0.5.0")
+
+
+def test_a_large_real_wheel_is_read_from_its_tail(fixture_index: FixtureIndex) -> None:
+    """The real setuptools wheel (876 kB) is larger than what is fetched whole."""
+    index = make_index()
+    (wheel,) = [f for f in index.project_page("setuptools").all_files() if f.kind == "wheel"]
+    assert wheel.size is not None
+    assert wheel.size > WHOLE_FILE_BYTES
+    facts = index.wheel_facts(wheel)
+    assert facts.metadata is not None
+    assert facts.metadata["name"] == "setuptools"
+    assert "setuptools/__init__.py" in facts.names
+    assert [url.rsplit("/", 1)[-1] for url in fixture_index.requests[1:]] == [wheel.filename]
+
+
+def test_a_small_real_wheel_served_in_byte_ranges(tmp_path: Path) -> None:
+    import responses
+
+    from tests.support.fixture_index import FIXTURES, FixtureIndex
+
+    data = (FIXTURES / "real" / "six-1.17.0-py2.py3-none-any.whl").read_bytes()
+    served = FixtureIndex([IndexFile("six", "six-1.17.0-py2.py3-none-any.whl", data)])
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        served.register(mock)
+        (wheel,) = make_index().project_page("six").all_files()
+        facts = make_index().wheel_facts(wheel)
+    assert facts.metadata is not None
+    assert facts.metadata["version"] == "1.17.0"
+    assert "six.py" in facts.names
+    assert facts.imports.of("six.py") is not None
+
+
+def test_a_streamed_sdist_is_left_once_pyproject_toml_is_read(
+    fixture_index: FixtureIndex, tmp_path: Path
+) -> None:
+    (tmp_path / "PKG-INFO").write_text("Metadata-Version: 2.2\nName: big\nVersion: 1.0\n")
+    (tmp_path / "pyproject.toml").write_text('[build-system]\nrequires = ["flit_core"]\n')
+    (tmp_path / "zz_data.bin").write_bytes(random.Random(1).randbytes(3_000_000))
+    sdist = build_sdist(tmp_path, "big-1.0.tar.gz")
+    fixture_index.files.append(IndexFile("big", "big-1.0.tar.gz", sdist))
+    index = make_index()
+    (file,) = index.project_page("big").all_files()
+    before = index.client.stats.bytes
+    contents = index.sdist_contents(file, until_pyproject=True)
+    assert contents.complete is False
+    assert contents.pyproject is not None
+    assert [str(r) for r in contents.pyproject.build_requires or ()] == ["flit_core"]
+    assert index.client.stats.bytes - before < len(sdist) // 2

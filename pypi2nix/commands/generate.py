@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -18,6 +19,8 @@ from pypi2nix.nix.requirements import render_requirements_nix
 from pypi2nix.options import DEFAULT_INDEX_URL, index_url_from_environment
 from pypi2nix.resolve import lock
 from pypi2nix.writer import OutputFile, WriteReport, write_outputs
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -67,7 +70,9 @@ def generate(options: GenerateOptions, console: Console) -> GenerateResult:
         refresh=options.refresh,
         progress=console.progress,
     )
-    console.set_status(lambda: f"[{client.stats.requests} requests]")
+    console.set_status(
+        lambda: f"[{client.stats.requests} requests, {client.stats.bytes / 1e6:.1f} MB]"
+    )
     prefetcher = Prefetcher(options.workers)
     try:
         graph = lock(
@@ -80,6 +85,7 @@ def generate(options: GenerateOptions, console: Console) -> GenerateResult:
         )
     finally:
         prefetcher.close()
+    logger.info("%s", index.sdist_reads.describe())
     report = write_outputs(render_outputs(graph, options))
     console.clear()
     return GenerateResult(

@@ -1,15 +1,18 @@
-"""The on-disk cache: project pages (revalidated) and file facts (kept for good).
+"""The on-disk cache: project pages (revalidated), file facts and locks (kept for good).
 
 Layout under the cache directory (``$XDG_CACHE_HOME/pypi2nix`` by default)::
 
-    pages/<sha256 of the page URL>.json   a parsed project page and its HTTP validators
-    files/<sha256 of the file>.json       what was read from one wheel or sdist
+    pages/<sha256 of the URL>.json   a project page's HTTP validators and fetch time
+    pages/<sha256 of the URL>.body   the page as the index sent it
+    files/<sha256 of the file>.json  what was read from one wheel or sdist
+    locks/<sha256 of the inputs>.json  the last lock made from those inputs
 
-A file's facts never change (the key is its content hash); a page is fresh for its
+A file's facts never change (the key is its content hash). A page is fresh for its
 ``Cache-Control: max-age``, or for :data:`DEFAULT_FRESH_SECONDS` when the index sends
-no caching headers, and is then revalidated with its ``ETag``/``Last-Modified``.
-Every write goes to a temporary file and is renamed into place, so two runs at once
-never see half an entry; an entry that does not parse is deleted and fetched again.
+no caching headers, and is then revalidated with its ``ETag``/``Last-Modified``. A
+lock is reused only while every page it was made from is fresh and unchanged.
+Every write goes to a temporary file renamed into place, so two runs at once never
+see half an entry; an entry that does not parse is deleted and fetched again.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 DEFAULT_FRESH_SECONDS = 600
-FORMAT = 3
+FORMAT = 4
 
 
 def default_cache_dir() -> Path:
@@ -36,20 +39,24 @@ def default_cache_dir() -> Path:
     return Path(base) / "pypi2nix"
 
 
-@dataclass(frozen=True, slots=True)
-class CachedPage:
-    """A project page as cached, with what is needed to revalidate it."""
+def now() -> float:
+    return time.time()
 
-    url: str
-    page: dict[str, Any]
+
+@dataclass(frozen=True, slots=True)
+class PageValidators:
+    """When a page was fetched, and what is needed to revalidate it."""
+
     fetched: float
     max_age: float | None
     etag: str | None
     last_modified: str | None
+    content_type: str
+    final_url: str
 
-    def is_fresh(self, now: float) -> bool:
+    def is_fresh(self, at: float) -> bool:
         lifetime = DEFAULT_FRESH_SECONDS if self.max_age is None else self.max_age
-        return now - self.fetched < lifetime
+        return at - self.fetched < lifetime
 
 
 class Cache:
@@ -59,60 +66,65 @@ class Cache:
         self.root = root
         self._warned = False
 
-    def page(self, url: str) -> CachedPage | None:
-        entry = self._read("pages", _url_key(url))
+    @property
+    def enabled(self) -> bool:
+        return self.root is not None
+
+    # Pages
+
+    def page_validators(self, url: str) -> PageValidators | None:
+        entry = self._read_json("pages", _key(url))
         if entry is None:
             return None
         try:
-            return CachedPage(
-                url=entry["url"],
-                page=entry["page"],
-                fetched=float(entry["fetched"]),
-                max_age=entry["max_age"],
-                etag=entry["etag"],
-                last_modified=entry["last_modified"],
-            )
-        except (KeyError, TypeError, ValueError):
-            self._discard("pages", _url_key(url))
+            return PageValidators(**entry)
+        except TypeError:
+            self._discard("pages", _key(url))
             return None
 
-    def page_is_recent(self, url: str, at: float) -> bool:
-        """Whether a cached page was written within the default freshness (a cheap hint:
-        only the entry's time is looked at)."""
-        path = self._path("pages", _url_key(url))
+    def page_body(self, url: str) -> bytes | None:
+        path = self._path("pages", _key(url), ".body")
         try:
-            return path is not None and at - path.stat().st_mtime < DEFAULT_FRESH_SECONDS
+            return None if path is None else path.read_bytes()
         except OSError:
-            return False
+            return None
 
-    def store_page(self, cached: CachedPage) -> None:
-        entry = {
-            "url": cached.url,
-            "page": cached.page,
-            "fetched": cached.fetched,
-            "max_age": cached.max_age,
-            "etag": cached.etag,
-            "last_modified": cached.last_modified,
-        }
-        self._write("pages", _url_key(cached.url), entry)
+    def store_page(self, url: str, validators: PageValidators, body: bytes | None) -> None:
+        """Store a page; ``body=None`` keeps the stored body (after a 304)."""
+        if body is not None:
+            self._write("pages", _key(url), body, ".body")
+        self._write_json("pages", _key(url), dataclass_fields(validators))
+
+    # File facts and locks
 
     def file_facts(self, sha256: str) -> dict[str, Any] | None:
-        return self._read("files", sha256)
-
-    def store_file_facts(self, sha256: str, facts: dict[str, Any]) -> None:
-        self._write("files", sha256, facts)
+        return self._read_json("files", sha256)
 
     def has_file_facts(self, sha256: str) -> bool:
         path = self._path("files", sha256)
         return path is not None and path.exists()
 
+    def store_file_facts(self, sha256: str, facts: dict[str, Any]) -> None:
+        self._write_json("files", sha256, facts)
+
     def discard_file_facts(self, sha256: str) -> None:
         self._discard("files", sha256)
 
-    def _path(self, kind: str, key: str) -> Path | None:
-        return None if self.root is None else self.root / kind / f"{key}.json"
+    def lock(self, key: str) -> dict[str, Any] | None:
+        return self._read_json("locks", key)
 
-    def _read(self, kind: str, key: str) -> dict[str, Any] | None:
+    def store_lock(self, key: str, value: dict[str, Any]) -> None:
+        self._write_json("locks", key, value)
+
+    def discard_lock(self, key: str) -> None:
+        self._discard("locks", key)
+
+    # Storage
+
+    def _path(self, kind: str, key: str, suffix: str = ".json") -> Path | None:
+        return None if self.root is None else self.root / kind / f"{key}{suffix}"
+
+    def _read_json(self, kind: str, key: str) -> dict[str, Any] | None:
         path = self._path(kind, key)
         if path is None:
             return None
@@ -130,40 +142,42 @@ class Cache:
         value = data.get("value")
         return value if isinstance(value, dict) else None
 
-    def _write(self, kind: str, key: str, value: dict[str, Any]) -> None:
-        path = self._path(kind, key)
+    def _write_json(self, kind: str, key: str, value: dict[str, Any]) -> None:
+        self._write(kind, key, _ENCODER.encode({"format": FORMAT, "value": value}).encode())
+
+    def _write(self, kind: str, key: str, data: bytes, suffix: str = ".json") -> None:
+        path = self._path(kind, key, suffix)
         if path is None:
             return
+        temporary = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
             with os.fdopen(descriptor, "wb") as handle:
-                handle.write(_encode({"format": FORMAT, "value": value}))
+                handle.write(data)
             os.replace(temporary, path)
         except OSError as error:
-            with contextlib.suppress(OSError, UnboundLocalError):
-                os.unlink(temporary)
+            if temporary is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
             if not self._warned:
                 self._warned = True
                 logger.warning("cannot write to the cache %s (%s)", self.root, error)
 
     def _discard(self, kind: str, key: str) -> None:
-        path = self._path(kind, key)
-        if path is not None:
-            with contextlib.suppress(OSError):
-                path.unlink()
+        for suffix in (".json", ".body"):
+            path = self._path(kind, key, suffix)
+            if path is not None:
+                with contextlib.suppress(OSError):
+                    path.unlink()
 
 
-def _url_key(url: str) -> str:
+def dataclass_fields(value: PageValidators) -> dict[str, Any]:
+    return {name: getattr(value, name) for name in PageValidators.__slots__}
+
+
+def _key(url: str) -> str:
     return hashlib.sha256(url.encode()).hexdigest()
 
 
-def now() -> float:
-    return time.time()
-
-
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
-
-
-def _encode(value: dict[str, Any]) -> bytes:
-    return _ENCODER.encode(value).encode("utf-8", "surrogateescape")
+_ENCODER = json.JSONEncoder(separators=(",", ":"), check_circular=False)

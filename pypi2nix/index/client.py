@@ -11,10 +11,12 @@ pays for it.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import re
 import ssl
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, cast
@@ -38,6 +40,8 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER_SECONDS = 10.0
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 _CREDENTIALS = re.compile(r"(?<=://)([^/@:]+):([^/@]+)@")
+
+logger = logging.getLogger(__name__)
 
 
 def redact_url(url: str) -> str:
@@ -186,7 +190,9 @@ class HttpClient:
             if response is None:
                 raise NetworkError(redact_url(url), "the file is gone (404)")
             response.raw.decode_content = True
-            yield _CountingReader(cast("Readable", response.raw), self._count, url)
+            reader = _CountingReader(cast("Readable", response.raw), self._count, url)
+            yield reader
+            logger.debug("read %d bytes of %s", reader.bytes_read, redact_url(url))
 
     @contextmanager
     def _request(
@@ -194,6 +200,7 @@ class HttpClient:
     ) -> Iterator[requests.Response | None]:
         import requests
 
+        started = time.monotonic()
         try:
             response = self._session().get(
                 url, headers=dict(headers or {}), timeout=self.timeout, stream=stream
@@ -216,6 +223,8 @@ class HttpClient:
             raise NetworkError(redact_url(url), _describe(error)) from error
         finally:
             response.close()
+            elapsed_ms = (time.monotonic() - started) * 1000
+            logger.debug("GET %s: %d in %.0f ms", redact_url(url), response.status_code, elapsed_ms)
 
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
@@ -263,6 +272,7 @@ class _CountingReader:
         self._raw = raw
         self._count = count
         self._url = url
+        self.bytes_read = 0
 
     def read(self, size: int = -1) -> bytes:
         import requests
@@ -275,6 +285,7 @@ class _CountingReader:
         except (Urllib3Error, OSError) as error:
             raise NetworkError(redact_url(self._url), f"connection broken ({error})") from error
         self._count(len(data))
+        self.bytes_read += len(data)
         return data
 
 

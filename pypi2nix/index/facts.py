@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from packaging.utils import canonicalize_name
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable, Mapping
 
 _NOT_MODULES = frozenset(
     {
@@ -27,8 +27,12 @@ _NOT_MODULES = frozenset(
     }
 )  # fmt: skip
 _DATA_LIBRARY = re.compile(r"^[^/]+\.data/(?:purelib|platlib)/")
-# Sources kept for the static import check: modules up to two folders deep.
-_CHECKABLE_SOURCE = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*/){0,2}[A-Za-z_][A-Za-z0-9_]*\.py$")
+# Sources kept for the static import check: top-level modules and packages, their
+# direct submodules, and the packages of a namespace.
+_CHECKABLE_SOURCE = re.compile(
+    r"^(?:[A-Za-z_][A-Za-z0-9_]*/)?[A-Za-z_][A-Za-z0-9_]*\.py$"
+    r"|^[A-Za-z_][A-Za-z0-9_]*/[A-Za-z_][A-Za-z0-9_]*/__init__\.py$"
+)
 MAX_SOURCE_BYTES = 256 * 1024
 _EXTENSION = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\.(?:[^/]*\.)?(?:so|pyd)$")
 
@@ -150,10 +154,14 @@ class ModuleImports:
     def __init__(
         self,
         parsed: dict[str, tuple[str, ...] | None] | None = None,
-        sources: dict[str, bytes] | None = None,
+        sources: Mapping[str, bytes] | Callable[[str], bytes | None] | None = None,
     ) -> None:
+        """:param sources: module sources by path, or a function that reads one."""
         self.parsed = dict(parsed or {})
-        self.sources = dict(sources or {})
+        if sources is None or callable(sources):
+            self._read = sources or (lambda path: None)
+        else:
+            self._read = dict(sources).get
         self._loaded = len(self.parsed)
 
     def of(self, path: str) -> tuple[str, ...] | None:
@@ -162,7 +170,7 @@ class ModuleImports:
         for candidate in (path, f"src/{path}"):
             if candidate in self.parsed:
                 return self.parsed[candidate]
-            source = self.sources.get(candidate)
+            source = self._read(candidate)
             if source is not None:
                 self.parsed[candidate] = source_imports(candidate, source)
                 return self.parsed[candidate]

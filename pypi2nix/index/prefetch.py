@@ -23,6 +23,9 @@ K = TypeVar("K", bound="Hashable")
 V = TypeVar("V")
 
 DEFAULT_WORKERS = 8
+# Streaming sdists is mostly decompression: more threads than cores only slow down the
+# lookups the resolver waits for.
+BULK_WORKERS = 2
 
 
 class Memo(Generic[K, V]):
@@ -65,10 +68,19 @@ class Prefetcher:
         self._pool = (
             ThreadPoolExecutor(workers, thread_name_prefix="pypi2nix") if workers > 1 else None
         )
+        self._bulk_pool = (
+            ThreadPoolExecutor(min(BULK_WORKERS, workers), thread_name_prefix="pypi2nix-bulk")
+            if workers > 1
+            else None
+        )
 
-    def submit(self, task: Callable[[], object]) -> None:
-        if self._pool is not None:
-            self._pool.submit(_quietly, task)
+    def submit(self, task: Callable[[], object], *, bulk: bool = False) -> None:
+        """Run a task in the background. Bulk work (long downloads that keep the CPU
+        busy) gets a few threads of its own, so lookups the resolver waits for never
+        queue behind it."""
+        pool = self._bulk_pool if bulk else self._pool
+        if pool is not None:
+            pool.submit(_quietly, task)
 
     def map(self, function: Callable[[V], K], items: list[V]) -> list[K]:
         """``[function(item) for item in items]``, in parallel when there are workers."""
@@ -77,8 +89,9 @@ class Prefetcher:
         return list(self._pool.map(function, items))
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        for pool in (self._pool, self._bulk_pool):
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _quietly(task: Callable[[], object]) -> None:

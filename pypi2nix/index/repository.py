@@ -11,9 +11,10 @@ left as soon as what is needed has been read.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
+import threading
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from packaging.utils import NormalizedName, canonicalize_name
@@ -26,8 +27,8 @@ from pypi2nix.errors import (
     ProjectNotFound,
 )
 from pypi2nix.index.archive import ArchiveError, HashingReader, RemoteFile, open_zip
-from pypi2nix.index.cache import Cache, CachedPage, now
-from pypi2nix.index.client import SIMPLE_API_ACCEPT, HttpClient, redact_url
+from pypi2nix.index.cache import Cache, PageValidators, now
+from pypi2nix.index.client import SIMPLE_API_ACCEPT, HttpClient, HttpResponse, redact_url
 from pypi2nix.index.metadata import (
     CoreMetadata,
     MetadataParseError,
@@ -59,6 +60,33 @@ WHEELS_TRIED_FOR_METADATA = 3
 _MAX_AGE = re.compile(r"max-age=(\d+)")
 
 
+@dataclass
+class SdistReads:
+    """How far the tar sdists of a run were streamed."""
+
+    stopped_early: int = 0
+    to_the_end_for_pyproject: int = 0  # pyproject.toml came last, or never
+    whole_for_file_list: int = 0  # no wheel lists the files
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count(self, *, until_pyproject: bool, complete: bool) -> None:
+        with self._lock:
+            if not until_pyproject:
+                self.whole_for_file_list += 1
+            elif complete:
+                self.to_the_end_for_pyproject += 1
+            else:
+                self.stopped_early += 1
+
+    def describe(self) -> str:
+        total = self.stopped_early + self.to_the_end_for_pyproject + self.whole_for_file_list
+        return (
+            f"Streamed {total} sdists: {self.stopped_early} stopped after pyproject.toml, "
+            f"{self.to_the_end_for_pyproject} read to the end (pyproject.toml last or "
+            f"missing), {self.whole_for_file_list} read whole (no wheel lists their files)."
+        )
+
+
 class PackageIndex:
     """Project pages, metadata and archive facts from one or more indexes.
 
@@ -88,6 +116,8 @@ class PackageIndex:
         self._wheels: Memo[str, WheelFacts] = Memo()
         self._sdists: Memo[tuple[str, bool], SdistContents] = Memo()
         self._facts: dict[str, WheelFacts | SdistContents] = {}
+        self._consulted: dict[str, float] = {}
+        self.sdist_reads = SdistReads()
 
     # Project pages
 
@@ -104,8 +134,26 @@ class PackageIndex:
         if self._pages.known(name) is not None or self.offline:
             return True
         return not self.refresh and all(
-            self.cache.page_is_recent(f"{url}{name}/", now()) for url in self.index_urls
+            (validators := self.cache.page_validators(f"{url}{name}/")) is not None
+            and validators.is_fresh(now())
+            for url in self.index_urls
         )
+
+    def consulted_pages(self) -> dict[str, float]:
+        """Every page read this run, with when it was fetched (for the lock cache)."""
+        return dict(sorted(self._consulted.items()))
+
+    def pages_unchanged(self, pages: dict[str, float]) -> bool:
+        """Whether each page is still cached, fetched at the same time, and fresh (always,
+        offline) — so that a lock made from them still holds."""
+        moment = now()
+        for url, fetched in pages.items():
+            validators = self.cache.page_validators(url)
+            if validators is None or validators.fetched != fetched:
+                return False
+            if not (self.offline or validators.is_fresh(moment)) or self.refresh:
+                return False
+        return True
 
     def _merged_page(self, name: NormalizedName) -> ProjectPage:
         pages = [page for url in self.index_urls if (page := self._page(url, name)) is not None]
@@ -118,9 +166,13 @@ class PackageIndex:
 
     def _page(self, index_url: str, name: NormalizedName) -> ProjectPage | None:
         url = f"{index_url}{name}/"
-        cached = self.cache.page(url)
+        cached = self.cache.page_validators(url)
+        body = None
         if cached is not None and (self.offline or (not self.refresh and cached.is_fresh(now()))):
-            return ProjectPage.from_json(cached.page)
+            body = self.cache.page_body(url)
+        if body is not None and cached is not None:
+            self._consulted[url] = cached.fetched
+            return self._parse_page(name, url, body, cached.content_type, cached.final_url)
         if self.offline:
             raise OfflineError(f"the project page of {name!r} ({redact_url(url)})")
         headers = {"Accept": SIMPLE_API_ACCEPT}
@@ -133,27 +185,38 @@ class PackageIndex:
         response = self.client.get(url, headers=headers)
         if response is None:
             return None
-        if response.status == 304 and cached is not None:
-            page = ProjectPage.from_json(cached.page)
-        else:
-            content_type = response.headers.get("Content-Type", "text/html")
-            try:
-                page = parse_project_page(name, response.content, content_type, response.url)
-            except PageError as error:
-                raise NetworkError(
-                    redact_url(url), f"the index sent an invalid page: {error}"
-                ) from error
-        self.cache.store_page(
-            CachedPage(
-                url=url,
-                page=page.to_json(),
-                fetched=now(),
-                max_age=_max_age(response.headers.get("Cache-Control")),
-                etag=response.headers.get("ETag") or (cached.etag if cached else None),
-                last_modified=response.headers.get("Last-Modified"),
-            )
+        revalidated = response.status == 304 and cached is not None
+        body = self.cache.page_body(url) if revalidated else response.content
+        if body is None:  # the cached body went missing: fetch it again, unconditionally
+            response = self.client.get(url, headers={"Accept": SIMPLE_API_ACCEPT})
+            if response is None:
+                return None
+            body, revalidated = response.content, False
+        content_type = cached.content_type if revalidated and cached else _content_type(response)
+        final_url = cached.final_url if revalidated and cached else response.url
+        page = self._parse_page(name, url, body, content_type, final_url)
+        validators = PageValidators(
+            fetched=now(),
+            max_age=_max_age(response.headers.get("Cache-Control")),
+            etag=response.headers.get("ETag") or (cached.etag if cached else None),
+            last_modified=response.headers.get("Last-Modified")
+            or (cached.last_modified if cached else None),
+            content_type=content_type,
+            final_url=final_url,
         )
+        self.cache.store_page(url, validators, None if revalidated else body)
+        self._consulted[url] = validators.fetched
         return page
+
+    def _parse_page(
+        self, name: NormalizedName, url: str, body: bytes, content_type: str, final_url: str
+    ) -> ProjectPage:
+        try:
+            return parse_project_page(name, body, content_type, final_url)
+        except PageError as error:
+            raise NetworkError(
+                redact_url(url), f"the index sent an invalid page: {error}"
+            ) from error
 
     # Metadata
 
@@ -221,13 +284,14 @@ class PackageIndex:
             remote = RemoteFile(
                 lambda start, end: self.client.get_range(wheel.url, start, end), wheel.size
             )
-            with open_zip(remote) as archive:
-                facts = read_wheel_facts(archive, remote)
-                if facts.metadata is None:
-                    remote.offline = False
-                    data = self._pep_658_metadata(wheel) or read_dist_info_metadata(archive)
-                    fields = None if data is None else metadata_fields(data)
-                    facts = dataclasses.replace(facts, metadata=fields)
+            archive = open_zip(remote)  # left open: the import check may read sources
+            facts = read_wheel_facts(archive, remote)
+            if facts.metadata is None:
+                remote.offline = False
+                data = self._pep_658_metadata(wheel) or read_dist_info_metadata(archive)
+                remote.offline = True
+                fields = None if data is None else metadata_fields(data)
+                facts = replace(facts, metadata=fields)
         except ArchiveError as error:
             raise _unreadable(wheel, f"cannot read the wheel ({error})") from error
         if wheel.sha256 is not None:
@@ -281,9 +345,12 @@ class PackageIndex:
                     contents = read_zip_sdist(archive)
             else:
                 contents = self._read_tar(sdist, until_pyproject=until_pyproject)
+                self.sdist_reads.count(until_pyproject=until_pyproject, complete=contents.complete)
         except ArchiveError as error:
             raise _unreadable(sdist, f"cannot read the sdist ({error})") from error
-        if sdist.sha256 is not None:
+        if sdist.sha256 is not None and (
+            contents.complete or not self.cache.has_file_facts(sdist.sha256)
+        ):  # a partial read never replaces a complete one
             self.cache.store_file_facts(sdist.sha256, contents.to_json())
         return self._remember(sdist, contents)
 
@@ -341,7 +408,11 @@ class PackageIndex:
         self._progress(f"hashing {file.filename}")
         with self.client.stream(file.url) as raw:
             digest = HashingReader(raw).drain()
-        return dataclasses.replace(file, sha256=digest)
+        return replace(file, sha256=digest)
+
+
+def _content_type(response: HttpResponse) -> str:
+    return response.headers.get("Content-Type", "text/html")
 
 
 def _max_age(cache_control: str | None) -> float | None:

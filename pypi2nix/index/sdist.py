@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 _ROOT_FILES = frozenset({"PKG-INFO", "pyproject.toml", "setup.cfg"})
 _EGG_INFO_FILE = re.compile(r"^(?:src/)?[^/]+\.egg-info/(requires\.txt|top_level\.txt|PKG-INFO)$")
 # Module sources kept (for the run only) for the static import check.
-MAX_KEPT_SOURCES_BYTES = 32 * 1024 * 1024
+MAX_KEPT_SOURCES_BYTES = 1024 * 1024
 
 
 class NoStaticMetadata(ValueError):

@@ -1,9 +1,9 @@
 """Parse Simple Repository API project pages (PEP 691 JSON, PEP 503 HTML).
 
-Pure functions: bytes in, :class:`ProjectPage` out. A page can list thousands of
-files and parsing it is the hot path, so the parser only sorts the files by version
-string; versions are parsed once each, and :class:`DistFile` objects are made only
-for the versions that are looked at.
+Pure functions: bytes in, :class:`ProjectPage` out. A page can list 15,000 files
+and parsing it is the hot path, so the parser only sorts the files by version
+string; each version is parsed once, and a version's files become
+:class:`DistFile` objects only when that version is looked at.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
 SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz")
 
 # One file as the page lists it: filename, url, kind, sha256, requires-python, yanked,
-# size, core-metadata (None: not said). Plain tuples, so a page is cheap to build and
-# to store in the cache as JSON.
-FileEntry = tuple[str, str, str, str | None, str | None, bool, int | None, bool | None]
+# size, core-metadata (None: not said). Plain lists, so that a page is cheap to store
+# in the cache as JSON.
+FileEntry = list[Any]
 
 
 class PageError(ValueError):
@@ -36,19 +36,27 @@ class PageError(ValueError):
 
 
 class ProjectPage:
-    """The files an index lists for one project, grouped by version string."""
+    """The files an index lists for one project, grouped by version string.
 
-    __slots__ = ("_files", "_newest_first", "_sorted", "_versions", "entries", "name")
+    :param entries: version string -> :data:`FileEntry` lists; or PEP 691 file dicts
+        when ``raw_base`` (the page's URL) is given: those are converted when their
+        version is looked at.
+    """
+
+    __slots__ = ("_entries", "_files", "_newest_first", "_raw_base", "_versions", "name")
 
     def __init__(
-        self, name: NormalizedName, entries: dict[str, list[FileEntry]], *, sorted_: bool = False
+        self,
+        name: NormalizedName,
+        entries: dict[str, list[Any]],
+        *,
+        raw_base: str | None = None,
     ) -> None:
-        """:param sorted_: whether ``entries`` already run from the newest version."""
         self.name = name
-        self.entries = entries
+        self._entries = entries
+        self._raw_base = raw_base
         self._versions: dict[Version, tuple[str, ...]] | None = None
         self._newest_first: tuple[Version, ...] | None = None
-        self._sorted = sorted_
         self._files: dict[Version, tuple[DistFile, ...]] = {}
 
     @property
@@ -56,7 +64,7 @@ class ProjectPage:
         """Every valid version, with the version strings that spell it in file names."""
         if self._versions is None:
             versions: dict[Version, list[str]] = {}
-            for text in self.entries:
+            for text in self._entries:
                 version = _version(text)
                 if version is not None:
                     versions.setdefault(version, []).append(text)
@@ -66,11 +74,16 @@ class ProjectPage:
     @property
     def newest_first(self) -> tuple[Version, ...]:
         if self._newest_first is None:
-            versions = self.versions
-            self._newest_first = (
-                tuple(versions) if self._sorted else tuple(sorted(versions, reverse=True))
-            )
+            self._newest_first = tuple(sorted(self.versions, reverse=True))
         return self._newest_first
+
+    def entries(self, text: str) -> list[FileEntry]:
+        """The files of one version string, as :data:`FileEntry` lists."""
+        entries = self._entries[text]
+        if self._raw_base is not None and entries and type(entries[0]) is dict:
+            converted = (_json_entry(item, self._raw_base) for item in entries)
+            entries = self._entries[text] = [entry for entry in converted if entry is not None]
+        return entries
 
     def files(self, version: Version) -> tuple[DistFile, ...]:
         """The files of one version."""
@@ -79,7 +92,7 @@ class ProjectPage:
             files = tuple(
                 _dist_file(entry, version)
                 for text in self.versions.get(version, ())
-                for entry in self.entries[text]
+                for entry in self.entries(text)
             )
             self._files[version] = files
         return files
@@ -90,20 +103,10 @@ class ProjectPage:
 
     def merged(self, other: ProjectPage) -> ProjectPage:
         """This page with another index's files added."""
-        entries = {text: list(files) for text, files in self.entries.items()}
-        for text, files in other.entries.items():
-            entries.setdefault(text, []).extend(files)
+        entries = {text: list(self.entries(text)) for text in self._entries}
+        for text in other._entries:
+            entries.setdefault(text, []).extend(other.entries(text))
         return ProjectPage(self.name, entries)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "entries": self.entries}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ProjectPage:
-        entries = {
-            text: [tuple(entry) for entry in files] for text, files in data["entries"].items()
-        }
-        return cls(NormalizedName(data["name"]), entries)
 
 
 def parse_project_page(
@@ -118,57 +121,66 @@ def parse_project_page(
     """
     media_type = content_type.split(";", 1)[0].strip().lower()
     if media_type == JSON_CONTENT_TYPE or media_type.endswith("+json"):
-        raw = _json_entries(content, url)
-    else:
-        raw = _html_entries(content, url)
+        return _json_page(name, content, url)
     entries: dict[str, list[FileEntry]] = {}
-    for entry in raw:
-        parsed = _kind_and_version(name, entry[0])
-        if parsed is not None:
-            kind, version_text = parsed
-            entries.setdefault(version_text, []).append((entry[0], entry[1], kind, *entry[2:]))
+    for entry in _html_entries(content, url):
+        version_text = _version_text(name, entry[0])
+        if version_text is not None:
+            entries.setdefault(version_text, []).append(entry)
     return ProjectPage(name, entries)
 
 
-# A raw entry: filename, url, sha256, requires-python, yanked, size, core-metadata.
-_RawEntry = tuple[str, str, str | None, str | None, bool, int | None, bool | None]
-
-
-def _json_entries(content: bytes, url: str) -> list[_RawEntry]:
+def _json_page(name: NormalizedName, content: bytes, url: str) -> ProjectPage:
+    """Only the file names are looked at here (this loop runs for every file)."""
     try:
         data = json.loads(content)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise PageError(f"the project page is not valid JSON ({error})") from error
     if not isinstance(data, dict) or not isinstance(data.get("files"), list):
         raise PageError("the project page has no 'files' list")
-    entries: list[_RawEntry] = []
+    groups: dict[str, list[Any]] = {}
     for item in data["files"]:
-        if not isinstance(item, dict) or not isinstance(item.get("url"), str):
+        if type(item) is not dict:
             continue
-        file_url = item["url"]
-        if not file_url.startswith(("https://", "http://")):
-            file_url = urljoin(url, file_url)
         filename = item.get("filename")
-        if not isinstance(filename, str) or not filename:
-            filename = _filename_from_url(file_url)
-        hashes = item.get("hashes")
-        metadata = item.get("core-metadata", item.get("dist-info-metadata"))
-        yanked = item.get("yanked", False)
-        entries.append(
-            (
-                filename,
-                file_url,
-                _sha256(hashes.get("sha256") if isinstance(hashes, dict) else None),
-                _string(item.get("requires-python")),
-                yanked is not False and yanked is not None,
-                item.get("size") if isinstance(item.get("size"), int) else None,
-                None if metadata is None else bool(metadata),
-            )
-        )
-    return entries
+        if type(filename) is not str:
+            file_url = item.get("url")
+            filename = _filename_from_url(file_url) if type(file_url) is str else ""
+        version_text = _version_text(name, filename)
+        if version_text is not None:
+            groups.setdefault(version_text, []).append(item)
+    return ProjectPage(name, groups, raw_base=url)
 
 
-def _html_entries(content: bytes, url: str) -> list[_RawEntry]:
+def _json_entry(item: dict[str, Any], base: str) -> FileEntry | None:
+    """A PEP 691 file dict as a :data:`FileEntry` (``None`` when it has no URL)."""
+    file_url = item.get("url")
+    if type(file_url) is not str:
+        return None
+    if not file_url.startswith(("https://", "http://")):
+        file_url = urljoin(base, file_url)
+    filename = item.get("filename")
+    if type(filename) is not str or not filename:
+        filename = _filename_from_url(file_url)
+    hashes = item.get("hashes")
+    digest = hashes.get("sha256") if type(hashes) is dict else None
+    requires_python = item.get("requires-python")
+    yanked = item.get("yanked", False)
+    size = item.get("size")
+    metadata = item.get("core-metadata", item.get("dist-info-metadata"))
+    return [
+        filename,
+        file_url,
+        _kind(filename),
+        digest.lower() if type(digest) is str and len(digest) == 64 else None,
+        requires_python if type(requires_python) is str else None,
+        yanked is not False and yanked is not None,
+        size if type(size) is int else None,
+        None if metadata is None else bool(metadata),
+    ]
+
+
+def _html_entries(content: bytes, url: str) -> list[FileEntry]:
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -177,7 +189,7 @@ def _html_entries(content: bytes, url: str) -> list[_RawEntry]:
     parser.feed(text)
     parser.close()
     base = parser.base_url or url
-    entries: list[_RawEntry] = []
+    entries = []
     for attributes in parser.anchors:
         href = attributes.get("href")
         if not href:
@@ -185,16 +197,18 @@ def _html_entries(content: bytes, url: str) -> list[_RawEntry]:
         file_url, fragment = urldefrag(urljoin(base, href))
         algorithm, _, digest = fragment.partition("=")
         metadata = attributes.get("data-core-metadata", attributes.get("data-dist-info-metadata"))
+        filename = _filename_from_url(file_url)
         entries.append(
-            (
-                _filename_from_url(file_url),
+            [
+                filename,
                 file_url,
-                _sha256(digest if algorithm == "sha256" else None),
+                _kind(filename),
+                digest.lower() if algorithm == "sha256" and len(digest) == 64 else None,
                 attributes.get("data-requires-python"),
                 "data-yanked" in attributes,
                 None,
                 None if metadata is None else metadata != "false",
-            )
+            ]
         )
     return entries
 
@@ -223,20 +237,16 @@ def _filename_from_url(url: str) -> str:
     return unquote(posixpath.basename(urlsplit(url).path))
 
 
-def _sha256(value: object) -> str | None:
-    return value.lower() if isinstance(value, str) and len(value) == 64 else None
+def _kind(filename: str) -> DistKind:
+    return "wheel" if filename.endswith(".whl") else "sdist"
 
 
-def _string(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _dist_file(entry: FileEntry | list[Any], version: Version) -> DistFile:
+def _dist_file(entry: FileEntry, version: Version) -> DistFile:
     filename, url, kind, sha256, requires_python, yanked, size, core_metadata = entry
     return DistFile(
         filename=filename,
         url=url,
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         version=version,
         sha256=sha256,
         requires_python=requires_python,
@@ -246,17 +256,16 @@ def _dist_file(entry: FileEntry | list[Any], version: Version) -> DistFile:
     )
 
 
-def _kind_and_version(name: NormalizedName, filename: str) -> tuple[DistKind, str] | None:
-    """Whether a file is a wheel or an sdist of the project, and its version string."""
+def _version_text(name: NormalizedName, filename: str) -> str | None:
+    """The version string of a wheel or sdist of the project; ``None`` for other files."""
     if filename.endswith(".whl"):
         parts = filename[:-4].split("-")
         if len(parts) in (5, 6) and _normalized(parts[0]) == name:
-            return "wheel", parts[1]
+            return parts[1]
         return None
     for suffix in SDIST_SUFFIXES:
         if filename.endswith(suffix):
-            version_text = _sdist_version(name, filename[: -len(suffix)])
-            return None if version_text is None else ("sdist", version_text)
+            return _sdist_version(name, filename[: -len(suffix)])
     return None
 
 

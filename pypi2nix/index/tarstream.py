@@ -58,26 +58,27 @@ class _Unpacked:
         self._stream = stream
         self._new_decompressor = _decompressor(filename)
         self._decompressor = self._new_decompressor()
-        self._buffer = bytearray()
+        self._buffer = b""
+        self._offset = 0
         self._limit = limit
         self.unpacked = 0
         self._ended = False
 
     def take(self, size: int) -> bytes:
         """Exactly ``size`` bytes (fewer only at the end of the stream)."""
-        while len(self._buffer) < size and self._fill():
+        while len(self._buffer) - self._offset < size and self._fill():
             pass
-        data = bytes(self._buffer[:size])
-        del self._buffer[:size]
+        data = self._buffer[self._offset : self._offset + size]
+        self._offset += len(data)
         return data
 
     def skip(self, size: int) -> None:
-        while size > 0:
-            if not self._buffer and not self._fill():
+        while len(self._buffer) - self._offset < size:
+            size -= len(self._buffer) - self._offset
+            self._buffer, self._offset = b"", 0
+            if not self._fill():
                 raise TarError("the archive ends in the middle of a member")
-            step = min(size, len(self._buffer))
-            del self._buffer[:step]
-            size -= step
+        self._offset += size
 
     def _fill(self) -> bool:
         if self._ended:
@@ -97,7 +98,8 @@ class _Unpacked:
         self.unpacked += len(data)
         if self.unpacked > self._limit:
             raise TarError(f"the archive unpacks to more than {self._limit} bytes")
-        self._buffer += data
+        self._buffer = self._buffer[self._offset :] + data
+        self._offset = 0
         return True
 
 
@@ -177,7 +179,7 @@ def _check(header: bytes) -> None:
         expected = int(stored, 8)
     except ValueError as error:
         raise TarError("a member header is corrupt") from error
-    actual = sum(header) - sum(header[148:156]) + 8 * 32
+    actual = sum(header[:148]) + sum(header[156:]) + 8 * 32
     if actual != expected:
         raise TarError("a member header is corrupt (bad checksum)")
 

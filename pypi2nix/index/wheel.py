@@ -54,19 +54,23 @@ class WheelFacts:
 
 
 def read_wheel_facts(archive: zipfile.ZipFile, remote: RemoteFile) -> WheelFacts:
-    """Facts from the bytes ``remote`` has fetched so far; nothing else is fetched."""
+    """Facts from the bytes ``remote`` has fetched so far; nothing else is fetched.
+    Module sources are read (from those bytes) when the import check asks for them."""
     names = zip_names(archive)
     remote.offline = True
     metadata_name = dist_info_member(names, "METADATA")
     data = None if metadata_name is None else _read_fetched(archive, metadata_name)
     metadata = None if data is None else metadata_fields(data)
-    sources = {}
-    for info in archive.infolist():
-        if is_checkable_source(info.filename, info.file_size):
-            source = _read_fetched(archive, info.filename)
-            if source is not None:
-                sources[info.filename] = source
-    return WheelFacts(metadata=metadata, names=names, imports=ModuleImports(sources=sources))
+
+    def read_source(path: str) -> bytes | None:
+        """A module source, when its bytes were fetched (the archive stays open for it)."""
+        try:
+            info = archive.getinfo(path)
+        except KeyError:
+            return None
+        return _read_fetched(archive, path) if is_checkable_source(path, info.file_size) else None
+
+    return WheelFacts(metadata=metadata, names=names, imports=ModuleImports(sources=read_source))
 
 
 def read_dist_info_metadata(archive: zipfile.ZipFile) -> bytes | None:

@@ -7,15 +7,20 @@ the file to build from and its build facts.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName, canonicalize_name
 from resolvelib import Resolver
 from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
 
+from pypi2nix import __version__
 from pypi2nix.errors import ResolutionError
 from pypi2nix.index.prefetch import Prefetcher
+from pypi2nix.lock.serialize import graph_from_json, graph_to_json
 from pypi2nix.models import BrokenCycleEdge, Dependency, LockGraph
 from pypi2nix.resolve.artifacts import make_pins
 from pypi2nix.resolve.base import Requirement
@@ -54,10 +59,34 @@ def lock(
 ) -> LockGraph:
     """Resolve the inputs for the target and pin every package.
 
+    The result is cached: the same inputs give the cached lock back for as long as
+    every project page it was made from is still fresh in the cache.
+
     :param preferences: versions to keep when they still fit (existing pins).
     :param prefetcher: worker threads that look ahead of the resolver (none: no threads).
     :raises ResolutionError: when the requirements cannot be satisfied together.
     """
+    pre = pre or inputs.pre
+    key = _lock_key(inputs, index, target, pre=pre, preferences=preferences or {})
+    cached = _cached_lock(index, key)
+    if cached is not None:
+        return cached
+    graph = _resolve(inputs, index, target, pre, preferences, prefetcher, progress)
+    if index.cache.enabled:
+        pages = index.consulted_pages()
+        index.cache.store_lock(key, {"pages": pages, "graph": graph_to_json(graph)})
+    return graph
+
+
+def _resolve(
+    inputs: RequirementSet,
+    index: PackageIndex,
+    target: Target,
+    pre: bool,
+    preferences: Mapping[NormalizedName, Version] | None,
+    prefetcher: Prefetcher | None,
+    progress: Callable[[str], None],
+) -> LockGraph:
     roots = [
         Requirement.from_packaging(entry.requirement, requested_by=str(entry.origin))
         for entry in _applicable(inputs.requirements, target)
@@ -67,10 +96,11 @@ def lock(
         target=target,
         constraints=_constraints(inputs.constraints, target),
         hashes=_user_hashes([*inputs.requirements, *inputs.constraints]),
-        pre=pre or inputs.pre,
+        pre=pre,
         preferences=preferences or {},
         prefetcher=prefetcher or Prefetcher(1),
     )
+    started = time.monotonic()
     for root in roots:
         factory.prefetch(root)
     resolver = Resolver(Provider(factory), ProgressReporter(progress))
@@ -82,6 +112,7 @@ def lock(
         raise ResolutionError(
             f"gave up after {MAX_ROUNDS} resolution rounds; pin some packages to help"
         ) from error
+    logger.debug("resolved after %.2f s", time.monotonic() - started)
     releases = collapse(result, factory)
     root_names = tuple(sorted({root.name for root in roots}))
     broken = _break_cycles(releases, root_names)
@@ -97,6 +128,48 @@ def lock(
         sources=inputs.sources,
         index_urls=index.index_urls,
     )
+
+
+def _lock_key(
+    inputs: RequirementSet,
+    index: PackageIndex,
+    target: Target,
+    *,
+    pre: bool,
+    preferences: Mapping[NormalizedName, Version],
+) -> str:
+    """A digest of everything a lock depends on, but the index's answers."""
+
+    def entries(items: Iterable[InputRequirement]) -> list[list[object]]:
+        return [[str(e.requirement), str(e.origin), sorted(e.hashes)] for e in items]
+
+    facts = {
+        "version": __version__,
+        "requirements": entries(inputs.requirements),
+        "constraints": entries(inputs.constraints),
+        "sources": list(inputs.sources),
+        "pre": pre,
+        "index_urls": list(index.index_urls),
+        "target": [target.python, target.system],
+        "preferences": sorted((name, str(version)) for name, version in preferences.items()),
+    }
+    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
+
+
+def _cached_lock(index: PackageIndex, key: str) -> LockGraph | None:
+    """The lock cached for these inputs, while every page it was made from is fresh."""
+    if not index.cache.enabled or index.refresh:
+        return None
+    entry = index.cache.lock(key)
+    if entry is None:
+        return None
+    try:
+        if not index.pages_unchanged(entry["pages"]):
+            return None
+        return graph_from_json(entry["graph"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        index.cache.discard_lock(key)
+        return None
 
 
 def _applicable(entries: Iterable[InputRequirement], target: Target) -> list[InputRequirement]:

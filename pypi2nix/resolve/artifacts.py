@@ -98,10 +98,8 @@ def make_pins(
 def _files_read(release: ResolvedRelease, factory: Factory) -> list[DistFile]:
     """The files whose facts a pin needs: its sdist, and its best wheel."""
     candidate = release.candidate
-    other_wheels = factory.release(candidate.name, candidate.version).other_wheels
-    wheels = [file for file in candidate.files if file.kind == "wheel"] + list(other_wheels)
     source = choose_source(candidate.files)
-    return [*([source] if source.kind == "sdist" else []), *wheels[:1]]
+    return [*([source] if source.kind == "sdist" else []), *factory.wheels(candidate)[:1]]
 
 
 def _needs_network(release: ResolvedRelease, factory: Factory) -> bool:
@@ -114,8 +112,7 @@ def _gather(release: ResolvedRelease, factory: Factory, progress: Callable[[str]
     index = factory.index
     source = index.with_sha256(choose_source(candidate.files))
     metadata = factory.metadata(candidate)
-    files = factory.release(candidate.name, candidate.version)
-    wheels = [file for file in candidate.files if file.kind == "wheel"] + list(files.other_wheels)
+    wheels = factory.wheels(candidate)
     contents = (
         index.sdist_contents(source, until_pyproject=bool(wheels))
         if source.kind == "sdist"

@@ -242,15 +242,24 @@ class Factory:
         candidate = next(self.iter_candidates(requirement.identifier, [requirement], ()), None)
         if candidate is None:
             return
-        self.dependencies(candidate)
         if not candidate.extras:
             self.prefetch_build_facts(candidate)
+        self.dependencies(candidate)
+
+    def wheels(self, candidate: Candidate) -> list[DistFile]:
+        """Every wheel of the candidate's release: those for the target first."""
+        other_wheels = self.release(candidate.name, candidate.version).other_wheels
+        return [file for file in candidate.files if file.kind == "wheel"] + list(other_wheels)
 
     def prefetch_build_facts(self, candidate: Candidate) -> None:
-        """Read what building the candidate's source needs (its build system)."""
+        """Read what building the candidate's source needs, as :func:`make_pins` will:
+        up to ``pyproject.toml`` when a wheel has the file list, else all of it."""
         source = choose_source(candidate.files)
         if source.kind == "sdist":
-            self.prefetcher.submit(lambda: self.index.sdist_contents(source, until_pyproject=True))
+            whole = not self.wheels(candidate)
+            self.prefetcher.submit(
+                lambda: self.index.sdist_contents(source, until_pyproject=not whole), bulk=True
+            )
 
 
 def _unyanked(files: tuple[DistFile, ...], *, allow_yanked: bool) -> tuple[DistFile, ...]:

@@ -1,0 +1,211 @@
+"""Time ``pypi2nix generate`` against ``uv pip compile`` on the live index.
+
+    python benchmarks/compare_uv.py [--runs 3] [--sets small,web,data] [--work DIR]
+
+uv is installed into a scratch virtual environment from the package index when it
+is not there yet. For each set the tools take turns, run after run: a cold run with
+an empty cache directory, then a warm run with the cache that run filled. uv locks
+with hashes for the same target (``--python-version 3.11 --python-platform
+x86_64-unknown-linux-gnu``); pypi2nix does more (it also reads each sdist's build
+system and the file lists for pythonImportsCheck).
+
+The table gives, per set and tool, cold and warm wall time (min and median), pins,
+HTTP requests (pypi2nix's own count), peak RSS, and the ratio of the medians. The
+growth table shows pypi2nix's cold cost as the number of pins grows: the web set,
+the data set (about twice as many pins), and both at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pypi2nix.options import DEFAULT_INDEX_URL
+
+SETS = {
+    "small": ["requests"],
+    "web": [
+        "django", "djangorestframework", "celery[redis]", "psycopg[binary]", "gunicorn",
+        "sentry-sdk", "boto3", "pydantic", "fastapi", "uvicorn[standard]", "sqlalchemy",
+        "alembic", "httpx", "jinja2", "pyyaml",
+    ],
+    "data": [
+        "numpy", "pandas", "scipy", "scikit-learn", "matplotlib", "jupyterlab", "seaborn",
+        "statsmodels", "pyarrow", "polars",
+    ],
+}  # fmt: skip
+PYTHON = "3.11"
+_SUMMARY = re.compile(r"Locked (\d+) packages .*\((\d+) requests, ([\d.]+) MB\)")
+_SDIST_READS = re.compile(r"Streamed \d+ sdists: .*")
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_rss_mb: float
+    pins: int
+    requests: int | None
+    sdist_reads: str | None = None
+
+
+@dataclass
+class Results:
+    cold: list[Run] = field(default_factory=list)
+    warm: list[Run] = field(default_factory=list)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sets", default="small,web,data")
+    parser.add_argument("--work", type=Path, default=None)
+    arguments = parser.parse_args()
+    work = arguments.work or Path(tempfile.mkdtemp(prefix="pypi2nix-bench-"))
+    uv = ensure_uv(work / "uv-venv")
+    names = arguments.sets.split(",")
+    files = {name: write_requirements(work, name, SETS[name]) for name in names}
+    results = {(name, tool): Results() for name in names for tool in ("pypi2nix", "uv")}
+    for run in range(arguments.runs):
+        for name in names:
+            for tool in ("pypi2nix", "uv"):
+                cache = work / "cache" / f"{tool}-{name}-{run}"
+                shutil.rmtree(cache, ignore_errors=True)
+                for kind in ("cold", "warm"):
+                    outcome = run_tool(tool, uv, files[name], cache, work / "out" / tool / name)
+                    getattr(results[name, tool], kind).append(outcome)
+                    print(
+                        f"run {run + 1} {name:6} {tool:8} {kind}: {outcome.seconds:6.2f} s",
+                        flush=True,
+                    )
+    print_table(names, results)
+    if {"web", "data"} <= set(names):
+        print_growth(work, uv, arguments.runs)
+
+
+def ensure_uv(venv: Path) -> Path:
+    uv = venv / "bin" / "uv"
+    if not uv.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "--quiet", "--isolated",
+             "--index-url", DEFAULT_INDEX_URL, "uv"],
+            check=True,
+        )  # fmt: skip
+    return uv
+
+
+def write_requirements(work: Path, name: str, requirements: list[str]) -> Path:
+    path = work / f"{name}.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(requirements) + "\n")
+    return path
+
+
+def run_tool(tool: str, uv: Path, requirements: Path, cache: Path, output: Path) -> Run:
+    output.mkdir(parents=True, exist_ok=True)
+    if tool == "pypi2nix":
+        command = [
+            sys.executable, "-m", "pypi2nix", "generate", "-r", str(requirements),
+            "--python", PYTHON, "-O", str(output), "--cache-dir", str(cache), "--verbose",
+        ]  # fmt: skip
+    else:
+        command = [
+            str(uv), "pip", "compile", "--quiet", "--generate-hashes",
+            "--python-version", PYTHON, "--python-platform", "x86_64-unknown-linux-gnu",
+            "--index-url", DEFAULT_INDEX_URL, "--cache-dir", str(cache),
+            "-o", str(output / "requirements.txt"), str(requirements),
+        ]  # fmt: skip
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    stderr = process.stderr.read().decode()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{tool} failed on {requirements.name}:\n{stderr}")
+    return Run(
+        seconds=seconds,
+        peak_rss_mb=usage.ru_maxrss / 1024,
+        pins=count_pins(tool, output),
+        requests=requests_made(stderr) if tool == "pypi2nix" else None,
+        sdist_reads=sdist_reads(stderr) if tool == "pypi2nix" else None,
+    )
+
+
+def count_pins(tool: str, output: Path) -> int:
+    name = "requirements_frozen.txt" if tool == "pypi2nix" else "requirements.txt"
+    return sum(1 for line in (output / name).read_text().splitlines() if "==" in line)
+
+
+def requests_made(stderr: str) -> int | None:
+    match = _SUMMARY.search(stderr)
+    return int(match[2]) if match else None
+
+
+def sdist_reads(stderr: str) -> str | None:
+    match = _SDIST_READS.search(stderr)
+    return match[0] if match else None
+
+
+def print_table(names: list[str], results: dict[tuple[str, str], Results]) -> None:
+    print()
+    print(
+        "set    tool     cold min  median  warm min  median  pins  requests"
+        "  peak RSS  ratio cold/warm"
+    )
+    for name in names:
+        medians = {}
+        for tool in ("pypi2nix", "uv"):
+            result = results[name, tool]
+            cold = [run.seconds for run in result.cold]
+            warm = [run.seconds for run in result.warm]
+            medians[tool] = (statistics.median(cold), statistics.median(warm))
+            requests = result.cold[0].requests
+            rss = max(run.peak_rss_mb for run in result.cold + result.warm)
+            ratio = ""
+            if tool == "uv":
+                ours, theirs = medians["pypi2nix"], medians["uv"]
+                ratio = f"{ours[0] / theirs[0]:.2f}x / {ours[1] / theirs[1]:.2f}x"
+            print(
+                f"{name:6} {tool:8} {min(cold):8.2f} {statistics.median(cold):7.2f} "
+                f"{min(warm):9.2f} {statistics.median(warm):7.2f} {result.cold[0].pins:5} "
+                f"{requests if requests is not None else '-':>9} {rss:7.0f} MB  {ratio}"
+            )
+    print()
+    print("How far pypi2nix read the sdists (cold run):")
+    for name in names:
+        print(f"{name:6} {results[name, 'pypi2nix'].cold[0].sdist_reads or '-'}")
+
+
+def print_growth(work: Path, uv: Path, runs: int) -> None:
+    both = write_requirements(work, "web+data", SETS["web"] + SETS["data"])
+    print()
+    print("pypi2nix cold cost as the lock grows")
+    print("set       pins  median s  ms/pin  requests")
+    for name in ("web", "data", "web+data"):
+        requirements = both if name == "web+data" else work / f"{name}.txt"
+        outcomes = []
+        for run in range(runs):
+            cache = work / "cache" / f"growth-{name}-{run}"
+            shutil.rmtree(cache, ignore_errors=True)
+            outcomes.append(
+                run_tool("pypi2nix", uv, requirements, cache, work / "out" / "growth" / name)
+            )
+        median = statistics.median(run.seconds for run in outcomes)
+        pins = outcomes[0].pins
+        print(
+            f"{name:9} {pins:4} {median:9.2f} {median / pins * 1000:7.1f} {outcomes[0].requests:9}"
+        )
+
+
+if __name__ == "__main__":
+    main()

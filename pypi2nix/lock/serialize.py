@@ -1,0 +1,71 @@
+"""A :class:`LockGraph` as plain JSON data, and back (for the lock cache)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
+from pypi2nix.models import BrokenCycleEdge, Dependency, DistFile, LockGraph, PackageMeta, Pin
+
+
+def graph_to_json(graph: LockGraph) -> dict[str, Any]:
+    return _plain(dataclasses.asdict(graph))  # type: ignore[no-any-return]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, Version):
+        return str(value)
+    return value
+
+
+def graph_from_json(data: dict[str, Any]) -> LockGraph:
+    """:raises KeyError, TypeError, ValueError: for data of another shape."""
+    return LockGraph(
+        pins=tuple(_pin(pin) for pin in data["pins"]),
+        roots=tuple(NormalizedName(root) for root in data["roots"]),
+        broken_edges=tuple(
+            BrokenCycleEdge(
+                dependent=NormalizedName(edge["dependent"]),
+                dependency=NormalizedName(edge["dependency"]),
+            )
+            for edge in data["broken_edges"]
+        ),
+        python=data["python"],
+        system=data["system"],
+        sources=tuple(data["sources"]),
+        index_urls=tuple(data["index_urls"]),
+    )
+
+
+def _pin(data: dict[str, Any]) -> Pin:
+    return Pin(
+        name=NormalizedName(data["name"]),
+        pname=data["pname"],
+        version=data["version"],
+        source=DistFile(**{**data["source"], "version": Version(data["source"]["version"])}),
+        hashes=tuple(data["hashes"]),
+        build_system=tuple(data["build_system"]),
+        dependencies=tuple(_dependency(item) for item in data["dependencies"]),
+        dropped_dependencies=tuple(_dependency(item) for item in data["dropped_dependencies"]),
+        extras=tuple(data["extras"]),
+        import_names=tuple(data["import_names"]),
+        skipped_imports=tuple((name, tuple(missing)) for name, missing in data["skipped_imports"]),
+        meta=PackageMeta(
+            **{
+                **data["meta"],
+                "license_classifiers": tuple(data["meta"]["license_classifiers"]),
+            }
+        ),
+        required_by=tuple(data["required_by"]),
+    )
+
+
+def _dependency(data: dict[str, Any]) -> Dependency:
+    return Dependency(name=NormalizedName(data["name"]), spelled=tuple(data["spelled"]))
