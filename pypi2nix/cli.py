@@ -25,7 +25,10 @@ from pypi2nix.options import (
     PYTHON_VERSIONS,
     SYSTEMS,
     GenerateOptions,
+    IndexOptions,
+    PackageOptions,
     Target,
+    UpdateOptions,
 )
 from pypi2nix.ui import Console, configure_logging
 
@@ -40,6 +43,10 @@ Turn Python requirements into Nix expressions built with nixpkgs' buildPythonPac
 commands:
   generate   lock requirements into requirements.nix, requirements_override.nix
              and requirements_frozen.txt
+  package    write a nixpkgs-style NAME/default.nix for one package
+  update     move the pins of an earlier generate forward and show what changed
+
+Run 'pypi2nix COMMAND --help' for a command's options.
 """
 
 
@@ -62,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands.required = True
     _add_generate(commands)
+    _add_package(commands)
+    _add_update(commands)
     return parser
 
 
@@ -99,12 +108,20 @@ def _add_target_flags(parser: argparse._ActionsContainer) -> None:
         help="allow pre-releases (they are also allowed for a "
         "requirement whose specifier names one)",
     )
+
+
+def _add_index_flags(parser: argparse._ActionsContainer, *, default: str | None = None) -> None:
     parser.add_argument(
         "-i",
         "--index-url",
         metavar="URL",
-        help="Simple API root of the package index (default: the public index, or "
-        f"${INDEX_URL_ENVIRONMENT_VARIABLE}, or an --index-url line in a requirements file)",
+        help="Simple API root of the package index (default: "
+        + (
+            default
+            or f"the public index, or ${INDEX_URL_ENVIRONMENT_VARIABLE}, or an --index-url line "
+            "in a requirements file"
+        )
+        + ")",
     )
     parser.add_argument(
         "--extra-index-url",
@@ -115,7 +132,44 @@ def _add_target_flags(parser: argparse._ActionsContainer) -> None:
     )
 
 
-def _add_network_flags(parser: argparse._ActionsContainer) -> None:
+def _add_lock_flags(parser: argparse.ArgumentParser) -> None:
+    """The target, the index and the cache: what a lock depends on besides its inputs."""
+    target = parser.add_argument_group("target and index")
+    _add_target_flags(target)
+    _add_index_flags(target)
+    _add_network_flags(parser.add_argument_group("network and cache"))
+
+
+def _add_location_flags(parser: argparse._ActionsContainer, files: str) -> None:
+    parser.add_argument(
+        "-O",
+        "--output-dir",
+        type=Path,
+        default=Path(),
+        metavar="DIR",
+        help=f"directory of {files} (default: the current directory)",
+    )
+    parser.add_argument(
+        "--basename",
+        default="requirements",
+        metavar="NAME",
+        help=f"name stem of {files}: NAME.nix, NAME_override.nix, NAME_frozen.txt "
+        "(default: requirements)",
+    )
+
+
+def _add_fetcher_flag(parser: argparse._ActionsContainer) -> None:
+    parser.add_argument(
+        "--fetcher",
+        choices=FETCHERS,
+        default="auto",
+        help="how sources are fetched: fetchPypi for files of the public index and "
+        "fetchurl otherwise (auto, the default); fetchPypi wherever its URL scheme names "
+        "the file, for indexes that mirror the public one (fetchpypi); always fetchurl",
+    )
+
+
+def _add_network_flags(parser: argparse._ActionsContainer, *, refresh: bool = True) -> None:
     parser.add_argument(
         "--cache-dir",
         type=Path,
@@ -130,11 +184,12 @@ def _add_network_flags(parser: argparse._ActionsContainer) -> None:
         action="store_true",
         help="use only the cache, never the network; fails naming what the cache lacks",
     )
-    parser.add_argument(
-        "--refresh",
-        action="store_true",
-        help="fetch every project page again, even when the cached copy is still fresh",
-    )
+    if refresh:
+        parser.add_argument(
+            "--refresh",
+            action="store_true",
+            help="fetch every project page again, even when the cached copy is still fresh",
+        )
     parser.add_argument(
         "--workers",
         type=int,
@@ -151,7 +206,9 @@ def _add_generate(commands: argparse._SubParsersAction[_ArgumentParser]) -> None
         description="Resolve the requirements for one Python and Nix system, then write "
         "BASENAME.nix (an overlay and an interpreter), BASENAME_override.nix (your "
         "changes; written once, never overwritten) and BASENAME_frozen.txt (the pins "
-        "with hashes, installable by pip).",
+        "with hashes, installable by pip). When BASENAME_frozen.txt exists, its pins are "
+        "kept wherever they still fit: running generate again is not an upgrade (use "
+        "'pypi2nix update' for that).",
         epilog="example: pypi2nix generate -r requirements.txt --python 3.12 && "
         "nix-build requirements.nix -A interpreter",
     )
@@ -185,69 +242,159 @@ def _add_generate(commands: argparse._SubParsersAction[_ArgumentParser]) -> None
         metavar="FILE",
         help="a constraints file: narrows versions without adding requirements (repeatable)",
     )
-    target = parser.add_argument_group("target and index")
-    _add_target_flags(target)
-    network = parser.add_argument_group("network and cache")
-    _add_network_flags(network)
+    _add_lock_flags(parser)
     output = parser.add_argument_group("output")
-    output.add_argument(
-        "-O",
-        "--output-dir",
-        type=Path,
-        default=Path(),
-        metavar="DIR",
-        help="directory for the output files (default: the current directory)",
-    )
-    output.add_argument(
-        "--basename",
-        default="requirements",
-        metavar="NAME",
-        help="name stem of the output files (default: requirements)",
-    )
-    output.add_argument(
-        "--fetcher",
-        choices=FETCHERS,
-        default="auto",
-        help="how sources are fetched: fetchPypi for files of the public index and "
-        "fetchurl otherwise (auto, the default); fetchPypi wherever its URL scheme names "
-        "the file, for indexes that mirror the public one (fetchpypi); always fetchurl",
-    )
+    _add_location_flags(output, "the output files")
+    _add_fetcher_flag(output)
     _add_output_flags(output)
 
 
-def generate_options(arguments: argparse.Namespace) -> GenerateOptions:
-    if not _BASENAME.fullmatch(arguments.basename):
-        raise UsageError(
-            f"invalid --basename {arguments.basename!r}: use letters, digits, '.', '_' and '-'"
-        )
+def _add_package(commands: argparse._SubParsersAction[_ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "package",
+        help="write a nixpkgs-style NAME/default.nix for one package",
+        description="Write NAME/default.nix in the style of nixpkgs' "
+        "pkgs/development/python-modules: an argument set grouped by build-system, "
+        "dependencies and optional-dependencies, and a buildPythonPackage with the "
+        "sdist from fetchPypi, its build system, dependencies and extras for the "
+        "target, pythonImportsCheck from its real file list, and meta. It evaluates "
+        "with python3Packages.callPackage ./NAME { }.",
+        epilog="example: pypi2nix package typer==0.12.3 && "
+        "nix-build -E 'with import <nixpkgs> { }; python3Packages.callPackage ./typer { }'",
+    )
+    parser.add_argument(
+        "name", metavar="NAME[==VERSION]", help="the project, optionally with its version"
+    )
+    parser.add_argument(
+        "--version",
+        dest="package_version",
+        metavar="VERSION",
+        help="the version to package (the same as NAME==VERSION; default: the newest "
+        "release that fits the target)",
+    )
+    _add_lock_flags(parser)
+    output = parser.add_argument_group("output")
+    output.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="where to write the expression (default: NAME/default.nix, NAME normalized "
+        "as nixpkgs names its attributes)",
+    )
+    output.add_argument(
+        "--with-tests",
+        action="store_true",
+        help="run the tests: nativeCheckInputs = [ pytestCheckHook ... ] from the "
+        "package's test extra, or else its test dependency group (doCheck = false with a "
+        "comment when it has neither)",
+    )
+    _add_fetcher_flag(output)
+    _add_output_flags(output)
+
+
+def _add_update(commands: argparse._SubParsersAction[_ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "update",
+        help="move pins forward and show what changed",
+        description="Lock again the inputs recorded in BASENAME_frozen.txt, fetching every "
+        "project page afresh. With no NAME every pin may move to the newest version "
+        "allowed; with names only those move, plus whatever they force. Prints the pins "
+        "added, removed, upgraded and downgraded, then rewrites BASENAME.nix and "
+        "BASENAME_frozen.txt (BASENAME_override.nix is left alone).",
+        epilog="example: pypi2nix update requests --dry-run",
+    )
+    parser.add_argument(
+        "names", nargs="*", metavar="NAME", help="projects to move (default: every pin)"
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="show what would change, write nothing"
+    )
+    index = parser.add_argument_group("index")
+    _add_index_flags(index, default="the one recorded in BASENAME_frozen.txt")
+    network = parser.add_argument_group(
+        "network and cache (project pages are always fetched afresh)"
+    )
+    _add_network_flags(network, refresh=False)
+    output = parser.add_argument_group("output")
+    _add_location_flags(output, "the files of the earlier generate")
+    _add_output_flags(output)
+
+
+def index_options(arguments: argparse.Namespace) -> IndexOptions:
     if arguments.workers < 1:
         raise UsageError(f"invalid --workers {arguments.workers}: give 1 or more")
     if arguments.offline and arguments.no_cache:
         raise UsageError("--offline needs the cache; it cannot be used with --no-cache")
+    return IndexOptions(
+        index_url=getattr(arguments, "index_url", None),
+        extra_index_urls=tuple(getattr(arguments, "extra_index_url", ())),
+        cache_dir=None if arguments.no_cache else (arguments.cache_dir or default_cache_dir()),
+        offline=arguments.offline,
+        refresh=getattr(arguments, "refresh", False),
+        workers=arguments.workers,
+    )
+
+
+def _check_basename(basename: str) -> str:
+    if not _BASENAME.fullmatch(basename):
+        raise UsageError(f"invalid --basename {basename!r}: use letters, digits, '.', '_' and '-'")
+    return basename
+
+
+def generate_options(arguments: argparse.Namespace) -> GenerateOptions:
     return GenerateOptions(
         requirement_files=tuple(arguments.requirement_files),
         specs=tuple(arguments.specs),
         constraint_files=tuple(arguments.constraint_files),
         target=Target.parse(arguments.python, arguments.system),
         pre=arguments.pre,
-        index_url=arguments.index_url,
-        extra_index_urls=tuple(arguments.extra_index_url),
+        index=index_options(arguments),
         output_dir=arguments.output_dir,
-        basename=arguments.basename,
+        basename=_check_basename(arguments.basename),
         fetcher=arguments.fetcher,
-        cache_dir=None if arguments.no_cache else (arguments.cache_dir or default_cache_dir()),
-        offline=arguments.offline,
-        refresh=arguments.refresh,
-        workers=arguments.workers,
+    )
+
+
+def package_options(arguments: argparse.Namespace) -> PackageOptions:
+    return PackageOptions(
+        spec=arguments.name,
+        version=arguments.package_version,
+        target=Target.parse(arguments.python, arguments.system),
+        pre=arguments.pre,
+        index=index_options(arguments),
+        output=arguments.output,
+        with_tests=arguments.with_tests,
+        fetcher=arguments.fetcher,
+    )
+
+
+def update_options(arguments: argparse.Namespace) -> UpdateOptions:
+    return UpdateOptions(
+        names=tuple(arguments.names),
+        output_dir=arguments.output_dir,
+        basename=_check_basename(arguments.basename),
+        index=index_options(arguments),
+        dry_run=arguments.dry_run,
     )
 
 
 def _run(arguments: argparse.Namespace, console: Console) -> None:
-    from pypi2nix.commands.generate import generate, summary_lines
+    if arguments.command == "generate":
+        from pypi2nix.commands.generate import generate, report_lines
 
-    result = generate(generate_options(arguments), console)
-    for line in summary_lines(result):
-        console.say(line)
+        console.say_lines(report_lines(generate(generate_options(arguments), console)))
+    elif arguments.command == "package":
+        from pypi2nix.commands.package import package, package_report
+
+        console.say_lines(package_report(package(package_options(arguments), console)))
+    else:
+        from pypi2nix.commands.update import update, update_report, update_table
+
+        options = update_options(arguments)
+        result = update(options, console)
+        console.output(update_table(result, options))
+        console.say_lines(update_report(result, options))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

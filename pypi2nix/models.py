@@ -107,6 +107,10 @@ class Pin:
     dependencies: tuple[Dependency, ...] = ()
     dropped_dependencies: tuple[Dependency, ...] = ()
     extras: tuple[str, ...] = ()
+    # Every extra the release declares, with the projects it adds for the target.
+    optional_dependencies: tuple[tuple[str, tuple[NormalizedName, ...]], ...] = ()
+    # The PEP 735 dependency groups of the sdist's pyproject.toml, for the target.
+    dependency_groups: tuple[tuple[str, tuple[NormalizedName, ...]], ...] = ()
     import_names: tuple[str, ...] = ()
     # Import names left out of pythonImportsCheck, with the modules they would miss.
     skipped_imports: tuple[tuple[str, tuple[str, ...]], ...] = ()

@@ -136,6 +136,18 @@ def index_url_from_environment() -> str | None:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class IndexOptions:
+    """Where and how the index is read: shared by every command."""
+
+    index_url: str | None = None
+    extra_index_urls: tuple[str, ...] = ()
+    cache_dir: Path | None = None
+    offline: bool = False
+    refresh: bool = False
+    workers: int = 8
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GenerateOptions:
     """Everything ``pypi2nix generate`` needs, as given on the command line."""
 
@@ -144,12 +156,32 @@ class GenerateOptions:
     constraint_files: tuple[Path, ...] = ()
     target: Target
     pre: bool = False
-    index_url: str | None = None
-    extra_index_urls: tuple[str, ...] = ()
+    index: IndexOptions = IndexOptions()
     output_dir: Path = Path()
     basename: str = "requirements"
     fetcher: Fetcher = "auto"
-    cache_dir: Path | None = None
-    offline: bool = False
-    refresh: bool = False
-    workers: int = 8
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PackageOptions:
+    """Everything ``pypi2nix package`` needs."""
+
+    spec: str
+    version: str | None = None
+    target: Target
+    pre: bool = False
+    index: IndexOptions = IndexOptions()
+    output: Path | None = None
+    with_tests: bool = False
+    fetcher: Fetcher = "auto"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpdateOptions:
+    """Everything ``pypi2nix update`` needs; the rest is read from the frozen file."""
+
+    names: tuple[str, ...] = ()
+    output_dir: Path = Path()
+    basename: str = "requirements"
+    index: IndexOptions = IndexOptions()
+    dry_run: bool = False

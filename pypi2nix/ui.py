@@ -1,7 +1,8 @@
 """Everything the user sees besides the output files: logging, progress, summaries.
 
 The only module that knows about the terminal. Progress is drawn on one stderr line,
-and only when stderr is a terminal; ``-q`` silences everything but errors.
+and only when stderr is a terminal; ``-q`` silences everything but errors and a
+command's own result on stdout (the table of `update`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import time
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
 PROGRESS_INTERVAL = 0.1
 
@@ -65,6 +66,16 @@ class Console:
         if self.verbosity >= 0:
             self.clear()
             print(message, file=self.stream)
+
+    def say_lines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.say(line)
+
+    def output(self, lines: Iterable[str]) -> None:
+        """The command's result on stdout (a table to read or pipe; not hidden by ``-q``)."""
+        self.clear()
+        for line in lines:
+            print(line)
 
     def error(self, message: str) -> None:
         self.clear()

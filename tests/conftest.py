@@ -8,12 +8,15 @@ from typing import TYPE_CHECKING
 import pytest
 import responses
 
-from tests.support import preserved_logging
-from tests.support.fixture_index import FixtureIndex, IndexFile, build_files
-from tests.support.nix import require_nix
+from tests.support import nix, preserved_logging
+from tests.support.fixture_index import FIXTURES, FixtureIndex, IndexFile, build_files
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
+
+# The stand-in's "nixpkgs" build tools: real wheels recorded from the live index.
+BASE_WHEELS = ("setuptools-84.2.1-py3-none-any.whl", "flit_core-4.2.0-py3-none-any.whl")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -35,7 +38,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if "nix" in item.keywords:
-        require_nix()
+        nix.require_nix()
 
 
 @pytest.fixture(autouse=True)
@@ -85,3 +88,17 @@ def fixture_index(fixture_files: list[IndexFile]) -> Iterator[FixtureIndex]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         index.register(mock)
         yield index
+
+
+@pytest.fixture(scope="session")
+def nixpkgs(tmp_path_factory: pytest.TempPathFactory, fixture_files: list[IndexFile]) -> Path:
+    """A ``<nixpkgs>`` for ``-I nixpkgs=...``: the stand-in, with every fixture file in the
+    store."""
+    nix.require_nix()
+    directory = tmp_path_factory.mktemp("nixpkgs")
+    nix.add_files(((file.filename, file.data) for file in fixture_files), directory / "files")
+    base = nix.write_base_wheels(
+        [FIXTURES / "real" / name for name in BASE_WHEELS], directory / "base-wheels.json"
+    )
+    (directory / "default.nix").write_text(f"{{ ... }}: {nix.stand_in(base)}\n")
+    return directory

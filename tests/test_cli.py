@@ -131,9 +131,10 @@ def test_quiet(
     assert capsys.readouterr() == ("", "")
 
 
-def test_help_documents_every_flag(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("command", ["generate", "package", "update"])
+def test_help_documents_every_flag(capsys: pytest.CaptureFixture[str], command: str) -> None:
     with pytest.raises(SystemExit) as exit_status:
-        main(["generate", "--help"])
+        main([command, "--help"])
     assert exit_status.value.code == 0
     text = capsys.readouterr().out
     commands = next(
@@ -141,7 +142,7 @@ def test_help_documents_every_flag(capsys: pytest.CaptureFixture[str]) -> None:
         for action in build_parser()._actions
         if isinstance(action, argparse._SubParsersAction)
     )
-    for action in commands.choices["generate"]._actions:
+    for action in commands.choices[command]._actions:
         for option in action.option_strings:
             assert option in text
         assert action.help, action.option_strings

@@ -4,6 +4,7 @@ import pytest
 
 from pypi2nix.index.metadata import (
     MetadataParseError,
+    dependency_groups,
     parse_core_metadata,
     parse_egg_info_requires,
     parse_pyproject,
@@ -104,3 +105,45 @@ def test_pyproject_build_requires_and_dependencies() -> None:
 def test_invalid_pyproject() -> None:
     with pytest.raises(MetadataParseError, match="not valid TOML"):
         parse_pyproject(b"[build-system\n", source="demo")
+
+
+def test_dependency_groups_with_includes() -> None:
+    groups = dependency_groups(
+        {
+            "Test": ["pytest>=8", {"include-group": "typing"}],
+            "typing": ["mypy", {"include-group": "base"}],
+            "base": ["attrs"],
+        },
+        source="demo",
+    )
+    assert [(group, names(requirements)) for group, requirements in groups] == [
+        ("base", ["attrs"]),
+        ("test", ["pytest>=8", "mypy", "attrs"]),
+        ("typing", ["mypy", "attrs"]),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"a": [{"include-group": "a"}]}, "'a' includes itself"),
+        ({"a": [{"include-group": "b"}], "b": [{"include-group": "a"}]}, "includes itself"),
+        ({"a": [{"include-group": "missing"}]}, "'missing' is not defined"),
+        ({"a": "pytest"}, "duplicated or not a list"),
+        ({"a": [], "A": []}, "duplicated or not a list"),
+        ({"a": [{"include": "b"}]}, "invalid entry"),
+        (["a"], "not a table"),
+    ],
+)
+def test_malformed_dependency_groups(table: object, message: str) -> None:
+    with pytest.raises(MetadataParseError, match=message):
+        dependency_groups(table, source="demo")
+
+
+def test_a_malformed_group_table_does_not_fail_the_pyproject() -> None:
+    facts = parse_pyproject(
+        b'[build-system]\nrequires = ["flit_core"]\n[dependency-groups]\na = [{include-group = "a"}]\n',
+        source="demo",
+    )
+    assert names(facts.build_requires) == ["flit_core"]
+    assert facts.dependency_groups == ()

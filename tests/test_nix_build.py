@@ -14,7 +14,7 @@ import responses
 
 from pypi2nix.cli import main
 from tests.support import nix, preserved_logging
-from tests.support.fixture_index import FIXTURES, INDEX_URL, FixtureIndex
+from tests.support.fixture_index import INDEX_URL, FixtureIndex
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -35,21 +35,6 @@ IMPORTS = [
     "zeta_util",
     "setuptools",
 ]
-BASE_WHEELS = ("setuptools-84.2.1-py3-none-any.whl", "flit_core-4.2.0-py3-none-any.whl")
-
-
-@pytest.fixture(scope="module")
-def nixpkgs(tmp_path_factory: pytest.TempPathFactory, fixture_files: list[IndexFile]) -> Path:
-    """A ``<nixpkgs>`` for ``-I nixpkgs=...``: the stand-in, with every fixture file in the
-    store."""
-    nix.require_nix()
-    directory = tmp_path_factory.mktemp("nixpkgs")
-    nix.add_files(((file.filename, file.data) for file in fixture_files), directory / "files")
-    base = nix.write_base_wheels(
-        [FIXTURES / "real" / name for name in BASE_WHEELS], directory / "base-wheels.json"
-    )
-    (directory / "default.nix").write_text(f"{{ ... }}: {nix.stand_in(base)}\n")
-    return directory
 
 
 @pytest.fixture(scope="module")

@@ -61,6 +61,9 @@ def test_metadata_and_file_list_from_one_read_of_a_small_wheel(fixture_index: Fi
         "setuptools>=40",
         'winreg-helper; sys_platform == "win32"',
         'epsilon>=0.5; extra == "fast"',
+        'pytest>=7; extra == "test"',
+        'pytest-cov; extra == "test"',
+        'gamma; extra == "test"',
     ]
     wheel = release(index, "alpha", "1.0.0")[0]
     assert "alpha/__init__.py" in index.wheel_names(wheel)

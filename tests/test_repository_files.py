@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import re
 
+import pytest
+
 from pypi2nix.cli import build_parser
 from tests.support.fixture_index import ROOT
 
@@ -33,10 +35,11 @@ def test_ci_runs_the_readme_test_command_with_nix_required() -> None:
     assert "export PYPI2NIX_REQUIRE_NIX=1" in ci
 
 
-def test_docs_cover_every_generate_flag() -> None:
-    text = (ROOT / "docs" / "generate.md").read_text()
+@pytest.mark.parametrize("command", ["generate", "package", "update"])
+def test_docs_cover_every_flag(command: str) -> None:
+    text = (ROOT / "docs" / f"{command}.md").read_text()
     commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
-    for action in commands.choices["generate"]._actions:
+    for action in commands.choices[command]._actions:
         for option in action.option_strings:
             if option not in ("-h", "--help"):
                 assert f"`{option}" in text, option

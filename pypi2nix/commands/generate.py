@@ -2,30 +2,27 @@
 
 from __future__ import annotations
 
-import logging
-import time
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pypi2nix.errors import UsageError
-from pypi2nix.index.cache import Cache
-from pypi2nix.index.client import HttpClient
-from pypi2nix.index.prefetch import Prefetcher
-from pypi2nix.index.repository import PackageIndex
+from pypi2nix.commands.locking import LockRun, lock_inputs
+from pypi2nix.errors import OutputError, UsageError
 from pypi2nix.inputs import read_inputs
-from pypi2nix.lock.frozen import render_frozen
+from pypi2nix.lock.changes import PinChanges, changes_table, compare_pins, graph_pins
+from pypi2nix.lock.frozen import FrozenFile, parse_frozen, render_frozen, without_credentials
 from pypi2nix.nix.override import render_override_nix
 from pypi2nix.nix.requirements import render_requirements_nix
-from pypi2nix.options import DEFAULT_INDEX_URL, index_url_from_environment
-from pypi2nix.resolve import lock
 from pypi2nix.writer import OutputFile, WriteReport, write_outputs
 
-logger = logging.getLogger(__name__)
-
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from pathlib import Path
 
-    from pypi2nix.models import LockGraph, RequirementSet
+    from packaging.utils import NormalizedName
+    from packaging.version import Version
+
+    from pypi2nix.models import LockGraph
     from pypi2nix.options import GenerateOptions
     from pypi2nix.ui import Console
 
@@ -49,59 +46,58 @@ class OutputPaths:
 @dataclass(frozen=True, slots=True)
 class GenerateResult:
     graph: LockGraph
-    report: WriteReport
-    seconds: float
-    requests: int
-    bytes: int
+    run: LockRun
+    # None when nothing was written (a dry run).
+    report: WriteReport | None
+    # None when there were no earlier pins to compare with.
+    changes: PinChanges | None
 
 
 def generate(options: GenerateOptions, console: Console) -> GenerateResult:
-    """Read the inputs, lock them for the target, write the three files."""
-    started = time.monotonic()
+    """Read the inputs, lock them for the target, write the three files.
+
+    The pins of an existing frozen file are kept wherever they still fit, as
+    pip-compile does: running it again is not an upgrade.
+    """
+    previous = read_frozen(OutputPaths.for_options(options).frozen)
+    return lock_and_write(options, console, previous=previous.pins, preferences=previous.pins)
+
+
+def lock_and_write(
+    options: GenerateOptions,
+    console: Console,
+    *,
+    previous: Mapping[NormalizedName, Version],
+    preferences: Mapping[NormalizedName, Version],
+    dry_run: bool = False,
+) -> GenerateResult:
+    """Lock with ``preferences`` and write the files (unless ``dry_run``); the changes
+    are counted against the ``previous`` pins."""
     inputs = read_inputs(options.requirement_files, options.specs, options.constraint_files)
     if not inputs.requirements:
         raise UsageError("nothing to lock: give a requirements file (-r FILE) or a spec (-e SPEC)")
-    client = HttpClient()
-    index = PackageIndex(
-        client,
-        index_urls(options, inputs),
-        cache=Cache(options.cache_dir),
-        offline=options.offline,
-        refresh=options.refresh,
-        progress=console.progress,
+    run = lock_inputs(
+        inputs,
+        target=options.target,
+        pre=options.pre,
+        index_options=options.index,
+        console=console,
+        preferences=preferences,
     )
-    console.set_status(
-        lambda: f"[{client.stats.requests} requests, {client.stats.bytes / 1e6:.1f} MB]"
-    )
-    prefetcher = Prefetcher(options.workers)
+    report = None if dry_run else write_outputs(render_outputs(run.graph, options))
+    changes = compare_pins(previous, graph_pins(run.graph)) if previous else None
+    return GenerateResult(graph=run.graph, run=run, report=report, changes=changes)
+
+
+def read_frozen(path: Path) -> FrozenFile:
+    """The frozen file of an earlier run, or an empty one when there is none."""
     try:
-        graph = lock(
-            inputs,
-            index,
-            options.target,
-            pre=options.pre,
-            prefetcher=prefetcher,
-            progress=console.progress,
-        )
-    finally:
-        prefetcher.close()
-    logger.info("%s", index.sdist_reads.describe())
-    report = write_outputs(render_outputs(graph, options))
-    console.clear()
-    return GenerateResult(
-        graph=graph,
-        report=report,
-        seconds=time.monotonic() - started,
-        requests=client.stats.requests,
-        bytes=client.stats.bytes,
-    )
-
-
-def index_urls(options: GenerateOptions, inputs: RequirementSet) -> list[str]:
-    """The indexes to use: command line, then requirements files, then the environment."""
-    main = options.index_url or inputs.index_url or index_url_from_environment()
-    extras = [*options.extra_index_urls, *inputs.extra_index_urls]
-    return list(dict.fromkeys([main or DEFAULT_INDEX_URL, *extras]))
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return FrozenFile()
+    except (OSError, UnicodeDecodeError) as error:
+        raise OutputError(str(path), f"cannot read it ({error})") from error
+    return parse_frozen(text)
 
 
 def render_outputs(graph: LockGraph, options: GenerateOptions) -> list[OutputFile]:
@@ -109,11 +105,38 @@ def render_outputs(graph: LockGraph, options: GenerateOptions) -> list[OutputFil
     nix = render_requirements_nix(
         graph, nix_file=paths.nix.name, override_file=paths.override.name, fetcher=options.fetcher
     )
+    frozen = render_frozen(graph, file_name=paths.frozen.name, command=recorded_command(options))
     return [
         OutputFile(paths.nix, nix),
         OutputFile(paths.override, render_override_nix(generated_file=paths.nix.name), True),
-        OutputFile(paths.frozen, render_frozen(graph, file_name=paths.frozen.name)),
+        OutputFile(paths.frozen, frozen),
     ]
+
+
+def recorded_command(options: GenerateOptions) -> list[str]:
+    """The ``generate`` command that locks the same inputs again, run from the output
+    directory (paths relative to it; passwords in index URLs left out). Inputs are
+    sorted: their order does not change the lock, so it must not change the file."""
+    words = ["pypi2nix", "generate"]
+    for flag, paths in (("-r", options.requirement_files), ("-c", options.constraint_files)):
+        for path in sorted({_relative_to(path, options.output_dir) for path in paths}):
+            words += [flag, path]
+    for spec in sorted(set(options.specs)):
+        words += ["-e", spec]
+    words += ["--python", options.target.python, "--system", options.target.system]
+    if options.pre:
+        words.append("--pre")
+    if options.index.index_url:
+        words += ["--index-url", without_credentials(options.index.index_url)]
+    for url in options.index.extra_index_urls:
+        words += ["--extra-index-url", without_credentials(url)]
+    if options.fetcher != "auto":
+        words += ["--fetcher", options.fetcher]
+    return words
+
+
+def _relative_to(path: Path, directory: Path) -> str:
+    return os.path.relpath(path.absolute(), directory.absolute())
 
 
 def summary_lines(result: GenerateResult) -> list[str]:
@@ -121,8 +144,8 @@ def summary_lines(result: GenerateResult) -> list[str]:
     wheels = [pin.name for pin in graph.pins if pin.source.kind == "wheel"]
     lines = [
         f"Locked {len(graph.pins)} packages ({len(graph.roots)} top-level) for Python "
-        f"{graph.python} on {graph.system} in {result.seconds:.1f} s "
-        f"({result.requests} requests, {result.bytes / 1e6:.1f} MB).",
+        f"{graph.python} on {graph.system} in {result.run.seconds:.1f} s "
+        f"({result.run.requests} requests, {result.run.bytes / 1e6:.1f} MB).",
     ]
     lines.extend(
         f"Dependency cycle broken: {edge.dependent} -> {edge.dependency} is left out."
@@ -130,8 +153,21 @@ def summary_lines(result: GenerateResult) -> list[str]:
     )
     if wheels:
         lines.append(f"Built from wheels (no sdist): {', '.join(wheels)}.")
-    written = ", ".join(str(path) for path in result.report.written)
-    lines.append(f"Wrote {written}.")
-    if result.report.kept:
-        lines.append(f"Kept {', '.join(str(path) for path in result.report.kept)} as it was.")
+    return lines
+
+
+def report_lines(result: GenerateResult) -> list[str]:
+    """What ``generate`` tells at the end: the summary, pins that moved, files written."""
+    lines = summary_lines(result)
+    if result.changes:
+        lines += ["Pins changed since the last run:", *changes_table(result.changes)]
+    if result.report is not None:
+        lines += written_lines(result.report)
+    return lines
+
+
+def written_lines(report: WriteReport) -> list[str]:
+    lines = [f"Wrote {', '.join(str(path) for path in report.written)}."]
+    if report.kept:
+        lines.append(f"Kept {', '.join(str(path) for path in report.kept)} as it was.")
     return lines

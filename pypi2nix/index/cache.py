@@ -31,7 +31,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 DEFAULT_FRESH_SECONDS = 600
-FORMAT = 4
+FORMAT = 6
 
 
 def default_cache_dir() -> Path:

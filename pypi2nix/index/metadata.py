@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -178,21 +179,29 @@ class PyprojectFacts:
 
     build_requires: tuple[Requirement, ...] | None
     dependencies: tuple[Requirement, ...] | None
+    # PEP 735 groups, includes resolved; empty when the table is missing or malformed.
+    dependency_groups: tuple[tuple[str, tuple[Requirement, ...]], ...] = ()
 
-    def to_json(self) -> dict[str, list[str] | None]:
+    def to_json(self) -> dict[str, Any]:
         return {
             "build_requires": _strings(self.build_requires),
             "dependencies": _strings(self.dependencies),
+            "dependency_groups": [
+                [group, _strings(requirements)] for group, requirements in self.dependency_groups
+            ],
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, list[str] | None]) -> PyprojectFacts:
-        def requirements(key: str) -> tuple[Requirement, ...] | None:
-            lines = data[key]
+    def from_json(cls, data: dict[str, Any]) -> PyprojectFacts:
+        def requirements(lines: list[str] | None) -> tuple[Requirement, ...] | None:
             return None if lines is None else tuple(Requirement(line) for line in lines)
 
         return cls(
-            build_requires=requirements("build_requires"), dependencies=requirements("dependencies")
+            build_requires=requirements(data["build_requires"]),
+            dependencies=requirements(data["dependencies"]),
+            dependency_groups=tuple(
+                (group, requirements(lines) or ()) for group, lines in data["dependency_groups"]
+            ),
         )
 
 
@@ -219,8 +228,54 @@ def parse_pyproject(data: bytes, *, source: str) -> PyprojectFacts:
         build_requires = parse_requirement_lines(
             [item for item in build_system["requires"] if isinstance(item, str)], source=source
         )
+    try:
+        groups = dependency_groups(document.get("dependency-groups", {}), source=source)
+    except MetadataParseError as error:
+        logger.debug("%s: ignoring [dependency-groups]: %s", source, error)
+        groups = ()
     return PyprojectFacts(
-        build_requires=build_requires, dependencies=_project_dependencies(document, source)
+        build_requires=build_requires,
+        dependencies=_project_dependencies(document, source),
+        dependency_groups=groups,
+    )
+
+
+def dependency_groups(
+    table: object, *, source: str
+) -> tuple[tuple[str, tuple[Requirement, ...]], ...]:
+    """PEP 735 ``[dependency-groups]``: each group (normalized name, sorted) with its
+    requirements, ``{include-group = "..."}`` entries expanded.
+
+    :raises MetadataParseError: for a malformed table, an unknown or cyclic include.
+    """
+    if not isinstance(table, dict):
+        raise MetadataParseError("[dependency-groups] is not a table")
+    raw: dict[str, list[object]] = {}
+    for name, entries in table.items():
+        normalized = canonicalize_name(str(name))
+        if normalized in raw or not isinstance(entries, list):
+            raise MetadataParseError(f"dependency group {name!r} is duplicated or not a list")
+        raw[normalized] = entries
+
+    def expand(group: str, trail: tuple[str, ...]) -> list[str]:
+        if group not in raw:
+            raise MetadataParseError(f"dependency group {group!r} is not defined")
+        if group in trail:
+            raise MetadataParseError(f"dependency group {group!r} includes itself")
+        lines: list[str] = []
+        for entry in raw[group]:
+            if isinstance(entry, str):
+                lines.append(entry)
+            elif isinstance(entry, dict) and set(entry) == {"include-group"}:
+                included = canonicalize_name(str(entry["include-group"]))
+                lines.extend(expand(included, (*trail, group)))
+            else:
+                raise MetadataParseError(f"dependency group {group!r} has an invalid entry")
+        return lines
+
+    return tuple(
+        (group, parse_requirement_lines(expand(group, ()), source=f"{source} group {group}"))
+        for group in sorted(raw)
     )
 
 

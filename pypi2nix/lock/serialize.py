@@ -55,6 +55,14 @@ def _pin(data: dict[str, Any]) -> Pin:
         dependencies=tuple(_dependency(item) for item in data["dependencies"]),
         dropped_dependencies=tuple(_dependency(item) for item in data["dropped_dependencies"]),
         extras=tuple(data["extras"]),
+        optional_dependencies=tuple(
+            (extra, tuple(NormalizedName(name) for name in names))
+            for extra, names in data["optional_dependencies"]
+        ),
+        dependency_groups=tuple(
+            (group, tuple(NormalizedName(name) for name in names))
+            for group, names in data["dependency_groups"]
+        ),
         import_names=tuple(data["import_names"]),
         skipped_imports=tuple((name, tuple(missing)) for name, missing in data["skipped_imports"]),
         meta=PackageMeta(

@@ -88,17 +88,30 @@ def package_expression(pin: Pin, names: Names, *, fetcher: Fetcher) -> list[str]
     return [f"{names.build_python_package} rec {{", *indent(body), "}"]
 
 
-def source_attribute(pin: Pin, names: Names, *, fetcher: Fetcher) -> list[str]:
-    """``src = fetchPypi { ... };`` when fetchPypi reproduces the file, else fetchurl."""
+def source_attribute(
+    pin: Pin, names: Names, *, fetcher: Fetcher, pname: str | None = None
+) -> list[str]:
+    """``src = fetchPypi { ... };`` when fetchPypi reproduces the file, else fetchurl.
+
+    :param pname: the ``pname`` of the derivation, when it is not the pin's.
+    """
     hash_line = f"hash = {nix_string(pin.source.sri_hash)};"
-    arguments = fetchpypi_arguments(pin.source, pname=pin.pname, version=pin.version)
-    if arguments is not None and _fetchpypi_allowed(pin.source, fetcher):
+    arguments = fetchpypi_arguments(pin.source, pname=pname or pin.pname, version=pin.version)
+    if arguments is not None and uses_fetch_pypi(pin, fetcher):
         return [f"src = {names.fetch_pypi} {{", *indent([*arguments, hash_line]), "};"]
     lines = [f"url = {nix_string(pin.source.url)};"]
     store_name = _store_name(pin.source)
     if store_name is not None:
         lines.append(f"name = {nix_string(store_name)};")
     return [f"src = {names.fetchurl} {{", *indent([*lines, hash_line]), "};"]
+
+
+def uses_fetch_pypi(pin: Pin, fetcher: Fetcher) -> bool:
+    """Whether the pin's source is written as fetchPypi (else fetchurl)."""
+    file = pin.source
+    return fetchpypi_arguments(
+        file, pname=pin.pname, version=pin.version
+    ) is not None and _fetchpypi_allowed(file, fetcher)
 
 
 def fetchpypi_arguments(file: DistFile, *, pname: str, version: str) -> list[str] | None:
@@ -176,7 +189,9 @@ def imports_check_attribute(
     return [*lines, *list_attribute("pythonImportsCheck", items)]
 
 
-def meta_attribute(meta: PackageMeta, names: Names, *, changelog: bool = False) -> list[str]:
+def meta_attribute(
+    meta: PackageMeta, names: Names, *, changelog: bool = False, maintainers: bool = False
+) -> list[str]:
     body = []
     if meta.description is not None:
         body.append(f"description = {nix_string(meta.description)};")
@@ -185,6 +200,8 @@ def meta_attribute(meta: PackageMeta, names: Names, *, changelog: bool = False) 
     if changelog and meta.changelog is not None:
         body.append(f"changelog = {nix_string(meta.changelog)};")
     body.extend(license_attribute(meta, names))
+    if maintainers:
+        body.append("maintainers = [ ];")
     if not body:
         return ["meta = { };"]
     return ["meta = {", *indent(body), "};"]
@@ -193,7 +210,7 @@ def meta_attribute(meta: PackageMeta, names: Names, *, changelog: bool = False) 
 def license_attribute(meta: PackageMeta, names: Names) -> list[str]:
     mapping = map_license(meta)
     lines = [
-        f"# License {nix_string(unknown)} has no lib.licenses attribute; it is left out."
+        f"# License {nix_string(unknown)} names no single lib.licenses attribute; it is left out."
         for unknown in mapping.unknown
     ]
     attributes = mapping.attributes

@@ -45,6 +45,7 @@ class _Facts:
     metadata: CoreMetadata
     source: DistFile
     build_system: tuple[str, ...]
+    dependency_groups: tuple[tuple[str, tuple[NormalizedName, ...]], ...]
     import_names: tuple[str, ...]
     provides: frozenset[str]
     imports_of: Callable[[str], tuple[str, ...] | None]
@@ -86,6 +87,8 @@ def make_pins(
                 dependencies=dependencies[name],
                 dropped_dependencies=dropped[name],
                 extras=fact.release.extras,
+                optional_dependencies=factory.optional_dependencies(name, fact.metadata),
+                dependency_groups=fact.dependency_groups,
                 import_names=checked,
                 skipped_imports=skipped,
                 meta=package_meta(fact.metadata),
@@ -121,6 +124,11 @@ def _gather(release: ResolvedRelease, factory: Factory, progress: Callable[[str]
     build_system = (
         () if contents is None else _build_system(contents, source, candidate.name, factory.target)
     )
+    groups = (
+        ()
+        if contents is None or contents.pyproject is None
+        else _group_names(contents.pyproject.dependency_groups, factory.target)
+    )
     if wheels:
         wheel = index.wheel_facts(wheels[0])
         sdist_imports = contents.imports.of if contents is not None else _unknown
@@ -129,6 +137,7 @@ def _gather(release: ResolvedRelease, factory: Factory, progress: Callable[[str]
             metadata=metadata,
             source=source,
             build_system=build_system,
+            dependency_groups=groups,
             import_names=import_names_from_wheel(wheel.names, project=candidate.name),
             provides=provided_names(wheel.names),
             imports_of=lambda path: _first_known(wheel.imports.of(path), sdist_imports, path),
@@ -139,6 +148,7 @@ def _gather(release: ResolvedRelease, factory: Factory, progress: Callable[[str]
         metadata=metadata,
         source=source,
         build_system=build_system,
+        dependency_groups=groups,
         import_names=import_names_from_sdist(
             contents.names, project=candidate.name, top_level_txt=contents.egg_info("top_level.txt")
         ),
@@ -215,8 +225,18 @@ def _build_system(
     return build_system_names(requirements, target)
 
 
-def build_system_names(requirements: Sequence[Requirement], target: Target) -> tuple[str, ...]:
-    """Normalized names of the build requirements that apply to the target."""
+def _group_names(
+    groups: Sequence[tuple[str, Sequence[Requirement]]], target: Target
+) -> tuple[tuple[str, tuple[NormalizedName, ...]], ...]:
+    return tuple(
+        (group, build_system_names(requirements, target)) for group, requirements in groups
+    )
+
+
+def build_system_names(
+    requirements: Sequence[Requirement], target: Target
+) -> tuple[NormalizedName, ...]:
+    """Normalized names of the requirements that apply to the target."""
     environment = {**target.marker_environment(), "extra": ""}
     names = {
         canonicalize_name(requirement.name)

@@ -215,6 +215,35 @@ class Factory:
             return False
         return any(requirement.marker.evaluate({**environment, "extra": e}) for e in extras)
 
+    def optional_dependencies(
+        self, name: NormalizedName, metadata: CoreMetadata
+    ) -> tuple[tuple[str, tuple[NormalizedName, ...]], ...]:
+        """Each extra the release declares, with the projects it adds for the target; an
+        extra that asks for other extras of the project itself gets theirs too."""
+        direct: dict[str, set[NormalizedName]] = {}
+        own_extras: dict[str, set[str]] = {}
+        for extra in {canonicalize_name(extra) for extra in metadata.provides_extra}:
+            direct[extra], own_extras[extra] = set(), set()
+            for requirement in metadata.requires_dist:
+                if requirement.url or not self._applies(requirement, frozenset({extra})):
+                    continue
+                dependency = canonicalize_name(requirement.name)
+                if dependency == name:
+                    own_extras[extra].update(canonicalize_name(e) for e in requirement.extras)
+                else:
+                    direct[extra].add(dependency)
+
+        def closure(extra: str, seen: frozenset[str]) -> set[NormalizedName]:
+            names = set(direct.get(extra, ()))
+            for other in own_extras.get(extra, ()):
+                if other not in seen:
+                    names |= closure(other, seen | {other})
+            return names
+
+        return tuple(
+            (extra, tuple(sorted(closure(extra, frozenset({extra}))))) for extra in sorted(direct)
+        )
+
     def _warn_unknown_extras(self, candidate: Candidate, metadata: CoreMetadata) -> None:
         provided = {canonicalize_name(extra) for extra in metadata.provides_extra}
         for extra in sorted(candidate.extras - provided):

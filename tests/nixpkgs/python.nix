@@ -31,6 +31,7 @@ let
 
   require = condition: message: condition || throw "buildPythonPackage (stand-in): ${message}";
   isPythonPackage = value: builtins.isAttrs value && (value.isPythonModule or false);
+  isHook = value: builtins.isAttrs value && (value.isSetupHook or false);
   closureOf = packages: lib.unique (packages ++ lib.concatMap (p: p.requiredPythonModules) packages);
   sitePathOf = packages: builtins.concatStringsSep ":" (map (p: "${p}/${sitePackages}") packages);
 
@@ -66,6 +67,10 @@ let
       (require (!isWheel || !(args ? build-system)) "${name}: a wheel has no build-system")
       (require (builtins.all isPythonPackage (args.dependencies or [ ])) "${name}: every dependency must be a Python package")
       (require (builtins.all isPythonPackage (args.build-system or [ ])) "${name}: every build-system entry must be a Python package")
+      (require (builtins.all (x: isPythonPackage x || isHook x) (args.nativeCheckInputs or [ ]))
+        "${name}: nativeCheckInputs must be Python packages or hooks")
+      (require (builtins.all isPythonPackage (builtins.concatLists (builtins.attrValues (args.optional-dependencies or { }))))
+        "${name}: every optional dependency must be a Python package")
       (require (builtins.isBool (args.doCheck or true)) "${name}: doCheck must be a boolean")
       (require (builtins.all builtins.isString (args.pythonImportsCheck or [ ])) "${name}: pythonImportsCheck must be strings")
       (require (builtins.all builtins.isString (args.pythonRemoveDeps or [ ])) "${name}: pythonRemoveDeps must be strings")
@@ -135,6 +140,11 @@ let
         // {
           buildPythonPackage = makeBuildPythonPackage;
           callPackage = lib.callPackageWith (topLevel // pySelf);
+          # Accepted in nativeCheckInputs; the stand-in runs no test suites.
+          pytestCheckHook = {
+            isSetupHook = true;
+            name = "pytest-check-hook";
+          };
           python = interpreter;
         };
       pythonSet = lib.fix (lib.extends packageOverrides base);

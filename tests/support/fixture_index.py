@@ -187,7 +187,10 @@ class FixtureIndex:
     requests: list[str] = field(default_factory=list)
 
     def register(self, mock: responses.RequestsMock) -> None:
-        page = re.compile(re.escape(INDEX_URL) + r"([^/]+)/$")
+        # With or without a user name and password in the URL.
+        page = re.compile(
+            re.escape(INDEX_URL).replace("https://", r"https://(?:[^/@]+@)?") + r"([^/]+)/$"
+        )
         mock.add_callback(responses.GET, page, callback=self._page)
         files = re.compile(re.escape(FILES_ORIGIN) + r"/packages/.+")
         mock.add_callback(responses.GET, files, callback=self._file)
@@ -198,7 +201,7 @@ class FixtureIndex:
     def _page(self, request: PreparedRequest) -> tuple[int, dict[str, str], bytes]:
         assert request.url is not None
         self.requests.append(request.url)
-        name = request.url[len(INDEX_URL) :].rstrip("/")
+        name = request.url.rstrip("/").rsplit("/", 1)[-1]
         files = self.project_files(name)
         if not files:
             return 404, {}, b"not found"

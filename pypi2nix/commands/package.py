@@ -1,0 +1,99 @@
+"""``pypi2nix package``: one package as a nixpkgs ``python-modules`` expression.
+
+The package is locked with its dependencies like any requirement, so that its
+import check is judged against what it really gets at run time; only its own pin is
+written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from pypi2nix.commands.locking import LockRun, lock_inputs
+from pypi2nix.errors import UsageError
+from pypi2nix.inputs import read_inputs
+from pypi2nix.nix.nixpkgs import Tests, choose_tests, render_nixpkgs_package
+from pypi2nix.writer import OutputFile, WriteReport, write_outputs
+
+if TYPE_CHECKING:
+    from pypi2nix.models import Pin
+    from pypi2nix.options import PackageOptions
+    from pypi2nix.ui import Console
+
+
+@dataclass(frozen=True, slots=True)
+class PackageResult:
+    pin: Pin
+    path: Path
+    tests: Tests
+    run: LockRun
+    report: WriteReport
+
+
+def package(options: PackageOptions, console: Console) -> PackageResult:
+    """Lock the package for the target and write its nixpkgs-style expression."""
+    spec = package_spec(options.spec, options.version)
+    run = lock_inputs(
+        read_inputs((), (spec,), ()),
+        target=options.target,
+        pre=options.pre,
+        index_options=options.index,
+        console=console,
+    )
+    pin = run.graph.pin(canonicalize_name(Requirement(spec).name))
+    tests = choose_tests(pin, with_tests=options.with_tests)
+    text = render_nixpkgs_package(pin, tests=tests, fetcher=options.fetcher)
+    path = options.output or Path(pin.name) / "default.nix"
+    report = write_outputs([OutputFile(path, text)])
+    return PackageResult(pin=pin, path=path, tests=tests, run=run, report=report)
+
+
+def package_spec(name: str, version: str | None) -> str:
+    """The requirement to lock: ``NAME``, ``NAME==VERSION`` or ``NAME`` with a range.
+
+    :raises UsageError: for anything but a project name with an optional version.
+    """
+    try:
+        requirement = Requirement(name)
+    except InvalidRequirement as error:
+        raise UsageError(f"invalid package {name!r}: {error}") from error
+    if requirement.extras or requirement.url or requirement.marker:
+        raise UsageError(
+            f"invalid package {name!r}: give a project name, optionally with ==VERSION"
+        )
+    if version is None:
+        return str(requirement)
+    if requirement.specifier:
+        raise UsageError("give the version as NAME==VERSION or with --version, not both")
+    try:
+        Version(version)
+    except InvalidVersion as error:
+        raise UsageError(f"invalid --version {version!r}: not a version") from error
+    return f"{requirement.name}=={version}"
+
+
+def package_report(result: PackageResult) -> list[str]:
+    pin, run = result.pin, result.run
+    extras = len(pin.optional_dependencies)
+    lines = [
+        f"Packaged {pin.name} {pin.version} for Python {run.graph.python} on "
+        f"{run.graph.system}: {len(pin.dependencies) + len(pin.dropped_dependencies)} "
+        f"dependencies, {extras} extra{'' if extras == 1 else 's'}, built from "
+        f"{'a wheel' if pin.source.kind == 'wheel' else 'its sdist'} "
+        f"({run.seconds:.1f} s, {run.requests} requests).",
+    ]
+    if result.tests.inputs is None and result.tests.asked:
+        lines.append(f"Tests are off. {result.tests.reason}")
+    lines.append(f"Wrote {result.path}.")
+    directory = result.path.parent if result.path.name == "default.nix" else result.path
+    lines.append(
+        "Build it in nixpkgs with: nix-build -E 'with import <nixpkgs> { }; "
+        f"python3Packages.callPackage ./{directory.as_posix()} {{ }}'"
+    )
+    return lines

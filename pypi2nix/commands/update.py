@@ -1,0 +1,117 @@
+"""``pypi2nix update``: lock the recorded inputs again, letting pins move forward.
+
+The inputs come from the command line recorded in ``BASENAME_frozen.txt``; its pins
+are the preferences of the resolver, except those of the projects to update (all of
+them when none is named), as pip-tools does with existing pins.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from packaging.utils import canonicalize_name
+
+from pypi2nix.commands.generate import (
+    GenerateResult,
+    lock_and_write,
+    read_frozen,
+    summary_lines,
+    written_lines,
+)
+from pypi2nix.errors import UsageError
+from pypi2nix.lock.changes import PinChanges, changes_table
+from pypi2nix.lock.frozen import without_credentials
+from pypi2nix.options import index_url_from_environment
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from pypi2nix.options import GenerateOptions, UpdateOptions
+    from pypi2nix.ui import Console
+
+
+def update(options: UpdateOptions, console: Console) -> GenerateResult:
+    """Lock again with fresh project pages; write the files unless it is a dry run.
+
+    :raises UsageError: when there is no frozen file with its command, or a name to
+        update is not pinned.
+    """
+    path = frozen_path(options)
+    if not path.exists():
+        raise UsageError(f"{path} not found: run 'pypi2nix generate' there first")
+    frozen = read_frozen(path)
+    if frozen.command is None:
+        raise UsageError(
+            f"{path} does not record the command that made it; run 'pypi2nix generate' again"
+        )
+    asked = {canonicalize_name(name) for name in options.names}
+    unknown = sorted(asked - frozen.pins.keys())
+    if unknown:
+        raise UsageError(f"not pinned in {path}: {', '.join(unknown)}")
+    preferences = {name: version for name, version in frozen.pins.items() if name not in asked}
+    return lock_and_write(
+        recorded_options(frozen.command, options, path),
+        console,
+        previous=frozen.pins,
+        preferences=preferences if asked else {},
+        dry_run=options.dry_run,
+    )
+
+
+def frozen_path(options: UpdateOptions) -> Path:
+    return options.output_dir / f"{options.basename}_frozen.txt"
+
+
+def recorded_options(
+    command: tuple[str, ...], options: UpdateOptions, path: Path
+) -> GenerateOptions:
+    """The options of the recorded ``generate`` command, with its paths taken relative
+    to the output directory and the index settings of this run."""
+    from pypi2nix.cli import build_parser, generate_options  # the parser is the CLI's
+
+    if command[:2] != ("pypi2nix", "generate"):
+        raise UsageError(f"{path}: the recorded command is not a 'pypi2nix generate' command")
+    try:
+        recorded = generate_options(build_parser().parse_args(command[1:]))
+    except UsageError as error:
+        raise UsageError(f"{path}: the recorded command does not parse: {error}") from error
+    directory = options.output_dir
+    index = dataclasses.replace(
+        options.index,
+        index_url=options.index.index_url or _with_credentials(recorded.index.index_url),
+        extra_index_urls=options.index.extra_index_urls or recorded.index.extra_index_urls,
+        refresh=not options.index.offline,
+    )
+    return dataclasses.replace(
+        recorded,
+        requirement_files=tuple(directory / file for file in recorded.requirement_files),
+        constraint_files=tuple(directory / file for file in recorded.constraint_files),
+        output_dir=directory,
+        basename=options.basename,
+        index=index,
+    )
+
+
+def _with_credentials(url: str | None) -> str | None:
+    """The recorded index URL, or ``$PIP_INDEX_URL`` when it is the same URL with a
+    password (the frozen file never holds one)."""
+    from_environment = index_url_from_environment()
+    if url and from_environment and without_credentials(from_environment) == url:
+        return from_environment
+    return url
+
+
+def update_table(result: GenerateResult, options: UpdateOptions) -> list[str]:
+    """The pins that moved, grouped; those moved only because others did are marked."""
+    asked = {canonicalize_name(name) for name in options.names}
+    return changes_table(result.changes or PinChanges(), asked=asked)
+
+
+def update_report(result: GenerateResult, options: UpdateOptions) -> list[str]:
+    lines = summary_lines(result)
+    if result.report is None:
+        lines.append("Dry run: nothing was written.")
+    else:
+        lines += written_lines(result.report)
+    return lines

@@ -1,0 +1,277 @@
+"""Keeping and moving pins: ``generate`` again, ``update``, ``update NAME``, ``--dry-run``.
+
+The fixture index gains releases between two runs: alpha 1.1.0, gamma 2.2.0, and
+beta 1.2.0, which needs gamma>=2.2.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import os
+import subprocess
+import sys
+import threading
+from typing import TYPE_CHECKING, ClassVar
+
+import pytest
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
+from pypi2nix.cli import main
+from pypi2nix.lock.changes import changes_table, compare_pins
+from pypi2nix.lock.frozen import parse_frozen
+from tests.support.fixture_index import FIXTURES, INDEX_URL, IndexFile, build_sdist
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from tests.support.fixture_index import FixtureIndex
+
+OUTPUTS = ("requirements.nix", "requirements_frozen.txt", "requirements_override.nix")
+FIRST_PINS = {"alpha": "1.0.0", "beta": "1.1.0", "gamma": "2.0.0", "setuptools": "84.2.1"}
+
+
+def run(directory: Path, *arguments: str) -> int:
+    with contextlib.chdir(directory):
+        return main([*arguments, "--no-cache"])
+
+
+def pins(directory: Path) -> dict[str, str]:
+    frozen = parse_frozen((directory / "requirements_frozen.txt").read_text())
+    return {name: str(version) for name, version in frozen.pins.items()}
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    return {name: (directory / name).read_bytes() for name in OUTPUTS}
+
+
+def release(tmp_path: Path, name: str, version: str, requires: list[str]) -> IndexFile:
+    """An sdist of a tiny setuptools project with static metadata."""
+    tree = tmp_path / "trees" / f"{name}-{version}"
+    (tree / name).mkdir(parents=True)
+    (tree / name / "__init__.py").write_text(f'VERSION = "{version}"\n')
+    requires_dist = "".join(f"Requires-Dist: {requirement}\n" for requirement in requires)
+    (tree / "PKG-INFO").write_text(
+        f"Metadata-Version: 2.2\nName: {name}\nVersion: {version}\nSummary: {name}\n{requires_dist}"
+    )
+    (tree / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n'
+        f'[project]\nname = "{name}"\nversion = "{version}"\ndependencies = {requires!r}\n'.replace(
+            "'", '"'
+        )
+    )
+    filename = f"{name}-{version}.tar.gz"
+    return IndexFile(project=name, filename=filename, data=build_sdist(tree, filename))
+
+
+@pytest.fixture
+def locked(fixture_index: FixtureIndex, tmp_path: Path) -> Path:
+    """A first lock of ``alpha``; then the index gains new releases."""
+    directory = tmp_path / "project"
+    directory.mkdir()
+    (directory / "requirements.txt").write_text("alpha\n")
+    arguments = ["generate", "-r", "requirements.txt", "-i", INDEX_URL, "--python", "3.11", "-q"]
+    assert run(directory, *arguments) == 0
+    assert pins(directory) == FIRST_PINS
+    fixture_index.files += [
+        release(tmp_path, "alpha", "1.1.0", ["beta>=1.0", "setuptools>=40"]),
+        release(tmp_path, "gamma", "2.2.0", []),
+        release(tmp_path, "beta", "1.2.0", ["gamma>=2.2"]),
+    ]
+    return directory
+
+
+def test_the_frozen_file_records_its_command(locked: Path) -> None:
+    frozen = parse_frozen((locked / "requirements_frozen.txt").read_text())
+    assert frozen.command == (
+        "pypi2nix", "generate", "-r", "requirements.txt",
+        "--python", "3.11", "--system", "x86_64-linux", "--index-url", INDEX_URL,
+    )  # fmt: skip
+
+
+def test_generate_again_keeps_the_pins(locked: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = snapshot(locked)
+    arguments = ["generate", "-r", "requirements.txt", "-i", INDEX_URL, "--python", "3.11"]
+    assert run(locked, *arguments, "--refresh") == 0
+    assert snapshot(locked) == before
+    assert "Pins changed" not in capsys.readouterr().err
+
+
+def test_generate_without_the_frozen_file_takes_the_newest(locked: Path) -> None:
+    (locked / "requirements_frozen.txt").unlink()
+    arguments = ["generate", "-r", "requirements.txt", "-i", INDEX_URL, "--python", "3.11", "-q"]
+    assert run(locked, *arguments) == 0
+    assert pins(locked) == {**FIRST_PINS, "alpha": "1.1.0", "beta": "1.2.0", "gamma": "2.2.0"}
+
+
+def test_update_one_name_moves_it_and_what_it_forces(
+    locked: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    override = (locked / "requirements_override.nix").read_bytes()
+    assert run(locked, "update", "beta") == 0
+    assert pins(locked) == {**FIRST_PINS, "beta": "1.2.0", "gamma": "2.2.0"}  # alpha stays
+    out = capsys.readouterr().out
+    assert out == (
+        "Upgraded:\n  beta   1.1.0 -> 1.2.0\n  gamma  2.0.0 -> 2.2.0  (forced by the update)\n"
+    )
+    assert (locked / "requirements_override.nix").read_bytes() == override
+    nix = (locked / "requirements.nix").read_text()
+    assert 'version = "1.2.0";' in nix
+
+
+def test_update_moves_every_pin(locked: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(locked, "update") == 0
+    assert pins(locked) == {**FIRST_PINS, "alpha": "1.1.0", "beta": "1.2.0", "gamma": "2.2.0"}
+    assert capsys.readouterr().out == (
+        "Upgraded:\n  alpha  1.0.0 -> 1.1.0\n  beta   1.1.0 -> 1.2.0\n  gamma  2.0.0 -> 2.2.0\n"
+    )
+
+
+def test_dry_run_writes_nothing(locked: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = snapshot(locked)
+    assert run(locked, "update", "--dry-run") == 0
+    assert snapshot(locked) == before
+    captured = capsys.readouterr()
+    assert "alpha  1.0.0 -> 1.1.0" in captured.out
+    assert "Dry run: nothing was written." in captured.err
+
+
+def test_update_in_another_directory(locked: Path, tmp_path: Path) -> None:
+    """The recorded paths are relative to the frozen file, not to where update runs."""
+    assert run(tmp_path, "update", "gamma", "-O", str(locked), "-q") == 0
+    assert pins(locked) == {**FIRST_PINS, "gamma": "2.2.0"}
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["update", "nope"], "not pinned in requirements_frozen.txt: nope"),
+        (["update", "--basename", "other"], "other_frozen.txt not found"),
+    ],
+)
+def test_update_errors(
+    locked: Path, capsys: pytest.CaptureFixture[str], arguments: list[str], message: str
+) -> None:
+    before = snapshot(locked)
+    assert run(locked, *arguments) == 1
+    err = capsys.readouterr().err
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert snapshot(locked) == before
+
+
+def test_update_needs_the_recorded_command(
+    locked: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frozen = locked / "requirements_frozen.txt"
+    frozen.write_text(
+        "".join(line for line in frozen.read_text().splitlines(True) if "Inputs" not in line)
+    )
+    assert run(locked, "update") == 1
+    assert "does not record the command that made it" in capsys.readouterr().err
+
+
+def test_changes_table_groups() -> None:
+    def versions(**items: str) -> dict[NormalizedName, Version]:
+        return {NormalizedName(name): Version(version) for name, version in items.items()}
+
+    changes = compare_pins(
+        versions(a="1", b="2", c="3", d="1"), versions(a="1", b="3", c="2", e="1")
+    )
+    assert changes_table(changes) == [
+        "Added:",
+        "  e  (none) -> 1",
+        "Removed:",
+        "  d  1 -> (none)",
+        "Upgraded:",
+        "  b  2 -> 3",
+        "Downgraded:",
+        "  c  3 -> 2",
+    ]
+    assert changes_table(compare_pins(versions(a="1"), versions(a="1"))) == ["No pin changed."]
+
+
+class _IndexHandler(http.server.BaseHTTPRequestHandler):
+    """A PEP 503 index of a list of files, for pip."""
+
+    files: ClassVar[dict[str, IndexFile]] = {}
+
+    def do_GET(self) -> None:
+        path = self.path.split("?")[0]
+        if path.startswith("/files/") and path[7:] in self.files:
+            self._answer(self.files[path[7:]].data, "application/octet-stream")
+        elif path.startswith("/simple/") and path.endswith("/"):
+            project = path[8:-1]
+            links = "".join(
+                f'<a href="/files/{file.filename}#sha256={file.sha256}">{file.filename}</a>\n'
+                for file in self.files.values()
+                if file.project == project
+            )
+            self._answer(f"<html><body>\n{links}</body></html>\n".encode(), "text/html")
+        else:
+            self.send_error(404)
+
+    def _answer(self, data: bytes, content_type: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def local_index(files: list[IndexFile]) -> Iterator[str]:
+    handler = type("Handler", (_IndexHandler,), {"files": {file.filename: file for file in files}})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/simple/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_frozen_file_installs_with_pip(
+    locked: Path, fixture_index: FixtureIndex, tmp_path: Path
+) -> None:
+    """``pip install --require-hashes --no-deps --dry-run`` accepts every pin and hash,
+    served by a local index with the fixture files (and the build backends pip needs)."""
+    assert run(locked, "update", "-q") == 0
+    flit_core = FIXTURES / "real" / "flit_core-4.2.0-py3-none-any.whl"
+    served = [*fixture_index.files, IndexFile("flit-core", flit_core.name, flit_core.read_bytes())]
+    with local_index(served) as url:
+        frozen = (locked / "requirements_frozen.txt").read_text()
+        local = tmp_path / "frozen-local.txt"
+        local.write_text(frozen.replace(f"--index-url {INDEX_URL}", f"--index-url {url}"))
+        environment = {**os.environ, "PIP_CONFIG_FILE": os.devnull, "PIP_NO_CACHE_DIR": "1"}
+        result = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps",
+             "--require-hashes", "--disable-pip-version-check", "--index-url", url,
+             "-r", str(local)],
+            capture_output=True, text=True, env=environment, check=False, timeout=300,
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Would install alpha-1.1.0 beta-1.2.0 gamma-2.2.0 setuptools-84.2.1" in result.stdout
+
+
+def test_update_takes_the_password_from_the_environment(
+    fixture_index: FixtureIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_password = INDEX_URL.replace("https://", "https://user:secret@")
+    arguments = ["generate", "-e", "gamma", "-i", with_password, "--python", "3.11", "-q"]
+    assert run(tmp_path, *arguments) == 0
+    frozen = (tmp_path / "requirements_frozen.txt").read_text()
+    assert "secret" not in frozen
+    assert f"--index-url {INDEX_URL}" in frozen
+    monkeypatch.setenv("PIP_INDEX_URL", with_password)
+    fixture_index.requests.clear()
+    assert run(tmp_path, "update", "-q") == 0
+    pages = [url for url in fixture_index.requests if "/simple/" in url]
+    assert pages == [with_password + "gamma/"]
+    assert "secret" not in (tmp_path / "requirements_frozen.txt").read_text()
