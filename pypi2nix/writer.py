@@ -5,11 +5,18 @@ place only once every file has been written. If anything fails while renaming, t
 files already replaced are restored, so the directory holds either the old set or
 the new one. A file marked ``keep_existing`` (the user's override file) is created
 only when absent and never replaced.
+
+A process killed while renaming cannot restore anything itself, so the renames are
+bracketed by a journal file: while it exists, the old files are kept as hard-linked
+backups. The next run finds the journal and puts the old files back
+(:func:`recover_interrupted_write`) before it reads or writes anything.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -20,6 +27,11 @@ from pypi2nix.errors import OutputError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+logger = logging.getLogger(__name__)
+
+JOURNAL_NAME = ".pypi2nix-writing"
+TEMPORARY_PREFIX = ".pypi2nix-new-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +52,8 @@ def write_outputs(files: Sequence[OutputFile]) -> WriteReport:
 
     :raises OutputError: when a file cannot be written (nothing is changed then).
     """
+    for directory in sorted({file.path.parent for file in files}):
+        recover_interrupted_write(directory)
     pending = [file for file in files if not (file.keep_existing and _exists(file.path))]
     for file in files:
         if file.path.is_dir():
@@ -51,8 +65,7 @@ def write_outputs(files: Sequence[OutputFile]) -> WriteReport:
         kept = _commit(pending, temporaries)
     finally:
         for temporary in temporaries.values():
-            with contextlib.suppress(FileNotFoundError):
-                temporary.unlink()
+            _discard(temporary)
     written = tuple(file.path for file in pending if file.path not in kept)
     all_kept = tuple(file.path for file in files if file.path not in written)
     return WriteReport(written=written, kept=all_kept)
@@ -66,7 +79,9 @@ def _write_temporary(file: OutputFile) -> Path:
     directory = file.path.parent
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        descriptor, name = tempfile.mkstemp(prefix=f".{file.path.name}.", dir=directory)
+        descriptor, name = tempfile.mkstemp(
+            prefix=f"{TEMPORARY_PREFIX}{file.path.name}.", dir=directory
+        )
     except OSError as error:
         raise OutputError(str(file.path), error.strerror or str(error)) from error
     try:
@@ -76,19 +91,24 @@ def _write_temporary(file: OutputFile) -> Path:
             os.fsync(handle.fileno())
         os.chmod(name, 0o666 & ~_umask())
     except OSError as error:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(name)
+        _discard(Path(name))
         raise OutputError(str(file.path), error.strerror or str(error)) from error
     return Path(name)
 
 
 def _commit(pending: Sequence[OutputFile], temporaries: dict[Path, Path]) -> set[Path]:
-    """Move the temporaries into place; on failure, put the old files back."""
+    """Move the temporaries into place; on failure, put the old files back.
+
+    Removing the journal is the commit point: until then a failure (or, through the
+    next run, a kill) restores the old files.
+    """
     backups: dict[Path, Path | None] = {}
     kept: set[Path] = set()
+    journal = _write_journal([file.path for file in pending])
+    path = journal
     try:
         for file in pending:
-            temporary = temporaries[file.path]
+            path, temporary = file.path, temporaries[file.path]
             if file.keep_existing:
                 try:
                     os.link(temporary, file.path)
@@ -99,24 +119,83 @@ def _commit(pending: Sequence[OutputFile], temporaries: dict[Path, Path]) -> set
             else:
                 backups[file.path] = _backup(file.path)
                 os.replace(temporary, file.path)
+        path = journal
+        if journal is not None:
+            journal.unlink()
     except BaseException as error:
-        _restore(backups)
+        _restore(backups)  # if this fails too, the journal stays for the next run
+        _discard(journal)
         if isinstance(error, OSError):
-            raise OutputError(str(file.path), error.strerror or str(error)) from error
+            raise OutputError(str(path), error.strerror or str(error)) from error
         raise
-    else:
-        for backup in backups.values():
-            if backup is not None:
-                backup.unlink()
+    for backup in backups.values():
+        _discard(backup)  # a leftover is removed by the next run
     return kept
+
+
+def recover_interrupted_write(directory: Path) -> None:
+    """Undo a commit that a killed process left half done: while its journal exists,
+    the backups are the old files, and they are put back. Backups without a journal
+    are left over from a finished commit, and temporaries from an unfinished one: both
+    are removed."""
+    journal = directory / JOURNAL_NAME
+    try:
+        paths = [Path(path) for path in json.loads(journal.read_text(encoding="utf-8"))]
+    except FileNotFoundError:
+        paths = []
+    except (OSError, ValueError, TypeError):
+        logger.warning("%s is unreadable; removing it", journal)
+        paths = []
+    else:
+        try:
+            for path in paths:
+                backup = _backup_path(path)
+                if _exists(backup):
+                    os.replace(backup, path)
+                    logger.warning("put back %s: an earlier run was stopped while writing", path)
+            journal.unlink()
+        except OSError as error:
+            raise OutputError(
+                str(directory), f"cannot put back the files of an interrupted run ({error})"
+            ) from error
+    with contextlib.suppress(OSError):
+        for pattern in (".*.backup", f"{TEMPORARY_PREFIX}*", f"{JOURNAL_NAME}.tmp"):
+            for leftover in directory.glob(pattern):
+                _discard(leftover)
+
+
+def _write_journal(paths: Sequence[Path]) -> Path | None:
+    if not paths:
+        return None
+    journal = paths[0].parent / JOURNAL_NAME
+    temporary = journal.with_name(journal.name + ".tmp")
+    try:
+        temporary.write_text(json.dumps([str(path) for path in paths]), encoding="utf-8")
+        os.replace(temporary, journal)
+    except BaseException as error:
+        _discard(temporary)
+        if isinstance(error, OSError):
+            raise OutputError(str(journal), error.strerror or str(error)) from error
+        raise
+    return journal
+
+
+def _discard(path: Path | None) -> None:
+    """Remove a file if it is there; a failure only leaves litter for the next run."""
+    if path is not None:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def _backup_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.backup")
 
 
 def _backup(path: Path) -> Path | None:
     if not _exists(path):
         return None
-    backup = path.with_name(f".{path.name}.backup")
-    with contextlib.suppress(FileNotFoundError):
-        backup.unlink()
+    backup = _backup_path(path)
+    _discard(backup)
     os.link(path, backup)
     return backup
 
@@ -124,10 +203,9 @@ def _backup(path: Path) -> Path | None:
 def _restore(backups: dict[Path, Path | None]) -> None:
     for path, backup in backups.items():
         if backup is None:
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
+            _discard(path)
         elif os.path.samefile(backup, path):  # never replaced; rename() would be a no-op
-            backup.unlink()
+            _discard(backup)
         else:
             os.replace(backup, path)
 

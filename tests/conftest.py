@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 import responses
+from hypothesis import HealthCheck, settings
 
 from tests.support import nix, preserved_logging
 from tests.support.fixture_index import FIXTURES, FixtureIndex, IndexFile, build_files
@@ -14,6 +15,13 @@ from tests.support.fixture_index import FIXTURES, FixtureIndex, IndexFile, build
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
+
+# Property tests: a few dozen examples each in the default run; the dedicated fuzz run
+# (`python -m pytest --hypothesis-profile=fuzz -m fuzz`) runs 10,000 each.
+_PROPERTY_SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("pypi2nix", _PROPERTY_SETTINGS, max_examples=50)
+settings.register_profile("fuzz", _PROPERTY_SETTINGS, max_examples=10_000)
+settings.load_profile("pypi2nix")
 
 # The stand-in's "nixpkgs" build tools: real wheels recorded from the live index.
 BASE_WHEELS = ("setuptools-84.2.1-py3-none-any.whl", "flit_core-4.2.0-py3-none-any.whl")

@@ -73,8 +73,7 @@ def test_range_ignored_by_the_server() -> None:
 def test_stream_counts_bytes() -> None:
     responses.get(URL + "f.tar.gz", body=b"x" * 1000)
     client = fast_client()
-    with client.stream(URL + "f.tar.gz") as stream:
-        assert stream.read(10) == b"x" * 10
+    assert client.read_stream(URL + "f.tar.gz", lambda stream: stream.read(10)) == b"x" * 10
     assert client.stats.bytes == 10
 
 

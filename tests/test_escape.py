@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from pypi2nix.nix.escape import is_identifier, nix_attribute, nix_select, nix_string
@@ -43,7 +43,7 @@ def test_attribute_names(name: str, expected: str) -> None:
 
 
 @pytest.mark.nix
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.fuzz
 @given(st.lists(nix_texts, min_size=1, max_size=40))
 @example(["", "${}", "''${x}''", '\\"', "$${x}", "end$", "ünïcødé ✓ 🐍", "\\\\${x}"])
 def test_strings_round_trip_through_nix(values: list[str]) -> None:
@@ -52,7 +52,7 @@ def test_strings_round_trip_through_nix(values: list[str]) -> None:
 
 
 @pytest.mark.nix
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.fuzz
 @given(st.lists(nix_texts, min_size=1, max_size=20, unique=True))
 @example(["3to2", "or", "a.b", "", "${x}", "zope-interface", "it's"])
 def test_attribute_names_round_trip_through_nix(names: list[str]) -> None:

@@ -7,12 +7,10 @@ beta 1.2.0, which needs gamma>=2.2.
 from __future__ import annotations
 
 import contextlib
-import http.server
 import os
 import subprocess
 import sys
-import threading
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 import pytest
 from packaging.utils import NormalizedName
@@ -22,9 +20,9 @@ from pypi2nix.cli import main
 from pypi2nix.lock.changes import changes_table, compare_pins
 from pypi2nix.lock.frozen import parse_frozen
 from tests.support.fixture_index import FIXTURES, INDEX_URL, IndexFile, build_sdist
+from tests.support.local_index import local_index
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
     from tests.support.fixture_index import FixtureIndex
@@ -191,50 +189,6 @@ def test_changes_table_groups() -> None:
         "  c  3 -> 2",
     ]
     assert changes_table(compare_pins(versions(a="1"), versions(a="1"))) == ["No pin changed."]
-
-
-class _IndexHandler(http.server.BaseHTTPRequestHandler):
-    """A PEP 503 index of a list of files, for pip."""
-
-    files: ClassVar[dict[str, IndexFile]] = {}
-
-    def do_GET(self) -> None:
-        path = self.path.split("?")[0]
-        if path.startswith("/files/") and path[7:] in self.files:
-            self._answer(self.files[path[7:]].data, "application/octet-stream")
-        elif path.startswith("/simple/") and path.endswith("/"):
-            project = path[8:-1]
-            links = "".join(
-                f'<a href="/files/{file.filename}#sha256={file.sha256}">{file.filename}</a>\n'
-                for file in self.files.values()
-                if file.project == project
-            )
-            self._answer(f"<html><body>\n{links}</body></html>\n".encode(), "text/html")
-        else:
-            self.send_error(404)
-
-    def _answer(self, data: bytes, content_type: str) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def local_index(files: list[IndexFile]) -> Iterator[str]:
-    handler = type("Handler", (_IndexHandler,), {"files": {file.filename: file for file in files}})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/simple/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_the_frozen_file_installs_with_pip(

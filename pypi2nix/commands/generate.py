@@ -13,7 +13,7 @@ from pypi2nix.lock.changes import PinChanges, changes_table, compare_pins, graph
 from pypi2nix.lock.frozen import FrozenFile, parse_frozen, render_frozen, without_credentials
 from pypi2nix.nix.override import render_override_nix
 from pypi2nix.nix.requirements import render_requirements_nix
-from pypi2nix.writer import OutputFile, WriteReport, write_outputs
+from pypi2nix.writer import OutputFile, WriteReport, recover_interrupted_write, write_outputs
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -59,6 +59,9 @@ def generate(options: GenerateOptions, console: Console) -> GenerateResult:
     The pins of an existing frozen file are kept wherever they still fit, as
     pip-compile does: running it again is not an upgrade.
     """
+    check_output_directory(options.output_dir)
+    if options.output_dir.is_dir():
+        recover_interrupted_write(options.output_dir)
     previous = read_frozen(OutputPaths.for_options(options).frozen)
     return lock_and_write(options, console, previous=previous.pins, preferences=previous.pins)
 
@@ -73,6 +76,7 @@ def lock_and_write(
 ) -> GenerateResult:
     """Lock with ``preferences`` and write the files (unless ``dry_run``); the changes
     are counted against the ``previous`` pins."""
+    check_output_directory(options.output_dir)
     inputs = read_inputs(options.requirement_files, options.specs, options.constraint_files)
     if not inputs.requirements:
         raise UsageError("nothing to lock: give a requirements file (-r FILE) or a spec (-e SPEC)")
@@ -89,14 +93,27 @@ def lock_and_write(
     return GenerateResult(graph=run.graph, run=run, report=report, changes=changes)
 
 
+def check_output_directory(directory: Path) -> None:
+    """Fail before any network work when the output directory cannot be one: it, or
+    the nearest of its parents that exists, is not a directory.
+
+    :raises OutputError: naming the path in the way.
+    """
+    for path in (directory, *directory.absolute().parents):
+        if path.exists():
+            if not path.is_dir():
+                raise OutputError(str(directory), f"{path} is not a directory")
+            return
+
+
 def read_frozen(path: Path) -> FrozenFile:
     """The frozen file of an earlier run, or an empty one when there is none."""
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return FrozenFile()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return FrozenFile()  # nothing to keep; the writer reports what is in the way
     except (OSError, UnicodeDecodeError) as error:
-        raise OutputError(str(path), f"cannot read it ({error})") from error
+        raise UsageError(f"cannot read {path}: {error}") from error
     return parse_frozen(text)
 
 

@@ -15,6 +15,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from pypi2nix.commands.generate import check_output_directory
 from pypi2nix.commands.locking import LockRun, lock_inputs
 from pypi2nix.errors import UsageError
 from pypi2nix.inputs import read_inputs
@@ -39,6 +40,8 @@ class PackageResult:
 def package(options: PackageOptions, console: Console) -> PackageResult:
     """Lock the package for the target and write its nixpkgs-style expression."""
     spec = package_spec(options.spec, options.version)
+    if options.output is not None:
+        check_output_directory(options.output.parent)
     run = lock_inputs(
         read_inputs((), (spec,), ()),
         target=options.target,

@@ -23,6 +23,7 @@ from pypi2nix.errors import UsageError
 from pypi2nix.lock.changes import PinChanges, changes_table
 from pypi2nix.lock.frozen import without_credentials
 from pypi2nix.options import index_url_from_environment
+from pypi2nix.writer import JOURNAL_NAME, recover_interrupted_write
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -38,6 +39,13 @@ def update(options: UpdateOptions, console: Console) -> GenerateResult:
         update is not pinned.
     """
     path = frozen_path(options)
+    if (options.output_dir / JOURNAL_NAME).exists():
+        if options.dry_run:
+            raise UsageError(
+                f"an earlier run was stopped while writing in {options.output_dir}; "
+                "run without --dry-run to put its files back"
+            )
+        recover_interrupted_write(options.output_dir)
     if not path.exists():
         raise UsageError(f"{path} not found: run 'pypi2nix generate' there first")
     frozen = read_frozen(path)

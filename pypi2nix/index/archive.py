@@ -67,6 +67,11 @@ class RemoteFile(io.RawIOBase):
         self._position = 0
         self.offline = False
 
+    def whole(self) -> bytes | None:
+        """The file's bytes when the first read covered all of it, else ``None``."""
+        start, content = self._chunks[0]
+        return content if start == 0 and len(content) == self._size else None
+
     def readable(self) -> bool:
         return True
 
@@ -160,7 +165,7 @@ def scan_tar(
     filename: str,
     visit: Callable[[str, int, Callable[[], bytes]], bool],
     *,
-    unpacked_limit: int = MAX_UNPACKED_BYTES,
+    unpacked_limit: int | None = None,
 ) -> bool:
     """Walk the regular files of a streamed ``.tar.gz``/``.tar.bz2``/``.tar.xz``.
 
@@ -176,7 +181,7 @@ def scan_tar(
             stream,
             filename,
             visit,
-            unpacked_limit=unpacked_limit,
+            unpacked_limit=MAX_UNPACKED_BYTES if unpacked_limit is None else unpacked_limit,
             member_limit=MAX_MEMBER_BYTES,
             max_members=MAX_MEMBERS,
         )

@@ -1,7 +1,8 @@
 """The HTTP client: the only module of pypi2nix that talks to the network.
 
-One pooled ``requests`` session per thread, timeouts, and retries with capped backoff
-on connection errors, read errors and 429/5xx answers. A 404 is an answer (``None``),
+One pooled ``requests`` session per thread, timeouts, and retries with capped
+exponential backoff on connection errors, timeouts, truncated bodies and 429/5xx
+answers (a ``Retry-After`` is honoured, up to a cap). A 404 is an answer (``None``),
 not an error; every other failure becomes a :class:`NetworkError`.
 
 ``requests`` is imported on the first request: a run answered from the cache never
@@ -10,25 +11,25 @@ pays for it.
 
 from __future__ import annotations
 
+import email.utils
 import functools
+import itertools
 import logging
 import os
 import re
 import ssl
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from pypi2nix import __version__
 from pypi2nix.errors import NetworkError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Mapping
 
     import requests
-    from urllib3.util.retry import Retry
 
 SIMPLE_API_ACCEPT = (
     "application/vnd.pypi.simple.v1+json, "
@@ -38,6 +39,8 @@ SIMPLE_API_ACCEPT = (
 USER_AGENT = f"pypi2nix/{__version__}"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER_SECONDS = 10.0
+MAX_BACKOFF_SECONDS = 10.0
+T = TypeVar("T")
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 _CREDENTIALS = re.compile(r"(?<=://)([^/@:]+):([^/@]+)@")
 
@@ -116,21 +119,6 @@ def _adapter_class() -> type[Any]:
     return SharedContextAdapter
 
 
-@functools.cache
-def _capped_retry() -> type[Retry]:
-    from urllib3.util.retry import Retry
-
-    class CappedRetry(Retry):
-        """urllib3's retry policy, with ``Retry-After`` capped so a server cannot stall a
-        run."""
-
-        def get_retry_after(self, response: object) -> float | None:
-            seconds = super().get_retry_after(response)  # type: ignore[arg-type]
-            return None if seconds is None else min(seconds, MAX_RETRY_AFTER_SECONDS)
-
-    return CappedRetry
-
-
 @dataclass
 class TransferStats:
     requests: int = 0
@@ -154,50 +142,79 @@ class HttpClient:
     def get(self, url: str, *, headers: Mapping[str, str] | None = None) -> HttpResponse | None:
         """GET a URL; ``None`` when the server answers 404 (or 410). A conditional
         request may answer 304, with no content."""
-        with self._request(url, headers=headers, stream=False) as response:
-            if response is None:
-                return None
-            content = response.content
-            self._count(len(content))
-            return HttpResponse(
-                url=response.url,
-                status=response.status_code,
-                headers=response.headers,
-                content=content,
-            )
+        response = self._retrying(url, lambda: self._attempt(url, headers, stream=False))
+        if response is None:
+            return None
+        content = response.content
+        self._count(len(content))
+        return HttpResponse(
+            url=response.url, status=response.status_code, headers=response.headers, content=content
+        )
 
     def get_range(self, url: str, start: int | None, end: int | None) -> RangeResponse:
         """GET bytes ``start..end`` (inclusive) of a file; ``start=None`` asks for the last
         ``end`` bytes. Servers that ignore ``Range`` answer with the whole file, which is
         returned as a range starting at 0."""
         spec = f"bytes=-{end}" if start is None else f"bytes={start}-{end}"
-        with self._request(url, headers={"Range": spec}, stream=False) as response:
+        response = self._retrying(url, lambda: self._attempt(url, {"Range": spec}, stream=False))
+        if response is None:
+            raise NetworkError(redact_url(url), "the file is gone (404)")
+        content = response.content
+        self._count(len(content))
+        if response.status_code != 206:
+            return RangeResponse(start=0, content=content, total_size=len(content))
+        match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", ""))
+        if match is None or match[3] == "*":
+            raise NetworkError(redact_url(url), "the server sent a malformed Content-Range")
+        return RangeResponse(start=int(match[1]), content=content, total_size=int(match[3]))
+
+    def read_stream(self, url: str, consume: Callable[[Readable], T]) -> T:
+        """Stream a file into ``consume``, which reads as much as it needs. When the
+        connection breaks on the way, the file is read again from its start (with the
+        same retries as every request)."""
+
+        def attempt() -> T:
+            response = self._attempt(url, None, stream=True)
             if response is None:
                 raise NetworkError(redact_url(url), "the file is gone (404)")
-            content = response.content
-            self._count(len(content))
-            if response.status_code != 206:
-                return RangeResponse(start=0, content=content, total_size=len(content))
-            match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", ""))
-            if match is None or match[3] == "*":
-                raise NetworkError(redact_url(url), "the server sent a malformed Content-Range")
-            return RangeResponse(start=int(match[1]), content=content, total_size=int(match[3]))
+            try:
+                response.raw.decode_content = True
+                reader = _CountingReader(cast("Readable", response.raw), self._count)
+                result = consume(reader)
+                logger.debug("read %d bytes of %s", reader.bytes_read, redact_url(url))
+                return result
+            finally:
+                response.close()
 
-    @contextmanager
-    def stream(self, url: str) -> Iterator[Readable]:
-        """Open a file for streamed reading; the caller reads as much as it needs."""
-        with self._request(url, headers=None, stream=True) as response:
-            if response is None:
-                raise NetworkError(redact_url(url), "the file is gone (404)")
-            response.raw.decode_content = True
-            reader = _CountingReader(cast("Readable", response.raw), self._count, url)
-            yield reader
-            logger.debug("read %d bytes of %s", reader.bytes_read, redact_url(url))
+        return self._retrying(url, attempt)
 
-    @contextmanager
-    def _request(
-        self, url: str, *, headers: Mapping[str, str] | None, stream: bool
-    ) -> Iterator[requests.Response | None]:
+    def _retrying(self, url: str, attempt: Callable[[], T]) -> T:
+        """Run ``attempt`` until it does not fail in a way worth retrying, waiting a
+        little longer each time (or as long as ``Retry-After`` asks, up to a cap)."""
+        for number in itertools.count():
+            try:
+                return attempt()
+            except _Retryable as failure:
+                if number >= self.retries:
+                    reason = f"{failure.reason} (after {self.retries} retries)"
+                    raise NetworkError(redact_url(url), reason) from failure
+                delay = failure.retry_after
+                if delay is None:
+                    delay = self.backoff_factor * 2**number
+                delay = min(delay, MAX_BACKOFF_SECONDS)
+                logger.info("%s: %s; retrying in %.1f s", redact_url(url), failure.reason, delay)
+                time.sleep(delay)
+        raise AssertionError("unreachable")
+
+    def _attempt(
+        self, url: str, headers: Mapping[str, str] | None, *, stream: bool
+    ) -> requests.Response | None:
+        """One GET: the response (its body read unless ``stream``), or ``None`` for 404.
+
+        :raises _Retryable: for a failure that may pass (connection, timeout, a body cut
+            short, 429 and 5xx answers).
+        :raises NetworkError: for one that will not.
+        """
         import requests
 
         started = time.monotonic()
@@ -205,26 +222,24 @@ class HttpClient:
             response = self._session().get(
                 url, headers=dict(headers or {}), timeout=self.timeout, stream=stream
             )
+        except _transient_errors() as error:
+            raise _Retryable(_describe(error)) from error
         except requests.RequestException as error:
             raise NetworkError(redact_url(url), _describe(error)) from error
-        try:
-            with self._stats_lock:
-                self.stats.requests += 1
-            if response.status_code in (404, 410):
-                yield None
-            elif response.status_code >= 400:
-                reason = f"HTTP {response.status_code} {response.reason or ''}".rstrip()
-                if response.status_code in RETRY_STATUSES:
-                    reason += f" (after {self.retries} retries)"
-                raise NetworkError(redact_url(url), reason)
-            else:
-                yield response
-        except requests.RequestException as error:
-            raise NetworkError(redact_url(url), _describe(error)) from error
-        finally:
-            response.close()
-            elapsed_ms = (time.monotonic() - started) * 1000
-            logger.debug("GET %s: %d in %.0f ms", redact_url(url), response.status_code, elapsed_ms)
+        with self._stats_lock:
+            self.stats.requests += 1
+        status = response.status_code
+        elapsed_ms = (time.monotonic() - started) * 1000
+        logger.debug("GET %s: %d in %.0f ms", redact_url(url), status, elapsed_ms)
+        if status < 400:
+            return response
+        response.close()
+        if status in (404, 410):
+            return None
+        reason = f"HTTP {status} {response.reason or ''}".rstrip()
+        if status in RETRY_STATUSES:
+            raise _Retryable(reason, retry_after(response.headers.get("Retry-After")))
+        raise NetworkError(redact_url(url), reason)
 
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
@@ -232,21 +247,8 @@ class HttpClient:
             import requests
 
             session = requests.Session()
-            retry = _capped_retry()(
-                total=self.retries,
-                connect=self.retries,
-                read=self.retries,
-                status=self.retries,
-                backoff_factor=self.backoff_factor,
-                backoff_max=MAX_RETRY_AFTER_SECONDS,
-                status_forcelist=RETRY_STATUSES,
-                allowed_methods=frozenset({"GET"}),
-                raise_on_status=False,
-                respect_retry_after_header=True,
-            )
-            adapter = _adapter_class()(
-                self._tls_context(), max_retries=retry, pool_connections=8, pool_maxsize=8
-            )
+            # No retries below this class: it retries every kind of failure itself.
+            adapter = _adapter_class()(self._tls_context(), pool_connections=8, pool_maxsize=8)
             session.mount("https://", adapter)
             session.mount("http://", adapter)
             session.headers["User-Agent"] = USER_AGENT
@@ -266,12 +268,12 @@ class HttpClient:
 
 
 class _CountingReader:
-    """A read-only stream that counts the bytes it hands out."""
+    """A read-only stream that counts the bytes it hands out; a connection that breaks
+    while it is read is a failure worth retrying."""
 
-    def __init__(self, raw: Readable, count: Callable[[int], None], url: str) -> None:
+    def __init__(self, raw: Readable, count: Callable[[int], None]) -> None:
         self._raw = raw
         self._count = count
-        self._url = url
         self.bytes_read = 0
 
     def read(self, size: int = -1) -> bytes:
@@ -280,30 +282,68 @@ class _CountingReader:
 
         try:
             data = self._raw.read(size)
-        except requests.RequestException as error:
-            raise NetworkError(redact_url(self._url), _describe(error)) from error
-        except (Urllib3Error, OSError) as error:
-            raise NetworkError(redact_url(self._url), f"connection broken ({error})") from error
+        except (requests.RequestException, Urllib3Error, OSError) as error:
+            raise _Retryable(f"connection broken ({error})") from error
         self._count(len(data))
         self.bytes_read += len(data)
         return data
 
 
-def _describe(error: requests.RequestException) -> str:
+class _Retryable(Exception):
+    """A failure that may pass if the request is made again."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+@functools.cache
+def _transient_errors() -> tuple[type[Exception], ...]:
+    import requests
+
+    return (
+        requests.ConnectionError,
+        requests.Timeout,
+        requests.exceptions.ChunkedEncodingError,
+        requests.exceptions.ContentDecodingError,
+    )
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), capped."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            moment = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = moment.timestamp() - time.time()
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
+
+
+def _describe(error: Exception) -> str:
     import requests
 
     if isinstance(error, requests.Timeout):
         return "the server did not answer in time"
     if isinstance(error, requests.ConnectionError):
         return f"connection failed ({_root_cause(error)})"
+    if isinstance(error, requests.exceptions.ChunkedEncodingError):
+        return f"the answer was cut short ({_root_cause(error)})"
     return str(error) or type(error).__name__
 
 
-def _root_cause(error: requests.ConnectionError) -> str:
+def _root_cause(error: Exception) -> str:
     """The innermost reason, without urllib3's object reprs."""
     from urllib3.exceptions import MaxRetryError
 
     reason: object = error.args[0] if error.args else error
     if isinstance(reason, MaxRetryError) and reason.reason is not None:
         reason = reason.reason
+    if isinstance(reason, Exception) and reason.args and isinstance(reason.args[0], str):
+        reason = reason.args[0]
     return str(reason).rsplit(": ", 1)[-1]

@@ -11,11 +11,13 @@ left as soon as what is needed has been read.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import unquote, urlsplit
 
 from packaging.utils import NormalizedName, canonicalize_name
 
@@ -28,7 +30,13 @@ from pypi2nix.errors import (
 )
 from pypi2nix.index.archive import ArchiveError, HashingReader, RemoteFile, open_zip
 from pypi2nix.index.cache import Cache, PageValidators, now
-from pypi2nix.index.client import SIMPLE_API_ACCEPT, HttpClient, HttpResponse, redact_url
+from pypi2nix.index.client import (
+    SIMPLE_API_ACCEPT,
+    HttpClient,
+    HttpResponse,
+    Readable,
+    redact_url,
+)
 from pypi2nix.index.metadata import (
     CoreMetadata,
     MetadataParseError,
@@ -185,6 +193,7 @@ class PackageIndex:
         response = self.client.get(url, headers=headers)
         if response is None:
             return None
+        _check_not_redirected_elsewhere(url, name, response.url)
         revalidated = response.status == 304 and cached is not None
         body = self.cache.page_body(url) if revalidated else response.content
         if body is None:  # the cached body went missing: fetch it again, unconditionally
@@ -284,6 +293,7 @@ class PackageIndex:
             remote = RemoteFile(
                 lambda start, end: self.client.get_range(wheel.url, start, end), wheel.size
             )
+            _verify_whole_file(wheel, remote.whole())
             archive = open_zip(remote)  # left open: the import check may read sources
             facts = read_wheel_facts(archive, remote)
             if facts.metadata is None:
@@ -355,14 +365,21 @@ class PackageIndex:
         return self._remember(sdist, contents)
 
     def _read_tar(self, sdist: DistFile, *, until_pyproject: bool) -> SdistContents:
-        with self.client.stream(sdist.url) as raw:
+        def read(raw: Readable) -> SdistContents:
             hashing = HashingReader(raw)
-            contents = read_tar_sdist(hashing, sdist.filename, until_pyproject=until_pyproject)
+            try:
+                contents = read_tar_sdist(hashing, sdist.filename, until_pyproject=until_pyproject)
+            except ArchiveError as error:  # a corrupt download says more as a hash mismatch
+                if sdist.sha256 is not None and (actual := hashing.drain()) != sdist.sha256:
+                    raise HashMismatch(redact_url(sdist.url), sdist.sha256, actual) from error
+                raise
             if contents.complete and sdist.sha256 is not None:
                 actual = hashing.drain()
                 if actual != sdist.sha256:
                     raise HashMismatch(redact_url(sdist.url), sdist.sha256, actual)
-        return contents
+            return contents
+
+        return self.client.read_stream(sdist.url, read)
 
     def _remember(self, file: DistFile, facts: F) -> F:
         if file.sha256 is not None:
@@ -406,9 +423,32 @@ class PackageIndex:
         if self.offline:
             raise OfflineError(f"the sha256 of {file.filename}")
         self._progress(f"hashing {file.filename}")
-        with self.client.stream(file.url) as raw:
-            digest = HashingReader(raw).drain()
+        digest = self.client.read_stream(file.url, lambda raw: HashingReader(raw).drain())
         return replace(file, sha256=digest)
+
+
+def _verify_whole_file(file: DistFile, data: bytes | None) -> None:
+    """Check a file read whole against the index's sha256 (a partial read cannot be).
+
+    :raises HashMismatch: naming the expected and the actual digest.
+    """
+    if data is not None and file.sha256 is not None:
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != file.sha256:
+            raise HashMismatch(redact_url(file.url), file.sha256, actual)
+
+
+def _check_not_redirected_elsewhere(url: str, name: NormalizedName, final_url: str) -> None:
+    """An index may redirect to the normalized name; never to another project.
+
+    :raises NetworkError: when the page answered is another project's.
+    """
+    last_segment = urlsplit(final_url).path.rstrip("/").rsplit("/", 1)[-1]
+    if last_segment and canonicalize_name(unquote(last_segment)) != name:
+        raise NetworkError(
+            redact_url(url),
+            f"the index redirected it to {redact_url(final_url)}, the page of another project",
+        )
 
 
 def _content_type(response: HttpResponse) -> str:

@@ -138,6 +138,9 @@ def _json_page(name: NormalizedName, content: bytes, url: str) -> ProjectPage:
         raise PageError(f"the project page is not valid JSON ({error})") from error
     if not isinstance(data, dict) or not isinstance(data.get("files"), list):
         raise PageError("the project page has no 'files' list")
+    page_name = data.get("name")
+    if isinstance(page_name, str) and canonicalize_name(page_name) != name:
+        raise PageError(f"it is the page of another project, {page_name!r}")
     groups: dict[str, list[Any]] = {}
     for item in data["files"]:
         if type(item) is not dict:

@@ -107,7 +107,8 @@ class _Reader:
         try:
             for line_number, line in _logical_lines(text):
                 origin = Origin(path=display, line_number=line_number, line=line)
-                self._read_line(origin, path, display, constraint=constraint)
+                expanded = Origin(display, line_number, _expand_environment(origin))
+                self._read_line(expanded, path, display, constraint=constraint)
         finally:
             self._open_files.pop()
 
@@ -195,11 +196,11 @@ def _read_text(path: Path, display: str, included_from: Origin | None) -> str:
 
 
 def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
-    """Join continuation lines, drop comments and blank lines, expand ``${VAR}``."""
+    """Join continuation lines, drop comments and blank lines."""
     for line_number, joined in _join_continuations(text.splitlines()):
         line = _COMMENT.sub("", joined).strip()
         if line:
-            yield line_number, _expand_environment(line)
+            yield line_number, line
 
 
 def _join_continuations(lines: list[str]) -> Iterator[tuple[int, str]]:
@@ -219,8 +220,19 @@ def _join_continuations(lines: list[str]) -> Iterator[tuple[int, str]]:
         yield first_line, "".join(pending)
 
 
-def _expand_environment(line: str) -> str:
-    return _ENVIRONMENT_VARIABLE.sub(lambda match: os.environ.get(match["name"], match[0]), line)
+def _expand_environment(origin: Origin) -> str:
+    """The line with each ``${VAR}`` replaced by its value.
+
+    :raises InputError: for a variable that is not set.
+    """
+
+    def value(match: re.Match[str]) -> str:
+        name = match["name"]
+        if name not in os.environ:
+            raise InputError(origin, f"environment variable {name} is not set")
+        return os.environ[name]
+
+    return _ENVIRONMENT_VARIABLE.sub(value, origin.line)
 
 
 def _split_requirement_and_options(line: str) -> tuple[str, str]:

@@ -91,6 +91,12 @@ def _resolve(
         Requirement.from_packaging(entry.requirement, requested_by=str(entry.origin))
         for entry in _applicable(inputs.requirements, target)
     ]
+    if inputs.requirements and not roots:
+        logger.warning(
+            "every requirement's marker is false for Python %s on %s: the lock is empty",
+            target.python,
+            target.system,
+        )
     factory = Factory(
         index=index,
         target=target,

@@ -68,7 +68,12 @@ def _describe_group(causes: list[RequirementInformation[Requirement, Candidate]]
 
 def _no_match(name: NormalizedName, requirement: Requirement, factory: Factory) -> str:
     releases = factory.releases(name)
-    head = f"no version of {name} matches {requirement.describe()}"
+    wanted = (
+        f"matches {requirement.describe()}"
+        if requirement.specifier
+        else (f"can be used (required by {requirement.requested_by})")
+    )
+    head = f"no version of {name} {wanted}"
     matching = sorted(
         (v for v in releases if requirement.specifier.contains(v, prereleases=True)),
         reverse=True,
