@@ -233,6 +233,34 @@ def _add_generate(commands: argparse._SubParsersAction[_ArgumentParser]) -> None
         help="a requirement given directly, e.g. -e 'requests[socks]>=2.30' (repeatable)",
     )
     inputs.add_argument(
+        "--pyproject",
+        nargs="?",
+        const=Path("pyproject.toml"),
+        type=Path,
+        metavar="PATH",
+        help="lock a project: its [project] dependencies, and itself, built from its "
+        "folder (PATH defaults to ./pyproject.toml)",
+    )
+    inputs.add_argument(
+        "--extra",
+        dest="extras",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="with --pyproject: include one of the project's extras (repeatable)",
+    )
+    inputs.add_argument(
+        "--all-extras", action="store_true", help="with --pyproject: include every extra"
+    )
+    inputs.add_argument(
+        "--group",
+        dest="groups",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="with --pyproject: include a [dependency-groups] group (PEP 735; repeatable)",
+    )
+    inputs.add_argument(
         "-c",
         "--constraint",
         dest="constraint_files",
@@ -245,6 +273,12 @@ def _add_generate(commands: argparse._SubParsersAction[_ArgumentParser]) -> None
     _add_lock_flags(parser)
     output = parser.add_argument_group("output")
     _add_location_flags(output, "the output files")
+    output.add_argument(
+        "--prefer-wheels",
+        action="store_true",
+        help="build each pin from its best wheel for the target when it has one (binary "
+        "wheels get autoPatchelfHook on Linux), not from its sdist",
+    )
     _add_fetcher_flag(output)
     _add_output_flags(output)
 
@@ -343,12 +377,21 @@ def _check_basename(basename: str) -> str:
 
 
 def generate_options(arguments: argparse.Namespace) -> GenerateOptions:
+    if arguments.pyproject is None and (
+        arguments.extras or arguments.all_extras or arguments.groups
+    ):
+        raise UsageError("--extra, --all-extras and --group need --pyproject")
     return GenerateOptions(
         requirement_files=tuple(arguments.requirement_files),
         specs=tuple(arguments.specs),
         constraint_files=tuple(arguments.constraint_files),
+        pyproject=arguments.pyproject,
+        extras=tuple(arguments.extras),
+        all_extras=arguments.all_extras,
+        groups=tuple(arguments.groups),
         target=Target.parse(arguments.python, arguments.system),
         pre=arguments.pre,
+        prefer_wheels=arguments.prefer_wheels,
         index=index_options(arguments),
         output_dir=arguments.output_dir,
         basename=_check_basename(arguments.basename),

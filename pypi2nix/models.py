@@ -17,6 +17,35 @@ if TYPE_CHECKING:
     from pypi2nix.errors import Origin
 
 DistKind = Literal["sdist", "wheel"]
+DirectKind = Literal["url", "git", "path"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DirectSource:
+    """A source the user names instead of a version on an index: an archive URL, a git
+    repository, or a local directory or archive (pip's direct references)."""
+
+    kind: DirectKind
+    # url: the archive's URL; git: the repository's URL (no ``git+``, rev or
+    # fragment); path: the absolute path.
+    url: str
+    # git: the branch, tag or commit asked for (None: the default branch).
+    rev: str | None = None
+    # git: the full commit it was resolved to.
+    commit: str | None = None
+    # url: the sha256 of the archive; git: of the NAR of the checkout (hex). Before
+    # fetching, an expected value given by the user (``#sha256=``, ``--hash``).
+    sha256: str | None = None
+    # git: whether ``git archive`` of the commit (a GitHub tarball) holds other files
+    # than the checkout, because of export attributes.
+    export_differs: bool = False
+
+    def describe(self) -> str:
+        """As pip would spell it."""
+        if self.kind == "git":
+            rev = self.commit or self.rev
+            return f"git+{self.url}{'@' + rev if rev else ''}"
+        return self.url
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -26,6 +55,7 @@ class InputRequirement:
     requirement: Requirement
     origin: Origin
     hashes: frozenset[str] = frozenset()
+    direct: DirectSource | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,6 +146,8 @@ class Pin:
     skipped_imports: tuple[tuple[str, tuple[str, ...]], ...] = ()
     meta: PackageMeta = field(default_factory=PackageMeta)
     required_by: tuple[str, ...] = ()
+    # Set when the source is not a file of an index (then ``source`` describes it).
+    direct: DirectSource | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

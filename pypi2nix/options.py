@@ -154,8 +154,13 @@ class GenerateOptions:
     requirement_files: tuple[Path, ...] = ()
     specs: tuple[str, ...] = ()
     constraint_files: tuple[Path, ...] = ()
+    pyproject: Path | None = None
+    extras: tuple[str, ...] = ()
+    all_extras: bool = False
+    groups: tuple[str, ...] = ()
     target: Target
     pre: bool = False
+    prefer_wheels: bool = False
     index: IndexOptions = IndexOptions()
     output_dir: Path = Path()
     basename: str = "requirements"

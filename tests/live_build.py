@@ -1,9 +1,11 @@
 """Live check: lock well-known packages against the live index, then build them with Nix.
 
     python -m tests.live_build [--python 3.11] [--work DIR] [SPEC ...]
+    python -m tests.live_build --pyproject path/to/pyproject.toml [--extra X] [--group Y]
 
-For each spec (default: the list of the core pipeline issue) it runs ``pypi2nix
-generate -e SPEC`` and checks every written file with ``nix-instantiate --parse``.
+For each spec (default: the list of the core pipeline issue), or for a project's
+``pyproject.toml``, it runs ``pypi2nix generate`` and checks every written file with
+``nix-instantiate --parse``.
 Then it downloads every pinned source from the index's own file URL, adds it to the
 Nix store under its file name (the store path fetchPypi expects), and builds each pin
 offline in the test stand-in for nixpkgs (``tests/nixpkgs``), whose "nixpkgs" build
@@ -21,6 +23,7 @@ Needs the network and the nix binaries; run it as root (builds use the host Pyth
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import re
 import shutil
@@ -59,6 +62,7 @@ class Report:
     failures: dict[str, str] = field(default_factory=dict)
     interpreter: str = "-"
     seconds: float = 0.0
+    imports: list[str] = field(default_factory=list)
 
 
 def main() -> int:
@@ -66,13 +70,27 @@ def main() -> int:
     parser.add_argument("specs", nargs="*", default=list(ISSUE_SPECS))
     parser.add_argument("--python", default=f"{sys.version_info.major}.{sys.version_info.minor}")
     parser.add_argument("--work", type=Path, default=None, help="keep the files here")
+    parser.add_argument("--pyproject", type=Path, help="lock this project instead of specs")
+    parser.add_argument("--extra", action="append", default=[], help="with --pyproject")
+    parser.add_argument("--group", action="append", default=[], help="with --pyproject")
     arguments = parser.parse_args()
     missing = [binary for binary in nix.BINARIES if shutil.which(binary) is None]
     if missing:
         parser.error(f"needs the nix binaries; missing: {', '.join(missing)}")
     work = arguments.work or Path(tempfile.mkdtemp(prefix="pypi2nix-live-"))
     target = Target.parse(arguments.python, "x86_64-linux")
-    reports = [lock_and_parse(spec, target, work) for spec in arguments.specs]
+    if arguments.pyproject is not None:
+        project = GenerateOptions(
+            pyproject=arguments.pyproject.resolve(),
+            extras=tuple(arguments.extra),
+            groups=tuple(arguments.group),
+            target=target,
+        )
+        reports = [
+            lock_and_parse(f"project {arguments.pyproject.parent.name}", target, work, project)
+        ]
+    else:
+        reports = [lock_and_parse(spec, target, work) for spec in arguments.specs]
     nixpkgs = make_nixpkgs(work, reports)
     for report in reports:
         build_report(report, work, nixpkgs)
@@ -80,10 +98,13 @@ def main() -> int:
     return 0 if all(not report.failures for report in reports) else 1
 
 
-def lock_and_parse(spec: str, target: Target, work: Path) -> Report:
+def lock_and_parse(
+    spec: str, target: Target, work: Path, options: GenerateOptions | None = None
+) -> Report:
     report = Report(spec)
     output = lock_directory(work, spec)
-    options = GenerateOptions(specs=(spec,), target=target, output_dir=output)
+    base = options or GenerateOptions(specs=(spec,), target=target)
+    options = dataclasses.replace(base, output_dir=output)
     started = time.monotonic()
     result = generate(options, Console(-1))
     report.seconds = time.monotonic() - started
@@ -91,9 +112,18 @@ def lock_and_parse(spec: str, target: Target, work: Path) -> Report:
     for path in (paths.nix, paths.override):
         nix.run("nix-instantiate", "--parse", str(path))
     report.pins = len(result.graph.pins)
+    report.imports = [
+        module
+        for pin in result.graph.pins
+        if pin.name in result.graph.roots
+        for module in pin.import_names
+    ]
     index = PackageIndex(HttpClient(), [DEFAULT_INDEX_URL])
     factory = Factory(index=index, target=target)
     for pin in result.graph.pins:
+        if pin.direct is not None and pin.direct.kind != "url":
+            report.from_source.append(pin.name)  # a local or git tree: Nix reads it itself
+            continue
         download(pin.source.url, pin.source.filename, pin.source.sha256, work / "files")
         release = factory.release(pin.name, Version(pin.version))
         files = [*release.files, *release.other_wheels]
@@ -166,8 +196,10 @@ def build_report(report: Report, work: Path, nixpkgs: Path) -> None:
             report.failures[name] = cause(result.stderr)
     if not report.failures:
         interpreter = nix.build(f"({expression}).interpreter")
-        roots = report.spec.split("[")[0].replace("-", "_")
-        check = subprocess.run([f"{interpreter}/bin/python", "-c", f"import {roots}"], check=False)
+        imports = ", ".join(report.imports) or "sys"
+        check = subprocess.run(
+            [f"{interpreter}/bin/python", "-c", f"import {imports}"], check=False
+        )
         report.interpreter = "ok" if check.returncode == 0 else "import failed"
 
 

@@ -84,17 +84,7 @@ def prepare(case: dict[str, Any], root: Path) -> Path:
 def arguments(case: dict[str, Any], out: Path) -> list[str]:
     if "args" in case:
         return [argument.replace("{out}", str(out)) for argument in case["args"]]
-    return [
-        "generate",
-        "-r",
-        "requirements.txt",
-        "-i",
-        INDEX_URL,
-        "--python",
-        "3.11",
-        "-O",
-        str(out),
-    ]
+    return ["generate", "-r", "requirements.txt", "-i", INDEX_URL, "--python", "3.11", "-O", str(out)]  # fmt: skip
 
 
 def snapshot(root: Path) -> dict[str, bytes | None]:

@@ -34,7 +34,7 @@ def test_generate_writes_three_files(
     err = capsys.readouterr().err
     assert "Locked 9 packages (4 top-level) for Python 3.11 on x86_64-linux" in err
     assert "Dependency cycle broken: cyc-b -> cyc-a is left out." in err
-    assert "Built from wheels (no sdist): setuptools." in err
+    assert "Built from wheels: setuptools." in err
     frozen = (tmp_path / "requirements_frozen.txt").read_text()
     assert f"--index-url {INDEX_URL}\n" in frozen
     assert "alpha==1.0.0 \\\n" in frozen

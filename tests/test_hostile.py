@@ -97,22 +97,9 @@ def snapshot(root: Path) -> dict[str, bytes | None]:
 
 def generate(work: Path, *extra: str) -> int:
     work.mkdir(exist_ok=True)
+    arguments = ["-e", "evil", "-i", INDEX_URL, "--python", "3.11", "-O", "out", "-q"]
     with contextlib.chdir(work):
-        return main(
-            [
-                "generate",
-                "-e",
-                "evil",
-                "-i",
-                INDEX_URL,
-                "--python",
-                "3.11",
-                "-O",
-                "out",
-                "-q",
-                *extra,
-            ]
-        )
+        return main(["generate", *arguments, *extra])
 
 
 def one_error(capsys: pytest.CaptureFixture[str]) -> str:

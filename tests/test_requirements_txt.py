@@ -3,9 +3,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+from packaging.utils import canonicalize_name
 
 from pypi2nix.errors import InputError, UsageError
 from pypi2nix.inputs import read_inputs
+from pypi2nix.models import DirectSource
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -73,13 +75,13 @@ def test_constraint_file_from_the_command_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("line", "reason"),
     [
-        ("git+https://example.test/repo.git@v1#egg=foo", "not supported yet"),
-        ("https://example.test/foo-1.0.tar.gz", "not supported yet"),
-        ("./libs/foo", "not supported yet"),
-        ("foo-1.0-py3-none-any.whl", "not supported yet"),
-        ("-e .", "editable and VCS requirements (-e) are not supported yet"),
-        ("-e git+https://example.test/repo.git#egg=foo", "not supported yet"),
-        ("foo @ https://example.test/foo.tar.gz", "direct references"),
+        ("git+https://example.test/repo.git@v1", "give the project's name"),
+        ("https://example.test/readme.txt", "a URL must name an sdist or a wheel"),
+        ("./libs/foo", "no such file or directory"),
+        ("foo-1.0-py3-none-any.whl", "no such file or directory"),
+        ("-e .", "cannot tell the name of"),
+        ("-e requests", "-e needs a git URL or a local path"),
+        ("svn+https://example.test/repo#egg=foo", "only git repositories are supported"),
         ("requests ==", "invalid requirement"),
         ("requests; python_version >>> '3'", "invalid requirement"),
         ("--frobnicate", "unknown option --frobnicate"),
@@ -138,3 +140,61 @@ def test_ignored_options_warn(tmp_path: Path, caplog: pytest.LogCaptureFixture) 
     path = write(tmp_path, "requirements.txt", "--trusted-host example.test\nsix\n")
     assert [str(r.requirement) for r in read_inputs([path]).requirements] == ["six"]
     assert "ignoring --trusted-host" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("line", "name", "expected"),
+    [
+        (
+            "foo[bar] @ git+https://git.example.test/foo.git@v1.2 ; python_version > '3'",
+            "foo",
+            DirectSource(kind="git", url="https://git.example.test/foo.git", rev="v1.2"),
+        ),
+        (
+            "-e git+ssh://git@git.example.test/foo.git@0123abc#egg=Foo_Bar",
+            "foo-bar",
+            DirectSource(kind="git", url="ssh://git@git.example.test/foo.git", rev="0123abc"),
+        ),
+        (
+            "git+https://git.example.test/foo.git#egg=foo",
+            "foo",
+            DirectSource(kind="git", url="https://git.example.test/foo.git"),
+        ),
+        (
+            f"https://files.example.test/foo-1.0.tar.gz#sha256={'a' * 64}",
+            "foo",
+            DirectSource(
+                kind="url", url="https://files.example.test/foo-1.0.tar.gz", sha256="a" * 64
+            ),
+        ),
+        (
+            f"bar @ https://files.example.test/x/Bar-2.0-py3-none-any.whl --hash=sha256:{'b' * 64}",
+            "bar",
+            DirectSource(
+                kind="url",
+                url="https://files.example.test/x/Bar-2.0-py3-none-any.whl",
+                sha256="b" * 64,
+            ),
+        ),
+    ],
+)
+def test_direct_references(tmp_path: Path, line: str, name: str, expected: DirectSource) -> None:
+    path = write(tmp_path, "requirements.txt", f"{line}\n")
+    (entry,) = read_inputs([path]).requirements
+    assert canonicalize_name(entry.requirement.name) == name
+    assert entry.direct == expected
+
+
+def test_local_paths_are_relative_to_the_file_and_named_by_their_metadata(tmp_path: Path) -> None:
+    project = tmp_path / "libs" / "local"
+    project.mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[project]\nname = "Local_Thing"\nversion = "1.0"\n')
+    (tmp_path / "sub").mkdir()
+    path = write(tmp_path / "sub", "requirements.txt", "../libs/local[extra]\n-e ../libs/local\n")
+    first, second = read_inputs([path]).requirements
+    assert str(first.requirement) == "local-thing[extra]"
+    assert first.direct == DirectSource(kind="path", url=str(project))
+    assert second.direct == first.direct
+    uri = write(tmp_path, "other.txt", f"{project.as_uri()}\n")
+    (third,) = read_inputs([uri]).requirements
+    assert third.direct == first.direct

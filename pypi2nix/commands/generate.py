@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pypi2nix.commands.locking import LockRun, lock_inputs
 from pypi2nix.errors import OutputError, UsageError
-from pypi2nix.inputs import read_inputs
+from pypi2nix.inputs import PyprojectInput, read_inputs
 from pypi2nix.lock.changes import PinChanges, changes_table, compare_pins, graph_pins
 from pypi2nix.lock.frozen import FrozenFile, parse_frozen, render_frozen, without_credentials
 from pypi2nix.nix.override import render_override_nix
+from pypi2nix.nix.package import is_linux_binary_wheel
 from pypi2nix.nix.requirements import render_requirements_nix
 from pypi2nix.writer import OutputFile, WriteReport, recover_interrupted_write, write_outputs
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from pathlib import Path
 
     from packaging.utils import NormalizedName
     from packaging.version import Version
@@ -77,9 +79,22 @@ def lock_and_write(
     """Lock with ``preferences`` and write the files (unless ``dry_run``); the changes
     are counted against the ``previous`` pins."""
     check_output_directory(options.output_dir)
-    inputs = read_inputs(options.requirement_files, options.specs, options.constraint_files)
+    pyproject = None
+    if options.pyproject is not None:
+        pyproject = PyprojectInput(
+            path=options.pyproject,
+            extras=options.extras,
+            all_extras=options.all_extras,
+            groups=options.groups,
+        )
+    inputs = read_inputs(
+        options.requirement_files, options.specs, options.constraint_files, pyproject
+    )
     if not inputs.requirements:
-        raise UsageError("nothing to lock: give a requirements file (-r FILE) or a spec (-e SPEC)")
+        raise UsageError(
+            "nothing to lock: give a requirements file (-r FILE), a spec (-e SPEC) or "
+            "a project (--pyproject)"
+        )
     run = lock_inputs(
         inputs,
         target=options.target,
@@ -87,6 +102,7 @@ def lock_and_write(
         index_options=options.index,
         console=console,
         preferences=preferences,
+        prefer_wheels=options.prefer_wheels,
     )
     report = None if dry_run else write_outputs(render_outputs(run.graph, options))
     changes = compare_pins(previous, graph_pins(run.graph)) if previous else None
@@ -120,7 +136,11 @@ def read_frozen(path: Path) -> FrozenFile:
 def render_outputs(graph: LockGraph, options: GenerateOptions) -> list[OutputFile]:
     paths = OutputPaths.for_options(options)
     nix = render_requirements_nix(
-        graph, nix_file=paths.nix.name, override_file=paths.override.name, fetcher=options.fetcher
+        graph,
+        nix_file=paths.nix.name,
+        override_file=paths.override.name,
+        fetcher=options.fetcher,
+        output_dir=options.output_dir,
     )
     frozen = render_frozen(graph, file_name=paths.frozen.name, command=recorded_command(options))
     return [
@@ -138,11 +158,18 @@ def recorded_command(options: GenerateOptions) -> list[str]:
     for flag, paths in (("-r", options.requirement_files), ("-c", options.constraint_files)):
         for path in sorted({_relative_to(path, options.output_dir) for path in paths}):
             words += [flag, path]
-    for spec in sorted(set(options.specs)):
+    for spec in sorted({_absolute_local_path(spec) for spec in options.specs}):
         words += ["-e", spec]
+    if options.pyproject is not None:
+        words += ["--pyproject", _relative_to(options.pyproject, options.output_dir)]
+        words += [item for extra in sorted(set(options.extras)) for item in ("--extra", extra)]
+        words += ["--all-extras"] if options.all_extras else []
+        words += [item for group in sorted(set(options.groups)) for item in ("--group", group)]
     words += ["--python", options.target.python, "--system", options.target.system]
     if options.pre:
         words.append("--pre")
+    if options.prefer_wheels:
+        words.append("--prefer-wheels")
     if options.index.index_url:
         words += ["--index-url", without_credentials(options.index.index_url)]
     for url in options.index.extra_index_urls:
@@ -150,6 +177,22 @@ def recorded_command(options: GenerateOptions) -> list[str]:
     if options.fetcher != "auto":
         words += ["--fetcher", options.fetcher]
     return words
+
+
+_RELATIVE_PATH_SPEC = re.compile(
+    r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*@\s*)?"
+    r"(?P<path>(?:\.{1,2}|~)(?:/[^;\[]*)?)(?P<rest>.*)$"
+)
+
+
+def _absolute_local_path(spec: str) -> str:
+    """A spec naming a relative local path, with the path made absolute: a recorded
+    command is run again from another directory."""
+    match = _RELATIVE_PATH_SPEC.match(spec.strip())
+    if match is None:
+        return spec
+    path = Path(match["path"].strip()).expanduser().absolute()
+    return f"{match['name'] or ''}{os.path.normpath(path)}{match['rest']}"
 
 
 def _relative_to(path: Path, directory: Path) -> str:
@@ -169,7 +212,9 @@ def summary_lines(result: GenerateResult) -> list[str]:
         for edge in graph.broken_edges
     )
     if wheels:
-        lines.append(f"Built from wheels (no sdist): {', '.join(wheels)}.")
+        binary = [pin.name for pin in graph.pins if is_linux_binary_wheel(pin.source)]
+        note = f" (binary, with autoPatchelfHook: {', '.join(binary)})" if binary else ""
+        lines.append(f"Built from wheels: {', '.join(wheels)}{note}.")
     return lines
 
 

@@ -43,6 +43,7 @@ def lock_inputs(
     index_options: IndexOptions,
     console: Console,
     preferences: Mapping[NormalizedName, Version] | None = None,
+    prefer_wheels: bool = False,
 ) -> LockRun:
     """Resolve the inputs for the target against the index, with the cache and threads
     the options ask for.
@@ -69,6 +70,7 @@ def lock_inputs(
             index,
             target,
             pre=pre,
+            prefer_wheels=prefer_wheels,
             preferences=preferences,
             prefetcher=prefetcher,
             progress=console.progress,

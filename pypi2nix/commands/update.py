@@ -95,6 +95,7 @@ def recorded_options(
         recorded,
         requirement_files=tuple(directory / file for file in recorded.requirement_files),
         constraint_files=tuple(directory / file for file in recorded.constraint_files),
+        pyproject=None if recorded.pyproject is None else directory / recorded.pyproject,
         output_dir=directory,
         basename=options.basename,
         index=index,

@@ -294,3 +294,62 @@ def _project_dependencies(document: dict[str, Any], source: str) -> tuple[Requir
         if isinstance(items, list):
             lines.extend(_with_extra(item, extra) for item in items if isinstance(item, str))
     return parse_requirement_lines(lines, source=source)
+
+
+def project_table_metadata(data: bytes, *, source: str) -> CoreMetadata | None:
+    """Core metadata from the PEP 621 ``[project]`` table of a ``pyproject.toml``, or
+    ``None`` without one. A dynamic version is ``""``; dynamic dependencies are marked
+    so (``has_static_dependencies`` is then false).
+
+    :raises MetadataParseError: when the file is not valid TOML or the table is malformed.
+    """
+    try:
+        document = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise MetadataParseError(f"pyproject.toml is not valid TOML ({error})") from error
+    project = document.get("project")
+    if not isinstance(project, dict):
+        return None
+    name = project.get("name")
+    dynamic = project.get("dynamic", [])
+    if not isinstance(name, str) or not name or not isinstance(dynamic, list):
+        raise MetadataParseError("[project] needs a name, and dynamic must be a list")
+    version = project.get("version") if "version" not in dynamic else None
+    dependencies = _project_dependencies(document, source)
+    license_field = project.get("license")
+    urls = project.get("urls", {})
+    extras = project.get("optional-dependencies", {})
+    return CoreMetadata(
+        name=name,
+        version=version if isinstance(version, str) else "",
+        metadata_version="2.4",
+        summary=_string_field(project.get("description")),
+        project_urls=tuple((str(label), url) for label, url in urls.items() if isinstance(url, str))
+        if isinstance(urls, dict)
+        else (),
+        license=license_field.get("text") if isinstance(license_field, dict) else None,
+        license_expression=license_field if isinstance(license_field, str) else None,
+        classifiers=tuple(item for item in project.get("classifiers", []) if isinstance(item, str)),
+        requires_dist=dependencies or (),
+        requires_python=_string_field(project.get("requires-python")),
+        provides_extra=tuple(sorted(extras)) if isinstance(extras, dict) else (),
+        dynamic=("Requires-Dist",) if dependencies is None else (),
+    )
+
+
+def setup_cfg_name_and_version(data: bytes) -> tuple[str | None, str | None]:
+    """``[metadata] name`` and a static ``version`` of a ``setup.cfg``."""
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(data.decode("utf-8", errors="replace"))
+    except configparser.Error:
+        return None, None
+    name = parser.get("metadata", "name", fallback=None)
+    version = parser.get("metadata", "version", fallback=None)
+    if version is not None and version.strip().startswith(("file:", "attr:")):
+        version = None
+    return (name.strip() or None) if name else None, (version.strip() or None) if version else None
+
+
+def _string_field(value: object) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None

@@ -37,6 +37,7 @@ from pypi2nix.index.client import (
     Readable,
     redact_url,
 )
+from pypi2nix.index.direct import DirectRelease, read_direct
 from pypi2nix.index.metadata import (
     CoreMetadata,
     MetadataParseError,
@@ -57,7 +58,7 @@ from pypi2nix.index.wheel import WheelFacts, read_dist_info_metadata, read_wheel
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from pypi2nix.models import DistFile
+    from pypi2nix.models import DirectSource, DistFile
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +127,7 @@ class PackageIndex:
         self._facts: dict[str, WheelFacts | SdistContents] = {}
         self._consulted: dict[str, float] = {}
         self.sdist_reads = SdistReads()
+        self._direct: Memo[DirectSource, DirectRelease] = Memo()
 
     # Project pages
 
@@ -413,6 +415,18 @@ class PackageIndex:
             logger.debug("discarding the cached facts of %s", file.filename)
             self.cache.discard_file_facts(file.sha256)
             return None
+
+    # Direct sources
+
+    def direct_release(self, source: DirectSource) -> DirectRelease:
+        """What a URL, a git repository or a local path holds (read once per run).
+
+        :raises OfflineError: offline, for anything but a local path.
+        """
+        if self.offline and source.kind != "path":
+            raise OfflineError(f"{redact_url(source.describe())} (direct sources are not cached)")
+        self._progress(f"reading {redact_url(source.describe())}")
+        return self._direct.get(source, lambda: read_direct(source, self.client))
 
     # Files without a hash on the page
 

@@ -9,11 +9,19 @@ without running any code.
 from __future__ import annotations
 
 import base64
+import os
 import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from pypi2nix.index.archive import read_zip_member, scan_tar, zip_names
+from pypi2nix.index.archive import (
+    MAX_MEMBER_BYTES,
+    MAX_MEMBERS,
+    ArchiveError,
+    read_zip_member,
+    scan_tar,
+    zip_names,
+)
 from pypi2nix.index.facts import ModuleImports, is_checkable_source
 from pypi2nix.index.metadata import (
     CoreMetadata,
@@ -23,17 +31,25 @@ from pypi2nix.index.metadata import (
     parse_egg_info_requires,
     parse_pyproject,
     parse_setup_cfg_requires,
+    project_table_metadata,
+    setup_cfg_name_and_version,
 )
 
 if TYPE_CHECKING:
     import zipfile
     from collections.abc import Callable, Mapping
+    from pathlib import Path
 
     from packaging.requirements import Requirement
 
     from pypi2nix.index.client import Readable
 
 _ROOT_FILES = frozenset({"PKG-INFO", "pyproject.toml", "setup.cfg"})
+# Folders of a source tree that are not part of the project.
+_SKIPPED_FOLDERS = frozenset(
+    {".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__pycache__", "node_modules",
+     "build", "dist", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+)  # fmt: skip
 _EGG_INFO_FILE = re.compile(r"^(?:src/)?[^/]+\.egg-info/(requires\.txt|top_level\.txt|PKG-INFO)$")
 # Module sources kept (for the run only) for the static import check.
 MAX_KEPT_SOURCES_BYTES = 1024 * 1024
@@ -107,6 +123,89 @@ def read_tar_sdist(stream: Readable, filename: str, *, until_pyproject: bool) ->
     return collector.contents(complete=complete)
 
 
+def read_tree(root: Path) -> SdistContents:
+    """Read a project's source tree (a local directory or a checkout) like an sdist.
+
+    Only regular files count: symlinks are never followed, and version control,
+    virtual environment and build folders are skipped.
+
+    :raises ArchiveError: when the tree has more files than an archive may.
+    """
+    collector = _Collector()
+    collector.root = "tree"
+    count = 0
+    for directory, subdirectories, files in os.walk(root):
+        subdirectories[:] = sorted(d for d in subdirectories if d not in _SKIPPED_FOLDERS)
+        for name in sorted(files):
+            path = os.path.join(directory, name)
+            if not os.path.isfile(path) or os.path.islink(path):
+                continue
+            count += 1
+            if count > MAX_MEMBERS:
+                raise ArchiveError(f"the tree has more than {MAX_MEMBERS} files")
+            relative = collector.add("tree/" + os.path.relpath(path, root).replace(os.sep, "/"))
+            size = os.path.getsize(path)
+            if relative is not None and collector.wants(relative, size):
+                with open(path, "rb") as handle:
+                    collector.keep(relative, handle.read(MAX_MEMBER_BYTES))
+    return collector.contents(complete=True)
+
+
+def local_project_name(path: Path) -> str:
+    """The name a local project folder declares in its static files.
+
+    :raises ValueError: when it declares none, or its files are malformed.
+    """
+    contents = read_tree(path)
+    pkg_info = contents.files.get("PKG-INFO") or contents.egg_info("PKG-INFO")
+    if pkg_info is not None:
+        return parse_core_metadata(pkg_info).name
+    return _project_or_setup_cfg(contents, str(path), need_version=False).name
+
+
+def tree_metadata(contents: SdistContents, *, source: str) -> CoreMetadata:
+    """Core metadata of a source tree from its static files: ``PKG-INFO``, else the
+    ``[project]`` table of ``pyproject.toml``, else ``setup.cfg``.
+
+    :raises NoStaticMetadata: when the name, version or dependencies are only known
+        to code; the message says which file to change.
+    :raises MetadataParseError: when the files are malformed.
+    """
+    pkg_info = contents.files.get("PKG-INFO") or contents.egg_info("PKG-INFO")
+    if pkg_info is not None:
+        base = parse_core_metadata(pkg_info)
+    else:
+        base = _project_or_setup_cfg(contents, source)
+    return sdist_metadata(contents, project=base.name, version=base.version, base=base)
+
+
+def _project_or_setup_cfg(
+    contents: SdistContents, source: str, *, need_version: bool = True
+) -> CoreMetadata:
+    pyproject = contents.files.get("pyproject.toml")
+    project = None if pyproject is None else project_table_metadata(pyproject, source=source)
+    setup_cfg = contents.files.get("setup.cfg")
+    cfg_name, cfg_version = (
+        (None, None) if setup_cfg is None else setup_cfg_name_and_version(setup_cfg)
+    )
+    name = project.name if project is not None else cfg_name
+    if name is None:
+        raise NoStaticMetadata(
+            "it declares no name: add a [project] table with name and version to its pyproject.toml"
+        )
+    version = (project.version if project is not None else None) or cfg_version
+    if not version and not need_version:
+        version = "0"
+    if not version:
+        raise NoStaticMetadata(
+            f"the version of {name} is dynamic (computed by its build backend), and "
+            "pypi2nix never runs package code: set version in the [project] table of "
+            "its pyproject.toml"
+        )
+    base = project or CoreMetadata(name=name, version=version)
+    return replace(base, version=version)
+
+
 def read_zip_sdist(archive: zipfile.ZipFile) -> SdistContents:
     """Read a zip sdist through its central directory (always the complete list)."""
     collector = _Collector()
@@ -175,7 +274,9 @@ class _Collector:
         return relative or None
 
 
-def sdist_metadata(contents: SdistContents, *, project: str, version: str) -> CoreMetadata:
+def sdist_metadata(
+    contents: SdistContents, *, project: str, version: str, base: CoreMetadata | None = None
+) -> CoreMetadata:
     """Core metadata of an sdist with its dependencies from static files only.
 
     Order: ``PKG-INFO`` when it is Metadata 2.2+ with static ``Requires-Dist``; then
@@ -186,12 +287,13 @@ def sdist_metadata(contents: SdistContents, *, project: str, version: str) -> Co
     :raises MetadataParseError: when the files are malformed.
     """
     pkg_info = contents.files.get("PKG-INFO") or contents.egg_info("PKG-INFO")
-    metadata = (
-        parse_core_metadata(pkg_info)
-        if pkg_info is not None
-        else CoreMetadata(name=project, version=version)
-    )
-    if pkg_info is not None and metadata.has_static_dependencies:
+    if base is not None:
+        metadata = base
+    elif pkg_info is not None:
+        metadata = parse_core_metadata(pkg_info)
+    else:
+        metadata = CoreMetadata(name=project, version=version)
+    if (pkg_info is not None or base is not None) and metadata.has_static_dependencies:
         return metadata
     requires = _static_requirements(contents, project)
     if requires is None:
@@ -231,6 +333,8 @@ __all__ = [
     "SdistContents",
     "build_requirements",
     "read_tar_sdist",
+    "read_tree",
     "read_zip_sdist",
     "sdist_metadata",
+    "tree_metadata",
 ]

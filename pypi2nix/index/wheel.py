@@ -13,15 +13,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pypi2nix.index.archive import ArchiveError, NotFetched, read_zip_member, zip_names
+from pypi2nix.index.archive import (
+    ArchiveError,
+    NotFetched,
+    RemoteFile,
+    open_zip,
+    read_zip_member,
+    zip_names,
+)
+from pypi2nix.index.client import RangeResponse
 from pypi2nix.index.facts import ModuleImports, is_checkable_source
 from pypi2nix.index.metadata import metadata_fields
 
 if TYPE_CHECKING:
     import zipfile
     from collections.abc import Sequence
-
-    from pypi2nix.index.archive import RemoteFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +77,14 @@ def read_wheel_facts(archive: zipfile.ZipFile, remote: RemoteFile) -> WheelFacts
         return _read_fetched(archive, path) if is_checkable_source(path, info.file_size) else None
 
     return WheelFacts(metadata=metadata, names=names, imports=ModuleImports(sources=read_source))
+
+
+def read_wheel_bytes(data: bytes) -> WheelFacts:
+    """Facts of a wheel held whole in memory (a direct URL or a local file)."""
+    remote = RemoteFile(
+        lambda start, end: RangeResponse(start=0, content=data, total_size=len(data)), len(data)
+    )
+    return read_wheel_facts(open_zip(remote), remote)
 
 
 def read_dist_info_metadata(archive: zipfile.ZipFile) -> bytes | None:

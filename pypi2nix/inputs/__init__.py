@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pypi2nix.inputs.pyproject import PyprojectInput
 from pypi2nix.inputs.requirements_txt import read_inputs
 
-__all__ = ["read_inputs"]
+__all__ = ["PyprojectInput", "read_inputs"]

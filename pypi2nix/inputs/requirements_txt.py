@@ -7,21 +7,25 @@ Supported: comments, line continuations, ``${VAR}`` expansion, ``-r``/``-c`` inc
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
 import shlex
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.requirements import InvalidRequirement, Requirement
 
 from pypi2nix.errors import InputError, Origin, UsageError
-from pypi2nix.models import InputRequirement, RequirementSet
+from pypi2nix.index.sdist import local_project_name
+from pypi2nix.inputs.direct import looks_direct, parse_direct
+from pypi2nix.inputs.pyproject import PyprojectInput, read_pyproject
+from pypi2nix.models import DirectSource, InputRequirement, RequirementSet
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
-    from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +34,6 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 _COMMENT = re.compile(r"(^|\s+)#.*$")
 _ENVIRONMENT_VARIABLE = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)\}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz")
 
 _INCLUDE_OPTIONS = {"-r": False, "--requirement": False, "-c": True, "--constraint": True}
 _VALUE_OPTIONS = {
@@ -44,8 +47,6 @@ _IGNORED_OPTIONS = {
     "--require-hashes", "--config-settings", "--global-option",
 }  # fmt: skip
 _UNSUPPORTED_OPTIONS = {
-    "-e": "editable and VCS requirements (-e) are not supported yet",
-    "--editable": "editable and VCS requirements (-e) are not supported yet",
     "-f": "--find-links is not supported: every file must come from an index",
     "--find-links": "--find-links is not supported: every file must come from an index",
     "--no-index": "--no-index is not supported: every file must come from an index",
@@ -57,18 +58,23 @@ def read_inputs(
     requirement_files: Iterable[Path] = (),
     specs: Iterable[str] = (),
     constraint_files: Iterable[Path] = (),
+    pyproject: PyprojectInput | None = None,
 ) -> RequirementSet:
-    """Read requirement files, command-line specs and constraint files.
+    """Read a project's pyproject.toml, requirement files, command-line specs and
+    constraint files.
 
     :raises InputError: for a line that cannot be understood (names file and line).
     :raises UsageError: when a file given on the command line cannot be read.
     """
     reader = _Reader()
+    if pyproject is not None:
+        reader.requirements.extend(read_pyproject(pyproject, local_project_name))
+        reader.sources.append(str(pyproject.path))
     for path in requirement_files:
         reader.read_file(path, str(path), constraint=False, included_from=None)
     for spec in specs:
         origin = Origin(path=None, line_number=None, line=spec)
-        reader.add_requirement(origin, spec, (), constraint=False)
+        reader.add_requirement(origin, spec, (), constraint=False, base=Path.cwd())
     for path in constraint_files:
         reader.read_file(path, str(path), constraint=True, included_from=None)
     return reader.result()
@@ -119,7 +125,9 @@ class _Reader:
             for name, _ in options:
                 if name not in _PER_REQUIREMENT_OPTIONS:
                     raise InputError(origin, f"option {name} cannot follow a requirement")
-            self.add_requirement(origin, requirement_text, options, constraint=constraint)
+            self.add_requirement(
+                origin, requirement_text, options, constraint=constraint, base=path.parent
+            )
             return
         for name, value in options:
             self._apply_option(origin, name, value, path, display, constraint=constraint)
@@ -144,6 +152,11 @@ class _Reader:
             self.extra_index_urls.append(value)
         elif name == "--pre":
             self.pre = True
+        elif name in ("-e", "--editable"):
+            if not looks_direct(value):
+                raise InputError(origin, "-e needs a git URL or a local path")
+            logger.info("%s: a Nix build is never editable; %s is built as it is", origin, value)
+            self.add_requirement(origin, value, (), constraint=constraint, base=path.parent)
         elif name in _IGNORED_OPTIONS:
             logger.warning("%s: ignoring %s, which has no meaning for a Nix lock", origin, name)
         elif name in _PER_REQUIREMENT_OPTIONS:
@@ -158,8 +171,8 @@ class _Reader:
         options: Iterable[tuple[str, str]],
         *,
         constraint: bool,
+        base: Path,
     ) -> None:
-        requirement = _parse_requirement(origin, text)
         options = list(options)
         hashes = frozenset(
             _parse_hash(origin, value) for name, value in options if name == "--hash"
@@ -167,7 +180,19 @@ class _Reader:
         for name, _ in options:
             if name != "--hash":
                 logger.warning("%s: ignoring option %s", origin, name)
-        entry = InputRequirement(requirement=requirement, origin=origin, hashes=hashes)
+        direct = None
+        if looks_direct(text):
+            if constraint:
+                raise InputError(origin, "a constraint cannot name a URL or a path")
+            requirement, direct = parse_direct(
+                origin, text, base=base, project_name=local_project_name
+            )
+            direct = _with_expected_hash(origin, direct, hashes)
+        else:
+            requirement = _parse_requirement(origin, text)
+        entry = InputRequirement(
+            requirement=requirement, origin=origin, hashes=hashes, direct=direct
+        )
         (self.constraints if constraint else self.requirements).append(entry)
 
 
@@ -284,28 +309,24 @@ def _split_option(token: str) -> tuple[str, str | None]:
 
 def _parse_requirement(origin: Origin, text: str) -> Requirement:
     try:
-        requirement = Requirement(text)
+        return Requirement(text)
     except InvalidRequirement as error:
-        if _looks_like_url_or_path(text):
-            raise InputError(
-                origin, "URLs, VCS links and local paths are not supported yet"
-            ) from None
         reason = str(error).splitlines()[0]
         raise InputError(origin, f"invalid requirement ({reason})") from error
-    if requirement.url:
-        raise InputError(origin, "direct references (name @ URL) are not supported yet")
-    if _looks_like_url_or_path(text):
-        raise InputError(origin, "URLs, VCS links and local paths are not supported yet")
-    return requirement
 
 
-def _looks_like_url_or_path(text: str) -> bool:
-    head = text.split(";", 1)[0].strip()
-    return (
-        "://" in head
-        or head.startswith((".", "/", "~", "git+", "hg+", "svn+", "bzr+", "file:"))
-        or head.lower().endswith(_ARCHIVE_SUFFIXES)
-    )
+def _with_expected_hash(
+    origin: Origin, direct: DirectSource, hashes: frozenset[str]
+) -> DirectSource:
+    """An archive URL's ``--hash`` becomes the sha256 its download must have."""
+    if not hashes:
+        return direct
+    if direct.kind != "url":
+        raise InputError(origin, "--hash only applies to archive URLs, not to git or paths")
+    expected = {*hashes, *([direct.sha256] if direct.sha256 else [])}
+    if len(expected) > 1:
+        raise InputError(origin, "the URL's #sha256= and its --hash disagree")
+    return dataclasses.replace(direct, sha256=expected.pop())
 
 
 def _parse_hash(origin: Origin, value: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
@@ -83,6 +84,8 @@ def _index_options(index_urls: tuple[str, ...]) -> list[str]:
 def without_credentials(url: str) -> str:
     """The URL without user name and password (they never go into a file)."""
     parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
     host = parts.hostname or ""
     if parts.port is not None:
         host = f"{host}:{parts.port}"
@@ -90,7 +93,22 @@ def without_credentials(url: str) -> str:
 
 
 def _pin_lines(pin: Pin) -> list[str]:
-    lines = [f"{pin.name}=={pin.version} \\"]
+    direct = pin.direct
+    if direct is not None and direct.kind != "url":
+        git = direct.kind == "git"
+        where = without_credentials(direct.describe()) if git else Path(direct.url).as_uri()
+        origin = "a git repository" if git else "a local path"
+        return [
+            f"# {pin.name} @ {where}",
+            f"#   {pin.version} from {origin}: pip cannot check its hash, so --require-hashes "
+            "cannot install it from this file",
+        ]
+    head = (
+        f"{pin.name} @ {without_credentials(direct.url)}"
+        if direct
+        else f"{pin.name}=={pin.version}"
+    )
+    lines = [f"{head} \\"]
     hashes = [f"    --hash=sha256:{digest}" for digest in pin.hashes]
     lines.extend(line + " \\" for line in hashes[:-1])
     lines.append(hashes[-1])

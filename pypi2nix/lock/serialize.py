@@ -8,7 +8,15 @@ from typing import Any
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
-from pypi2nix.models import BrokenCycleEdge, Dependency, DistFile, LockGraph, PackageMeta, Pin
+from pypi2nix.models import (
+    BrokenCycleEdge,
+    Dependency,
+    DirectSource,
+    DistFile,
+    LockGraph,
+    PackageMeta,
+    Pin,
+)
 
 
 def graph_to_json(graph: LockGraph) -> dict[str, Any]:
@@ -72,6 +80,7 @@ def _pin(data: dict[str, Any]) -> Pin:
             }
         ),
         required_by=tuple(data["required_by"]),
+        direct=None if data["direct"] is None else DirectSource(**data["direct"]),
     )
 
 

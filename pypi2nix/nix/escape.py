@@ -40,3 +40,19 @@ def nix_attribute(name: str) -> str:
 def nix_select(base: str, name: str) -> str:
     """``base.name``, quoting the name when Nix requires it."""
     return f"{base}.{nix_attribute(name)}"
+
+
+_PATH_LITERAL = re.compile(r"\.\.?(?:/[A-Za-z0-9._+-]+)*")
+
+
+def nix_relative_path(relative: str) -> str:
+    """A Nix path expression for a path relative to the file's own directory: a path
+    literal (``./libs/foo``) when Nix's syntax allows one, else ``./. + "/..."``."""
+    relative = relative.strip("/") or "."
+    if relative == "." or relative == ".." or relative.startswith("../"):
+        text = relative if relative != "." else "./."
+    else:
+        text = "./" + relative
+    if _PATH_LITERAL.fullmatch(text):
+        return text
+    return f"(./. + {nix_string('/' + relative)})"

@@ -17,8 +17,10 @@ from pypi2nix.errors import UsageError
 from pypi2nix.nix.escape import is_identifier, nix_attribute, nix_string
 from pypi2nix.nix.package import (
     Names,
+    binary_wheel_attributes,
     imports_check_attribute,
     indent,
+    is_linux_binary_wheel,
     list_attribute,
     meta_attribute,
     source_attribute,
@@ -100,6 +102,9 @@ def render_nixpkgs_package(pin: Pin, *, tests: Tests, fetcher: Fetcher = "auto")
         *source_attribute(pin, ARGUMENT_NAMES, fetcher=fetcher, pname=pin.name),
         "",
     ]
+    patchelf = binary_wheel_attributes(pin, ARGUMENT_NAMES)
+    if patchelf:
+        body += [*patchelf, ""]
     if pin.source.kind == "sdist":
         body += [*list_attribute("build-system", list(build_tools(pin))), ""]
     body += [*list_attribute("dependencies", list(runtime_dependencies(pin))), ""]
@@ -126,7 +131,15 @@ def _argument_groups(
 ) -> list[tuple[str | None, list[str]]]:
     fetcher = "fetchPypi" if uses_fetch_pypi(pin, fetcher_choice) else "fetchurl"
     candidates: list[tuple[str | None, Sequence[str]]] = [
-        (None, ["lib", "buildPythonPackage", fetcher]),
+        (
+            None,
+            [
+                "lib",
+                "buildPythonPackage",
+                fetcher,
+                *(["autoPatchelfHook"] if is_linux_binary_wheel(pin.source) else []),
+            ],
+        ),
         ("build-system", sorted(build_tools(pin)) if pin.source.kind == "sdist" else []),
         ("dependencies", sorted(runtime_dependencies(pin))),
         ("optional-dependencies", sorted({name for _, names in extras for name in names})),

@@ -7,19 +7,22 @@ is the :class:`Names` given.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from pypi2nix.nix.escape import nix_select, nix_string
+from pypi2nix.nix.escape import nix_relative_path, nix_select, nix_string
+from pypi2nix.nix.hashes import sri_sha256
 from pypi2nix.nix.licenses import map_license
 from pypi2nix.nix.tables import build_system_attribute
 from pypi2nix.options import PUBLIC_FILES_HOST
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
-    from pypi2nix.models import DistFile, PackageMeta, Pin
+    from pypi2nix.models import DirectSource, DistFile, PackageMeta, Pin
     from pypi2nix.options import Fetcher
 
 INDENT = "  "
@@ -39,14 +42,19 @@ class Names:
     build_tool: Callable[[str], str]
     fetch_pypi: str = "fetchPypi"
     fetchurl: str = "fetchurl"
+    fetchgit: str = "fetchgit"
+    fetch_from_github: str = "fetchFromGitHub"
     lib: str = "lib"
+    auto_patchelf: str = "autoPatchelfHook"
 
 
 OVERLAY_NAMES = Names(
     build_python_package="self.buildPythonPackage",
     dependency=lambda name: nix_select("self", name),
     build_tool=lambda name: nix_select("super", build_system_attribute(name)),
+    auto_patchelf="pkgs.autoPatchelfHook",
 )
+_LINUX_PLATFORMS = ("manylinux", "musllinux", "linux_")
 
 
 def indent(lines: Sequence[str], levels: int = 1) -> list[str]:
@@ -64,7 +72,9 @@ def list_attribute(name: str, items: Sequence[str]) -> list[str]:
     return [f"{name} = [", *indent(items), "];"]
 
 
-def package_expression(pin: Pin, names: Names, *, fetcher: Fetcher) -> list[str]:
+def package_expression(
+    pin: Pin, names: Names, *, fetcher: Fetcher, output_dir: Path | None = None
+) -> list[str]:
     """The ``buildPythonPackage rec { ... }`` expression of a pin, as lines."""
     body = [
         f"pname = {nix_string(pin.pname)};",
@@ -74,7 +84,8 @@ def package_expression(pin: Pin, names: Names, *, fetcher: Fetcher) -> list[str]
         body.append('format = "wheel";')
     else:
         body.append("pyproject = true;")
-    body.extend(source_attribute(pin, names, fetcher=fetcher))
+    body.extend(source_attribute(pin, names, fetcher=fetcher, output_dir=output_dir))
+    body.extend(binary_wheel_attributes(pin, names))
     if pin.source.kind == "sdist":
         tools = sorted({names.build_tool(name) for name in pin.build_system})
         body.extend(list_attribute("build-system", tools))
@@ -88,22 +99,103 @@ def package_expression(pin: Pin, names: Names, *, fetcher: Fetcher) -> list[str]
     return [f"{names.build_python_package} rec {{", *indent(body), "}"]
 
 
+def is_linux_binary_wheel(file: DistFile) -> bool:
+    """Whether a wheel holds native code built for Linux."""
+    return file.kind == "wheel" and any(
+        tag.platform.startswith(_LINUX_PLATFORMS) for tag in file.wheel_tags
+    )
+
+
+def binary_wheel_attributes(pin: Pin, names: Names) -> list[str]:
+    """``autoPatchelfHook`` for a Linux binary wheel, so its native code finds nixpkgs'
+    libraries instead of those of a manylinux system."""
+    if not is_linux_binary_wheel(pin.source):
+        return []
+    return [
+        "# A binary wheel: autoPatchelfHook points its native code at nixpkgs' libraries;",
+        "# add the ones it still misses to buildInputs in your overrides.",
+        f"nativeBuildInputs = [ {names.auto_patchelf} ];",
+    ]
+
+
+def source_fetcher(pin: Pin, fetcher: Fetcher) -> str:
+    """How a pin's ``src`` is fetched: ``fetchPypi``, ``fetchurl``, ``fetchgit``,
+    ``fetchFromGitHub``, or ``path`` for a local path."""
+    direct = pin.direct
+    if direct is not None and direct.kind == "path":
+        return "path"
+    if direct is not None and direct.kind == "git":
+        github = github_repository(direct.url) is not None and not direct.export_differs
+        return "fetchFromGitHub" if github else "fetchgit"
+    if direct is None and uses_fetch_pypi(pin, fetcher):
+        return "fetchPypi"
+    return "fetchurl"
+
+
+def fetchers_used(pins: Iterable[Pin], fetcher: Fetcher) -> list[str]:
+    """The fetchers a file of these pins calls, sorted (for ``inherit (pkgs) ...``)."""
+    return sorted({source_fetcher(pin, fetcher) for pin in pins} - {"path"})
+
+
 def source_attribute(
-    pin: Pin, names: Names, *, fetcher: Fetcher, pname: str | None = None
+    pin: Pin,
+    names: Names,
+    *,
+    fetcher: Fetcher,
+    pname: str | None = None,
+    output_dir: Path | None = None,
 ) -> list[str]:
-    """``src = fetchPypi { ... };`` when fetchPypi reproduces the file, else fetchurl.
+    """``src = fetchPypi { ... };`` when fetchPypi reproduces the file, else fetchurl;
+    a direct source's own fetcher (fetchgit, fetchFromGitHub, a path).
 
     :param pname: the ``pname`` of the derivation, when it is not the pin's.
+    :param output_dir: where the file goes (paths are written relative to it).
     """
+    how = source_fetcher(pin, fetcher)
+    if pin.direct is not None and how in ("path", "fetchgit", "fetchFromGitHub"):
+        return _direct_source(pin.direct, how, names, output_dir or Path())
     hash_line = f"hash = {nix_string(pin.source.sri_hash)};"
-    arguments = fetchpypi_arguments(pin.source, pname=pname or pin.pname, version=pin.version)
-    if arguments is not None and uses_fetch_pypi(pin, fetcher):
+    if how == "fetchPypi":
+        arguments = fetchpypi_arguments(pin.source, pname=pname or pin.pname, version=pin.version)
+        assert arguments is not None
         return [f"src = {names.fetch_pypi} {{", *indent([*arguments, hash_line]), "};"]
     lines = [f"url = {nix_string(pin.source.url)};"]
     store_name = _store_name(pin.source)
     if store_name is not None:
         lines.append(f"name = {nix_string(store_name)};")
     return [f"src = {names.fetchurl} {{", *indent([*lines, hash_line]), "};"]
+
+
+def _direct_source(source: DirectSource, how: str, names: Names, output_dir: Path) -> list[str]:
+    if how == "path":
+        local = Path(source.url)
+        relative = nix_relative_path(os.path.relpath(local, output_dir.absolute()))
+        if local.is_dir():
+            return [f"src = {names.lib}.cleanSource {relative};"]
+        return [f"src = {relative};"]
+    assert source.commit is not None
+    assert source.sha256 is not None
+    hash_line = f"hash = {nix_string(sri_sha256(bytes.fromhex(source.sha256)))};"
+    github = github_repository(source.url)
+    if how == "fetchFromGitHub" and github is not None:
+        owner, repository = github
+        lines = [f"owner = {nix_string(owner)};", f"repo = {nix_string(repository)};"]
+        fetch = names.fetch_from_github
+    else:
+        lines = [f"url = {nix_string(source.url)};"]
+        fetch = names.fetchgit
+    lines += [f"rev = {nix_string(source.commit)};", hash_line]
+    return [f"src = {fetch} {{", *indent(lines), "};"]
+
+
+def github_repository(url: str) -> tuple[str, str] | None:
+    """``(owner, repo)`` of a GitHub repository URL over HTTPS."""
+    parts = urlsplit(url)
+    segments = parts.path.strip("/").split("/")
+    if parts.scheme != "https" or parts.hostname != "github.com" or len(segments) != 2:
+        return None
+    owner, repository = segments[0], segments[1].removesuffix(".git")
+    return (owner, repository) if owner and repository else None
 
 
 def uses_fetch_pypi(pin: Pin, fetcher: Fetcher) -> bool:

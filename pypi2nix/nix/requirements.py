@@ -12,21 +12,30 @@ from typing import TYPE_CHECKING
 
 from pypi2nix import __version__
 from pypi2nix.nix.escape import nix_attribute, nix_select, nix_string
-from pypi2nix.nix.package import OVERLAY_NAMES, indent, package_expression
+from pypi2nix.nix.package import OVERLAY_NAMES, fetchers_used, indent, package_expression
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from pypi2nix.models import LockGraph
     from pypi2nix.options import Fetcher
 
 
 def render_requirements_nix(
-    graph: LockGraph, *, nix_file: str, override_file: str, fetcher: Fetcher
+    graph: LockGraph,
+    *,
+    nix_file: str,
+    override_file: str,
+    fetcher: Fetcher,
+    output_dir: Path | None = None,
 ) -> str:
     """The text of ``requirements.nix``; the same graph always gives the same bytes.
 
     :param nix_file: the file's own name, for the usage comment.
     :param override_file: file name of the user's overrides, next to this file.
+    :param output_dir: the file's directory (local paths are written relative to it).
     """
+    fetchers = sorted({"fetchPypi", "fetchurl", *fetchers_used(graph.pins, fetcher)})
     python_attribute = "python" + graph.python.replace(".", "")
     lines = [
         *_header(graph, nix_file, override_file),
@@ -37,9 +46,9 @@ def render_requirements_nix(
         "}:",
         "",
         "let",
-        "  inherit (pkgs) fetchPypi fetchurl lib;",
+        f"  inherit (pkgs) {' '.join(fetchers)} lib;",
         "",
-        *indent(_generated_overlay(graph, fetcher)),
+        *indent(_generated_overlay(graph, fetcher, output_dir)),
         "",
         f"  overrideFile = ./{override_file};",
         "  userOverrides =",
@@ -86,10 +95,10 @@ def _header(graph: LockGraph, nix_file: str, override_file: str) -> list[str]:
     return [*lines, ""]
 
 
-def _generated_overlay(graph: LockGraph, fetcher: Fetcher) -> list[str]:
+def _generated_overlay(graph: LockGraph, fetcher: Fetcher, output_dir: Path | None) -> list[str]:
     body: list[str] = []
     for pin in graph.pins:
-        expression = package_expression(pin, OVERLAY_NAMES, fetcher=fetcher)
+        expression = package_expression(pin, OVERLAY_NAMES, fetcher=fetcher, output_dir=output_dir)
         body.append(f"{nix_attribute(pin.name)} = {expression[0]}")
         body.extend(expression[1:-1])
         body.append(expression[-1] + ";")

@@ -18,7 +18,7 @@ from resolvelib import Resolver
 from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
 
 from pypi2nix import __version__
-from pypi2nix.errors import ResolutionError
+from pypi2nix.errors import InputError, ResolutionError
 from pypi2nix.index.prefetch import Prefetcher
 from pypi2nix.lock.serialize import graph_from_json, graph_to_json
 from pypi2nix.models import BrokenCycleEdge, Dependency, LockGraph
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from packaging.version import Version
 
+    from pypi2nix.index.direct import DirectRelease
     from pypi2nix.index.repository import PackageIndex
     from pypi2nix.models import InputRequirement, RequirementSet
     from pypi2nix.options import Target
@@ -53,6 +54,7 @@ def lock(
     target: Target,
     *,
     pre: bool = False,
+    prefer_wheels: bool = False,
     preferences: Mapping[NormalizedName, Version] | None = None,
     prefetcher: Prefetcher | None = None,
     progress: Callable[[str], None] = lambda _: None,
@@ -67,26 +69,36 @@ def lock(
     :raises ResolutionError: when the requirements cannot be satisfied together.
     """
     pre = pre or inputs.pre
-    key = _lock_key(inputs, index, target, pre=pre, preferences=preferences or {})
-    cached = _cached_lock(index, key)
+    # A direct source can change under the same inputs (a branch, a local folder).
+    cacheable = not any(entry.direct for entry in inputs.requirements)
+    key = _lock_key(
+        inputs, index, target, pre=pre, prefer_wheels=prefer_wheels, preferences=preferences or {}
+    )
+    cached = _cached_lock(index, key) if cacheable else None
     if cached is not None:
         return cached
-    graph = _resolve(inputs, index, target, pre, preferences, prefetcher, progress)
-    if index.cache.enabled:
+    factory = Factory(
+        index=index,
+        target=target,
+        constraints=_constraints(inputs.constraints, target),
+        hashes=_user_hashes([*inputs.requirements, *inputs.constraints]),
+        pre=pre,
+        preferences=preferences or {},
+        prefetcher=prefetcher or Prefetcher(1),
+        direct=_direct_releases(inputs.requirements, index),
+        prefer_wheels=prefer_wheels,
+    )
+    graph = _resolve(inputs, factory, progress)
+    if index.cache.enabled and cacheable:
         pages = index.consulted_pages()
         index.cache.store_lock(key, {"pages": pages, "graph": graph_to_json(graph)})
     return graph
 
 
 def _resolve(
-    inputs: RequirementSet,
-    index: PackageIndex,
-    target: Target,
-    pre: bool,
-    preferences: Mapping[NormalizedName, Version] | None,
-    prefetcher: Prefetcher | None,
-    progress: Callable[[str], None],
+    inputs: RequirementSet, factory: Factory, progress: Callable[[str], None]
 ) -> LockGraph:
+    index, target = factory.index, factory.target
     roots = [
         Requirement.from_packaging(entry.requirement, requested_by=str(entry.origin))
         for entry in _applicable(inputs.requirements, target)
@@ -97,15 +109,6 @@ def _resolve(
             target.python,
             target.system,
         )
-    factory = Factory(
-        index=index,
-        target=target,
-        constraints=_constraints(inputs.constraints, target),
-        hashes=_user_hashes([*inputs.requirements, *inputs.constraints]),
-        pre=pre,
-        preferences=preferences or {},
-        prefetcher=prefetcher or Prefetcher(1),
-    )
     started = time.monotonic()
     for root in roots:
         factory.prefetch(root)
@@ -136,12 +139,38 @@ def _resolve(
     )
 
 
+def _direct_releases(
+    entries: Iterable[InputRequirement], index: PackageIndex
+) -> dict[NormalizedName, DirectRelease]:
+    """The release of every project the inputs name by a URL, git or a path.
+
+    :raises InputError: for two different sources of one project, or a source that
+        holds another project than its requirement names.
+    """
+    releases: dict[NormalizedName, DirectRelease] = {}
+    sources: dict[NormalizedName, InputRequirement] = {}
+    for entry in entries:
+        if entry.direct is None:
+            continue
+        name = canonicalize_name(entry.requirement.name)
+        earlier = sources.setdefault(name, entry)
+        if earlier.direct != entry.direct:
+            raise InputError(entry.origin, f"{name} has another source at {earlier.origin} already")
+        release = index.direct_release(entry.direct)
+        found = canonicalize_name(release.metadata.name)
+        if found != name:
+            raise InputError(entry.origin, f"the source holds {found}, not {name}")
+        releases[name] = release
+    return releases
+
+
 def _lock_key(
     inputs: RequirementSet,
     index: PackageIndex,
     target: Target,
     *,
     pre: bool,
+    prefer_wheels: bool,
     preferences: Mapping[NormalizedName, Version],
 ) -> str:
     """A digest of everything a lock depends on, but the index's answers."""
@@ -155,6 +184,7 @@ def _lock_key(
         "constraints": entries(inputs.constraints),
         "sources": list(inputs.sources),
         "pre": pre,
+        "prefer_wheels": prefer_wheels,
         "index_urls": list(index.index_urls),
         "target": [target.python, target.system],
         "preferences": sorted((name, str(version)) for name, version in preferences.items()),

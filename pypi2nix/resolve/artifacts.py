@@ -17,7 +17,6 @@ from pypi2nix.index.facts import (
 from pypi2nix.index.metadata import MetadataParseError
 from pypi2nix.index.sdist import build_requirements
 from pypi2nix.models import PackageMeta, Pin
-from pypi2nix.resolve.factory import choose_source
 from pypi2nix.resolve.imports import missing_imports
 
 if TYPE_CHECKING:
@@ -27,6 +26,7 @@ if TYPE_CHECKING:
 
     from pypi2nix.index.metadata import CoreMetadata
     from pypi2nix.index.sdist import SdistContents
+    from pypi2nix.index.wheel import WheelFacts
     from pypi2nix.models import Dependency, DistFile
     from pypi2nix.options import Target
     from pypi2nix.resolve.factory import Factory
@@ -93,15 +93,19 @@ def make_pins(
                 skipped_imports=skipped,
                 meta=package_meta(fact.metadata),
                 required_by=fact.release.required_by,
+                direct=None if candidate.direct is None else candidate.direct.source,
             )
         )
     return pins
 
 
 def _files_read(release: ResolvedRelease, factory: Factory) -> list[DistFile]:
-    """The files whose facts a pin needs: its sdist, and its best wheel."""
+    """The files whose facts a pin needs: its sdist, and its best wheel (none for a
+    direct source, which is read already)."""
     candidate = release.candidate
-    source = choose_source(candidate.files)
+    if candidate.direct is not None:
+        return []
+    source = factory.source_of(candidate)
     return [*([source] if source.kind == "sdist" else []), *factory.wheels(candidate)[:1]]
 
 
@@ -112,48 +116,61 @@ def _needs_network(release: ResolvedRelease, factory: Factory) -> bool:
 def _gather(release: ResolvedRelease, factory: Factory, progress: Callable[[str], None]) -> _Facts:
     candidate = release.candidate
     progress(f"build facts {candidate.name} {candidate.version}")
+    if candidate.direct is not None:
+        direct = candidate.direct
+        return _facts(release, factory, direct.file, direct.contents, direct.wheel)
     index = factory.index
-    source = index.with_sha256(choose_source(candidate.files))
-    metadata = factory.metadata(candidate)
+    source = index.with_sha256(factory.source_of(candidate))
     wheels = factory.wheels(candidate)
     contents = (
         index.sdist_contents(source, until_pyproject=bool(wheels))
         if source.kind == "sdist"
         else None
     )
-    build_system = (
-        () if contents is None else _build_system(contents, source, candidate.name, factory.target)
-    )
+    wheel = index.wheel_facts(wheels[0]) if wheels else None
+    return _facts(release, factory, source, contents, wheel)
+
+
+def _facts(
+    release: ResolvedRelease,
+    factory: Factory,
+    source: DistFile,
+    contents: SdistContents | None,
+    wheel: WheelFacts | None,
+) -> _Facts:
+    """What a release's files tell: the build system and dependency groups from the
+    sdist, the import names from the wheel's file list, else the sdist's."""
+    name, target = release.candidate.name, factory.target
+    build_system = () if contents is None else _build_system(contents, source, name, target)
     groups = (
         ()
         if contents is None or contents.pyproject is None
-        else _group_names(contents.pyproject.dependency_groups, factory.target)
+        else _group_names(contents.pyproject.dependency_groups, target)
     )
-    if wheels:
-        wheel = index.wheel_facts(wheels[0])
+    if wheel is not None:
         sdist_imports = contents.imports.of if contents is not None else _unknown
-        return _Facts(
-            release=release,
-            metadata=metadata,
-            source=source,
-            build_system=build_system,
-            dependency_groups=groups,
-            import_names=import_names_from_wheel(wheel.names, project=candidate.name),
-            provides=provided_names(wheel.names),
-            imports_of=lambda path: _first_known(wheel.imports.of(path), sdist_imports, path),
+        import_names = import_names_from_wheel(wheel.names, project=name)
+        provides = provided_names(wheel.names)
+
+        def imports_of(path: str) -> tuple[str, ...] | None:
+            return _first_known(wheel.imports.of(path), sdist_imports, path)
+
+    else:
+        assert contents is not None  # a release without wheels has an sdist
+        import_names = import_names_from_sdist(
+            contents.names, project=name, top_level_txt=contents.egg_info("top_level.txt")
         )
-    assert contents is not None  # a release without wheels has an sdist
+        provides = provided_names(path.removeprefix("src/") for path in contents.names)
+        imports_of = contents.imports.of
     return _Facts(
         release=release,
-        metadata=metadata,
+        metadata=factory.metadata(release.candidate),
         source=source,
         build_system=build_system,
         dependency_groups=groups,
-        import_names=import_names_from_sdist(
-            contents.names, project=candidate.name, top_level_txt=contents.egg_info("top_level.txt")
-        ),
-        provides=provided_names(name.removeprefix("src/") for name in contents.names),
-        imports_of=contents.imports.of,
+        import_names=import_names,
+        provides=provides,
+        imports_of=imports_of,
     )
 
 
@@ -203,6 +220,8 @@ def _release_hashes(
     """sha256 of every file of the release that pip may pick (for the frozen file),
     narrowed to the user's ``--hash`` digests when there are some."""
     candidate = release.candidate
+    if candidate.direct is not None:  # only an archive's hash is one pip can check
+        return (source.sha256,) if candidate.direct.source.kind == "url" and source.sha256 else ()
     files = factory.release(candidate.name, candidate.version)
     digests = {file.sha256 for file in (*files.files, *files.other_wheels) if file.sha256}
     allowed = factory.hashes.get(candidate.name)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from packaging.requirements import Requirement as PackagingRequirement
     from packaging.version import Version
 
+    from pypi2nix.index.direct import DirectRelease
     from pypi2nix.models import DistFile
 
 
@@ -86,6 +87,8 @@ class Candidate:
     version: Version
     extras: frozenset[NormalizedName] = frozenset()
     files: tuple[DistFile, ...]
+    # Set for a direct source (a URL, git or a path): then it is the only candidate.
+    direct: DirectRelease | None = field(default=None, compare=False)
 
     @property
     def identifier(self) -> str:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from packaging.requirements import Requirement as PackagingRequirement
     from packaging.version import Version
 
+    from pypi2nix.index.direct import DirectRelease
     from pypi2nix.index.metadata import CoreMetadata
     from pypi2nix.index.repository import PackageIndex
     from pypi2nix.index.simple import ProjectPage
@@ -51,8 +52,12 @@ class Release:
     reason: str | None
 
 
-def choose_source(files: Sequence[DistFile]) -> DistFile:
-    """The file a pin is built from: the sdist when there is one, else the best wheel."""
+def choose_source(files: Sequence[DistFile], *, prefer_wheels: bool = False) -> DistFile:
+    """The file a pin is built from: the sdist when there is one, else the best wheel
+    (with ``prefer_wheels``, the best wheel when there is one; ``files`` are best first,
+    wheels for the target before the sdist)."""
+    if prefer_wheels and files[0].kind == "wheel":
+        return files[0]
     return next((file for file in files if file.kind == "sdist"), files[0])
 
 
@@ -73,6 +78,9 @@ class Factory:
     pre: bool = False
     preferences: Mapping[NormalizedName, Version] = field(default_factory=dict)
     prefetcher: Prefetcher = field(default_factory=lambda: Prefetcher(1))
+    # Projects named by a direct source (a URL, git or a path): their only release.
+    direct: Mapping[NormalizedName, DirectRelease] = field(default_factory=dict)
+    prefer_wheels: bool = False
     _releases: Memo[tuple[NormalizedName, Version], Release] = field(default_factory=Memo)
     _dependencies: Memo[Candidate, tuple[Requirement, ...]] = field(default_factory=Memo)
     _prefetched: set[tuple[str, str]] = field(default_factory=set)
@@ -88,12 +96,21 @@ class Factory:
 
     def release(self, name: NormalizedName, version: Version) -> Release:
         """The files of one version usable for the target, best first."""
+        direct = self.direct.get(name)
+        if direct is not None:
+            reason = None
+            if not _python_allows(direct.metadata.requires_python, self.target):
+                reason = f"requires Python {direct.metadata.requires_python}"
+            return Release(files=(direct.file,), other_wheels=(), reason=reason)
         return self._releases.get(
             (name, version), lambda: self._usable_files(self.page(name).files(version))
         )
 
     def releases(self, name: NormalizedName) -> dict[Version, Release]:
         """Every version of a project (this reads them all: for error messages)."""
+        direct = self.direct.get(name)
+        if direct is not None:
+            return {direct.file.version: self.release(name, direct.file.version)}
         return {version: self.release(name, version) for version in self.page(name).versions}
 
     def _usable_files(self, files: Sequence[DistFile]) -> Release:
@@ -131,6 +148,9 @@ class Factory:
         """Candidates for an identifier that satisfy every requirement, best first: the
         preferred version, then newest first."""
         name, extras = split_identifier(identifier)
+        if name in self.direct:
+            yield from self._direct_candidates(name, extras, requirements, incompatible)
+            return
         requested_by = requirements[0].requested_by if requirements else ""
         page = self.page(name, requested_by)
         demands = [*requirements, *self.constraints.get(name, ())]
@@ -156,6 +176,23 @@ class Factory:
             if files:
                 yield Candidate(name=name, version=version, extras=extras, files=files)
 
+    def _direct_candidates(
+        self,
+        name: NormalizedName,
+        extras: frozenset[NormalizedName],
+        requirements: Sequence[Requirement],
+        incompatible: Iterable[Version],
+    ) -> Iterator[Candidate]:
+        """The direct source's release, when every requirement and constraint allows it."""
+        direct = self.direct[name]
+        version = direct.file.version
+        demands = [*requirements, *self.constraints.get(name, ())]
+        allowed = all(d.specifier.contains(version, prereleases=True) for d in demands)
+        if allowed and version not in set(incompatible) and not self.release(name, version).reason:
+            yield Candidate(
+                name=name, version=version, extras=extras, files=(direct.file,), direct=direct
+            )
+
     def has_candidate(self, requirement: Requirement) -> bool:
         return (
             next(self.iter_candidates(requirement.identifier, [requirement], ()), None) is not None
@@ -166,6 +203,8 @@ class Factory:
     def metadata(self, candidate: Candidate) -> CoreMetadata:
         """The candidate's core metadata; any wheel of the release may answer for it,
         those for the target first, then the rest, and only then the sdist."""
+        if candidate.direct is not None:
+            return candidate.direct.metadata
         release = self.release(candidate.name, candidate.version)
         wheels = [file for file in candidate.files if file.kind == "wheel"]
         sdists = [file for file in candidate.files if file.kind == "sdist"]
@@ -275,6 +314,10 @@ class Factory:
             self.prefetch_build_facts(candidate)
         self.dependencies(candidate)
 
+    def source_of(self, candidate: Candidate) -> DistFile:
+        """The file the candidate's pin is built from."""
+        return choose_source(candidate.files, prefer_wheels=self.prefer_wheels)
+
     def wheels(self, candidate: Candidate) -> list[DistFile]:
         """Every wheel of the candidate's release: those for the target first."""
         other_wheels = self.release(candidate.name, candidate.version).other_wheels
@@ -283,8 +326,8 @@ class Factory:
     def prefetch_build_facts(self, candidate: Candidate) -> None:
         """Read what building the candidate's source needs, as :func:`make_pins` will:
         up to ``pyproject.toml`` when a wheel has the file list, else all of it."""
-        source = choose_source(candidate.files)
-        if source.kind == "sdist":
+        source = self.source_of(candidate)
+        if source.kind == "sdist" and candidate.direct is None:
             whole = not self.wheels(candidate)
             self.prefetcher.submit(
                 lambda: self.index.sdist_contents(source, until_pyproject=not whole), bulk=True

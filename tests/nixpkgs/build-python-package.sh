@@ -22,11 +22,24 @@ make_env() {
 mkdir pip-only
 ln -s "$("$python" -I -c 'import os, pip; print(os.path.dirname(pip.__file__))')" pip-only/pip
 
+# A wheel from the source tree in $1, with only the declared build-system and
+# dependencies importable.
+build_wheel() {
+    make_env build-env "$TMPDIR/pip-only:$buildPath"
+    (cd "$1" && "$TMPDIR/build-env/bin/python" -m pip wheel --quiet --no-build-isolation \
+        --no-deps --no-index --wheel-dir "$TMPDIR/dist" .)
+}
+
 filename="$(basename "$src")"
 filename="${filename#*-}"
 mkdir dist
 if [ "$format" = wheel ]; then
     cp "$src" "dist/$filename"
+elif [ -d "$src" ]; then  # a source tree: a path, fetchgit, fetchFromGitHub
+    mkdir source
+    cp -R "$src" source/tree
+    chmod -R u+w source/tree
+    build_wheel source/tree
 else
     case "$filename" in
         *.zip) kind=zip ;;
@@ -37,9 +50,7 @@ else
     "$python" -I -c 'import shutil, sys; shutil.unpack_archive(sys.argv[1], "source", sys.argv[2])' "$src" "$kind"
     set -- source/*
     [ "$#" -eq 1 ] && [ -d "$1" ] || { echo "expected one top-level folder in $filename" >&2; exit 1; }
-    make_env build-env "$TMPDIR/pip-only:$buildPath"
-    (cd "$1" && "$TMPDIR/build-env/bin/python" -m pip wheel --quiet --no-build-isolation \
-        --no-deps --no-index --wheel-dir "$TMPDIR/dist" .)
+    build_wheel "$1"
 fi
 
 make_env install-env "$TMPDIR/pip-only"

@@ -22,7 +22,18 @@ let
   };
   pkgs = {
     inherit lib;
-    inherit (fetchers) fetchurl fetchPypi fetchPypiUrl;
+    inherit (fetchers)
+      fetchurl
+      fetchPypi
+      fetchPypiUrl
+      fetchgit
+      fetchFromGitHub
+      ;
+    # Accepted in nativeBuildInputs; the stand-in's builds run on the host's Python.
+    autoPatchelfHook = {
+      isSetupHook = true;
+      name = "auto-patchelf-hook";
+    };
     ${pythonAttribute} = python;
     python3 = python;
     python3Packages = python.pkgs;

@@ -1,4 +1,5 @@
-# fetchurl and fetchPypi as nixpkgs defines them, on top of Nix's built-in fetcher.
+# fetchurl, fetchPypi, fetchgit and fetchFromGitHub as nixpkgs defines them, on top
+# of Nix's built-in fetcher.
 # The tests add every source to the store beforehand (nix-store --add-fixed), so a
 # fixed-output path is already valid and nothing is downloaded. Unknown arguments
 # are errors, as in nixpkgs.
@@ -47,6 +48,49 @@ rec {
           throw "fetchPypi: unsupported format ${format}";
     in
     compute (builtins.removeAttrs attrs [ "format" ]);
+
+  # fetchgit makes a real checkout (the tests use local file:// repositories, so it
+  # runs offline); Nix then checks the NAR hash of the result, as nixpkgs' does.
+  fetchgit =
+    {
+      url,
+      rev,
+      hash,
+      name ? "source",
+      fetchSubmodules ? true,
+      leaveDotGit ? false,
+    }:
+    assert !leaveDotGit || throw "fetchgit (stand-in): leaveDotGit is not supported";
+    derivation {
+      inherit name url rev;
+      system = builtins.currentSystem;
+      builder = "/bin/sh";
+      args = [ ./fetchgit.sh ];
+      PATH = "/usr/bin:/bin";
+      outputHashMode = "recursive";
+      outputHashAlgo = "sha256";
+      outputHash = hash;
+    };
+
+  # GitHub is out of reach here: the tests add the expected tree to the store first,
+  # so the fixed-output path is valid and this builder never runs.
+  fetchFromGitHub =
+    {
+      owner,
+      repo,
+      rev,
+      hash,
+      name ? "source",
+    }:
+    derivation {
+      inherit name;
+      system = builtins.currentSystem;
+      builder = "/bin/sh";
+      args = [ "-c" "echo fetchFromGitHub ${owner}/${repo}: the stand-in cannot reach GitHub >&2; exit 1" ];
+      outputHashMode = "recursive";
+      outputHashAlgo = "sha256";
+      outputHash = hash;
+    };
 
   fetchPypi =
     {

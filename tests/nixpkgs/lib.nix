@@ -39,6 +39,23 @@ let
       free = true;
     });
 
+    # Like nixpkgs' lib.cleanSource: the tree without version control folders, editor
+    # backups and `result` links of nix-build.
+    cleanSource =
+      src:
+      builtins.path {
+        path = src;
+        name = "source";
+        filter =
+          path: type:
+          let
+            base = baseNameOf (toString path);
+          in
+          !(type == "directory" && builtins.elem base [ ".git" ".hg" ".svn" "CVS" ])
+          && !(type == "symlink" && (base == "result" || builtins.substring 0 7 base == "result-"))
+          && builtins.match ".*~" base == null;
+      };
+
     isLicense = value: builtins.isAttrs value && value ? shortName && licenses ? ${value.shortName};
   };
 in

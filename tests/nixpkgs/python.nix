@@ -67,6 +67,8 @@ let
       (require (!isWheel || !(args ? build-system)) "${name}: a wheel has no build-system")
       (require (builtins.all isPythonPackage (args.dependencies or [ ])) "${name}: every dependency must be a Python package")
       (require (builtins.all isPythonPackage (args.build-system or [ ])) "${name}: every build-system entry must be a Python package")
+      (require (builtins.all isHook (args.nativeBuildInputs or [ ]))
+        "${name}: nativeBuildInputs must be setup hooks")
       (require (builtins.all (x: isPythonPackage x || isHook x) (args.nativeCheckInputs or [ ]))
         "${name}: nativeCheckInputs must be Python packages or hooks")
       (require (builtins.all isPythonPackage (builtins.concatLists (builtins.attrValues (args.optional-dependencies or { }))))
@@ -108,6 +110,7 @@ let
       inherit (args) pname version;
       meta = args.meta or { };
       inherit dependencies;
+      nativeBuildInputs = args.nativeBuildInputs or [ ];
       optional-dependencies = args.optional-dependencies or { };
       overridePythonAttrs = f: makeBuildPythonPackage (args // (if builtins.isFunction f then f args else f));
     };

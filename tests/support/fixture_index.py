@@ -121,8 +121,10 @@ def build_sdist(tree: Path, filename: str) -> bytes:
 
 
 def build_wheel(tree: Path, filename: str) -> bytes:
-    """A deterministic pure-Python wheel of a source tree (modules + .dist-info)."""
+    """A deterministic wheel of a source tree (modules + .dist-info), tagged as its file
+    name says (a platform tag makes it a binary wheel: not purelib)."""
     name, version = filename.split("-")[:2]
+    tag = filename.removesuffix(".whl").split("-", 2)[2]
     dist_info = f"{name}-{version}.dist-info"
     members = [
         (path, data)
@@ -133,8 +135,8 @@ def build_wheel(tree: Path, filename: str) -> bytes:
     members.append(
         (
             f"{dist_info}/WHEEL",
-            b"Wheel-Version: 1.0\nGenerator: pypi2nix-fixtures\nRoot-Is-Purelib: true\n"
-            b"Tag: py3-none-any\n",
+            f"Wheel-Version: 1.0\nGenerator: pypi2nix-fixtures\n"
+            f"Root-Is-Purelib: {'true' if tag.endswith('-any') else 'false'}\nTag: {tag}\n".encode(),
         )
     )
     record = "".join(f"{path},sha256={_record_hash(data)},{len(data)}\n" for path, data in members)

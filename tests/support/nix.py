@@ -134,3 +134,24 @@ def _sha256(path: Path) -> str:
     import hashlib
 
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def run_in_interpreter(requirements: Path, nixpkgs: Path, code: str) -> str:
+    """Build the ``interpreter`` of a generated file offline and run ``code`` with it;
+    its standard output."""
+    interpreter = build_attribute(requirements, nixpkgs, "interpreter")
+    result = subprocess.run(
+        [f"{interpreter}/bin/python", "-c", code], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"{code!r} failed:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def build_attribute(file: Path, nixpkgs: Path, attribute: str) -> Path:
+    """``nix-build FILE -A ATTRIBUTE`` offline, with the stand-in as ``<nixpkgs>``."""
+    output = run(
+        "nix-build", str(file), "-A", attribute, "-I", f"nixpkgs={nixpkgs}", "--no-out-link",
+        *BUILD_OPTIONS,
+    )  # fmt: skip
+    return Path(output.strip().splitlines()[-1])

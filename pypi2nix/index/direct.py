@@ -1,0 +1,150 @@
+"""Direct sources: what an archive URL, a git checkout or a local path holds.
+
+Each is read whole, and only its static files are used: ``PKG-INFO`` or a wheel's
+``METADATA``, else the ``[project]`` table of ``pyproject.toml``, else ``setup.cfg``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
+
+from packaging.version import InvalidVersion, Version
+
+from pypi2nix.errors import HashMismatch, MetadataError
+from pypi2nix.index import git
+from pypi2nix.index.archive import ArchiveError, open_zip
+from pypi2nix.index.client import redact_url
+from pypi2nix.index.metadata import MetadataParseError, core_metadata
+from pypi2nix.index.sdist import (
+    NoStaticMetadata,
+    read_tar_sdist,
+    read_tree,
+    read_zip_sdist,
+    tree_metadata,
+)
+from pypi2nix.index.wheel import read_wheel_bytes
+from pypi2nix.models import DistFile
+from pypi2nix.nix.hashes import nar_sha256
+
+if TYPE_CHECKING:
+    from pypi2nix.index.client import HttpClient, Readable
+    from pypi2nix.index.metadata import CoreMetadata
+    from pypi2nix.index.sdist import SdistContents
+    from pypi2nix.index.wheel import WheelFacts
+    from pypi2nix.models import DirectSource
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DirectRelease:
+    """A direct source, read: the source with its commit and hash, the artifact as a
+    file (a source tree counts as an sdist), its metadata, and what was read of it."""
+
+    source: DirectSource
+    file: DistFile
+    metadata: CoreMetadata
+    contents: SdistContents | None = None
+    wheel: WheelFacts | None = None
+
+
+def read_direct(source: DirectSource, client: HttpClient) -> DirectRelease:
+    """Fetch (or read, for a path) a direct source and its metadata.
+
+    :raises MetadataError: when it has no usable static metadata, saying what to fix.
+    :raises HashMismatch: when an archive differs from the sha256 the user gave.
+    :raises NetworkError: when it cannot be fetched.
+    """
+    try:
+        if source.kind == "git":
+            return _read_git(source)
+        if source.kind == "path" and Path(source.url).is_dir():
+            return _read_tree(source, Path(source.url), sha256=None)
+        return _read_archive(source, _archive_bytes(source, client))
+    except (NoStaticMetadata, MetadataParseError, ArchiveError, InvalidVersion) as error:
+        raise MetadataError(redact_url(source.describe()), "", str(error)) from error
+
+
+def _archive_bytes(source: DirectSource, client: HttpClient) -> bytes:
+    if source.kind == "path":
+        return Path(source.url).read_bytes()
+
+    def read_all(raw: Readable) -> bytes:
+        buffer = io.BytesIO()
+        while chunk := raw.read(1024 * 1024):
+            buffer.write(chunk)
+        return buffer.getvalue()
+
+    data = client.read_stream(source.url, read_all)
+    actual = hashlib.sha256(data).hexdigest()
+    if source.sha256 is not None and actual != source.sha256:
+        raise HashMismatch(redact_url(source.url), source.sha256, actual)
+    return data
+
+
+def _read_archive(source: DirectSource, data: bytes) -> DirectRelease:
+    filename = (
+        unquote(urlsplit(source.url).path.rsplit("/", 1)[-1])
+        if source.kind == "url"
+        else Path(source.url).name
+    )
+    digest = hashlib.sha256(data).hexdigest()
+    if filename.endswith(".whl"):
+        wheel = read_wheel_bytes(data)
+        if wheel.metadata is None:
+            raise NoStaticMetadata("the wheel has no METADATA")
+        metadata = core_metadata(wheel.metadata)
+        return DirectRelease(
+            source=replace(source, sha256=digest),
+            file=_file(source, filename, "wheel", metadata, digest),
+            metadata=metadata,
+            wheel=wheel,
+        )
+    if filename.endswith(".zip"):
+        contents = read_zip_sdist(open_zip(io.BytesIO(data)))
+    else:
+        contents = read_tar_sdist(io.BytesIO(data), filename, until_pyproject=False)
+    metadata = tree_metadata(contents, source=filename)
+    return DirectRelease(
+        source=replace(source, sha256=digest),
+        file=_file(source, filename, "sdist", metadata, digest),
+        metadata=metadata,
+        contents=contents,
+    )
+
+
+def _read_git(source: DirectSource) -> DirectRelease:
+    with tempfile.TemporaryDirectory(prefix="pypi2nix-git-") as temporary:
+        tree = Path(temporary) / "source"
+        commit = git.checkout(source.url, source.rev, tree)
+        fetched = replace(source, commit=commit, export_differs=git.uses_export_attributes(tree))
+        return _read_tree(fetched, tree, sha256=nar_sha256(tree).hex())
+
+
+def _read_tree(source: DirectSource, tree: Path, *, sha256: str | None) -> DirectRelease:
+    contents = read_tree(tree)
+    metadata = tree_metadata(contents, source=source.describe())
+    name = urlsplit(source.url).path.rstrip("/").rsplit("/", 1)[-1] or metadata.name
+    return DirectRelease(
+        source=replace(source, sha256=sha256),
+        file=_file(source, name.removesuffix(".git"), "sdist", metadata, sha256),
+        metadata=metadata,
+        contents=contents,
+    )
+
+
+def _file(
+    source: DirectSource, filename: str, kind: str, metadata: CoreMetadata, sha256: str | None
+) -> DistFile:
+    return DistFile(
+        filename=filename,
+        url=source.url if source.kind != "path" else Path(source.url).as_uri(),
+        kind="wheel" if kind == "wheel" else "sdist",
+        version=Version(metadata.version),
+        sha256=sha256,
+        requires_python=metadata.requires_python,
+    )

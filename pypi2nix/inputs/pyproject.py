@@ -1,0 +1,103 @@
+"""A project's own ``pyproject.toml`` as input: the project itself (built from its
+folder, with the extras asked for) and the PEP 735 dependency groups asked for."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from pypi2nix.errors import InputError, Origin, UsageError
+from pypi2nix.index.metadata import MetadataParseError, dependency_groups, project_table_metadata
+from pypi2nix.inputs.direct import looks_direct, parse_direct
+from pypi2nix.models import DirectSource, InputRequirement
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PyprojectInput:
+    """``--pyproject PATH`` with ``--extra``, ``--all-extras`` and ``--group``."""
+
+    path: Path
+    extras: tuple[str, ...] = ()
+    all_extras: bool = False
+    groups: tuple[str, ...] = ()
+
+
+def read_pyproject(
+    request: PyprojectInput, project_name: Callable[[Path], str]
+) -> list[InputRequirement]:
+    """The project itself, as a requirement on its own folder with the extras asked
+    for, then the requirements of each dependency group asked for.
+
+    :raises UsageError: when the file cannot be read or has no such extra or group.
+    :raises InputError: for a bad requirement in a group.
+    """
+    path = request.path
+    try:
+        data = path.read_bytes()
+        document = tomllib.loads(data.decode("utf-8"))
+        project = project_table_metadata(data, source=str(path))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, MetadataParseError) as error:
+        raise UsageError(f"cannot read {path}: {error}") from error
+    if project is None:
+        raise UsageError(f"{path} has no [project] table: pypi2nix needs its name")
+    extras = _chosen_extras(request, project.provides_extra)
+    root = Requirement(f"{project.name}[{','.join(extras)}]" if extras else project.name)
+    folder = path.parent.resolve()
+    entries = [
+        InputRequirement(
+            requirement=root,
+            origin=Origin(path=str(path), line_number=None, line="[project]"),
+            direct=DirectSource(kind="path", url=str(folder)),
+        )
+    ]
+    groups = _groups(path, document)
+    for group in request.groups:
+        normalized = canonicalize_name(group)
+        if normalized not in groups:
+            known = ", ".join(groups) or "none"
+            raise UsageError(f"{path} has no dependency group {group!r} (it has: {known})")
+        origin = Origin(path=str(path), line_number=None, line=f"[dependency-groups] {group}")
+        entries.extend(
+            _group_entry(origin, str(line), folder, project_name) for line in groups[normalized]
+        )
+    return entries
+
+
+def _chosen_extras(request: PyprojectInput, declared: tuple[str, ...]) -> list[str]:
+    available = {canonicalize_name(extra): extra for extra in declared}
+    if request.all_extras:
+        return sorted(available)
+    for extra in request.extras:
+        if canonicalize_name(extra) not in available:
+            known = ", ".join(sorted(available)) or "none"
+            raise UsageError(f"{request.path} has no extra {extra!r} (it has: {known})")
+    return sorted({canonicalize_name(extra) for extra in request.extras})
+
+
+def _groups(path: Path, document: dict[str, object]) -> dict[str, tuple[Requirement, ...]]:
+    if "dependency-groups" not in document:
+        return {}
+    try:
+        return dict(dependency_groups(document["dependency-groups"], source=str(path)))
+    except MetadataParseError as error:
+        raise UsageError(f"{path}: {error}") from error
+
+
+def _group_entry(
+    origin: Origin, text: str, folder: Path, project_name: Callable[[Path], str]
+) -> InputRequirement:
+    if looks_direct(text):
+        requirement, direct = parse_direct(origin, text, base=folder, project_name=project_name)
+        return InputRequirement(requirement=requirement, origin=origin, direct=direct)
+    try:
+        return InputRequirement(requirement=Requirement(text), origin=origin)
+    except InvalidRequirement as error:
+        raise InputError(origin, f"invalid requirement ({error})") from error
