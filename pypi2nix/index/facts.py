@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import keyword
 import re
+import threading
 from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
@@ -34,6 +35,10 @@ _CHECKABLE_SOURCE = re.compile(
     r"|^[A-Za-z_][A-Za-z0-9_]*/[A-Za-z_][A-Za-z0-9_]*/__init__\.py$"
 )
 MAX_SOURCE_BYTES = 256 * 1024
+# In CPython 3.11, ast.parse keeps its recursion count in state shared by all
+# threads, so two parses at once can fail with "AST constructor recursion depth
+# mismatch": parses take turns.
+_PARSE_LOCK = threading.Lock()
 _EXTENSION = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\.(?:[^/]*\.)?(?:so|pyd)$")
 
 
@@ -202,7 +207,9 @@ def source_imports(path: str, source: bytes) -> tuple[str, ...] | None:
     of a cold run.
     """
     try:
-        tree = ast.parse(_top_level_imports(source.decode("utf-8")))
+        text = _top_level_imports(source.decode("utf-8"))
+        with _PARSE_LOCK:
+            tree = ast.parse(text)
     except (SyntaxError, ValueError, UnicodeDecodeError):
         return None
     parts = path.removeprefix("src/").removesuffix(".py").split("/")
