@@ -24,7 +24,7 @@ from pypi2nix.nix.package import (
     list_attribute,
     meta_attribute,
     source_attribute,
-    uses_fetch_pypi,
+    source_fetcher,
 )
 from pypi2nix.nix.tables import build_system_attribute
 
@@ -129,7 +129,7 @@ def render_nixpkgs_package(pin: Pin, *, tests: Tests, fetcher: Fetcher = "auto")
 def _argument_groups(
     pin: Pin, extras: Sequence[tuple[str, Sequence[str]]], tests: Tests, fetcher_choice: Fetcher
 ) -> list[tuple[str | None, list[str]]]:
-    fetcher = "fetchPypi" if uses_fetch_pypi(pin, fetcher_choice) else "fetchurl"
+    fetcher = source_fetcher(pin, fetcher_choice)
     candidates: list[tuple[str | None, Sequence[str]]] = [
         (
             None,
