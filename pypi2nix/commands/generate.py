@@ -77,8 +77,8 @@ def lock_and_write(
     dry_run: bool = False,
 ) -> GenerateResult:
     """Lock with ``preferences`` and write the files (unless ``dry_run``); the changes
-    are counted against the ``previous`` pins."""
-    check_output_directory(options.output_dir)
+    are counted against the ``previous`` pins. The caller has checked the output
+    directory (:func:`check_output_directory`)."""
     pyproject = None
     if options.pyproject is not None:
         pyproject = PyprojectInput(

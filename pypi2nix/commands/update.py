@@ -14,6 +14,7 @@ from packaging.utils import canonicalize_name
 
 from pypi2nix.commands.generate import (
     GenerateResult,
+    check_output_directory,
     lock_and_write,
     read_frozen,
     summary_lines,
@@ -39,6 +40,7 @@ def update(options: UpdateOptions, console: Console) -> GenerateResult:
         update is not pinned.
     """
     path = frozen_path(options)
+    check_output_directory(options.output_dir)
     if (options.output_dir / JOURNAL_NAME).exists():
         if options.dry_run:
             raise UsageError(

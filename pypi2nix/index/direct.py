@@ -79,11 +79,7 @@ def _archive_bytes(source: DirectSource, client: HttpClient) -> bytes:
             buffer.write(chunk)
         return buffer.getvalue()
 
-    data = client.read_stream(source.url, read_all)
-    actual = hashlib.sha256(data).hexdigest()
-    if source.sha256 is not None and actual != source.sha256:
-        raise HashMismatch(redact_url(source.url), source.sha256, actual)
-    return data
+    return client.read_stream(source.url, read_all)
 
 
 def _read_archive(source: DirectSource, data: bytes) -> DirectRelease:
@@ -93,6 +89,8 @@ def _read_archive(source: DirectSource, data: bytes) -> DirectRelease:
         else Path(source.url).name
     )
     digest = hashlib.sha256(data).hexdigest()
+    if source.sha256 is not None and digest != source.sha256:  # the one the user gave
+        raise HashMismatch(redact_url(source.url), source.sha256, digest)
     if filename.endswith(".whl"):
         wheel = read_wheel_bytes(data)
         if wheel.metadata is None:
