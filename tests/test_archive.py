@@ -8,17 +8,17 @@ import zipfile
 
 import pytest
 
-from pypi2nix.index.archive import (
+from pypi2nix.dists.archive import (
     TAIL_BYTES,
     ArchiveError,
+    RangeResponse,
     RemoteFile,
     open_zip,
     read_zip_member,
     scan_tar,
     zip_names,
 )
-from pypi2nix.index.client import RangeResponse
-from pypi2nix.index.sdist import read_tar_sdist, read_zip_sdist, sdist_metadata
+from pypi2nix.dists.sdist import read_tar_sdist, read_zip_sdist, sdist_metadata
 from tests.support.fixture_index import FIXTURES
 
 SIX_WHEEL = (FIXTURES / "real" / "six-1.17.0-py2.py3-none-any.whl").read_bytes()

@@ -4,8 +4,9 @@ import pytest
 import requests
 import responses
 
+from pypi2nix.credentials import redact_url
 from pypi2nix.errors import NetworkError
-from pypi2nix.index.client import HttpClient, redact_url
+from pypi2nix.index.client import HttpClient
 
 URL = "https://index.example.test/simple/demo/"
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from pypi2nix.index.facts import (
+from pypi2nix.dists.modules import (
     import_names_from_sdist,
     import_names_from_wheel,
     provided_names,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pypi2nix.cli import main
-from pypi2nix.index import archive
+from pypi2nix.dists import archive
 from tests.support import nix
 from tests.support.fixture_index import INDEX_URL, IndexFile
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from pypi2nix.index.metadata import (
+from pypi2nix.dists.metadata import (
     MetadataParseError,
     dependency_groups,
     parse_core_metadata,

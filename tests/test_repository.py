@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import pytest
 from packaging.utils import NormalizedName
 
+from pypi2nix.dists.archive import TAIL_BYTES, WHOLE_FILE_BYTES
 from pypi2nix.errors import HashMismatch, MetadataError, ProjectNotFound
-from pypi2nix.index.archive import TAIL_BYTES, WHOLE_FILE_BYTES
 from pypi2nix.index.client import HttpClient
 from pypi2nix.index.repository import PackageIndex
 from tests.support.fixture_index import INDEX_URL, FixtureIndex, IndexFile, build_sdist

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pypi2nix.commands.locking import LockRun, lock_inputs
+from pypi2nix.commands.pipeline import LockRun, lock_inputs
+from pypi2nix.credentials import without_credentials
 from pypi2nix.errors import OutputError, UsageError
 from pypi2nix.inputs import PyprojectInput, read_inputs
 from pypi2nix.lock.changes import PinChanges, changes_table, compare_pins, graph_pins
-from pypi2nix.lock.frozen import FrozenFile, parse_frozen, render_frozen, without_credentials
+from pypi2nix.lock.frozen import FrozenFile, parse_frozen, render_frozen
 from pypi2nix.nix.override import render_override_nix
 from pypi2nix.nix.package import is_linux_binary_wheel
 from pypi2nix.nix.requirements import render_requirements_nix

@@ -16,7 +16,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from pypi2nix.commands.generate import check_output_directory
-from pypi2nix.commands.locking import LockRun, lock_inputs
+from pypi2nix.commands.pipeline import LockRun, lock_inputs
 from pypi2nix.errors import UsageError
 from pypi2nix.inputs import read_inputs
 from pypi2nix.nix.nixpkgs import Tests, choose_tests, render_nixpkgs_package

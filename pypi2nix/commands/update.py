@@ -20,9 +20,9 @@ from pypi2nix.commands.generate import (
     summary_lines,
     written_lines,
 )
+from pypi2nix.credentials import without_credentials
 from pypi2nix.errors import UsageError
 from pypi2nix.lock.changes import PinChanges, changes_table
-from pypi2nix.lock.frozen import without_credentials
 from pypi2nix.options import index_url_from_environment
 from pypi2nix.writer import JOURNAL_NAME, recover_interrupted_write
 

@@ -21,9 +21,11 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pypi2nix import __version__
+from pypi2nix.credentials import redact_url
+from pypi2nix.dists.archive import RangeResponse, Readable
 from pypi2nix.errors import NetworkError
 
 if TYPE_CHECKING:
@@ -42,18 +44,8 @@ MAX_RETRY_AFTER_SECONDS = 10.0
 MAX_BACKOFF_SECONDS = 10.0
 T = TypeVar("T")
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
-_CREDENTIALS = re.compile(r"(?<=://)([^/@:]+):([^/@]+)@")
 
 logger = logging.getLogger(__name__)
-
-
-def redact_url(url: str) -> str:
-    """Hide a password in a URL before it is shown to anybody."""
-    return _CREDENTIALS.sub(r"\1:****@", url)
-
-
-class Readable(Protocol):
-    def read(self, size: int = -1, /) -> bytes: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,15 +54,6 @@ class HttpResponse:
     status: int
     headers: Mapping[str, str]
     content: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class RangeResponse:
-    """Bytes ``[start, start + len(content))`` of a file of ``total_size`` bytes."""
-
-    start: int
-    content: bytes
-    total_size: int
 
 
 def _ca_bundle() -> str:

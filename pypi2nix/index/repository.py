@@ -21,6 +21,22 @@ from urllib.parse import unquote, urlsplit
 
 from packaging.utils import NormalizedName, canonicalize_name
 
+from pypi2nix.credentials import redact_url
+from pypi2nix.dists.archive import ArchiveError, HashingReader, Readable, RemoteFile, open_zip
+from pypi2nix.dists.metadata import (
+    CoreMetadata,
+    MetadataParseError,
+    core_metadata,
+    metadata_fields,
+)
+from pypi2nix.dists.sdist import (
+    NoStaticMetadata,
+    SdistContents,
+    read_tar_sdist,
+    read_zip_sdist,
+    sdist_metadata,
+)
+from pypi2nix.dists.wheel import WheelFacts, read_dist_info_metadata, read_wheel_facts
 from pypi2nix.errors import (
     HashMismatch,
     MetadataError,
@@ -28,32 +44,11 @@ from pypi2nix.errors import (
     OfflineError,
     ProjectNotFound,
 )
-from pypi2nix.index.archive import ArchiveError, HashingReader, RemoteFile, open_zip
 from pypi2nix.index.cache import Cache, PageValidators, now
-from pypi2nix.index.client import (
-    SIMPLE_API_ACCEPT,
-    HttpClient,
-    HttpResponse,
-    Readable,
-    redact_url,
-)
-from pypi2nix.index.direct import DirectRelease, read_direct
-from pypi2nix.index.metadata import (
-    CoreMetadata,
-    MetadataParseError,
-    core_metadata,
-    metadata_fields,
-)
+from pypi2nix.index.client import SIMPLE_API_ACCEPT, HttpClient, HttpResponse
 from pypi2nix.index.prefetch import Memo
-from pypi2nix.index.sdist import (
-    NoStaticMetadata,
-    SdistContents,
-    read_tar_sdist,
-    read_zip_sdist,
-    sdist_metadata,
-)
 from pypi2nix.index.simple import PageError, ProjectPage, parse_project_page
-from pypi2nix.index.wheel import WheelFacts, read_dist_info_metadata, read_wheel_facts
+from pypi2nix.sources.direct import DirectRelease, read_direct
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence

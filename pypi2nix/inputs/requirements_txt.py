@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 from packaging.requirements import InvalidRequirement, Requirement
 
+from pypi2nix.dists.sdist import local_project_name
 from pypi2nix.errors import InputError, Origin, UsageError
-from pypi2nix.index.sdist import local_project_name
 from pypi2nix.inputs.direct import looks_direct, parse_direct
 from pypi2nix.inputs.pyproject import PyprojectInput, read_pyproject
 from pypi2nix.models import DirectSource, InputRequirement, RequirementSet

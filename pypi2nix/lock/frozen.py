@@ -11,12 +11,12 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
 
 from packaging.utils import InvalidName, NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from pypi2nix import __version__
+from pypi2nix.credentials import without_credentials
 from pypi2nix.options import DEFAULT_INDEX_URL
 
 if TYPE_CHECKING:
@@ -79,17 +79,6 @@ def _index_options(index_urls: tuple[str, ...]) -> list[str]:
     if not urls or urls == [DEFAULT_INDEX_URL]:
         return []
     return [f"--index-url {urls[0]}", *(f"--extra-index-url {url}" for url in urls[1:])]
-
-
-def without_credentials(url: str) -> str:
-    """The URL without user name and password (they never go into a file)."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urlunsplit(parts._replace(netloc=host))
 
 
 def _pin_lines(pin: Pin) -> list[str]:

@@ -22,7 +22,7 @@ from pypi2nix.errors import InputError, ResolutionError
 from pypi2nix.index.prefetch import Prefetcher
 from pypi2nix.lock.serialize import graph_from_json, graph_to_json
 from pypi2nix.models import BrokenCycleEdge, Dependency, LockGraph
-from pypi2nix.resolve.artifacts import make_pins
+from pypi2nix.pins.assemble import make_pins
 from pypi2nix.resolve.base import Requirement
 from pypi2nix.resolve.explain import explain_impossible
 from pypi2nix.resolve.factory import Factory
@@ -35,11 +35,11 @@ if TYPE_CHECKING:
 
     from packaging.version import Version
 
-    from pypi2nix.index.direct import DirectRelease
     from pypi2nix.index.repository import PackageIndex
     from pypi2nix.models import InputRequirement, RequirementSet
     from pypi2nix.options import Target
     from pypi2nix.resolve.graph import ResolvedRelease
+    from pypi2nix.sources.direct import DirectRelease
 
 __all__ = ["lock"]
 

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from packaging.requirements import Requirement as PackagingRequirement
     from packaging.version import Version
 
-    from pypi2nix.index.direct import DirectRelease
     from pypi2nix.models import DistFile
+    from pypi2nix.sources.direct import DirectRelease
 
 
 def make_identifier(name: NormalizedName, extras: frozenset[NormalizedName]) -> str:

@@ -33,12 +33,12 @@ if TYPE_CHECKING:
     from packaging.requirements import Requirement as PackagingRequirement
     from packaging.version import Version
 
-    from pypi2nix.index.direct import DirectRelease
-    from pypi2nix.index.metadata import CoreMetadata
+    from pypi2nix.dists.metadata import CoreMetadata
     from pypi2nix.index.repository import PackageIndex
     from pypi2nix.index.simple import ProjectPage
     from pypi2nix.models import DistFile
     from pypi2nix.options import Target
+    from pypi2nix.sources.direct import DirectRelease
 
 logger = logging.getLogger(__name__)
 

@@ -13,17 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pypi2nix.index.archive import (
+from pypi2nix.dists.archive import (
     ArchiveError,
     NotFetched,
+    RangeResponse,
     RemoteFile,
     open_zip,
     read_zip_member,
     zip_names,
 )
-from pypi2nix.index.client import RangeResponse
-from pypi2nix.index.facts import ModuleImports, is_checkable_source
-from pypi2nix.index.metadata import metadata_fields
+from pypi2nix.dists.metadata import metadata_fields
+from pypi2nix.dists.modules import ModuleImports, is_checkable_source
 
 if TYPE_CHECKING:
     import zipfile

@@ -13,8 +13,8 @@ import shutil
 import subprocess
 from typing import TYPE_CHECKING
 
+from pypi2nix.credentials import redact_url
 from pypi2nix.errors import NetworkError
-from pypi2nix.index.client import redact_url
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from pypi2nix.index.facts import module_files
+from pypi2nix.dists.modules import module_files
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from pypi2nix.index.archive import (
+from pypi2nix.dists.archive import (
     MAX_MEMBER_BYTES,
     MAX_MEMBERS,
     ArchiveError,
@@ -22,8 +22,7 @@ from pypi2nix.index.archive import (
     scan_tar,
     zip_names,
 )
-from pypi2nix.index.facts import ModuleImports, is_checkable_source
-from pypi2nix.index.metadata import (
+from pypi2nix.dists.metadata import (
     CoreMetadata,
     MetadataParseError,
     PyprojectFacts,
@@ -34,6 +33,7 @@ from pypi2nix.index.metadata import (
     project_table_metadata,
     setup_cfg_name_and_version,
 )
+from pypi2nix.dists.modules import ModuleImports, is_checkable_source
 
 if TYPE_CHECKING:
     import zipfile
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
     from packaging.requirements import Requirement
 
-    from pypi2nix.index.client import Readable
+    from pypi2nix.dists.archive import Readable
 
 _ROOT_FILES = frozenset({"PKG-INFO", "pyproject.toml", "setup.cfg"})
 # Folders of a source tree that are not part of the project.

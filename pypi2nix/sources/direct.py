@@ -16,27 +16,28 @@ from urllib.parse import unquote, urlsplit
 
 from packaging.version import InvalidVersion, Version
 
-from pypi2nix.errors import HashMismatch, MetadataError
-from pypi2nix.index import git
-from pypi2nix.index.archive import ArchiveError, open_zip
-from pypi2nix.index.client import redact_url
-from pypi2nix.index.metadata import MetadataParseError, core_metadata
-from pypi2nix.index.sdist import (
+from pypi2nix.credentials import redact_url
+from pypi2nix.dists.archive import ArchiveError, open_zip
+from pypi2nix.dists.metadata import MetadataParseError, core_metadata
+from pypi2nix.dists.sdist import (
     NoStaticMetadata,
     read_tar_sdist,
     read_tree,
     read_zip_sdist,
     tree_metadata,
 )
-from pypi2nix.index.wheel import read_wheel_bytes
+from pypi2nix.dists.wheel import read_wheel_bytes
+from pypi2nix.errors import HashMismatch, MetadataError
 from pypi2nix.models import DistFile
 from pypi2nix.nix.hashes import nar_sha256
+from pypi2nix.sources import git
 
 if TYPE_CHECKING:
-    from pypi2nix.index.client import HttpClient, Readable
-    from pypi2nix.index.metadata import CoreMetadata
-    from pypi2nix.index.sdist import SdistContents
-    from pypi2nix.index.wheel import WheelFacts
+    from pypi2nix.dists.archive import Readable
+    from pypi2nix.dists.metadata import CoreMetadata
+    from pypi2nix.dists.sdist import SdistContents
+    from pypi2nix.dists.wheel import WheelFacts
+    from pypi2nix.index.client import HttpClient
     from pypi2nix.models import DirectSource
 
 

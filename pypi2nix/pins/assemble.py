@@ -8,25 +8,25 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from pypi2nix.errors import MetadataError
-from pypi2nix.index.facts import (
+from pypi2nix.dists.metadata import MetadataParseError
+from pypi2nix.dists.modules import (
     import_names_from_sdist,
     import_names_from_wheel,
     provided_names,
 )
-from pypi2nix.index.metadata import MetadataParseError
-from pypi2nix.index.sdist import build_requirements
+from pypi2nix.dists.sdist import build_requirements
+from pypi2nix.errors import MetadataError
 from pypi2nix.models import PackageMeta, Pin
-from pypi2nix.resolve.imports import missing_imports
+from pypi2nix.pins.imports import missing_imports
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
     from packaging.requirements import Requirement
 
-    from pypi2nix.index.metadata import CoreMetadata
-    from pypi2nix.index.sdist import SdistContents
-    from pypi2nix.index.wheel import WheelFacts
+    from pypi2nix.dists.metadata import CoreMetadata
+    from pypi2nix.dists.sdist import SdistContents
+    from pypi2nix.dists.wheel import WheelFacts
     from pypi2nix.models import Dependency, DistFile
     from pypi2nix.options import Target
     from pypi2nix.resolve.factory import Factory
