@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -90,12 +89,6 @@ class DistFile:
         """The tags of a wheel's file name (empty for an sdist)."""
         return _wheel_tags(self.filename) if self.kind == "wheel" else frozenset()
 
-    @property
-    def sri_hash(self) -> str:
-        if self.sha256 is None:
-            raise ValueError(f"{self.filename} has no sha256")
-        return "sha256-" + base64.b64encode(bytes.fromhex(self.sha256)).decode("ascii")
-
 
 @functools.cache
 def _wheel_tags(filename: str) -> frozenset[tags.Tag]:
@@ -175,3 +168,33 @@ class LockGraph:
             if pin.name == name:
                 return pin
         raise KeyError(name)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CoreMetadata:
+    """The fields of a distribution's core metadata that pypi2nix uses."""
+
+    name: str
+    version: str
+    metadata_version: str = "1.0"
+    summary: str | None = None
+    home_page: str | None = None
+    project_urls: tuple[tuple[str, str], ...] = ()
+    license: str | None = None
+    license_expression: str | None = None
+    classifiers: tuple[str, ...] = ()
+    requires_dist: tuple[Requirement, ...] = ()
+    requires_python: str | None = None
+    provides_extra: tuple[str, ...] = ()
+    dynamic: tuple[str, ...] = ()
+
+    @property
+    def has_static_dependencies(self) -> bool:
+        """Whether ``Requires-Dist`` can be trusted (Metadata 2.2+, not declared dynamic)."""
+        major, _, minor = self.metadata_version.partition(".")
+        try:
+            version = (int(major), int(minor or 0))
+        except ValueError:
+            return False
+        dynamic = {field.lower() for field in self.dynamic}
+        return version >= (2, 2) and "requires-dist" not in dynamic

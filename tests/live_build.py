@@ -41,6 +41,7 @@ from pypi2nix.commands.generate import OutputPaths, generate
 from pypi2nix.index.client import HttpClient
 from pypi2nix.index.repository import PackageIndex
 from pypi2nix.nix.escape import nix_attribute, nix_string
+from pypi2nix.nix.hashes import sri_sha256
 from pypi2nix.options import DEFAULT_INDEX_URL, GenerateOptions, Target
 from pypi2nix.resolve.factory import Factory
 from pypi2nix.ui import Console
@@ -134,7 +135,9 @@ def lock_and_parse(
         else:
             wheel = wheels[0]
             download(wheel.url, wheel.filename, wheel.sha256, work / "files")
-            (output / f"{pin.name}.wheel").write_text(f"{wheel.url}\n{wheel.sri_hash}\n")
+            (output / f"{pin.name}.wheel").write_text(
+                f"{wheel.url}\n{sri_sha256(bytes.fromhex(wheel.sha256 or ''))}\n"
+            )
             report.from_wheel.append(pin.name)
     return report
 

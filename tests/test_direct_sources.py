@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pypi2nix.cli import main
-from pypi2nix.nix.hashes import nar_sha256, sri_sha256
+from pypi2nix.nix.hashes import sri_sha256
+from pypi2nix.sources.nar import nar_sha256
 from tests.support import nix
 from tests.support.fixture_index import FILES_ORIGIN, INDEX_URL, IndexFile, build_sdist
 

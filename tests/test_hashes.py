@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pypi2nix.nix.hashes import nar_chunks, nar_sha256, nix32, sri_sha256
+from pypi2nix.nix.hashes import nix32, sri_sha256
+from pypi2nix.sources.nar import nar_chunks, nar_sha256
 from tests.support import nix
 
 if TYPE_CHECKING:

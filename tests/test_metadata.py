@@ -3,13 +3,11 @@ from __future__ import annotations
 import pytest
 
 from pypi2nix.dists.metadata import (
-    MetadataParseError,
-    dependency_groups,
     parse_core_metadata,
     parse_egg_info_requires,
-    parse_pyproject,
     parse_setup_cfg_requires,
 )
+from pypi2nix.project_files import MetadataParseError, dependency_groups, parse_pyproject
 from tests.support.fixture_index import FIXTURES
 
 

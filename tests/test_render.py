@@ -16,6 +16,7 @@ from pypi2nix.models import (
     PackageMeta,
     Pin,
 )
+from pypi2nix.nix.hashes import sri_sha256
 from pypi2nix.nix.package import OVERLAY_NAMES, fetchpypi_arguments, source_attribute
 from pypi2nix.nix.requirements import render_requirements_nix
 from pypi2nix.options import PUBLIC_FILES_HOST
@@ -86,7 +87,7 @@ def test_fetcher_choice() -> None:
     assert source_attribute(private, OVERLAY_NAMES, fetcher="auto") == [
         "src = fetchurl {",
         '  url = "https://files.example.test/packages/ab/cd/demo-1.0.tar.gz";',
-        f'  hash = "{private.source.sri_hash}";',
+        f'  hash = "{sri_sha256(bytes.fromhex(private.source.sha256 or ""))}";',
         "};",
     ]
     assert source_attribute(private, OVERLAY_NAMES, fetcher="fetchpypi")[0] == "src = fetchPypi {"

@@ -6,8 +6,8 @@ import pytest
 from packaging.utils import canonicalize_name
 
 from pypi2nix.errors import InputError, UsageError
-from pypi2nix.inputs import read_inputs
 from pypi2nix.models import DirectSource
+from tests.support import read_inputs
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -5,6 +5,7 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from pypi2nix.index.simple import PageError, parse_project_page
+from pypi2nix.nix.hashes import sri_sha256
 from tests.support.fixture_index import FIXTURES
 
 SIX = NormalizedName("six")
@@ -33,7 +34,10 @@ def test_recorded_pages_give_the_same_files(filename: str, content_type: str) ->
     assert wheel.version == Version("1.17.0")
     assert wheel.sha256 == "4721f391ed90541fddacab5acf947aa0d3dc7d27b2e1e8eda2be8970586c3274"
     # Computed with: nix hash to-sri --type sha256 <hex>
-    assert wheel.sri_hash == "sha256-RyHzke2QVB/drKtaz5R6oNPcfSey4ejtor6JcFhsMnQ="
+    assert (
+        sri_sha256(bytes.fromhex(wheel.sha256))
+        == "sha256-RyHzke2QVB/drKtaz5R6oNPcfSey4ejtor6JcFhsMnQ="
+    )
     assert wheel.url.startswith("https://files.example.test/packages/")
     assert wheel.requires_python == "!=3.0.*,!=3.1.*,!=3.2.*,>=2.7"
     assert {str(tag) for tag in wheel.wheel_tags} == {"py2-none-any", "py3-none-any"}

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from pypi2nix.commands.pipeline import LockRun, lock_inputs
 from pypi2nix.credentials import without_credentials
+from pypi2nix.dists.sdist import local_project_name
 from pypi2nix.errors import OutputError, UsageError
 from pypi2nix.inputs import PyprojectInput, read_inputs
 from pypi2nix.lock.changes import PinChanges, changes_table, compare_pins, graph_pins
@@ -89,7 +90,11 @@ def lock_and_write(
             groups=options.groups,
         )
     inputs = read_inputs(
-        options.requirement_files, options.specs, options.constraint_files, pyproject
+        options.requirement_files,
+        options.specs,
+        options.constraint_files,
+        pyproject,
+        project_name=local_project_name,
     )
     if not inputs.requirements:
         raise UsageError(

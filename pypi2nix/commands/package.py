@@ -17,6 +17,7 @@ from packaging.version import InvalidVersion, Version
 
 from pypi2nix.commands.generate import check_output_directory
 from pypi2nix.commands.pipeline import LockRun, lock_inputs
+from pypi2nix.dists.sdist import local_project_name
 from pypi2nix.errors import UsageError
 from pypi2nix.inputs import read_inputs
 from pypi2nix.nix.nixpkgs import Tests, choose_tests, render_nixpkgs_package
@@ -43,7 +44,7 @@ def package(options: PackageOptions, console: Console) -> PackageResult:
     if options.output is not None:
         check_output_directory(options.output.parent)
     run = lock_inputs(
-        read_inputs((), (spec,), ()),
+        read_inputs((), (spec,), (), project_name=local_project_name),
         target=options.target,
         pre=options.pre,
         index_options=options.index,

@@ -23,17 +23,19 @@ from pypi2nix.dists.archive import (
     zip_names,
 )
 from pypi2nix.dists.metadata import (
-    CoreMetadata,
-    MetadataParseError,
-    PyprojectFacts,
     parse_core_metadata,
     parse_egg_info_requires,
-    parse_pyproject,
     parse_setup_cfg_requires,
+)
+from pypi2nix.dists.modules import ModuleImports, is_checkable_source
+from pypi2nix.models import CoreMetadata
+from pypi2nix.project_files import (
+    MetadataParseError,
+    PyprojectFacts,
+    parse_pyproject,
     project_table_metadata,
     setup_cfg_name_and_version,
 )
-from pypi2nix.dists.modules import ModuleImports, is_checkable_source
 
 if TYPE_CHECKING:
     import zipfile

@@ -23,12 +23,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from pypi2nix.credentials import redact_url
 from pypi2nix.dists.archive import ArchiveError, HashingReader, Readable, RemoteFile, open_zip
-from pypi2nix.dists.metadata import (
-    CoreMetadata,
-    MetadataParseError,
-    core_metadata,
-    metadata_fields,
-)
+from pypi2nix.dists.metadata import core_metadata, metadata_fields
 from pypi2nix.dists.sdist import (
     NoStaticMetadata,
     SdistContents,
@@ -48,12 +43,13 @@ from pypi2nix.index.cache import Cache, PageValidators, now
 from pypi2nix.index.client import SIMPLE_API_ACCEPT, HttpClient, HttpResponse
 from pypi2nix.index.prefetch import Memo
 from pypi2nix.index.simple import PageError, ProjectPage, parse_project_page
+from pypi2nix.project_files import MetadataParseError
 from pypi2nix.sources.direct import DirectRelease, read_direct
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from pypi2nix.models import DirectSource, DistFile
+    from pypi2nix.models import CoreMetadata, DirectSource, DistFile
 
 logger = logging.getLogger(__name__)
 

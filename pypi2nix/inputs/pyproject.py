@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from pypi2nix.dists.metadata import MetadataParseError, dependency_groups, project_table_metadata
 from pypi2nix.errors import InputError, Origin, UsageError
 from pypi2nix.inputs.direct import looks_direct, parse_direct
 from pypi2nix.models import DirectSource, InputRequirement
+from pypi2nix.project_files import MetadataParseError, dependency_groups, project_table_metadata
 
 if TYPE_CHECKING:
     from collections.abc import Callable

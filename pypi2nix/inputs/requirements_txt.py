@@ -18,14 +18,13 @@ from typing import TYPE_CHECKING
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from pypi2nix.dists.sdist import local_project_name
 from pypi2nix.errors import InputError, Origin, UsageError
 from pypi2nix.inputs.direct import looks_direct, parse_direct
 from pypi2nix.inputs.pyproject import PyprojectInput, read_pyproject
 from pypi2nix.models import DirectSource, InputRequirement, RequirementSet
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
 
 logger = logging.getLogger(__name__)
 
@@ -59,16 +58,21 @@ def read_inputs(
     specs: Iterable[str] = (),
     constraint_files: Iterable[Path] = (),
     pyproject: PyprojectInput | None = None,
+    *,
+    project_name: Callable[[Path], str],
 ) -> RequirementSet:
     """Read a project's pyproject.toml, requirement files, command-line specs and
     constraint files.
 
+    :param project_name: reads the name a local project folder declares (for
+        requirements that name a folder).
+
     :raises InputError: for a line that cannot be understood (names file and line).
     :raises UsageError: when a file given on the command line cannot be read.
     """
-    reader = _Reader()
+    reader = _Reader(project_name)
     if pyproject is not None:
-        reader.requirements.extend(read_pyproject(pyproject, local_project_name))
+        reader.requirements.extend(read_pyproject(pyproject, project_name))
         reader.sources.append(str(pyproject.path))
     for path in requirement_files:
         reader.read_file(path, str(path), constraint=False, included_from=None)
@@ -82,6 +86,7 @@ def read_inputs(
 
 @dataclass
 class _Reader:
+    project_name: Callable[[Path], str]
     requirements: list[InputRequirement] = field(default_factory=list)
     constraints: list[InputRequirement] = field(default_factory=list)
     index_url: str | None = None
@@ -185,7 +190,7 @@ class _Reader:
             if constraint:
                 raise InputError(origin, "a constraint cannot name a URL or a path")
             requirement, direct = parse_direct(
-                origin, text, base=base, project_name=local_project_name
+                origin, text, base=base, project_name=self.project_name
             )
             direct = _with_expected_hash(origin, direct, hashes)
         else:

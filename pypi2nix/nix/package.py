@@ -154,7 +154,7 @@ def source_attribute(
     how = source_fetcher(pin, fetcher)
     if pin.direct is not None and how in ("path", "fetchgit", "fetchFromGitHub"):
         return _direct_source(pin.direct, how, names, output_dir or Path())
-    hash_line = f"hash = {nix_string(pin.source.sri_hash)};"
+    hash_line = f"hash = {nix_string(_file_hash(pin.source))};"
     if how == "fetchPypi":
         arguments = fetchpypi_arguments(pin.source, pname=pname or pin.pname, version=pin.version)
         assert arguments is not None
@@ -311,3 +311,9 @@ def license_attribute(meta: PackageMeta, names: Names) -> list[str]:
     elif attributes:
         lines.append(f"license = with {names.lib}.licenses; [ {' '.join(attributes)} ];")
     return lines
+
+
+def _file_hash(file: DistFile) -> str:
+    if file.sha256 is None:
+        raise ValueError(f"{file.filename} has no sha256")
+    return sri_sha256(bytes.fromhex(file.sha256))

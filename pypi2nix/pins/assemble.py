@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from pypi2nix.dists.metadata import MetadataParseError
 from pypi2nix.dists.modules import (
     import_names_from_sdist,
     import_names_from_wheel,
@@ -18,16 +17,16 @@ from pypi2nix.dists.sdist import build_requirements
 from pypi2nix.errors import MetadataError
 from pypi2nix.models import PackageMeta, Pin
 from pypi2nix.pins.imports import missing_imports
+from pypi2nix.project_files import MetadataParseError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
     from packaging.requirements import Requirement
 
-    from pypi2nix.dists.metadata import CoreMetadata
     from pypi2nix.dists.sdist import SdistContents
     from pypi2nix.dists.wheel import WheelFacts
-    from pypi2nix.models import Dependency, DistFile
+    from pypi2nix.models import CoreMetadata, Dependency, DistFile
     from pypi2nix.options import Target
     from pypi2nix.resolve.factory import Factory
     from pypi2nix.resolve.graph import ResolvedRelease

@@ -33,10 +33,9 @@ if TYPE_CHECKING:
     from packaging.requirements import Requirement as PackagingRequirement
     from packaging.version import Version
 
-    from pypi2nix.dists.metadata import CoreMetadata
     from pypi2nix.index.repository import PackageIndex
     from pypi2nix.index.simple import ProjectPage
-    from pypi2nix.models import DistFile
+    from pypi2nix.models import CoreMetadata, DistFile
     from pypi2nix.options import Target
     from pypi2nix.sources.direct import DirectRelease
 

@@ -18,7 +18,7 @@ from packaging.version import InvalidVersion, Version
 
 from pypi2nix.credentials import redact_url
 from pypi2nix.dists.archive import ArchiveError, open_zip
-from pypi2nix.dists.metadata import MetadataParseError, core_metadata
+from pypi2nix.dists.metadata import core_metadata
 from pypi2nix.dists.sdist import (
     NoStaticMetadata,
     read_tar_sdist,
@@ -29,16 +29,16 @@ from pypi2nix.dists.sdist import (
 from pypi2nix.dists.wheel import read_wheel_bytes
 from pypi2nix.errors import HashMismatch, MetadataError
 from pypi2nix.models import DistFile
-from pypi2nix.nix.hashes import nar_sha256
+from pypi2nix.project_files import MetadataParseError
 from pypi2nix.sources import git
+from pypi2nix.sources.nar import nar_sha256
 
 if TYPE_CHECKING:
     from pypi2nix.dists.archive import Readable
-    from pypi2nix.dists.metadata import CoreMetadata
     from pypi2nix.dists.sdist import SdistContents
     from pypi2nix.dists.wheel import WheelFacts
     from pypi2nix.index.client import HttpClient
-    from pypi2nix.models import DirectSource
+    from pypi2nix.models import CoreMetadata, DirectSource
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -6,8 +6,14 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING
 
+from pypi2nix import inputs
+from pypi2nix.dists.sdist import local_project_name
+
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
+    from pathlib import Path
+
+    from pypi2nix.models import RequirementSet
 
 
 @contextlib.contextmanager
@@ -19,3 +25,14 @@ def preserved_logging() -> Iterator[None]:
         yield
     finally:
         logger.handlers[:], logger.level, logger.propagate = saved
+
+
+def read_inputs(
+    requirement_files: Iterable[Path] = (),
+    specs: Iterable[str] = (),
+    constraint_files: Iterable[Path] = (),
+) -> RequirementSet:
+    """The inputs stage as the commands call it (local folders named by their files)."""
+    return inputs.read_inputs(
+        requirement_files, specs, constraint_files, project_name=local_project_name
+    )

@@ -1,0 +1,227 @@
+"""A project's own declarations, parsed: ``pyproject.toml`` (``[build-system]``,
+the PEP 621 ``[project]`` table, PEP 735 ``[dependency-groups]``), ``setup.cfg``'s
+name and version, and requirement lines.
+
+Pure functions from bytes to plain data, shared by the inputs (a project the user
+locks) and the distribution readers (an sdist's files). Nothing here runs package
+code.
+"""
+
+from __future__ import annotations
+
+import configparser
+import logging
+import tomllib
+from dataclasses import dataclass
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from pypi2nix.models import CoreMetadata
+
+logger = logging.getLogger(__name__)
+
+
+class MetadataParseError(ValueError):
+    """A metadata file that cannot be parsed at all."""
+
+
+def parse_requirement_lines(lines: Any, *, source: str) -> tuple[Requirement, ...]:
+    requirements = []
+    for line in lines:
+        try:
+            requirements.append(Requirement(line))
+        except InvalidRequirement as error:
+            logger.warning("%s: ignoring invalid requirement %r (%s)", source, line, error)
+    return tuple(requirements)
+
+
+def with_extra(line: str, extra: str) -> str:
+    requirement, _, marker = line.partition(";")
+    condition = f'extra == "{extra}"'
+    if marker.strip():
+        condition = f"({marker.strip()}) and {condition}"
+    return f"{requirement.strip()} ; {condition}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PyprojectFacts:
+    """What pypi2nix reads from a ``pyproject.toml``."""
+
+    build_requires: tuple[Requirement, ...] | None
+    dependencies: tuple[Requirement, ...] | None
+    # PEP 735 groups, includes resolved; empty when the table is missing or malformed.
+    dependency_groups: tuple[tuple[str, tuple[Requirement, ...]], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "build_requires": _strings(self.build_requires),
+            "dependencies": _strings(self.dependencies),
+            "dependency_groups": [
+                [group, _strings(requirements)] for group, requirements in self.dependency_groups
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PyprojectFacts:
+        def requirements(lines: list[str] | None) -> tuple[Requirement, ...] | None:
+            return None if lines is None else tuple(Requirement(line) for line in lines)
+
+        return cls(
+            build_requires=requirements(data["build_requires"]),
+            dependencies=requirements(data["dependencies"]),
+            dependency_groups=tuple(
+                (group, requirements(lines) or ()) for group, lines in data["dependency_groups"]
+            ),
+        )
+
+
+def _strings(requirements: tuple[Requirement, ...] | None) -> list[str] | None:
+    return None if requirements is None else [str(requirement) for requirement in requirements]
+
+
+def parse_pyproject(data: bytes, *, source: str) -> PyprojectFacts:
+    """Read ``[build-system] requires`` and static ``[project]`` dependencies.
+
+    ``build_requires`` is ``None`` when the file declares no ``[build-system]``
+    requirements (the build then defaults to setuptools); ``dependencies`` is ``None``
+    when they are dynamic or absent.
+
+    :raises MetadataParseError: when the file is not valid TOML.
+    """
+    try:
+        document = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise MetadataParseError(f"pyproject.toml is not valid TOML ({error})") from error
+    build_system = document.get("build-system")
+    build_requires = None
+    if isinstance(build_system, dict) and isinstance(build_system.get("requires"), list):
+        build_requires = parse_requirement_lines(
+            [item for item in build_system["requires"] if isinstance(item, str)], source=source
+        )
+    try:
+        groups = dependency_groups(document.get("dependency-groups", {}), source=source)
+    except MetadataParseError as error:
+        logger.debug("%s: ignoring [dependency-groups]: %s", source, error)
+        groups = ()
+    return PyprojectFacts(
+        build_requires=build_requires,
+        dependencies=_project_dependencies(document, source),
+        dependency_groups=groups,
+    )
+
+
+def dependency_groups(
+    table: object, *, source: str
+) -> tuple[tuple[str, tuple[Requirement, ...]], ...]:
+    """PEP 735 ``[dependency-groups]``: each group (normalized name, sorted) with its
+    requirements, ``{include-group = "..."}`` entries expanded.
+
+    :raises MetadataParseError: for a malformed table, an unknown or cyclic include.
+    """
+    if not isinstance(table, dict):
+        raise MetadataParseError("[dependency-groups] is not a table")
+    raw: dict[str, list[object]] = {}
+    for name, entries in table.items():
+        normalized = canonicalize_name(str(name))
+        if normalized in raw or not isinstance(entries, list):
+            raise MetadataParseError(f"dependency group {name!r} is duplicated or not a list")
+        raw[normalized] = entries
+
+    def expand(group: str, trail: tuple[str, ...]) -> list[str]:
+        if group not in raw:
+            raise MetadataParseError(f"dependency group {group!r} is not defined")
+        if group in trail:
+            raise MetadataParseError(f"dependency group {group!r} includes itself")
+        lines: list[str] = []
+        for entry in raw[group]:
+            if isinstance(entry, str):
+                lines.append(entry)
+            elif isinstance(entry, dict) and set(entry) == {"include-group"}:
+                included = canonicalize_name(str(entry["include-group"]))
+                lines.extend(expand(included, (*trail, group)))
+            else:
+                raise MetadataParseError(f"dependency group {group!r} has an invalid entry")
+        return lines
+
+    return tuple(
+        (group, parse_requirement_lines(expand(group, ()), source=f"{source} group {group}"))
+        for group in sorted(raw)
+    )
+
+
+def _project_dependencies(document: dict[str, Any], source: str) -> tuple[Requirement, ...] | None:
+    project = document.get("project")
+    if not isinstance(project, dict):
+        return None
+    dynamic = project.get("dynamic", [])
+    if not isinstance(dynamic, list) or "dependencies" in dynamic:
+        return None
+    lines = [item for item in project.get("dependencies", []) if isinstance(item, str)]
+    optional = project.get("optional-dependencies", {})
+    if "optional-dependencies" in dynamic or not isinstance(optional, dict):
+        optional = {}
+    for extra, items in sorted(optional.items()):
+        if isinstance(items, list):
+            lines.extend(with_extra(item, extra) for item in items if isinstance(item, str))
+    return parse_requirement_lines(lines, source=source)
+
+
+def project_table_metadata(data: bytes, *, source: str) -> CoreMetadata | None:
+    """Core metadata from the PEP 621 ``[project]`` table of a ``pyproject.toml``, or
+    ``None`` without one. A dynamic version is ``""``; dynamic dependencies are marked
+    so (``has_static_dependencies`` is then false).
+
+    :raises MetadataParseError: when the file is not valid TOML or the table is malformed.
+    """
+    try:
+        document = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise MetadataParseError(f"pyproject.toml is not valid TOML ({error})") from error
+    project = document.get("project")
+    if not isinstance(project, dict):
+        return None
+    name = project.get("name")
+    dynamic = project.get("dynamic", [])
+    if not isinstance(name, str) or not name or not isinstance(dynamic, list):
+        raise MetadataParseError("[project] needs a name, and dynamic must be a list")
+    version = project.get("version") if "version" not in dynamic else None
+    dependencies = _project_dependencies(document, source)
+    license_field = project.get("license")
+    urls = project.get("urls", {})
+    extras = project.get("optional-dependencies", {})
+    return CoreMetadata(
+        name=name,
+        version=version if isinstance(version, str) else "",
+        metadata_version="2.4",
+        summary=_string_field(project.get("description")),
+        project_urls=tuple((str(label), url) for label, url in urls.items() if isinstance(url, str))
+        if isinstance(urls, dict)
+        else (),
+        license=license_field.get("text") if isinstance(license_field, dict) else None,
+        license_expression=license_field if isinstance(license_field, str) else None,
+        classifiers=tuple(item for item in project.get("classifiers", []) if isinstance(item, str)),
+        requires_dist=dependencies or (),
+        requires_python=_string_field(project.get("requires-python")),
+        provides_extra=tuple(sorted(extras)) if isinstance(extras, dict) else (),
+        dynamic=("Requires-Dist",) if dependencies is None else (),
+    )
+
+
+def setup_cfg_name_and_version(data: bytes) -> tuple[str | None, str | None]:
+    """``[metadata] name`` and a static ``version`` of a ``setup.cfg``."""
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(data.decode("utf-8", errors="replace"))
+    except configparser.Error:
+        return None, None
+    name = parser.get("metadata", "name", fallback=None)
+    version = parser.get("metadata", "version", fallback=None)
+    if version is not None and version.strip().startswith(("file:", "attr:")):
+        version = None
+    return (name.strip() or None) if name else None, (version.strip() or None) if version else None
+
+
+def _string_field(value: object) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
