@@ -84,6 +84,7 @@ def test_fetcher_choice() -> None:
     assert source_attribute(public, OVERLAY_NAMES, fetcher="auto")[0] == "src = fetchPypi {"
     assert source_attribute(public, OVERLAY_NAMES, fetcher="fetchurl")[0] == "src = fetchurl {"
     private = pin("demo", "demo-1.0.tar.gz")
+    assert private.source.sha256 is not None
     assert source_attribute(private, OVERLAY_NAMES, fetcher="auto") == [
         "src = fetchurl {",
         '  url = "https://files.example.test/packages/ab/cd/demo-1.0.tar.gz";',
