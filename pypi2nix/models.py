@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from packaging import tags
+from pypi2nix.filenames import DistKind, wheel_tags
 
 if TYPE_CHECKING:
+    from packaging import tags
     from packaging.requirements import Requirement
     from packaging.utils import NormalizedName
     from packaging.version import Version
 
     from pypi2nix.errors import Origin
 
-DistKind = Literal["sdist", "wheel"]
 DirectKind = Literal["url", "git", "path"]
 
 
@@ -87,13 +86,7 @@ class DistFile:
     @property
     def wheel_tags(self) -> frozenset[tags.Tag]:
         """The tags of a wheel's file name (empty for an sdist)."""
-        return _wheel_tags(self.filename) if self.kind == "wheel" else frozenset()
-
-
-@functools.cache
-def _wheel_tags(filename: str) -> frozenset[tags.Tag]:
-    parts = filename[: -len(".whl")].split("-")
-    return tags.parse_tag("-".join(parts[-3:]))
+        return wheel_tags(self.filename)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

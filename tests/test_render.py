@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 import pytest
 from packaging.utils import NormalizedName
@@ -11,7 +12,6 @@ from pypi2nix.models import (
     BrokenCycleEdge,
     Dependency,
     DistFile,
-    DistKind,
     LockGraph,
     PackageMeta,
     Pin,
@@ -20,6 +20,9 @@ from pypi2nix.nix.hashes import sri_sha256
 from pypi2nix.nix.package import OVERLAY_NAMES, fetchpypi_arguments, source_attribute
 from pypi2nix.nix.requirements import render_requirements_nix
 from pypi2nix.options import PUBLIC_FILES_HOST
+
+if TYPE_CHECKING:
+    from pypi2nix.filenames import DistKind
 
 SHA = "0" * 63 + "1"
 

@@ -17,13 +17,13 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from pypi2nix.models import DistFile, DistKind
+from pypi2nix.filenames import dist_kind, parse_wheel_name, sdist_stem
+from pypi2nix.models import DistFile
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
-SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz")
 
 # One file as the page lists it: filename, url, kind, sha256, requires-python, yanked,
 # size, core-metadata (None: not said). Plain lists, so that a page is cheap to store
@@ -174,7 +174,7 @@ def _json_entry(item: dict[str, Any], base: str) -> FileEntry | None:
     return [
         filename,
         file_url,
-        _kind(filename),
+        dist_kind(filename),
         digest.lower() if type(digest) is str and len(digest) == 64 else None,
         requires_python if type(requires_python) is str else None,
         yanked is not False and yanked is not None,
@@ -205,7 +205,7 @@ def _html_entries(content: bytes, url: str) -> list[FileEntry]:
             [
                 filename,
                 file_url,
-                _kind(filename),
+                dist_kind(filename),
                 digest.lower() if algorithm == "sha256" and len(digest) == 64 else None,
                 attributes.get("data-requires-python"),
                 "data-yanked" in attributes,
@@ -240,10 +240,6 @@ def _filename_from_url(url: str) -> str:
     return unquote(posixpath.basename(urlsplit(url).path))
 
 
-def _kind(filename: str) -> DistKind:
-    return "wheel" if filename.endswith(".whl") else "sdist"
-
-
 def _dist_file(entry: FileEntry, version: Version) -> DistFile:
     filename, url, kind, sha256, requires_python, yanked, size, core_metadata = entry
     return DistFile(
@@ -261,15 +257,11 @@ def _dist_file(entry: FileEntry, version: Version) -> DistFile:
 
 def _version_text(name: NormalizedName, filename: str) -> str | None:
     """The version string of a wheel or sdist of the project; ``None`` for other files."""
-    if filename.endswith(".whl"):
-        parts = filename[:-4].split("-")
-        if len(parts) in (5, 6) and _normalized(parts[0]) == name:
-            return parts[1]
-        return None
-    for suffix in SDIST_SUFFIXES:
-        if filename.endswith(suffix):
-            return _sdist_version(name, filename[: -len(suffix)])
-    return None
+    wheel = parse_wheel_name(filename)
+    if wheel is not None:
+        return wheel.version if _normalized(wheel.distribution) == name else None
+    stem = sdist_stem(filename)
+    return None if stem is None else _sdist_version(name, stem)
 
 
 def _sdist_version(name: NormalizedName, stem: str) -> str | None:

@@ -25,6 +25,7 @@ from packaging.utils import (
 )
 
 from pypi2nix.errors import InputError
+from pypi2nix.filenames import dist_kind, is_archive, split_sdist_suffix
 from pypi2nix.models import DirectSource
 
 if TYPE_CHECKING:
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 
     from pypi2nix.errors import Origin
 
-ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz")
 _OTHER_VCS = ("hg+", "svn+", "bzr+")
 _PATH_WITH_EXTRAS = re.compile(r"^(?P<path>.+?)(?P<extras>\[[^\]]*\])?$")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -49,7 +49,7 @@ def looks_direct(text: str) -> bool:
         "://" in head
         or " @ " in head
         or head.startswith((".", "/", "~", "git+", *_OTHER_VCS, "file:"))
-        or head.lower().split("[", 1)[0].endswith(ARCHIVE_SUFFIXES)
+        or is_archive(head.split("[", 1)[0])
     )
 
 
@@ -135,7 +135,7 @@ def _git_source(origin: Origin, location: str) -> tuple[DirectSource, str | None
 def _url_source(origin: Origin, location: str) -> DirectSource:
     parts = urlsplit(location)
     filename = unquote(parts.path.rsplit("/", 1)[-1])
-    if not filename.lower().endswith(ARCHIVE_SUFFIXES):
+    if not is_archive(filename):
         raise InputError(origin, "a URL must name an sdist or a wheel (.tar.gz, .zip, .whl, ...)")
     expected = None
     fragment = parse_qs(parts.fragment)
@@ -153,12 +153,10 @@ def _url_source(origin: Origin, location: str) -> DirectSource:
 def _archive_name(origin: Origin, url: str) -> str:
     filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
     try:
-        if filename.endswith(".whl"):
+        if dist_kind(filename) == "wheel":
             return str(parse_wheel_filename(filename)[0])
-        for suffix in (".tar.bz2", ".tar.xz", ".tgz"):
-            if filename.endswith(suffix):
-                filename = filename[: -len(suffix)] + ".tar.gz"
-        return str(parse_sdist_filename(filename)[0])
+        stem, _suffix = split_sdist_suffix(filename)
+        return str(parse_sdist_filename(f"{stem}.tar.gz")[0])
     except (InvalidSdistFilename, InvalidWheelFilename):
         raise InputError(
             origin, f"cannot tell the project from {filename!r}: write it as 'NAME @ URL'"
@@ -176,7 +174,7 @@ def _local_path(origin: Origin, text: str, base: Path) -> Path:
     path = (base / path).resolve() if not path.is_absolute() else path.resolve()
     if not path.exists():
         raise InputError(origin, f"no such file or directory: {path}")
-    if path.is_file() and not path.name.lower().endswith(ARCHIVE_SUFFIXES):
+    if path.is_file() and not is_archive(path.name):
         raise InputError(origin, "a local path must be a project folder, an sdist or a wheel")
     return path
 

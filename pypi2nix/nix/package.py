@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
+from pypi2nix.filenames import parse_wheel_name
 from pypi2nix.nix.escape import nix_relative_path, nix_select, nix_string
 from pypi2nix.nix.hashes import sri_sha256
 from pypi2nix.nix.licenses import map_license
@@ -219,17 +220,16 @@ def fetchpypi_arguments(file: DistFile, *, pname: str, version: str) -> list[str
                     arguments.append(f"extension = {nix_string(extension)};")
                 return arguments
         return None
-    parts = file.filename[: -len(".whl")].split("-")
-    if len(parts) != 5 or parts[1] != version:
+    wheel = parse_wheel_name(file.filename)
+    if wheel is None or wheel.build is not None or wheel.version != version:
         return None
-    stem, _, python, abi, platform = parts
     return [
-        *_pname_arguments(stem, pname),
+        *_pname_arguments(wheel.distribution, pname),
         'format = "wheel";',
-        f"dist = {nix_string(python)};",
-        f"python = {nix_string(python)};",
-        f"abi = {nix_string(abi)};",
-        f"platform = {nix_string(platform)};",
+        f"dist = {nix_string(wheel.python)};",
+        f"python = {nix_string(wheel.python)};",
+        f"abi = {nix_string(wheel.abi)};",
+        f"platform = {nix_string(wheel.platform)};",
     ]
 
 

@@ -28,6 +28,7 @@ from pypi2nix.dists.sdist import (
 )
 from pypi2nix.dists.wheel import read_wheel_bytes
 from pypi2nix.errors import HashMismatch, MetadataError
+from pypi2nix.filenames import dist_kind
 from pypi2nix.models import DistFile
 from pypi2nix.project_files import MetadataParseError
 from pypi2nix.sources import git
@@ -92,7 +93,7 @@ def _read_archive(source: DirectSource, data: bytes) -> DirectRelease:
     digest = hashlib.sha256(data).hexdigest()
     if source.sha256 is not None and digest != source.sha256:  # the one the user gave
         raise HashMismatch(redact_url(source.url), source.sha256, digest)
-    if filename.endswith(".whl"):
+    if dist_kind(filename) == "wheel":
         wheel = read_wheel_bytes(data)
         if wheel.metadata is None:
             raise NoStaticMetadata("the wheel has no METADATA")
