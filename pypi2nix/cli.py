@@ -18,18 +18,14 @@ from pypi2nix.errors import Pypi2NixError, UsageError
 from pypi2nix.index.cache import default_cache_dir
 from pypi2nix.index.prefetch import DEFAULT_WORKERS
 from pypi2nix.options import (
-    DEFAULT_PYTHON,
-    DEFAULT_SYSTEM,
     FETCHERS,
     INDEX_URL_ENVIRONMENT_VARIABLE,
-    PYTHON_VERSIONS,
-    SYSTEMS,
     GenerateOptions,
     IndexOptions,
     PackageOptions,
-    Target,
     UpdateOptions,
 )
+from pypi2nix.target import DEFAULT_PYTHON, DEFAULT_SYSTEM, PYTHON_VERSIONS, SYSTEMS, Target
 from pypi2nix.ui import Console, configure_logging
 
 if TYPE_CHECKING:

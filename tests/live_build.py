@@ -42,8 +42,9 @@ from pypi2nix.index.client import HttpClient
 from pypi2nix.index.repository import PackageIndex
 from pypi2nix.nix.escape import nix_attribute, nix_string
 from pypi2nix.nix.hashes import sri_sha256
-from pypi2nix.options import DEFAULT_INDEX_URL, GenerateOptions, Target
+from pypi2nix.options import DEFAULT_INDEX_URL, GenerateOptions
 from pypi2nix.resolve.factory import Factory
+from pypi2nix.target import Target
 from pypi2nix.ui import Console
 from tests.support import nix
 

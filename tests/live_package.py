@@ -32,7 +32,8 @@ from typing import Any
 from pypi2nix.commands.package import package
 from pypi2nix.nix.licenses import map_license
 from pypi2nix.nix.nixpkgs import build_tools, runtime_dependencies, user_extras
-from pypi2nix.options import PackageOptions, Target
+from pypi2nix.options import PackageOptions
+from pypi2nix.target import Target
 from pypi2nix.ui import Console
 from tests import live_build
 from tests.support import nix

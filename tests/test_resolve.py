@@ -9,9 +9,9 @@ from packaging.version import Version
 from pypi2nix.errors import ProjectNotFound, ResolutionError
 from pypi2nix.index.client import HttpClient
 from pypi2nix.index.repository import PackageIndex
-from pypi2nix.options import Target
 from pypi2nix.resolve import lock
 from pypi2nix.resolve.graph import find_back_edges
+from pypi2nix.target import Target
 from tests.support import read_inputs
 from tests.support.fixture_index import INDEX_URL, IndexFile, build_wheel
 

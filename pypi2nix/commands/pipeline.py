@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from packaging.version import Version
 
     from pypi2nix.models import LockGraph, RequirementSet
-    from pypi2nix.options import IndexOptions, Target
+    from pypi2nix.options import IndexOptions
+    from pypi2nix.target import Target
     from pypi2nix.ui import Console
 
 logger = logging.getLogger(__name__)

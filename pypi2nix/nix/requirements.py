@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from pypi2nix import __version__
 from pypi2nix.nix.escape import nix_attribute, nix_select, nix_string
 from pypi2nix.nix.package import OVERLAY_NAMES, fetchers_used, indent, package_expression
+from pypi2nix.target import python_attribute
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -36,12 +37,12 @@ def render_requirements_nix(
     :param output_dir: the file's directory (local paths are written relative to it).
     """
     fetchers = sorted({"fetchPypi", "fetchurl", *fetchers_used(graph.pins, fetcher)})
-    python_attribute = "python" + graph.python.replace(".", "")
+    interpreter = python_attribute(graph.python)
     lines = [
         *_header(graph, nix_file, override_file),
         "{",
         "  pkgs ? import <nixpkgs> { },",
-        f"  python ? pkgs.{python_attribute},",
+        f"  python ? pkgs.{interpreter},",
         "  overrides ? (self: super: { }),",
         "}:",
         "",

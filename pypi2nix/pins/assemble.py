@@ -27,9 +27,9 @@ if TYPE_CHECKING:
     from pypi2nix.dists.sdist import SdistContents
     from pypi2nix.dists.wheel import WheelFacts
     from pypi2nix.models import CoreMetadata, Dependency, DistFile
-    from pypi2nix.options import Target
     from pypi2nix.resolve.factory import Factory
     from pypi2nix.resolve.graph import ResolvedRelease
+    from pypi2nix.target import Target
 
 DEFAULT_BUILD_SYSTEM = (NormalizedName("setuptools"),)
 _HOMEPAGE_LABELS = ("homepage", "home", "source", "sourcecode", "repository", "code", "github")
@@ -255,11 +255,10 @@ def build_system_names(
     requirements: Sequence[Requirement], target: Target
 ) -> tuple[NormalizedName, ...]:
     """Normalized names of the requirements that apply to the target."""
-    environment = {**target.marker_environment(), "extra": ""}
     names = {
         canonicalize_name(requirement.name)
         for requirement in requirements
-        if requirement.marker is None or requirement.marker.evaluate(environment)
+        if target.evaluates(requirement.marker)
     }
     return tuple(sorted(names))
 

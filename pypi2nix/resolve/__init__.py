@@ -37,9 +37,9 @@ if TYPE_CHECKING:
 
     from pypi2nix.index.repository import PackageIndex
     from pypi2nix.models import InputRequirement, RequirementSet
-    from pypi2nix.options import Target
     from pypi2nix.resolve.graph import ResolvedRelease
     from pypi2nix.sources.direct import DirectRelease
+    from pypi2nix.target import Target
 
 __all__ = ["lock"]
 
@@ -209,11 +209,10 @@ def _cached_lock(index: PackageIndex, key: str) -> LockGraph | None:
 
 
 def _applicable(entries: Iterable[InputRequirement], target: Target) -> list[InputRequirement]:
-    environment = {**target.marker_environment(), "extra": ""}
     kept = []
     for entry in entries:
         marker = entry.requirement.marker
-        if marker is None or marker.evaluate(environment):
+        if target.evaluates(marker):
             kept.append(entry)
         else:
             logger.info("%s: skipping %s, its marker is false for the target", entry.origin, marker)

@@ -14,13 +14,12 @@ resolver then finds the answers ready; it computes the same answers either way.
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 
 from pypi2nix.errors import ProjectNotFound
@@ -36,8 +35,8 @@ if TYPE_CHECKING:
     from pypi2nix.index.repository import PackageIndex
     from pypi2nix.index.simple import ProjectPage
     from pypi2nix.models import CoreMetadata, DistFile
-    from pypi2nix.options import Target
     from pypi2nix.sources.direct import DirectRelease
+    from pypi2nix.target import Target
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +97,7 @@ class Factory:
         direct = self.direct.get(name)
         if direct is not None:
             reason = None
-            if not _python_allows(direct.metadata.requires_python, self.target):
+            if not self.target.allows_python(direct.metadata.requires_python):
                 reason = f"requires Python {direct.metadata.requires_python}"
             return Release(files=(direct.file,), other_wheels=(), reason=reason)
         return self._releases.get(
@@ -118,7 +117,7 @@ class Factory:
         other_wheels: list[DistFile] = []
         reasons: list[str] = []
         for file in files:
-            if not _python_allows(file.requires_python, self.target):
+            if not self.target.allows_python(file.requires_python):
                 reasons.append(f"requires Python {file.requires_python}")
             elif file.kind == "sdist":
                 usable.append((len(ranks), file))
@@ -246,12 +245,11 @@ class Factory:
     def _applies(self, requirement: PackagingRequirement, extras: frozenset[str]) -> bool:
         if requirement.marker is None:
             return not extras
-        environment = self.target.marker_environment()
         if not extras:
-            return requirement.marker.evaluate({**environment, "extra": ""})
-        if requirement.marker.evaluate({**environment, "extra": ""}):
+            return self.target.evaluates(requirement.marker)
+        if self.target.evaluates(requirement.marker):
             return False
-        return any(requirement.marker.evaluate({**environment, "extra": e}) for e in extras)
+        return any(self.target.evaluates(requirement.marker, extra=extra) for extra in extras)
 
     def optional_dependencies(
         self, name: NormalizedName, metadata: CoreMetadata
@@ -336,18 +334,3 @@ class Factory:
 def _unyanked(files: tuple[DistFile, ...], *, allow_yanked: bool) -> tuple[DistFile, ...]:
     kept = tuple(file for file in files if not file.yanked)
     return kept if kept or not allow_yanked else files
-
-
-def _python_allows(requires_python: str | None, target: Target) -> bool:
-    return requires_python is None or _specifier_allows(
-        requires_python, str(target.python_full_version)
-    )
-
-
-@functools.lru_cache(maxsize=4096)
-def _specifier_allows(specifier: str, version: str) -> bool:
-    try:
-        return SpecifierSet(specifier).contains(version, prereleases=True)
-    except InvalidSpecifier:
-        logger.debug("ignoring invalid requires-python %r", specifier)
-        return True
