@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pypi2nix.cli import build_parser, main
+from pypi2nix.cli import main
+from pypi2nix.parser import build_parser
 from tests.support.fixture_index import INDEX_URL
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from pypi2nix.cli import build_parser
+from pypi2nix.parser import build_parser
 from tests.support.fixture_index import ROOT
 
 README = (ROOT / "README.md").read_text()

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
+from pypi2nix.arguments import generate_options, parse
 from pypi2nix.commands.generate import (
     GenerateResult,
     check_output_directory,
@@ -78,12 +79,10 @@ def recorded_options(
 ) -> GenerateOptions:
     """The options of the recorded ``generate`` command, with its paths taken relative
     to the output directory and the index settings of this run."""
-    from pypi2nix.cli import build_parser, generate_options  # the parser is the CLI's
-
     if command[:2] != ("pypi2nix", "generate"):
         raise UsageError(f"{path}: the recorded command is not a 'pypi2nix generate' command")
     try:
-        recorded = generate_options(build_parser().parse_args(command[1:]))
+        recorded = generate_options(parse(command[1:]))
     except UsageError as error:
         raise UsageError(f"{path}: the recorded command does not parse: {error}") from error
     directory = options.output_dir
