@@ -121,7 +121,7 @@ def lock_and_parse(
         for module in pin.import_names
     ]
     index = PackageIndex(HttpClient(), [DEFAULT_INDEX_URL])
-    factory = Factory(index=index, target=target)
+    factory = Factory(source=index, target=target)
     for pin in result.graph.pins:
         if pin.direct is not None and pin.direct.kind != "url":
             report.from_source.append(pin.name)  # a local or git tree: Nix reads it itself

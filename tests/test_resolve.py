@@ -6,10 +6,11 @@ import pytest
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
+from pypi2nix.commands.pipeline import lock
 from pypi2nix.errors import ProjectNotFound, ResolutionError
 from pypi2nix.index.client import HttpClient
 from pypi2nix.index.repository import PackageIndex
-from pypi2nix.resolve import lock
+from pypi2nix.resolve import ResolutionPolicy
 from pypi2nix.resolve.graph import find_back_edges
 from pypi2nix.target import Target
 from tests.support import read_inputs
@@ -18,15 +19,28 @@ from tests.support.fixture_index import INDEX_URL, IndexFile, build_wheel
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from pypi2nix.models import LockGraph
+    from pypi2nix.models import LockGraph, RequirementSet
     from tests.support.fixture_index import FixtureIndex
 
 PY311 = Target.parse("3.11", "x86_64-linux")
 
 
-def resolve(*specs: str, target: Target = PY311, **options: object) -> LockGraph:
+def resolve(
+    *specs: str,
+    target: Target = PY311,
+    pre: bool = False,
+    preferences: dict[NormalizedName, Version] | None = None,
+) -> LockGraph:
+    inputs = read_inputs(specs=specs)
+    policy = ResolutionPolicy.for_inputs(inputs, target, pre=pre, preferences=preferences)
+    return lock_with_fixture_index(inputs, target, policy)
+
+
+def lock_with_fixture_index(
+    inputs: RequirementSet, target: Target = PY311, policy: ResolutionPolicy | None = None
+) -> LockGraph:
     index = PackageIndex(HttpClient(retries=0), [INDEX_URL])
-    return lock(read_inputs(specs=specs), index, target, **options)  # type: ignore[arg-type]
+    return lock(inputs, index, target, policy or ResolutionPolicy.for_inputs(inputs, target))
 
 
 def versions(graph: LockGraph) -> dict[str, str]:
@@ -79,9 +93,8 @@ def test_yanked_only_when_pinned(fixture_index: FixtureIndex) -> None:
 def test_constraints(fixture_index: FixtureIndex, tmp_path: Path) -> None:
     constraints = tmp_path / "constraints.txt"
     constraints.write_text("gamma<2\nalpha<1\n")
-    index = PackageIndex(HttpClient(retries=0), [INDEX_URL])
     inputs = read_inputs(specs=["zeta-util"], constraint_files=[constraints])
-    graph = lock(inputs, index, PY311)
+    graph = lock_with_fixture_index(inputs)
     assert versions(graph) == {"gamma": "1.0.0", "zeta-util": "0.1.0"}  # alpha is not added
 
 
@@ -161,8 +174,7 @@ def test_user_hashes_restrict_the_files(fixture_index: FixtureIndex, tmp_path: P
     (wheel,) = [f for f in fixture_index.files if f.filename == "gamma-2.0.0-py3-none-any.whl"]
     requirements = tmp_path / "requirements.txt"
     requirements.write_text(f"gamma==2.0.0 --hash=sha256:{wheel.sha256}\n")
-    index = PackageIndex(HttpClient(retries=0), [INDEX_URL])
-    graph = lock(read_inputs([requirements]), index, PY311)
+    graph = lock_with_fixture_index(read_inputs([requirements]))
     gamma = graph.pin("gamma")
     assert gamma.source.filename == "gamma-2.0.0-py3-none-any.whl"
     assert gamma.hashes == (wheel.sha256,)

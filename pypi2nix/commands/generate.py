@@ -18,6 +18,7 @@ from pypi2nix.lock.frozen import FrozenFile, parse_frozen, render_frozen
 from pypi2nix.nix.override import render_override_nix
 from pypi2nix.nix.package import is_linux_binary_wheel
 from pypi2nix.nix.requirements import render_requirements_nix
+from pypi2nix.resolve import ResolutionPolicy
 from pypi2nix.writer import OutputFile, WriteReport, recover_interrupted_write, write_outputs
 
 if TYPE_CHECKING:
@@ -101,14 +102,19 @@ def lock_and_write(
             "nothing to lock: give a requirements file (-r FILE), a spec (-e SPEC) or "
             "a project (--pyproject)"
         )
+    policy = ResolutionPolicy.for_inputs(
+        inputs,
+        options.target,
+        pre=options.pre,
+        prefer_wheels=options.prefer_wheels,
+        preferences=preferences,
+    )
     run = lock_inputs(
         inputs,
         target=options.target,
-        pre=options.pre,
+        policy=policy,
         index_options=options.index,
         console=console,
-        preferences=preferences,
-        prefer_wheels=options.prefer_wheels,
     )
     report = None if dry_run else write_outputs(render_outputs(run.graph, options))
     changes = compare_pins(previous, graph_pins(run.graph)) if previous else None

@@ -21,6 +21,7 @@ from pypi2nix.dists.sdist import local_project_name
 from pypi2nix.errors import UsageError
 from pypi2nix.inputs import read_inputs
 from pypi2nix.nix.nixpkgs import Tests, choose_tests, render_nixpkgs_package
+from pypi2nix.resolve import ResolutionPolicy
 from pypi2nix.writer import OutputFile, WriteReport, write_outputs
 
 if TYPE_CHECKING:
@@ -43,10 +44,11 @@ def package(options: PackageOptions, console: Console) -> PackageResult:
     spec = package_spec(options.spec, options.version)
     if options.output is not None:
         check_output_directory(options.output.parent)
+    inputs = read_inputs((), (spec,), (), project_name=local_project_name)
     run = lock_inputs(
-        read_inputs((), (spec,), (), project_name=local_project_name),
+        inputs,
         target=options.target,
-        pre=options.pre,
+        policy=ResolutionPolicy.for_inputs(inputs, options.target, pre=options.pre),
         index_options=options.index,
         console=console,
     )

@@ -1,4 +1,5 @@
-"""Locking, shared by every command: set up the index, resolve, count what it cost."""
+"""The pipeline every command shares: build the index, check the lock cache, read
+the direct sources, resolve, make the pins, and count what it cost."""
 
 from __future__ import annotations
 
@@ -11,17 +12,19 @@ from pypi2nix.index.cache import Cache
 from pypi2nix.index.client import HttpClient
 from pypi2nix.index.prefetch import Prefetcher
 from pypi2nix.index.repository import PackageIndex
+from pypi2nix.lock.cache import cached_lock, is_cacheable, lock_key, store_lock
+from pypi2nix.models import LockGraph
 from pypi2nix.options import DEFAULT_INDEX_URL, index_url_from_environment
-from pypi2nix.resolve import lock
+from pypi2nix.pins.assemble import make_pins, prefetch_build_facts
+from pypi2nix.resolve import resolve
+from pypi2nix.sources import read_direct_releases
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable
 
-    from packaging.utils import NormalizedName
-    from packaging.version import Version
-
-    from pypi2nix.models import LockGraph, RequirementSet
+    from pypi2nix.models import RequirementSet
     from pypi2nix.options import IndexOptions
+    from pypi2nix.resolve import ResolutionPolicy
     from pypi2nix.target import Target
     from pypi2nix.ui import Console
 
@@ -40,17 +43,12 @@ def lock_inputs(
     inputs: RequirementSet,
     *,
     target: Target,
-    pre: bool,
+    policy: ResolutionPolicy,
     index_options: IndexOptions,
     console: Console,
-    preferences: Mapping[NormalizedName, Version] | None = None,
-    prefer_wheels: bool = False,
 ) -> LockRun:
-    """Resolve the inputs for the target against the index, with the cache and threads
-    the options ask for.
-
-    :param preferences: versions to keep when they still fit (existing pins).
-    """
+    """Lock the inputs for the target against the index, with the cache and threads
+    the options ask for, and count what it cost."""
     started = time.monotonic()
     client = HttpClient()
     index = PackageIndex(
@@ -67,14 +65,7 @@ def lock_inputs(
     prefetcher = Prefetcher(index_options.workers)
     try:
         graph = lock(
-            inputs,
-            index,
-            target,
-            pre=pre,
-            prefer_wheels=prefer_wheels,
-            preferences=preferences,
-            prefetcher=prefetcher,
-            progress=console.progress,
+            inputs, index, target, policy, prefetcher=prefetcher, progress=console.progress
         )
     finally:
         prefetcher.close()
@@ -86,6 +77,56 @@ def lock_inputs(
         requests=client.stats.requests,
         bytes=client.stats.bytes,
     )
+
+
+def lock(
+    inputs: RequirementSet,
+    index: PackageIndex,
+    target: Target,
+    policy: ResolutionPolicy,
+    *,
+    prefetcher: Prefetcher | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> LockGraph:
+    """The lock of the inputs: from the lock cache while the pages it was made from
+    are unchanged, else read the direct sources, resolve, and pin every release.
+
+    :param prefetcher: worker threads that look ahead of the resolver (none: no threads).
+    :raises ResolutionError: when the requirements cannot be satisfied together.
+    """
+    cacheable = is_cacheable(inputs)
+    key = lock_key(inputs, index.index_urls, target, policy)
+    cached = cached_lock(index, key) if cacheable else None
+    if cached is not None:
+        return cached
+    prefetcher = prefetcher or Prefetcher(1)
+    direct = read_direct_releases(
+        inputs.requirements, index.client, offline=index.offline, progress=progress
+    )
+    resolution = resolve(
+        inputs.requirements,
+        index,
+        target,
+        policy,
+        direct=direct,
+        prefetcher=prefetcher,
+        look_ahead=lambda candidate: prefetch_build_facts(candidate, index, policy, prefetcher),
+        progress=progress,
+    )
+    pins = make_pins(resolution, index, target, policy, prefetcher=prefetcher, progress=progress)
+    index.save_parsed_imports()
+    graph = LockGraph(
+        pins=pins,
+        roots=resolution.roots,
+        broken_edges=resolution.broken_edges,
+        python=target.python,
+        system=target.system,
+        sources=inputs.sources,
+        index_urls=index.index_urls,
+    )
+    if cacheable:
+        store_lock(index, key, graph)
+    return graph
 
 
 def index_urls(options: IndexOptions, inputs: RequirementSet) -> list[str]:

@@ -44,12 +44,11 @@ from pypi2nix.index.client import SIMPLE_API_ACCEPT, HttpClient, HttpResponse
 from pypi2nix.index.prefetch import Memo
 from pypi2nix.index.simple import PageError, ProjectPage, parse_project_page
 from pypi2nix.project_files import MetadataParseError
-from pypi2nix.sources.direct import DirectRelease, read_direct
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from pypi2nix.models import CoreMetadata, DirectSource, DistFile
+    from pypi2nix.models import CoreMetadata, DistFile
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +117,6 @@ class PackageIndex:
         self._facts: dict[str, WheelFacts | SdistContents] = {}
         self._consulted: dict[str, float] = {}
         self.sdist_reads = SdistReads()
-        self._direct: Memo[DirectSource, DirectRelease] = Memo()
 
     # Project pages
 
@@ -406,18 +404,6 @@ class PackageIndex:
             logger.debug("discarding the cached facts of %s", file.filename)
             self.cache.discard_file_facts(file.sha256)
             return None
-
-    # Direct sources
-
-    def direct_release(self, source: DirectSource) -> DirectRelease:
-        """What a URL, a git repository or a local path holds (read once per run).
-
-        :raises OfflineError: offline, for anything but a local path.
-        """
-        if self.offline and source.kind != "path":
-            raise OfflineError(f"{redact_url(source.describe())} (direct sources are not cached)")
-        self._progress(f"reading {redact_url(source.describe())}")
-        return self._direct.get(source, lambda: read_direct(source, self.client))
 
     # Files without a hash on the page
 

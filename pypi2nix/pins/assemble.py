@@ -1,5 +1,5 @@
 """Turn each resolved release into a :class:`Pin`: the file to build from and what
-building it needs (build system, import names, ``meta``)."""
+building it needs (build system, import names, ``meta``), read from the index."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from pypi2nix.dists.modules import (
 )
 from pypi2nix.dists.sdist import build_requirements
 from pypi2nix.errors import MetadataError
-from pypi2nix.models import PackageMeta, Pin
+from pypi2nix.models import Pin
 from pypi2nix.pins.imports import missing_imports
+from pypi2nix.pins.meta import package_meta
 from pypi2nix.project_files import MetadataParseError
 
 if TYPE_CHECKING:
@@ -26,14 +27,13 @@ if TYPE_CHECKING:
 
     from pypi2nix.dists.sdist import SdistContents
     from pypi2nix.dists.wheel import WheelFacts
-    from pypi2nix.models import CoreMetadata, Dependency, DistFile
-    from pypi2nix.resolve.factory import Factory
-    from pypi2nix.resolve.graph import ResolvedRelease
+    from pypi2nix.index.prefetch import Prefetcher
+    from pypi2nix.index.repository import PackageIndex
+    from pypi2nix.models import Dependency, DistFile
+    from pypi2nix.resolve import Candidate, Resolution, ResolutionPolicy, ResolvedRelease
     from pypi2nix.target import Target
 
 DEFAULT_BUILD_SYSTEM = (NormalizedName("setuptools"),)
-_HOMEPAGE_LABELS = ("homepage", "home", "source", "sourcecode", "repository", "code", "github")
-_CHANGELOG_LABELS = ("changelog", "changes", "releasenotes", "history", "whatsnew", "news")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,6 @@ class _Facts:
     """What is learnt about one release before the pins are put together."""
 
     release: ResolvedRelease
-    metadata: CoreMetadata
     source: DistFile
     build_system: tuple[str, ...]
     dependency_groups: tuple[tuple[str, tuple[NormalizedName, ...]], ...]
@@ -50,96 +49,133 @@ class _Facts:
     imports_of: Callable[[str], tuple[str, ...] | None]
 
 
-def make_pins(
-    releases: Mapping[NormalizedName, ResolvedRelease],
-    dependencies: Mapping[NormalizedName, tuple[Dependency, ...]],
-    dropped: Mapping[NormalizedName, tuple[Dependency, ...]],
-    factory: Factory,
-    progress: Callable[[str], None],
-) -> list[Pin]:
-    """Gather everything the renderers need about each resolved release (in parallel;
-    the pins come out in name order).
+@dataclass(frozen=True, slots=True)
+class _Context:
+    index: PackageIndex
+    target: Target
+    policy: ResolutionPolicy
+    progress: Callable[[str], None]
 
-    :param dependencies: each project's dependencies, cycles already broken.
-    :param dropped: the edges left out to break cycles.
-    """
-    ordered = [release for _, release in sorted(releases.items())]
-    if any(_needs_network(release, factory) for release in ordered):
-        gathered = factory.prefetcher.map(lambda r: _gather(r, factory, progress), ordered)
+
+def make_pins(
+    resolution: Resolution,
+    index: PackageIndex,
+    target: Target,
+    policy: ResolutionPolicy,
+    *,
+    prefetcher: Prefetcher,
+    progress: Callable[[str], None] = lambda _: None,
+) -> tuple[Pin, ...]:
+    """Gather everything the renderers need about each resolved release (in parallel
+    when the network is needed; the pins come out in name order)."""
+    context = _Context(index, target, policy, progress)
+    ordered = [release for _, release in sorted(resolution.releases.items())]
+    if any(_needs_network(release, context) for release in ordered):
+        gathered = prefetcher.map(lambda release: _gather(release, context), ordered)
     else:  # all from the cache: threads would only compete for the CPU
-        gathered = [_gather(release, factory, progress) for release in ordered]
+        gathered = [_gather(release, context) for release in ordered]
     facts = {fact.release.name: fact for fact in gathered}
-    closures = _runtime_closures(dependencies)
+    closures = _runtime_closures(resolution.dependencies)
     pins = []
     for name, fact in facts.items():
         available = frozenset().union(*(facts[other].provides for other in closures[name]))
         checked, skipped = _judge_imports(fact, available)
-        candidate = fact.release.candidate
+        release = fact.release
+        candidate = release.candidate
         pins.append(
             Pin(
                 name=name,
-                pname=fact.metadata.name,
+                pname=release.metadata.name,
                 version=str(candidate.version),
                 source=fact.source,
-                hashes=_release_hashes(fact.release, factory, fact.source),
+                hashes=_hashes(release, fact.source),
                 build_system=fact.build_system,
-                dependencies=dependencies[name],
-                dropped_dependencies=dropped[name],
-                extras=fact.release.extras,
-                optional_dependencies=factory.optional_dependencies(name, fact.metadata),
+                dependencies=resolution.dependencies[name],
+                dropped_dependencies=resolution.dropped[name],
+                extras=release.extras,
+                optional_dependencies=release.optional_dependencies,
                 dependency_groups=fact.dependency_groups,
                 import_names=checked,
                 skipped_imports=skipped,
-                meta=package_meta(fact.metadata),
-                required_by=fact.release.required_by,
+                meta=package_meta(release.metadata),
+                required_by=release.required_by,
                 direct=None if candidate.direct is None else candidate.direct.source,
             )
         )
-    return pins
+    return tuple(pins)
 
 
-def _files_read(release: ResolvedRelease, factory: Factory) -> list[DistFile]:
+def choose_source(files: Sequence[DistFile], *, prefer_wheels: bool = False) -> DistFile:
+    """The file a pin is built from: the sdist when there is one, else the best wheel
+    (with ``prefer_wheels``, the best wheel when there is one; ``files`` are best first,
+    wheels for the target before the sdist)."""
+    if prefer_wheels and files[0].kind == "wheel":
+        return files[0]
+    return next((file for file in files if file.kind == "sdist"), files[0])
+
+
+def _wheels(candidate: Candidate) -> list[DistFile]:
+    """Every wheel of the candidate's release: those for the target first."""
+    return [file for file in candidate.files if file.kind == "wheel"] + list(candidate.other_wheels)
+
+
+def prefetch_build_facts(
+    candidate: Candidate, index: PackageIndex, policy: ResolutionPolicy, prefetcher: Prefetcher
+) -> None:
+    """Start reading what building the candidate's source needs, as :func:`make_pins`
+    will: up to ``pyproject.toml`` when a wheel has the file list, else all of it."""
+    source = choose_source(candidate.files, prefer_wheels=policy.prefer_wheels)
+    if source.kind == "sdist" and candidate.direct is None:
+        whole = not _wheels(candidate)
+        prefetcher.submit(
+            lambda: index.sdist_contents(source, until_pyproject=not whole), bulk=True
+        )
+
+
+def _files_read(release: ResolvedRelease, context: _Context) -> list[DistFile]:
     """The files whose facts a pin needs: its sdist, and its best wheel (none for a
     direct source, which is read already)."""
     candidate = release.candidate
     if candidate.direct is not None:
         return []
-    source = factory.source_of(candidate)
-    return [*([source] if source.kind == "sdist" else []), *factory.wheels(candidate)[:1]]
+    source = choose_source(candidate.files, prefer_wheels=context.policy.prefer_wheels)
+    return [*([source] if source.kind == "sdist" else []), *_wheels(candidate)[:1]]
 
 
-def _needs_network(release: ResolvedRelease, factory: Factory) -> bool:
-    return not all(factory.index.has_cached_facts(file) for file in _files_read(release, factory))
+def _needs_network(release: ResolvedRelease, context: _Context) -> bool:
+    files = _files_read(release, context)
+    return not all(context.index.has_cached_facts(file) for file in files)
 
 
-def _gather(release: ResolvedRelease, factory: Factory, progress: Callable[[str], None]) -> _Facts:
+def _gather(release: ResolvedRelease, context: _Context) -> _Facts:
     candidate = release.candidate
-    progress(f"build facts {candidate.name} {candidate.version}")
+    context.progress(f"build facts {candidate.name} {candidate.version}")
     if candidate.direct is not None:
         direct = candidate.direct
-        return _facts(release, factory, direct.file, direct.contents, direct.wheel)
-    index = factory.index
-    source = index.with_sha256(factory.source_of(candidate))
-    wheels = factory.wheels(candidate)
+        return _facts(release, context.target, direct.file, direct.contents, direct.wheel)
+    index = context.index
+    chosen = choose_source(candidate.files, prefer_wheels=context.policy.prefer_wheels)
+    source = index.with_sha256(chosen)
+    wheels = _wheels(candidate)
     contents = (
         index.sdist_contents(source, until_pyproject=bool(wheels))
         if source.kind == "sdist"
         else None
     )
     wheel = index.wheel_facts(wheels[0]) if wheels else None
-    return _facts(release, factory, source, contents, wheel)
+    return _facts(release, context.target, source, contents, wheel)
 
 
 def _facts(
     release: ResolvedRelease,
-    factory: Factory,
+    target: Target,
     source: DistFile,
     contents: SdistContents | None,
     wheel: WheelFacts | None,
 ) -> _Facts:
     """What a release's files tell: the build system and dependency groups from the
     sdist, the import names from the wheel's file list, else the sdist's."""
-    name, target = release.candidate.name, factory.target
+    name = release.candidate.name
     build_system = () if contents is None else _build_system(contents, source, name, target)
     groups = (
         ()
@@ -163,7 +199,6 @@ def _facts(
         imports_of = contents.imports.of
     return _Facts(
         release=release,
-        metadata=factory.metadata(release.candidate),
         source=source,
         build_system=build_system,
         dependency_groups=groups,
@@ -213,21 +248,11 @@ def _judge_imports(
     return tuple(checked), tuple(skipped)
 
 
-def _release_hashes(
-    release: ResolvedRelease, factory: Factory, source: DistFile
-) -> tuple[str, ...]:
-    """sha256 of every file of the release that pip may pick (for the frozen file),
-    narrowed to the user's ``--hash`` digests when there are some."""
-    candidate = release.candidate
-    if candidate.direct is not None:  # only an archive's hash is one pip can check
-        return (source.sha256,) if candidate.direct.source.kind == "url" and source.sha256 else ()
-    files = factory.release(candidate.name, candidate.version)
-    digests = {file.sha256 for file in (*files.files, *files.other_wheels) if file.sha256}
-    allowed = factory.hashes.get(candidate.name)
-    if allowed is not None:
-        digests &= allowed
-    assert source.sha256 is not None
-    return tuple(sorted(digests | {source.sha256}))
+def _hashes(release: ResolvedRelease, source: DistFile) -> tuple[str, ...]:
+    """The release's digests for the frozen file, with the source's own."""
+    if release.candidate.direct is not None or source.sha256 is None:
+        return release.file_digests
+    return tuple(sorted({*release.file_digests, source.sha256}))
 
 
 def _build_system(
@@ -261,34 +286,3 @@ def build_system_names(
         if target.evaluates(requirement.marker)
     }
     return tuple(sorted(names))
-
-
-def package_meta(metadata: CoreMetadata) -> PackageMeta:
-    """``meta`` facts from core metadata: summary, home page, changelog, license."""
-    urls = {_label(label): url for label, url in metadata.project_urls if _is_web_url(url)}
-    homepage = _clean(metadata.home_page)
-    if homepage is None or not _is_web_url(homepage):
-        homepage = next((urls[label] for label in _HOMEPAGE_LABELS if label in urls), None)
-    return PackageMeta(
-        description=_clean(metadata.summary),
-        homepage=homepage,
-        changelog=next((urls[label] for label in _CHANGELOG_LABELS if label in urls), None),
-        license_expression=_clean(metadata.license_expression),
-        license_text=_clean(metadata.license),
-        license_classifiers=tuple(c for c in metadata.classifiers if c.startswith("License ::")),
-    )
-
-
-def _label(text: str) -> str:
-    return "".join(character for character in text.lower() if character.isalnum())
-
-
-def _clean(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    return None if not value or value.upper() == "UNKNOWN" else value
-
-
-def _is_web_url(value: str) -> bool:
-    return value.startswith(("https://", "http://"))

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from packaging.version import Version
 
     from pypi2nix.models import DistFile
-    from pypi2nix.sources.direct import DirectRelease
+    from pypi2nix.sources import DirectRelease
 
 
 def make_identifier(name: NormalizedName, extras: frozenset[NormalizedName]) -> str:
@@ -39,7 +39,7 @@ class Requirement:
     extras: frozenset[NormalizedName] = frozenset()
     specifier: SpecifierSet = field(default_factory=SpecifierSet)
     requested_by: str
-    text: str
+    # The name as the dependent's metadata spells it (for pythonRemoveDeps).
     spelled: str
 
     @classmethod
@@ -54,7 +54,6 @@ class Requirement:
             extras=frozenset(canonicalize_name(extra) for extra in requirement.extras),
             specifier=requirement.specifier,
             requested_by=requested_by,
-            text=str(requirement),
             spelled=requirement.name,
         )
 
@@ -72,7 +71,12 @@ class Requirement:
         )
 
     def is_satisfied_by(self, candidate: Candidate) -> bool:
-        return self.specifier.contains(candidate.version, prereleases=True)
+        return self.is_satisfied_by_version(candidate.version)
+
+    def is_satisfied_by_version(self, version: Version) -> bool:
+        """Whether the specifier admits the version (pre-releases are the policy's
+        business, not the specifier's)."""
+        return self.specifier.contains(version, prereleases=True)
 
     def describe(self) -> str:
         constraint = str(self.specifier) or "any version"
@@ -87,6 +91,8 @@ class Candidate:
     version: Version
     extras: frozenset[NormalizedName] = frozenset()
     files: tuple[DistFile, ...]
+    # The release's wheels for other targets: they may answer for its metadata.
+    other_wheels: tuple[DistFile, ...] = field(default=(), compare=False)
     # Set for a direct source (a URL, git or a path): then it is the only candidate.
     direct: DirectRelease | None = field(default=None, compare=False)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pypi2nix.resolve.base import Candidate
+
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
 
@@ -11,7 +13,7 @@ if TYPE_CHECKING:
     from packaging.version import Version
     from resolvelib.structs import RequirementInformation
 
-    from pypi2nix.resolve.base import Candidate, Requirement
+    from pypi2nix.resolve.base import Requirement
     from pypi2nix.resolve.factory import Factory
 
 SHOWN_VERSIONS = 5
@@ -39,7 +41,7 @@ def _explain_project(
         if not factory.has_candidate(requirement):
             return _no_match(name, requirement, factory)
     asked = [_describe_group(group) for group in _group_by_asker(causes).values()]
-    asked += [constraint.describe() for constraint in factory.constraints.get(name, ())]
+    asked += [constraint.describe() for constraint in factory.policy.constraints.get(name, ())]
     return (
         f"conflicting requirements for {name}: {', '.join(asked)}; no version satisfies all of them"
     )
@@ -67,40 +69,26 @@ def _describe_group(causes: list[RequirementInformation[Requirement, Candidate]]
 
 
 def _no_match(name: NormalizedName, requirement: Requirement, factory: Factory) -> str:
-    releases = factory.releases(name)
     wanted = (
         f"matches {requirement.describe()}"
         if requirement.specifier
         else (f"can be used (required by {requirement.requested_by})")
     )
     head = f"no version of {name} {wanted}"
-    matching = sorted(
-        (v for v in releases if requirement.specifier.contains(v, prereleases=True)),
-        reverse=True,
-    )
+    versions = factory.versions(name)
+    matching = [v for v in versions if requirement.is_satisfied_by_version(v)]
     if matching:
         reasons = [f"{version} {_why_not(version, requirement, factory)}" for version in matching]
         return f"{head}: {_listing(reasons)}"
-    if not releases:
+    if not versions:
         return f"{head}: the project has no files"
-    newest = sorted(releases, reverse=True)
-    return f"{head}: the index has {_listing([str(v) for v in newest])}"
+    return f"{head}: the index has {_listing([str(v) for v in versions])}"
 
 
 def _why_not(version: Version, requirement: Requirement, factory: Factory) -> str:
-    release = factory.release(requirement.name, version)
-    if release.reason is not None:
-        return release.reason
-    if version.is_prerelease and not factory.pre:
-        return "is a pre-release (allow it with --pre or by naming it)"
-    if all(file.yanked for file in release.files):
-        return "is yanked (pin it with == to use it anyway)"
-    for constraint in factory.constraints.get(requirement.name, ()):
-        if not constraint.specifier.contains(version, prereleases=True):
-            return f"is excluded by the constraint {constraint.describe()}"
-    if requirement.name in factory.hashes:
-        return "has no file with a hash given by --hash"
-    return "cannot be used"
+    """The reason the factory recorded for ruling the version out."""
+    verdict = factory.evaluate(requirement.name, version, [requirement])
+    return "cannot be used" if isinstance(verdict, Candidate) else str(verdict)
 
 
 def _listing(items: Sequence[str]) -> str:

@@ -1,15 +1,16 @@
-"""Build candidates and their dependencies from the index, for one target.
+"""Build candidates and their dependencies from a release source, for one target.
 
-The factory is the resolver's only way to the index. It filters releases with a
-reason for each one it drops (requires-python, yanked, pre-release, no file for the
-target, hashes), so that an impossible requirement can be explained. Candidates are
-made lazily, newest first: a project with thousands of releases costs only the
-versions the resolver looks at.
+The factory is the resolver's only way to the index. It decides, for each version,
+whether it is a candidate, and otherwise records why not as a typed reason
+(:mod:`pypi2nix.resolve.reasons`) that error messages read back. Candidates are made
+lazily, newest first: a project with thousands of releases costs only the versions
+the resolver looks at.
 
 With a :class:`Prefetcher`, each requirement the resolver will meet is looked up in
 the background as soon as it is known: the project page, the likely candidate's
-metadata (and so its own dependencies, recursively), and its build facts. The
-resolver then finds the answers ready; it computes the same answers either way.
+metadata (and so its own dependencies, recursively), and whatever ``look_ahead``
+does with the candidate. The resolver then finds the answers ready; it computes the
+same answers either way.
 """
 
 from __future__ import annotations
@@ -25,17 +26,27 @@ from packaging.utils import NormalizedName, canonicalize_name
 from pypi2nix.errors import ProjectNotFound
 from pypi2nix.index.prefetch import Memo, Prefetcher
 from pypi2nix.resolve.base import Candidate, Requirement, split_identifier
+from pypi2nix.resolve.policy import ResolutionPolicy
+from pypi2nix.resolve.reasons import (
+    ExcludedByConstraint,
+    NoAllowedHash,
+    NoFileForTarget,
+    NoFiles,
+    PreRelease,
+    RequiresPython,
+    Yanked,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
     from packaging.requirements import Requirement as PackagingRequirement
     from packaging.version import Version
 
-    from pypi2nix.index.repository import PackageIndex
-    from pypi2nix.index.simple import ProjectPage
     from pypi2nix.models import CoreMetadata, DistFile
-    from pypi2nix.sources.direct import DirectRelease
+    from pypi2nix.resolve.reasons import ReleaseUnavailable, Unavailable
+    from pypi2nix.resolve.source import ProjectReleases, ReleaseSource
+    from pypi2nix.sources import DirectRelease
     from pypi2nix.target import Target
 
 logger = logging.getLogger(__name__)
@@ -47,38 +58,26 @@ class Release:
 
     files: tuple[DistFile, ...]
     other_wheels: tuple[DistFile, ...]
-    reason: str | None
-
-
-def choose_source(files: Sequence[DistFile], *, prefer_wheels: bool = False) -> DistFile:
-    """The file a pin is built from: the sdist when there is one, else the best wheel
-    (with ``prefer_wheels``, the best wheel when there is one; ``files`` are best first,
-    wheels for the target before the sdist)."""
-    if prefer_wheels and files[0].kind == "wheel":
-        return files[0]
-    return next((file for file in files if file.kind == "sdist"), files[0])
+    reason: ReleaseUnavailable | None
 
 
 @dataclass
 class Factory:
     """Candidates and dependencies for one target.
 
-    :param constraints: per project, constraints that narrow without adding a root.
-    :param hashes: per project, the sha256 digests the user allowed with ``--hash``.
-    :param preferences: per project, a version to try first (the existing pin).
+    :param direct: projects named by a direct source (a URL, git or a path): their
+        only release.
     :param prefetcher: runs lookups ahead of the resolver (``Prefetcher(1)``: none).
+    :param look_ahead: called in the background with each candidate likely to be
+        pinned (to start reading what its pin will need).
     """
 
-    index: PackageIndex
+    source: ReleaseSource
     target: Target
-    constraints: Mapping[NormalizedName, Sequence[Requirement]] = field(default_factory=dict)
-    hashes: Mapping[NormalizedName, frozenset[str]] = field(default_factory=dict)
-    pre: bool = False
-    preferences: Mapping[NormalizedName, Version] = field(default_factory=dict)
-    prefetcher: Prefetcher = field(default_factory=lambda: Prefetcher(1))
-    # Projects named by a direct source (a URL, git or a path): their only release.
+    policy: ResolutionPolicy = field(default_factory=ResolutionPolicy)
     direct: Mapping[NormalizedName, DirectRelease] = field(default_factory=dict)
-    prefer_wheels: bool = False
+    prefetcher: Prefetcher = field(default_factory=lambda: Prefetcher(1))
+    look_ahead: Callable[[Candidate], None] = lambda _candidate: None
     _releases: Memo[tuple[NormalizedName, Version], Release] = field(default_factory=Memo)
     _dependencies: Memo[Candidate, tuple[Requirement, ...]] = field(default_factory=Memo)
     _prefetched: set[tuple[str, str]] = field(default_factory=set)
@@ -86,9 +85,9 @@ class Factory:
 
     # Releases
 
-    def page(self, name: NormalizedName, requested_by: str = "") -> ProjectPage:
+    def page(self, name: NormalizedName, requested_by: str = "") -> ProjectReleases:
         try:
-            return self.index.project_page(name)
+            return self.source.project_page(name)
         except ProjectNotFound as error:
             raise ProjectNotFound(error.name, error.index_urls, requested_by) from None
 
@@ -96,29 +95,27 @@ class Factory:
         """The files of one version usable for the target, best first."""
         direct = self.direct.get(name)
         if direct is not None:
-            reason = None
-            if not self.target.allows_python(direct.metadata.requires_python):
-                reason = f"requires Python {direct.metadata.requires_python}"
+            requires_python = direct.metadata.requires_python
+            allowed = self.target.allows_python(requires_python)
+            reason = None if allowed else RequiresPython(str(requires_python))
             return Release(files=(direct.file,), other_wheels=(), reason=reason)
         return self._releases.get(
             (name, version), lambda: self._usable_files(self.page(name).files(version))
         )
 
-    def releases(self, name: NormalizedName) -> dict[Version, Release]:
-        """Every version of a project (this reads them all: for error messages)."""
+    def versions(self, name: NormalizedName) -> tuple[Version, ...]:
+        """Every version of a project, newest first."""
         direct = self.direct.get(name)
-        if direct is not None:
-            return {direct.file.version: self.release(name, direct.file.version)}
-        return {version: self.release(name, version) for version in self.page(name).versions}
+        return (direct.file.version,) if direct is not None else self.page(name).newest_first
 
     def _usable_files(self, files: Sequence[DistFile]) -> Release:
         ranks = self.target.wheel_tags()
         usable: list[tuple[int, DistFile]] = []
         other_wheels: list[DistFile] = []
-        reasons: list[str] = []
+        reasons: list[ReleaseUnavailable] = []
         for file in files:
             if not self.target.allows_python(file.requires_python):
-                reasons.append(f"requires Python {file.requires_python}")
+                reasons.append(RequiresPython(str(file.requires_python)))
             elif file.kind == "sdist":
                 usable.append((len(ranks), file))
             else:
@@ -127,11 +124,9 @@ class Factory:
                     usable.append((rank, file))
                 else:
                     other_wheels.append(file)
-                    reasons.append(
-                        f"has no file for Python {self.target.python} on {self.target.system}"
-                    )
+                    reasons.append(NoFileForTarget(self.target.python, self.target.system))
         usable.sort(key=lambda item: (item[0], item[1].filename))
-        reason = None if usable else (sorted(set(reasons)) or ["has no files"])[0]
+        reason = None if usable else min(reasons, key=str, default=NoFiles())
         return Release(
             files=tuple(file for _, file in usable),
             other_wheels=tuple(sorted(other_wheels, key=lambda file: file.filename)),
@@ -146,50 +141,66 @@ class Factory:
         """Candidates for an identifier that satisfy every requirement, best first: the
         preferred version, then newest first."""
         name, extras = split_identifier(identifier)
-        if name in self.direct:
-            yield from self._direct_candidates(name, extras, requirements, incompatible)
-            return
         requested_by = requirements[0].requested_by if requirements else ""
-        page = self.page(name, requested_by)
-        demands = [*requirements, *self.constraints.get(name, ())]
+        versions = (
+            self.versions(name)
+            if name in self.direct
+            else self.page(name, requested_by).newest_first
+        )
         excluded = set(incompatible)
-        pinned = {version for demand in demands for version in demand.pinned_versions}
-        hashes = self.hashes.get(name)
-        allow_pre = self.pre or any(demand.specifier.prereleases for demand in demands)
-        preferred = self.preferences.get(name)
-        order = page.newest_first
-        if preferred in page.versions:
-            order = (preferred, *(version for version in order if version != preferred))
-        for version in order:
-            if version in excluded or (version.is_prerelease and not allow_pre):
+        preferred = self.policy.preferences.get(name)
+        if preferred in versions:
+            versions = (preferred, *(version for version in versions if version != preferred))
+        for version in versions:
+            if version in excluded or not all(
+                r.is_satisfied_by_version(version) for r in requirements
+            ):
                 continue
-            if not all(d.specifier.contains(version, prereleases=True) for d in demands):
-                continue
-            release = self.release(name, version)
-            if release.reason is not None:
-                continue
-            files = _unyanked(release.files, allow_yanked=str(version) in pinned)
-            if hashes is not None:
-                files = tuple(file for file in files if file.sha256 in hashes)
-            if files:
-                yield Candidate(name=name, version=version, extras=extras, files=files)
+            candidate = self.evaluate(name, version, requirements, extras=extras)
+            if isinstance(candidate, Candidate):
+                yield candidate
 
-    def _direct_candidates(
+    def evaluate(
         self,
         name: NormalizedName,
-        extras: frozenset[NormalizedName],
+        version: Version,
         requirements: Sequence[Requirement],
-        incompatible: Iterable[Version],
-    ) -> Iterator[Candidate]:
-        """The direct source's release, when every requirement and constraint allows it."""
-        direct = self.direct[name]
-        version = direct.file.version
-        demands = [*requirements, *self.constraints.get(name, ())]
-        allowed = all(d.specifier.contains(version, prereleases=True) for d in demands)
-        if allowed and version not in set(incompatible) and not self.release(name, version).reason:
-            yield Candidate(
-                name=name, version=version, extras=extras, files=(direct.file,), direct=direct
-            )
+        *,
+        extras: frozenset[NormalizedName] = frozenset(),
+    ) -> Candidate | Unavailable:
+        """The candidate of one version for these requirements (whose specifiers it
+        matches), or why the release, the constraints or the policy rule it out."""
+        constraints = self.policy.constraints.get(name, ())
+        demands = [*requirements, *constraints]
+        release = self.release(name, version)
+        if release.reason is not None:
+            return release.reason
+        allow_pre = self.policy.pre or any(demand.specifier.prereleases for demand in demands)
+        if version.is_prerelease and not allow_pre and name not in self.direct:
+            return PreRelease()
+        pinned = any(str(version) in demand.pinned_versions for demand in demands)
+        files = release.files
+        if name not in self.direct:
+            files = tuple(file for file in files if pinned or not file.yanked)
+            if not files:
+                return Yanked()
+        for constraint in constraints:
+            if not constraint.is_satisfied_by_version(version):
+                return ExcludedByConstraint(constraint.describe())
+        if name not in self.direct:
+            allowed = self.policy.hashes.get(name)
+            if allowed is not None:
+                files = tuple(file for file in files if file.sha256 in allowed)
+                if not files:
+                    return NoAllowedHash()
+        return Candidate(
+            name=name,
+            version=version,
+            extras=extras,
+            files=files,
+            other_wheels=release.other_wheels,
+            direct=self.direct.get(name),
+        )
 
     def has_candidate(self, requirement: Requirement) -> bool:
         return (
@@ -203,11 +214,10 @@ class Factory:
         those for the target first, then the rest, and only then the sdist."""
         if candidate.direct is not None:
             return candidate.direct.metadata
-        release = self.release(candidate.name, candidate.version)
         wheels = [file for file in candidate.files if file.kind == "wheel"]
         sdists = [file for file in candidate.files if file.kind == "sdist"]
-        files = [*wheels, *release.other_wheels, *sdists]
-        return self.index.core_metadata(candidate.name, str(candidate.version), files)
+        files = [*wheels, *candidate.other_wheels, *sdists]
+        return self.source.core_metadata(candidate.name, str(candidate.version), files)
 
     def dependencies(self, candidate: Candidate) -> tuple[Requirement, ...]:
         """The candidate's requirements for the target; an extras candidate also
@@ -228,7 +238,6 @@ class Factory:
                     name=candidate.name,
                     specifier=SpecifierSet(f"=={candidate.version}"),
                     requested_by=f"{candidate.identifier} {candidate.version}",
-                    text=f"{candidate.name}=={candidate.version}",
                     spelled=metadata.name,
                 )
             )
@@ -243,11 +252,11 @@ class Factory:
         return tuple(dependencies)
 
     def _applies(self, requirement: PackagingRequirement, extras: frozenset[str]) -> bool:
-        if requirement.marker is None:
-            return not extras
+        """Whether a ``Requires-Dist`` entry is a dependency of the plain release (no
+        ``extras``), or one that those extras add."""
         if not extras:
             return self.target.evaluates(requirement.marker)
-        if self.target.evaluates(requirement.marker):
+        if requirement.marker is None or self.target.evaluates(requirement.marker):
             return False
         return any(self.target.evaluates(requirement.marker, extra=extra) for extra in extras)
 
@@ -294,7 +303,7 @@ class Factory:
         Projects whose page is already cached are left to the resolver: their facts
         are most likely cached too, and threads would only compete for the CPU.
         """
-        if self.prefetcher.workers <= 1 or self.index.page_is_cached(requirement.name):
+        if self.prefetcher.workers <= 1 or self.source.page_is_cached(requirement.name):
             return
         key = (requirement.identifier, str(requirement.specifier))
         with self._lock:
@@ -308,29 +317,5 @@ class Factory:
         if candidate is None:
             return
         if not candidate.extras:
-            self.prefetch_build_facts(candidate)
+            self.look_ahead(candidate)
         self.dependencies(candidate)
-
-    def source_of(self, candidate: Candidate) -> DistFile:
-        """The file the candidate's pin is built from."""
-        return choose_source(candidate.files, prefer_wheels=self.prefer_wheels)
-
-    def wheels(self, candidate: Candidate) -> list[DistFile]:
-        """Every wheel of the candidate's release: those for the target first."""
-        other_wheels = self.release(candidate.name, candidate.version).other_wheels
-        return [file for file in candidate.files if file.kind == "wheel"] + list(other_wheels)
-
-    def prefetch_build_facts(self, candidate: Candidate) -> None:
-        """Read what building the candidate's source needs, as :func:`make_pins` will:
-        up to ``pyproject.toml`` when a wheel has the file list, else all of it."""
-        source = self.source_of(candidate)
-        if source.kind == "sdist" and candidate.direct is None:
-            whole = not self.wheels(candidate)
-            self.prefetcher.submit(
-                lambda: self.index.sdist_contents(source, until_pyproject=not whole), bulk=True
-            )
-
-
-def _unyanked(files: tuple[DistFile, ...], *, allow_yanked: bool) -> tuple[DistFile, ...]:
-    kept = tuple(file for file in files if not file.yanked)
-    return kept if kept or not allow_yanked else files

@@ -1,11 +1,12 @@
-"""From resolvelib's result to one node per project, and deterministic cycle breaking."""
+"""From resolvelib's result to a :class:`Resolution`: one node per project, with
+dependency cycles broken deterministically."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pypi2nix.models import Dependency
+from pypi2nix.models import BrokenCycleEdge, Dependency
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -13,18 +14,25 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
     from resolvelib.resolvers import Result
 
+    from pypi2nix.models import CoreMetadata
     from pypi2nix.resolve.base import Candidate, Requirement
     from pypi2nix.resolve.factory import Factory
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ResolvedRelease:
-    """A pinned project: its plain candidate, the extras asked of it, its edges."""
+    """A pinned project: its plain candidate, the extras asked of it, its edges, and
+    what its pin needs of the resolver's knowledge."""
 
     candidate: Candidate
     extras: tuple[NormalizedName, ...]
     dependencies: tuple[Dependency, ...]
     required_by: tuple[str, ...]
+    metadata: CoreMetadata
+    # Every extra the release declares, with the projects it adds for the target.
+    optional_dependencies: tuple[tuple[str, tuple[NormalizedName, ...]], ...]
+    # sha256 of every file of the release pip may pick, narrowed by --hash.
+    file_digests: tuple[str, ...]
 
     @property
     def name(self) -> NormalizedName:
@@ -55,13 +63,71 @@ def collapse(
     for name, group in sorted(candidates.items()):
         plain = next(candidate for candidate in group if not candidate.extras)
         extras = sorted({extra for candidate in group for extra in candidate.extras})
+        metadata = factory.metadata(plain)
         releases[name] = ResolvedRelease(
             candidate=plain,
             extras=tuple(extras),
             dependencies=_merge_dependencies(name, group, factory),
             required_by=tuple(sorted(requesters.get(name, ()))),
+            metadata=metadata,
+            optional_dependencies=factory.optional_dependencies(name, metadata),
+            file_digests=_file_digests(plain, factory),
         )
     return releases
+
+
+def _file_digests(candidate: Candidate, factory: Factory) -> tuple[str, ...]:
+    """sha256 of every file of the release that pip may pick (for the frozen file),
+    narrowed to the user's ``--hash`` digests when there are some."""
+    if candidate.direct is not None:  # only an archive's hash is one pip can check
+        direct = candidate.direct
+        digest = direct.file.sha256
+        return (digest,) if direct.source.kind == "url" and digest else ()
+    release = factory.release(candidate.name, candidate.version)
+    digests = {file.sha256 for file in (*release.files, *release.other_wheels) if file.sha256}
+    allowed = factory.policy.hashes.get(candidate.name)
+    if allowed is not None:
+        digests &= allowed
+    return tuple(sorted(digests))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resolution:
+    """What the resolver decided: one release per project, acyclic edges, and the
+    edges left out to make them so."""
+
+    releases: Mapping[NormalizedName, ResolvedRelease]
+    roots: tuple[NormalizedName, ...]
+    broken_edges: tuple[BrokenCycleEdge, ...]
+    # Each project's dependencies, cycles broken, and the edges that were left out.
+    dependencies: Mapping[NormalizedName, tuple[Dependency, ...]]
+    dropped: Mapping[NormalizedName, tuple[Dependency, ...]]
+
+    @classmethod
+    def acyclic(
+        cls, releases: Mapping[NormalizedName, ResolvedRelease], roots: tuple[NormalizedName, ...]
+    ) -> Resolution:
+        """The releases with every cycle broken: the walk starts at the roots, then
+        follows name order."""
+        edges = {name: [d.name for d in release.dependencies] for name, release in releases.items()}
+        back_edges = find_back_edges(edges, [*roots, *sorted(releases)])
+        dropped_edges = set(back_edges)
+        kept: dict[NormalizedName, tuple[Dependency, ...]] = {}
+        dropped: dict[NormalizedName, tuple[Dependency, ...]] = {}
+        for name, release in releases.items():
+            edges_of = release.dependencies
+            kept[name] = tuple(d for d in edges_of if (name, d.name) not in dropped_edges)
+            dropped[name] = tuple(d for d in edges_of if (name, d.name) in dropped_edges)
+        return cls(
+            releases=releases,
+            roots=roots,
+            broken_edges=tuple(
+                BrokenCycleEdge(dependent=dependent, dependency=dependency)
+                for dependent, dependency in back_edges
+            ),
+            dependencies=kept,
+            dropped=dropped,
+        )
 
 
 def _merge_dependencies(
