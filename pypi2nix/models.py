@@ -37,6 +37,8 @@ class DirectSource:
     # git: whether ``git archive`` of the commit (a GitHub tarball) holds other files
     # than the checkout, because of export attributes.
     export_differs: bool = False
+    # path: whether it is a project folder rather than an archive (known once read).
+    folder: bool = False
 
     def describe(self) -> str:
         """As pip would spell it."""

@@ -152,7 +152,7 @@ def render_outputs(graph: LockGraph, options: GenerateOptions) -> list[OutputFil
         nix_file=paths.nix.name,
         override_file=paths.override.name,
         fetcher=options.fetcher,
-        output_dir=options.output_dir,
+        output_dir=options.output_dir.absolute(),
     )
     frozen = render_frozen(graph, file_name=paths.frozen.name, command=recorded_command(options))
     return [

@@ -7,9 +7,8 @@ is the :class:`Names` given.
 
 from __future__ import annotations
 
-import os
+import posixpath
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
@@ -22,6 +21,7 @@ from pypi2nix.options import PUBLIC_FILES_HOST
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
+    from pathlib import PurePath
 
     from pypi2nix.models import DirectSource, DistFile, PackageMeta, Pin
     from pypi2nix.options import Fetcher
@@ -74,7 +74,7 @@ def list_attribute(name: str, items: Sequence[str]) -> list[str]:
 
 
 def package_expression(
-    pin: Pin, names: Names, *, fetcher: Fetcher, output_dir: Path | None = None
+    pin: Pin, names: Names, *, fetcher: Fetcher, output_dir: PurePath | None = None
 ) -> list[str]:
     """The ``buildPythonPackage rec { ... }`` expression of a pin, as lines."""
     body = [
@@ -144,17 +144,18 @@ def source_attribute(
     *,
     fetcher: Fetcher,
     pname: str | None = None,
-    output_dir: Path | None = None,
+    output_dir: PurePath | None = None,
 ) -> list[str]:
     """``src = fetchPypi { ... };`` when fetchPypi reproduces the file, else fetchurl;
     a direct source's own fetcher (fetchgit, fetchFromGitHub, a path).
 
     :param pname: the ``pname`` of the derivation, when it is not the pin's.
-    :param output_dir: where the file goes (paths are written relative to it).
+    :param output_dir: the absolute directory the file goes to (local paths are
+        written relative to it; without it, as they are).
     """
     how = source_fetcher(pin, fetcher)
     if pin.direct is not None and how in ("path", "fetchgit", "fetchFromGitHub"):
-        return _direct_source(pin.direct, how, names, output_dir or Path())
+        return _direct_source(pin.direct, how, names, output_dir)
     hash_line = f"hash = {nix_string(_file_hash(pin.source))};"
     if how == "fetchPypi":
         arguments = fetchpypi_arguments(pin.source, pname=pname or pin.pname, version=pin.version)
@@ -167,11 +168,13 @@ def source_attribute(
     return [f"src = {names.fetchurl} {{", *indent([*lines, hash_line]), "};"]
 
 
-def _direct_source(source: DirectSource, how: str, names: Names, output_dir: Path) -> list[str]:
+def _direct_source(
+    source: DirectSource, how: str, names: Names, output_dir: PurePath | None
+) -> list[str]:
     if how == "path":
-        local = Path(source.url)
-        relative = nix_relative_path(os.path.relpath(local, output_dir.absolute()))
-        if local.is_dir():
+        start = source.url if output_dir is None else str(output_dir)
+        relative = nix_relative_path(posixpath.relpath(source.url, start))
+        if source.folder:
             return [f"src = {names.lib}.cleanSource {relative};"]
         return [f"src = {relative};"]
     assert source.commit is not None

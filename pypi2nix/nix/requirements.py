@@ -16,7 +16,7 @@ from pypi2nix.nix.package import OVERLAY_NAMES, fetchers_used, indent, package_e
 from pypi2nix.target import python_attribute
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from pathlib import PurePath
 
     from pypi2nix.models import LockGraph
     from pypi2nix.options import Fetcher
@@ -28,13 +28,14 @@ def render_requirements_nix(
     nix_file: str,
     override_file: str,
     fetcher: Fetcher,
-    output_dir: Path | None = None,
+    output_dir: PurePath | None = None,
 ) -> str:
     """The text of ``requirements.nix``; the same graph always gives the same bytes.
 
     :param nix_file: the file's own name, for the usage comment.
     :param override_file: file name of the user's overrides, next to this file.
-    :param output_dir: the file's directory (local paths are written relative to it).
+    :param output_dir: the file's absolute directory (local paths are written relative
+        to it).
     """
     fetchers = sorted({"fetchPypi", "fetchurl", *fetchers_used(graph.pins, fetcher)})
     interpreter = python_attribute(graph.python)
@@ -96,7 +97,9 @@ def _header(graph: LockGraph, nix_file: str, override_file: str) -> list[str]:
     return [*lines, ""]
 
 
-def _generated_overlay(graph: LockGraph, fetcher: Fetcher, output_dir: Path | None) -> list[str]:
+def _generated_overlay(
+    graph: LockGraph, fetcher: Fetcher, output_dir: PurePath | None
+) -> list[str]:
     body: list[str] = []
     for pin in graph.pins:
         expression = package_expression(pin, OVERLAY_NAMES, fetcher=fetcher, output_dir=output_dir)

@@ -130,7 +130,7 @@ def _read_tree(source: DirectSource, tree: Path, *, sha256: str | None) -> Direc
     metadata = tree_metadata(contents, source=source.describe())
     name = urlsplit(source.url).path.rstrip("/").rsplit("/", 1)[-1] or metadata.name
     return DirectRelease(
-        source=replace(source, sha256=sha256),
+        source=replace(source, sha256=sha256, folder=source.kind == "path"),
         file=_file(source, name.removesuffix(".git"), "sdist", metadata, sha256),
         metadata=metadata,
         contents=contents,
