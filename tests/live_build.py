@@ -37,7 +37,8 @@ from pathlib import Path
 import requests
 from packaging.version import Version
 
-from pypi2nix.commands.generate import OutputPaths, generate
+from pypi2nix.commands.generate import generate
+from pypi2nix.commands.outputs import OutputPaths
 from pypi2nix.index.client import HttpClient
 from pypi2nix.index.repository import PackageIndex
 from pypi2nix.nix.escape import nix_attribute, nix_string

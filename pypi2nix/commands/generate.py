@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pypi2nix.commands.outputs import (
+    OutputPaths,
+    check_output_directory,
+    read_frozen,
+    recorded_command,
+)
 from pypi2nix.commands.pipeline import LockRun, lock_inputs
-from pypi2nix.credentials import without_credentials
 from pypi2nix.dists.sdist import local_project_name
-from pypi2nix.errors import OutputError, UsageError
+from pypi2nix.errors import UsageError
 from pypi2nix.inputs import PyprojectInput, read_inputs
 from pypi2nix.lock.changes import PinChanges, changes_table, compare_pins, graph_pins
-from pypi2nix.lock.frozen import FrozenFile, parse_frozen, render_frozen
+from pypi2nix.lock.frozen import render_frozen
 from pypi2nix.nix.override import render_override_nix
 from pypi2nix.nix.package import is_linux_binary_wheel
 from pypi2nix.nix.requirements import render_requirements_nix
@@ -30,22 +32,6 @@ if TYPE_CHECKING:
     from pypi2nix.models import LockGraph
     from pypi2nix.options import GenerateOptions
     from pypi2nix.ui import Console
-
-
-@dataclass(frozen=True, slots=True)
-class OutputPaths:
-    nix: Path
-    override: Path
-    frozen: Path
-
-    @classmethod
-    def for_options(cls, options: GenerateOptions) -> OutputPaths:
-        directory, base = options.output_dir, options.basename
-        return cls(
-            nix=directory / f"{base}.nix",
-            override=directory / f"{base}_override.nix",
-            frozen=directory / f"{base}_frozen.txt",
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,30 +107,6 @@ def lock_and_write(
     return GenerateResult(graph=run.graph, run=run, report=report, changes=changes)
 
 
-def check_output_directory(directory: Path) -> None:
-    """Fail before any network work when the output directory cannot be one: it, or
-    the nearest of its parents that exists, is not a directory.
-
-    :raises OutputError: naming the path in the way.
-    """
-    for path in (directory, *directory.absolute().parents):
-        if path.exists():
-            if not path.is_dir():
-                raise OutputError(str(directory), f"{path} is not a directory")
-            return
-
-
-def read_frozen(path: Path) -> FrozenFile:
-    """The frozen file of an earlier run, or an empty one when there is none."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return FrozenFile()  # nothing to keep; the writer reports what is in the way
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"cannot read {path}: {error}") from error
-    return parse_frozen(text)
-
-
 def render_outputs(graph: LockGraph, options: GenerateOptions) -> list[OutputFile]:
     paths = OutputPaths.for_options(options)
     nix = render_requirements_nix(
@@ -160,55 +122,6 @@ def render_outputs(graph: LockGraph, options: GenerateOptions) -> list[OutputFil
         OutputFile(paths.override, render_override_nix(generated_file=paths.nix.name), True),
         OutputFile(paths.frozen, frozen),
     ]
-
-
-def recorded_command(options: GenerateOptions) -> list[str]:
-    """The ``generate`` command that locks the same inputs again, run from the output
-    directory (paths relative to it; passwords in index URLs left out). Inputs are
-    sorted: their order does not change the lock, so it must not change the file."""
-    words = ["pypi2nix", "generate"]
-    for flag, paths in (("-r", options.requirement_files), ("-c", options.constraint_files)):
-        for path in sorted({_relative_to(path, options.output_dir) for path in paths}):
-            words += [flag, path]
-    for spec in sorted({_absolute_local_path(spec) for spec in options.specs}):
-        words += ["-e", spec]
-    if options.pyproject is not None:
-        words += ["--pyproject", _relative_to(options.pyproject, options.output_dir)]
-        words += [item for extra in sorted(set(options.extras)) for item in ("--extra", extra)]
-        words += ["--all-extras"] if options.all_extras else []
-        words += [item for group in sorted(set(options.groups)) for item in ("--group", group)]
-    words += ["--python", options.target.python, "--system", options.target.system]
-    if options.pre:
-        words.append("--pre")
-    if options.prefer_wheels:
-        words.append("--prefer-wheels")
-    if options.index.index_url:
-        words += ["--index-url", without_credentials(options.index.index_url)]
-    for url in options.index.extra_index_urls:
-        words += ["--extra-index-url", without_credentials(url)]
-    if options.fetcher != "auto":
-        words += ["--fetcher", options.fetcher]
-    return words
-
-
-_RELATIVE_PATH_SPEC = re.compile(
-    r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*@\s*)?"
-    r"(?P<path>(?:\.{1,2}|~)(?:/[^;\[]*)?)(?P<rest>.*)$"
-)
-
-
-def _absolute_local_path(spec: str) -> str:
-    """A spec naming a relative local path, with the path made absolute: a recorded
-    command is run again from another directory."""
-    match = _RELATIVE_PATH_SPEC.match(spec.strip())
-    if match is None:
-        return spec
-    path = Path(match["path"].strip()).expanduser().absolute()
-    return f"{match['name'] or ''}{os.path.normpath(path)}{match['rest']}"
-
-
-def _relative_to(path: Path, directory: Path) -> str:
-    return os.path.relpath(path.absolute(), directory.absolute())
 
 
 def summary_lines(result: GenerateResult) -> list[str]:

@@ -15,7 +15,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from pypi2nix.commands.generate import check_output_directory
+from pypi2nix.commands.outputs import check_output_directory
 from pypi2nix.commands.pipeline import LockRun, lock_inputs
 from pypi2nix.dists.sdist import local_project_name
 from pypi2nix.errors import UsageError

@@ -7,30 +7,28 @@ them when none is named), as pip-tools does with existing pins.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
-from pypi2nix.arguments import generate_options, parse
 from pypi2nix.commands.generate import (
     GenerateResult,
-    check_output_directory,
     lock_and_write,
-    read_frozen,
     summary_lines,
     written_lines,
 )
-from pypi2nix.credentials import without_credentials
+from pypi2nix.commands.outputs import (
+    check_output_directory,
+    frozen_path,
+    read_frozen,
+    recorded_options,
+)
 from pypi2nix.errors import UsageError
 from pypi2nix.lock.changes import PinChanges, changes_table
-from pypi2nix.options import index_url_from_environment
 from pypi2nix.writer import JOURNAL_NAME, recover_interrupted_write
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
-    from pypi2nix.options import GenerateOptions, UpdateOptions
+    from pypi2nix.options import UpdateOptions
     from pypi2nix.ui import Console
 
 
@@ -68,48 +66,6 @@ def update(options: UpdateOptions, console: Console) -> GenerateResult:
         preferences=preferences if asked else {},
         dry_run=options.dry_run,
     )
-
-
-def frozen_path(options: UpdateOptions) -> Path:
-    return options.output_dir / f"{options.basename}_frozen.txt"
-
-
-def recorded_options(
-    command: tuple[str, ...], options: UpdateOptions, path: Path
-) -> GenerateOptions:
-    """The options of the recorded ``generate`` command, with its paths taken relative
-    to the output directory and the index settings of this run."""
-    if command[:2] != ("pypi2nix", "generate"):
-        raise UsageError(f"{path}: the recorded command is not a 'pypi2nix generate' command")
-    try:
-        recorded = generate_options(parse(command[1:]))
-    except UsageError as error:
-        raise UsageError(f"{path}: the recorded command does not parse: {error}") from error
-    directory = options.output_dir
-    index = dataclasses.replace(
-        options.index,
-        index_url=options.index.index_url or _with_credentials(recorded.index.index_url),
-        extra_index_urls=options.index.extra_index_urls or recorded.index.extra_index_urls,
-        refresh=not options.index.offline,
-    )
-    return dataclasses.replace(
-        recorded,
-        requirement_files=tuple(directory / file for file in recorded.requirement_files),
-        constraint_files=tuple(directory / file for file in recorded.constraint_files),
-        pyproject=None if recorded.pyproject is None else directory / recorded.pyproject,
-        output_dir=directory,
-        basename=options.basename,
-        index=index,
-    )
-
-
-def _with_credentials(url: str | None) -> str | None:
-    """The recorded index URL, or ``$PIP_INDEX_URL`` when it is the same URL with a
-    password (the frozen file never holds one)."""
-    from_environment = index_url_from_environment()
-    if url and from_environment and without_credentials(from_environment) == url:
-        return from_environment
-    return url
 
 
 def update_table(result: GenerateResult, options: UpdateOptions) -> list[str]:

@@ -1,0 +1,152 @@
+"""Where the output files of a lock live and what they record: their paths, the
+frozen file of an earlier run, and the ``generate`` command that made it (written
+into the frozen file, and parsed back by ``update``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pypi2nix.arguments import generate_options, parse
+from pypi2nix.credentials import without_credentials
+from pypi2nix.errors import OutputError, UsageError
+from pypi2nix.lock.frozen import FrozenFile, parse_frozen
+from pypi2nix.options import index_url_from_environment
+
+if TYPE_CHECKING:
+    from pypi2nix.options import GenerateOptions, UpdateOptions
+
+
+@dataclass(frozen=True, slots=True)
+class OutputPaths:
+    nix: Path
+    override: Path
+    frozen: Path
+
+    @classmethod
+    def for_options(cls, options: GenerateOptions) -> OutputPaths:
+        directory, base = options.output_dir, options.basename
+        return cls(
+            nix=directory / f"{base}.nix",
+            override=directory / f"{base}_override.nix",
+            frozen=directory / f"{base}_frozen.txt",
+        )
+
+
+def check_output_directory(directory: Path) -> None:
+    """Fail before any network work when the output directory cannot be one: it, or
+    the nearest of its parents that exists, is not a directory.
+
+    :raises OutputError: naming the path in the way.
+    """
+    for path in (directory, *directory.absolute().parents):
+        if path.exists():
+            if not path.is_dir():
+                raise OutputError(str(directory), f"{path} is not a directory")
+            return
+
+
+def read_frozen(path: Path) -> FrozenFile:
+    """The frozen file of an earlier run, or an empty one when there is none."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return FrozenFile()  # nothing to keep; the writer reports what is in the way
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read {path}: {error}") from error
+    return parse_frozen(text)
+
+
+def recorded_command(options: GenerateOptions) -> list[str]:
+    """The ``generate`` command that locks the same inputs again, run from the output
+    directory (paths relative to it; passwords in index URLs left out). Inputs are
+    sorted: their order does not change the lock, so it must not change the file."""
+    words = ["pypi2nix", "generate"]
+    for flag, paths in (("-r", options.requirement_files), ("-c", options.constraint_files)):
+        for path in sorted({_relative_to(path, options.output_dir) for path in paths}):
+            words += [flag, path]
+    for spec in sorted({_absolute_local_path(spec) for spec in options.specs}):
+        words += ["-e", spec]
+    if options.pyproject is not None:
+        words += ["--pyproject", _relative_to(options.pyproject, options.output_dir)]
+        words += [item for extra in sorted(set(options.extras)) for item in ("--extra", extra)]
+        words += ["--all-extras"] if options.all_extras else []
+        words += [item for group in sorted(set(options.groups)) for item in ("--group", group)]
+    words += ["--python", options.target.python, "--system", options.target.system]
+    if options.pre:
+        words.append("--pre")
+    if options.prefer_wheels:
+        words.append("--prefer-wheels")
+    if options.index.index_url:
+        words += ["--index-url", without_credentials(options.index.index_url)]
+    for url in options.index.extra_index_urls:
+        words += ["--extra-index-url", without_credentials(url)]
+    if options.fetcher != "auto":
+        words += ["--fetcher", options.fetcher]
+    return words
+
+
+_RELATIVE_PATH_SPEC = re.compile(
+    r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*@\s*)?"
+    r"(?P<path>(?:\.{1,2}|~)(?:/[^;\[]*)?)(?P<rest>.*)$"
+)
+
+
+def _absolute_local_path(spec: str) -> str:
+    """A spec naming a relative local path, with the path made absolute: a recorded
+    command is run again from another directory."""
+    match = _RELATIVE_PATH_SPEC.match(spec.strip())
+    if match is None:
+        return spec
+    path = Path(match["path"].strip()).expanduser().absolute()
+    return f"{match['name'] or ''}{os.path.normpath(path)}{match['rest']}"
+
+
+def _relative_to(path: Path, directory: Path) -> str:
+    return os.path.relpath(path.absolute(), directory.absolute())
+
+
+def frozen_path(options: UpdateOptions) -> Path:
+    return options.output_dir / f"{options.basename}_frozen.txt"
+
+
+def recorded_options(
+    command: tuple[str, ...], options: UpdateOptions, path: Path
+) -> GenerateOptions:
+    """The options of the recorded ``generate`` command, with its paths taken relative
+    to the output directory and the index settings of this run."""
+    if command[:2] != ("pypi2nix", "generate"):
+        raise UsageError(f"{path}: the recorded command is not a 'pypi2nix generate' command")
+    try:
+        recorded = generate_options(parse(command[1:]))
+    except UsageError as error:
+        raise UsageError(f"{path}: the recorded command does not parse: {error}") from error
+    directory = options.output_dir
+    index = dataclasses.replace(
+        options.index,
+        index_url=options.index.index_url or _with_credentials(recorded.index.index_url),
+        extra_index_urls=options.index.extra_index_urls or recorded.index.extra_index_urls,
+        refresh=not options.index.offline,
+    )
+    return dataclasses.replace(
+        recorded,
+        requirement_files=tuple(directory / file for file in recorded.requirement_files),
+        constraint_files=tuple(directory / file for file in recorded.constraint_files),
+        pyproject=None if recorded.pyproject is None else directory / recorded.pyproject,
+        output_dir=directory,
+        basename=options.basename,
+        index=index,
+    )
+
+
+def _with_credentials(url: str | None) -> str | None:
+    """The recorded index URL, or ``$PIP_INDEX_URL`` when it is the same URL with a
+    password (the frozen file never holds one)."""
+    from_environment = index_url_from_environment()
+    if url and from_environment and without_credentials(from_environment) == url:
+        return from_environment
+    return url
