@@ -1,0 +1,173 @@
+"""Project pages: fetched from each index, revalidated against the cache, parsed,
+and merged over the indexes (every page once per run, in whichever thread asks
+first)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
+
+from packaging.utils import NormalizedName, canonicalize_name
+
+from pypi2nix.credentials import redact_url
+from pypi2nix.errors import NetworkError, OfflineError, ProjectNotFound
+from pypi2nix.index.cache import Cache, PageValidators, now
+from pypi2nix.index.client import SIMPLE_API_ACCEPT, HttpClient, HttpResponse
+from pypi2nix.index.prefetch import Memo
+from pypi2nix.index.simple import PageError, ProjectPage, parse_project_page
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+_MAX_AGE = re.compile(r"max-age=(\d+)")
+
+
+class ProjectPages:
+    """The project pages of one or more indexes; safe to use from several threads.
+
+    :param index_urls: Simple API roots, each ending with ``/``.
+    """
+
+    def __init__(
+        self,
+        client: HttpClient,
+        index_urls: Sequence[str],
+        *,
+        cache: Cache,
+        offline: bool = False,
+        refresh: bool = False,
+        progress: Callable[[str], None] = lambda _description: None,
+    ) -> None:
+        self.client = client
+        self.index_urls = tuple(index_urls)
+        self.cache = cache
+        self.offline = offline
+        self.refresh = refresh
+        self._progress = progress
+        self._pages: Memo[NormalizedName, ProjectPage] = Memo()
+        self._consulted: dict[str, float] = {}
+
+    def project_page(self, name: str) -> ProjectPage:
+        """Every file of a project, merged over the indexes.
+
+        :raises ProjectNotFound: when no index knows the project.
+        """
+        normalized = canonicalize_name(name)
+        return self._pages.get(normalized, lambda: self._merged_page(normalized))
+
+    def page_is_cached(self, name: NormalizedName) -> bool:
+        """Whether the project's page will come from memory or the cache (no network)."""
+        if self._pages.known(name) is not None or self.offline:
+            return True
+        return not self.refresh and all(
+            (validators := self.cache.page_validators(f"{url}{name}/")) is not None
+            and validators.is_fresh(now())
+            for url in self.index_urls
+        )
+
+    def consulted_pages(self) -> dict[str, float]:
+        """Every page read this run, with when it was fetched (for the lock cache)."""
+        return dict(sorted(self._consulted.items()))
+
+    def pages_unchanged(self, pages: dict[str, float]) -> bool:
+        """Whether each page is still cached, fetched at the same time, and fresh (always,
+        offline) — so that a lock made from them still holds."""
+        moment = now()
+        for url, fetched in pages.items():
+            validators = self.cache.page_validators(url)
+            if validators is None or validators.fetched != fetched:
+                return False
+            if not (self.offline or validators.is_fresh(moment)) or self.refresh:
+                return False
+        return True
+
+    def _merged_page(self, name: NormalizedName) -> ProjectPage:
+        pages = [page for url in self.index_urls if (page := self._page(url, name)) is not None]
+        if not pages:
+            raise ProjectNotFound(name, tuple(redact_url(url) for url in self.index_urls))
+        merged = pages[0]
+        for page in pages[1:]:
+            merged = merged.merged(page)
+        return merged
+
+    def _page(self, index_url: str, name: NormalizedName) -> ProjectPage | None:
+        url = f"{index_url}{name}/"
+        cached = self.cache.page_validators(url)
+        body = None
+        if cached is not None and (self.offline or (not self.refresh and cached.is_fresh(now()))):
+            body = self.cache.page_body(url)
+        if body is not None and cached is not None:
+            self._consulted[url] = cached.fetched
+            return self._parse_page(name, url, body, cached.content_type, cached.final_url)
+        if self.offline:
+            raise OfflineError(f"the project page of {name!r} ({redact_url(url)})")
+        headers = {"Accept": SIMPLE_API_ACCEPT}
+        if cached is not None and not self.refresh:
+            if cached.etag:
+                headers["If-None-Match"] = cached.etag
+            if cached.last_modified:
+                headers["If-Modified-Since"] = cached.last_modified
+        self._progress(f"project {name}")
+        response = self.client.get(url, headers=headers)
+        if response is None:
+            return None
+        _check_not_redirected_elsewhere(url, name, response.url)
+        revalidated = response.status == 304 and cached is not None
+        body = self.cache.page_body(url) if revalidated else response.content
+        if body is None:  # the cached body went missing: fetch it again, unconditionally
+            response = self.client.get(url, headers={"Accept": SIMPLE_API_ACCEPT})
+            if response is None:
+                return None
+            body, revalidated = response.content, False
+        content_type = cached.content_type if revalidated and cached else _content_type(response)
+        final_url = cached.final_url if revalidated and cached else response.url
+        page = self._parse_page(name, url, body, content_type, final_url)
+        validators = PageValidators(
+            fetched=now(),
+            max_age=_max_age(response.headers.get("Cache-Control")),
+            etag=response.headers.get("ETag") or (cached.etag if cached else None),
+            last_modified=response.headers.get("Last-Modified")
+            or (cached.last_modified if cached else None),
+            content_type=content_type,
+            final_url=final_url,
+        )
+        self.cache.store_page(url, validators, None if revalidated else body)
+        self._consulted[url] = validators.fetched
+        return page
+
+    def _parse_page(
+        self, name: NormalizedName, url: str, body: bytes, content_type: str, final_url: str
+    ) -> ProjectPage:
+        try:
+            return parse_project_page(name, body, content_type, final_url)
+        except PageError as error:
+            raise NetworkError(
+                redact_url(url), f"the index sent an invalid page: {error}"
+            ) from error
+
+
+def _check_not_redirected_elsewhere(url: str, name: NormalizedName, final_url: str) -> None:
+    """An index may redirect to the normalized name; never to another project.
+
+    :raises NetworkError: when the page answered is another project's.
+    """
+    last_segment = urlsplit(final_url).path.rstrip("/").rsplit("/", 1)[-1]
+    if last_segment and canonicalize_name(unquote(last_segment)) != name:
+        raise NetworkError(
+            redact_url(url),
+            f"the index redirected it to {redact_url(final_url)}, the page of another project",
+        )
+
+
+def _content_type(response: HttpResponse) -> str:
+    return response.headers.get("Content-Type", "text/html")
+
+
+def _max_age(cache_control: str | None) -> float | None:
+    if not cache_control:
+        return None
+    if "no-cache" in cache_control or "no-store" in cache_control:
+        return 0.0
+    match = _MAX_AGE.search(cache_control)
+    return float(match[1]) if match else None
