@@ -1,13 +1,25 @@
-"""Every module imports on its own (no import cycles hidden by import order)."""
+"""Imports: every module imports on its own, and the stages keep their boundaries.
+
+The imports are read from the source with :mod:`ast`, including those inside
+functions (which only run when the function does) and those under
+``TYPE_CHECKING`` (which never run, but still tie the modules together).
+"""
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import pkgutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 import pypi2nix
+
+PACKAGE = Path(pypi2nix.__path__[0])
 
 SCRIPT = """
 import importlib, sys
@@ -16,6 +28,83 @@ for name in sys.argv[1:]:
         del sys.modules[loaded]
     importlib.import_module(name)
 """
+
+# Modules that read or write files, spawn processes or talk to the network.
+IO_MODULES = (
+    "io", "os", "pathlib", "shutil", "socket", "subprocess", "tempfile", "requests", "urllib3",
+    "urllib.request", "pypi2nix.index", "pypi2nix.sources", "pypi2nix.writer", "pypi2nix.ui",
+    "pypi2nix.commands", "pypi2nix.inputs", "pypi2nix.dists",
+)  # fmt: skip
+
+# stage -> modules it must never import (at run time or for types).
+BOUNDARIES = {
+    "pypi2nix.inputs": ("pypi2nix.index", "pypi2nix.dists", "pypi2nix.nix", "pypi2nix.sources"),
+    "pypi2nix.index": ("pypi2nix.nix", "pypi2nix.resolve", "pypi2nix.pins", "pypi2nix.lock"),
+    "pypi2nix.dists": ("pypi2nix.index", "pypi2nix.resolve", "pypi2nix.nix", "pypi2nix.pins"),
+    "pypi2nix.resolve": (
+        "pypi2nix.index.cache", "pypi2nix.index.client", "pypi2nix.index.pages",
+        "pypi2nix.index.repository", "pypi2nix.lock", "pypi2nix.nix", "pypi2nix.pins",
+        "pypi2nix.commands",
+    ),
+    "pypi2nix.pins": ("pypi2nix.nix", "pypi2nix.lock", "pypi2nix.commands"),
+    "pypi2nix.nix": ("pypi2nix.resolve", "pypi2nix.pins", "pypi2nix.lock", *IO_MODULES),
+    "pypi2nix.lock": ("pypi2nix.nix", "pypi2nix.resolve.factory", "pypi2nix.commands"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Import:
+    module: str  # the importing module
+    target: str  # the imported module (or package, for ``from package import name``)
+    line: int
+    type_only: bool  # under ``if TYPE_CHECKING:``
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path) -> list[Import]:
+    """Every import statement of a module, wherever it stands."""
+    name = module_name(path)
+    tree = ast.parse(path.read_text(), str(path))
+    type_only_lines = {
+        node.lineno
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+        for statement in block.body
+        for node in ast.walk(statement)
+        if hasattr(node, "lineno")
+    }
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            targets = [_submodule_or_package(node.module, alias.name) for alias in node.names]
+        else:
+            continue
+        for target in targets:
+            found.append(Import(name, target, node.lineno, node.lineno in type_only_lines))
+    return found
+
+
+def _submodule_or_package(package: str, name: str) -> str:
+    candidate = f"{package}.{name}"
+    if package.startswith("pypi2nix") and importlib.util.find_spec(package) is not None:
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.submodule_search_locations is not None:
+            if importlib.util.find_spec(candidate) is not None:
+                return candidate
+    return package
+
+
+ALL_IMPORTS = [item for path in sorted(PACKAGE.rglob("*.py")) for item in imports_of(path)]
+
+
+def is_within(module: str, prefix: str) -> bool:
+    return module == prefix or module.startswith(prefix + ".")
 
 
 def test_every_module_imports_alone() -> None:
@@ -30,8 +119,69 @@ def test_every_module_imports_alone() -> None:
     assert result.returncode == 0, result.stderr
 
 
+def test_imports_inside_functions_resolve() -> None:
+    """An import that runs only when its function does must name something real."""
+    nested = [item for item in ALL_IMPORTS if is_within(item.target, "pypi2nix")]
+    assert nested, "the scan found no pypi2nix imports at all"
+    for item in nested:
+        assert importlib.util.find_spec(item.target) is not None, item
+
+
+@pytest.mark.parametrize("stage", sorted(BOUNDARIES))
+def test_stage_boundaries(stage: str) -> None:
+    forbidden = BOUNDARIES[stage]
+    io_exempt_for_types = stage == "pypi2nix.nix"
+    crossings = [
+        item
+        for item in ALL_IMPORTS
+        if is_within(item.module, stage)
+        and any(is_within(item.target, banned) for banned in forbidden)
+        and not (io_exempt_for_types and item.type_only and item.target == "pathlib")
+    ]
+    assert crossings == []
+
+
+def test_no_import_cycles() -> None:
+    """Imports that run (module level and inside functions) form no cycle."""
+    edges: dict[str, set[str]] = {}
+    for item in ALL_IMPORTS:
+        if not item.type_only and is_within(item.target, "pypi2nix"):
+            edges.setdefault(item.module, set()).add(item.target)
+    cycles = []
+    state: dict[str, str] = {}
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = "open"
+        for child in sorted(edges.get(node, ())):
+            if state.get(child) == "open":
+                cycles.append([*path[path.index(child) :], child])
+            elif child not in state:
+                visit(child, [*path, child])
+        state[node] = "done"
+
+    for start in sorted(edges):
+        if start not in state:
+            visit(start, [start])
+    assert cycles == []
+
+
+def test_the_scan_sees_imports_inside_functions_and_for_types() -> None:
+    """``cli._run`` imports each command when it runs it; ``factory`` imports the
+    release source protocol for types only."""
+    assert any(
+        item.module == "pypi2nix.cli" and item.target == "pypi2nix.commands.generate"
+        for item in ALL_IMPORTS
+    )
+    assert any(
+        item.module == "pypi2nix.resolve.factory"
+        and item.target == "pypi2nix.resolve.source"
+        and item.type_only
+        for item in ALL_IMPORTS
+    )
+
+
 def test_every_package_directory_is_a_regular_package() -> None:
     """setuptools only installs directories with an ``__init__.py``."""
-    for directory in Path(pypi2nix.__path__[0]).rglob("*"):
+    for directory in PACKAGE.rglob("*"):
         if directory.is_dir() and any(directory.glob("*.py")):
             assert (directory / "__init__.py").is_file(), directory

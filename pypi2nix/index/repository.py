@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import threading
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -54,7 +53,6 @@ T = TypeVar("T")
 F = TypeVar("F", WheelFacts, SdistContents)
 
 WHEELS_TRIED_FOR_METADATA = 3
-_MAX_AGE = re.compile(r"max-age=(\d+)")
 
 
 @dataclass
