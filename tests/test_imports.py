@@ -91,12 +91,14 @@ def imports_of(path: Path) -> list[Import]:
 
 
 def _submodule_or_package(package: str, name: str) -> str:
-    candidate = f"{package}.{name}"
-    if package.startswith("pypi2nix") and importlib.util.find_spec(package) is not None:
-        spec = importlib.util.find_spec(package)
-        if spec is not None and spec.submodule_search_locations is not None:
-            if importlib.util.find_spec(candidate) is not None:
-                return candidate
+    """``from package import name`` imports the submodule ``package.name`` when there
+    is one, else a name defined by the package itself."""
+    if not package.startswith("pypi2nix"):
+        return package
+    spec = importlib.util.find_spec(package)
+    is_package = spec is not None and spec.submodule_search_locations is not None
+    if is_package and importlib.util.find_spec(f"{package}.{name}") is not None:
+        return f"{package}.{name}"
     return package
 
 
