@@ -38,7 +38,7 @@ def _run(arguments: argparse.Namespace, console: Console) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run pypi2nix; returns the exit status (0, or 1 for every error)."""
+    """Run pypi2nix; returns the exit status: 0, 1 for every error, 130 when interrupted."""
     verbosity = 0
     console = Console(verbosity)
     try:

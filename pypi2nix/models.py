@@ -82,7 +82,6 @@ class DistFile:
     requires_python: str | None = None
     yanked: bool = False
     size: int | None = None
-    upload_time: str | None = None
     core_metadata: bool | None = None
 
     @property

@@ -1,4 +1,4 @@
-"""Everything the user sees besides the output files: logging, progress, summaries.
+"""Logging and progress: how messages reach the terminal.
 
 The only module that knows about the terminal. Progress is drawn on one stderr line,
 and only when stderr is a terminal; ``-q`` silences everything but errors and a

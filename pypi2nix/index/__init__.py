@@ -1,1 +1,3 @@
-"""The package index: the HTTP client, page and metadata parsers, archive readers."""
+"""The package index, over the network and the on-disk cache: the HTTP client, the
+cache, Simple API project pages, :class:`PackageIndex` (metadata and file facts) and
+the look-ahead threads."""

@@ -1,4 +1,5 @@
-"""The HTTP client: the only module of pypi2nix that talks to the network.
+"""The HTTP client: the only module of pypi2nix that speaks HTTP (git sources are
+cloned by the git program, see :mod:`pypi2nix.sources.git`).
 
 One pooled ``requests`` session per thread, timeouts, and retries with capped
 exponential backoff on connection errors, timeouts, truncated bodies and 429/5xx

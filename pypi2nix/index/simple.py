@@ -1,9 +1,9 @@
 """Parse Simple Repository API project pages (PEP 691 JSON, PEP 503 HTML).
 
 Pure functions: bytes in, :class:`ProjectPage` out. A page can list 15,000 files
-and parsing it is the hot path, so the parser only sorts the files by version
-string; each version is parsed once, and a version's files become
-:class:`DistFile` objects only when that version is looked at.
+and parsing it is the hot path, so the parser only groups the files by the version
+string in their names; each version string is parsed once, and a version's files
+become :class:`DistFile` objects only when that version is looked at.
 """
 
 from __future__ import annotations

@@ -1,1 +1,2 @@
-"""Lock-file formats derived from a :class:`LockGraph`."""
+"""The lock as files and as cache: the frozen requirements file, the changes between
+two locks, and the lock cache with its serialization."""
