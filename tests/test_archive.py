@@ -11,7 +11,6 @@ import pytest
 from pypi2nix.dists.archive import (
     TAIL_BYTES,
     ArchiveError,
-    RangeResponse,
     RemoteFile,
     open_zip,
     read_zip_member,
@@ -19,6 +18,7 @@ from pypi2nix.dists.archive import (
     zip_names,
 )
 from pypi2nix.dists.sdist import read_tar_sdist, read_zip_sdist, sdist_metadata
+from pypi2nix.dists.streams import RangeResponse
 from tests.support.fixture_index import FIXTURES
 
 SIX_WHEEL = (FIXTURES / "real" / "six-1.17.0-py2.py3-none-any.whl").read_bytes()

@@ -18,13 +18,14 @@ import io
 import lzma
 import zipfile
 import zlib
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO
 
 from pypi2nix.dists import tarstream
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from pypi2nix.dists.streams import RangeResponse, Readable
 
 TAIL_BYTES = 512 * 1024
 WHOLE_FILE_BYTES = 768 * 1024
@@ -32,21 +33,6 @@ MIN_FETCH_BYTES = 16 * 1024
 MAX_MEMBER_BYTES = 16 * 1024 * 1024
 MAX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024
 MAX_MEMBERS = 200_000
-
-
-class Readable(Protocol):
-    """A stream of bytes: a download, a file, a decompressor's output."""
-
-    def read(self, size: int = -1, /) -> bytes: ...
-
-
-@dataclass(frozen=True, slots=True)
-class RangeResponse:
-    """Bytes ``[start, start + len(content))`` of a file of ``total_size`` bytes."""
-
-    start: int
-    content: bytes
-    total_size: int
 
 
 class ArchiveError(ValueError):

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
     from packaging.requirements import Requirement
 
-    from pypi2nix.dists.archive import Readable
+    from pypi2nix.dists.streams import Readable
 
 _ROOT_FILES = frozenset({"PKG-INFO", "pyproject.toml", "setup.cfg"})
 # Folders of a source tree that are not part of the project.

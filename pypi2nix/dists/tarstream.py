@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from pypi2nix.dists.archive import Readable
+    from pypi2nix.dists.streams import Readable
 
 BLOCK = 512
 READ_SIZE = 256 * 1024

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from pypi2nix.dists.archive import (
     ArchiveError,
     NotFetched,
-    RangeResponse,
     RemoteFile,
     open_zip,
     read_zip_member,
@@ -24,6 +23,7 @@ from pypi2nix.dists.archive import (
 )
 from pypi2nix.dists.metadata import metadata_fields
 from pypi2nix.dists.modules import ModuleImports, is_checkable_source
+from pypi2nix.dists.streams import RangeResponse
 
 if TYPE_CHECKING:
     import zipfile

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pypi2nix import __version__
 from pypi2nix.credentials import redact_url
-from pypi2nix.dists.archive import RangeResponse, Readable
+from pypi2nix.dists.streams import RangeResponse, Readable
 from pypi2nix.errors import NetworkError
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from packaging.utils import NormalizedName, canonicalize_name
 
 from pypi2nix.credentials import redact_url
-from pypi2nix.dists.archive import ArchiveError, HashingReader, Readable, RemoteFile, open_zip
+from pypi2nix.dists.archive import ArchiveError, HashingReader, RemoteFile, open_zip
 from pypi2nix.dists.metadata import core_metadata, metadata_fields
 from pypi2nix.dists.sdist import (
     NoStaticMetadata,
@@ -43,6 +43,7 @@ from pypi2nix.project_files import MetadataParseError
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from pypi2nix.dists.streams import Readable
     from pypi2nix.index.client import HttpClient
     from pypi2nix.index.simple import ProjectPage
     from pypi2nix.models import CoreMetadata, DistFile

@@ -35,8 +35,8 @@ from pypi2nix.sources import git
 from pypi2nix.sources.nar import nar_sha256
 
 if TYPE_CHECKING:
-    from pypi2nix.dists.archive import Readable
     from pypi2nix.dists.sdist import SdistContents
+    from pypi2nix.dists.streams import Readable
     from pypi2nix.dists.wheel import WheelFacts
     from pypi2nix.index.client import HttpClient
     from pypi2nix.models import CoreMetadata, DirectSource
