@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from pypi2nix.errors import UsageError
 from pypi2nix.index.cache import default_cache_dir
+from pypi2nix.inputs.requirements_txt import binary_names
 from pypi2nix.options import GenerateOptions, IndexOptions, PackageOptions, UpdateOptions
 from pypi2nix.parser import build_parser
 from pypi2nix.target import Target
@@ -53,12 +54,28 @@ def _check_basename(basename: str) -> str:
     return basename
 
 
+def _binary_names(flag: str, values: list[str]) -> tuple[str, ...]:
+    names: list[str] = []
+    for value in values:
+        if not value.strip():
+            raise UsageError(f"{flag} needs project names or :all:")
+        names = binary_names(names, value)
+    return tuple(sorted(set(names)))
+
+
+def _check_source_policy(options: GenerateOptions) -> GenerateOptions:
+    both = sorted(set(options.no_binary) & set(options.only_binary))
+    if both:
+        raise UsageError(f"{', '.join(both)}: given to both --no-binary and --only-binary")
+    return options
+
+
 def generate_options(arguments: argparse.Namespace) -> GenerateOptions:
     if arguments.pyproject is None and (
         arguments.extras or arguments.all_extras or arguments.groups
     ):
         raise UsageError("--extra, --all-extras and --group need --pyproject")
-    return GenerateOptions(
+    options = GenerateOptions(
         requirement_files=tuple(arguments.requirement_files),
         specs=tuple(arguments.specs),
         constraint_files=tuple(arguments.constraint_files),
@@ -68,12 +85,15 @@ def generate_options(arguments: argparse.Namespace) -> GenerateOptions:
         groups=tuple(arguments.groups),
         target=Target.parse(arguments.python, arguments.system),
         pre=arguments.pre,
+        no_binary=_binary_names("--no-binary", arguments.no_binary),
+        only_binary=_binary_names("--only-binary", arguments.only_binary),
         prefer_wheels=arguments.prefer_wheels,
         index=index_options(arguments),
         output_dir=arguments.output_dir,
         basename=_check_basename(arguments.basename),
         fetcher=arguments.fetcher,
     )
+    return _check_source_policy(options)
 
 
 def package_options(arguments: argparse.Namespace) -> PackageOptions:

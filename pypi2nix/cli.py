@@ -21,9 +21,11 @@ if TYPE_CHECKING:
 
 def _run(arguments: argparse.Namespace, console: Console) -> None:
     if arguments.command == "generate":
-        from pypi2nix.commands.generate import generate, report_lines
+        from pypi2nix.commands.generate import detail_lines, generate, report_lines
 
-        console.say_lines(report_lines(generate(generate_options(arguments), console)))
+        result = generate(generate_options(arguments), console)
+        console.detail_lines(detail_lines(result))
+        console.say_lines(report_lines(result))
     elif arguments.command == "package":
         from pypi2nix.commands.package import package, package_report
 

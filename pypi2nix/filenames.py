@@ -21,6 +21,7 @@ DistKind = Literal["sdist", "wheel"]
 WHEEL_SUFFIX = ".whl"
 SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz")
 ARCHIVE_SUFFIXES = (WHEEL_SUFFIX, *SDIST_SUFFIXES)
+_LINUX_PLATFORMS = ("manylinux", "musllinux", "linux_")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,16 @@ def parse_wheel_name(filename: str) -> WheelName | None:
         name, version, build, python, abi, platform = parts
         return WheelName(name, version, build, python, abi, platform)
     return None
+
+
+def is_linux_binary_wheel(filename: str) -> bool:
+    """Whether a wheel holds native code built for Linux."""
+    return any(tag.platform.startswith(_LINUX_PLATFORMS) for tag in wheel_tags(filename))
+
+
+def is_binary_wheel(filename: str) -> bool:
+    """Whether a wheel is built for one platform (it holds compiled code)."""
+    return any(tag.platform != "any" for tag in wheel_tags(filename))
 
 
 @functools.cache

@@ -67,6 +67,9 @@ class RequirementSet:
     index_url: str | None = None
     extra_index_urls: tuple[str, ...] = ()
     pre: bool = False
+    # Normalized names (or ``:all:``) of --no-binary and --only-binary lines.
+    no_binary: tuple[str, ...] = ()
+    only_binary: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
 
 
@@ -135,6 +138,12 @@ class Pin:
     required_by: tuple[str, ...] = ()
     # Set when the source is not a file of an index (then ``source`` describes it).
     direct: DirectSource | None = None
+    # The release publishes platform-specific wheels: it has compiled code.
+    compiled: bool = False
+    # A Linux binary wheel: the shared libraries it needs from the system (not glibc,
+    # not its own), and those a wheel of a runtime dependency ships (name, dependency).
+    system_libraries: tuple[str, ...] = ()
+    libraries_from_dependencies: tuple[tuple[str, NormalizedName], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

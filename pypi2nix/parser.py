@@ -180,6 +180,40 @@ def _add_network_flags(parser: argparse._ActionsContainer, *, refresh: bool = Tr
     )
 
 
+SOURCES_TITLE = "source policy (which file each pin is built from)"
+SOURCES_DESCRIPTION = (
+    "By default a release with compiled code (it publishes platform-specific wheels) is "
+    'installed from its binary wheel for the target (format = "wheel"; on Linux with '
+    "autoPatchelfHook and the system libraries its native code needs), and every other "
+    "release is built from its sdist. NAMES are comma-separated project names or :all:; "
+    "a name given on its own beats :all:."
+)
+
+
+def _add_source_flags(group: argparse._ActionsContainer) -> None:
+    group.add_argument(
+        "--no-binary",
+        action="append",
+        default=[],
+        metavar="NAMES",
+        help="build these from their sdist (compiled code too: see docs/overriding.md for "
+        "the native libraries it may need); a release without an sdist is not used",
+    )
+    group.add_argument(
+        "--only-binary",
+        action="append",
+        default=[],
+        metavar="NAMES",
+        help="install these from a wheel for the target; a release without one is not used",
+    )
+    group.add_argument(
+        "--prefer-wheels",
+        action="store_true",
+        help="install every pin that has a wheel for the target from that wheel, and "
+        "build the others from their sdist",
+    )
+
+
 def _add_generate(commands: argparse._SubParsersAction[_ArgumentParser]) -> None:
     parser = commands.add_parser(
         "generate",
@@ -252,14 +286,9 @@ def _add_generate(commands: argparse._SubParsersAction[_ArgumentParser]) -> None
         help="a constraints file: narrows versions without adding requirements (repeatable)",
     )
     _add_lock_flags(parser)
+    _add_source_flags(parser.add_argument_group(SOURCES_TITLE, SOURCES_DESCRIPTION))
     output = parser.add_argument_group("output")
     _add_location_flags(output, "the output files")
-    output.add_argument(
-        "--prefer-wheels",
-        action="store_true",
-        help="build each pin from its best wheel for the target when it has one (binary "
-        "wheels get autoPatchelfHook on Linux), not from its sdist",
-    )
     _add_fetcher_flag(output)
     _add_output_flags(output)
 

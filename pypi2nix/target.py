@@ -66,6 +66,10 @@ class Target:
         return cls(python=python, system=system)
 
     @property
+    def is_linux(self) -> bool:
+        return SYSTEMS[self.system].sys_platform == "linux"
+
+    @property
     def interpreter_attribute(self) -> str:
         """The nixpkgs interpreter attribute, e.g. ``python313``."""
         return python_attribute(self.python)

@@ -71,6 +71,11 @@ class Console:
         for line in lines:
             self.say(line)
 
+    def detail_lines(self, lines: Iterable[str]) -> None:
+        """Lines of the final report shown only with ``-v``."""
+        if self.verbosity >= 1:
+            self.say_lines(lines)
+
     def output(self, lines: Iterable[str]) -> None:
         """The command's result on stdout (a table to read or pipe; not hidden by ``-q``)."""
         self.clear()

@@ -50,7 +50,7 @@ def test_wheel_only_releases(
     assert "nativeBuildInputs = [ pkgs.autoPatchelfHook ];" in binary
     assert "# A binary wheel: autoPatchelfHook" in binary
     err = capsys.readouterr().err
-    assert "Built from wheels: binpkg, omega (binary, with autoPatchelfHook: binpkg)." in err
+    assert ": 1 from source, 2 from wheels (1 with compiled code), in " in err
 
 
 def test_prefer_wheels(fixture_index: FixtureIndex, tmp_path: Path) -> None:

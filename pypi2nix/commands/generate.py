@@ -14,13 +14,15 @@ from pypi2nix.commands.outputs import (
 from pypi2nix.commands.pipeline import LockRun, lock_inputs
 from pypi2nix.dists.sdist import local_project_name
 from pypi2nix.errors import UsageError
+from pypi2nix.filenames import is_binary_wheel
 from pypi2nix.inputs import PyprojectInput, read_inputs
 from pypi2nix.lock.changes import PinChanges, changes_table, compare_pins, graph_pins
 from pypi2nix.lock.frozen import render_frozen
 from pypi2nix.nix.override import render_override_nix
-from pypi2nix.nix.package import is_linux_binary_wheel
+from pypi2nix.nix.package import split_system_libraries
 from pypi2nix.nix.requirements import render_requirements_nix
 from pypi2nix.resolve import ResolutionPolicy
+from pypi2nix.resolve.policy import SourcePolicy
 from pypi2nix.writer import OutputFile, WriteReport, recover_interrupted_write, write_outputs
 
 if TYPE_CHECKING:
@@ -92,7 +94,11 @@ def lock_and_write(
         inputs,
         options.target,
         pre=options.pre,
-        prefer_wheels=options.prefer_wheels,
+        sources=SourcePolicy(
+            no_binary=frozenset(options.no_binary),
+            only_binary=frozenset(options.only_binary),
+            default="wheel-first" if options.prefer_wheels else "auto",
+        ),
         preferences=preferences,
     )
     run = lock_inputs(
@@ -125,22 +131,49 @@ def render_outputs(graph: LockGraph, options: GenerateOptions) -> list[OutputFil
 
 
 def summary_lines(result: GenerateResult) -> list[str]:
-    graph = result.graph
-    wheels = [pin.name for pin in graph.pins if pin.source.kind == "wheel"]
+    """One line of counts, then only what needs the user's attention."""
+    graph, run = result.graph, result.run
+    wheels = [pin for pin in graph.pins if pin.source.kind == "wheel"]
+    binary = [pin for pin in wheels if is_binary_wheel(pin.source.filename)]
     lines = [
-        f"Locked {len(graph.pins)} packages ({len(graph.roots)} top-level) for Python "
-        f"{graph.python} on {graph.system} in {result.run.seconds:.1f} s "
-        f"({result.run.requests} requests, {result.run.bytes / 1e6:.1f} MB).",
+        f"Locked {_count(len(graph.pins), 'package')} ({len(graph.roots)} top-level) for "
+        f"Python {graph.python} on {graph.system}: {len(graph.pins) - len(wheels)} from "
+        f"source, {len(wheels)} from wheels ({len(binary)} with compiled code), in "
+        f"{run.seconds:.1f} s ({run.requests} requests, {run.bytes / 1e6:.1f} MB).",
     ]
     lines.extend(
         f"Dependency cycle broken: {edge.dependent} -> {edge.dependency} is left out."
         for edge in graph.broken_edges
     )
-    if wheels:
-        binary = [pin.name for pin in graph.pins if is_linux_binary_wheel(pin.source)]
-        note = f" (binary, with autoPatchelfHook: {', '.join(binary)})" if binary else ""
-        lines.append(f"Built from wheels: {', '.join(wheels)}{note}.")
+    compiled = [pin.name for pin in graph.pins if pin.compiled and pin.source.kind == "sdist"]
+    if compiled:
+        lines.append(
+            f"Compiled code built from source: {', '.join(compiled)}; it may need native "
+            "libraries that no metadata names (see docs/overriding.md)."
+        )
+    for pin in binary:
+        _, _, unknown = split_system_libraries(pin)
+        if unknown:
+            lines.append(
+                f"{pin.name} needs {', '.join(unknown)}, which pypi2nix cannot map to a nixpkgs "
+                "package: add it to buildInputs in the override file."
+            )
     return lines
+
+
+def detail_lines(result: GenerateResult) -> list[str]:
+    """What ``-v`` adds: which pins come from wheels and which from source."""
+    pins = result.graph.pins
+    wheels = [pin.name for pin in pins if pin.source.kind == "wheel"]
+    sources = [pin.name for pin in pins if pin.source.kind != "wheel"]
+    return [
+        *([f"From wheels: {', '.join(wheels)}."] if wheels else []),
+        *([f"From source: {', '.join(sources)}."] if sources else []),
+    ]
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def report_lines(result: GenerateResult) -> list[str]:

@@ -79,6 +79,9 @@ def recorded_command(options: GenerateOptions) -> list[str]:
     words += ["--python", options.target.python, "--system", options.target.system]
     if options.pre:
         words.append("--pre")
+    for flag, names in (("--no-binary", options.no_binary), ("--only-binary", options.only_binary)):
+        if names:
+            words += [flag, ",".join(sorted(names))]
     if options.prefer_wheels:
         words.append("--prefer-wheels")
     if options.index.index_url:

@@ -22,6 +22,7 @@ from pypi2nix.errors import UsageError
 from pypi2nix.inputs import read_inputs
 from pypi2nix.nix.nixpkgs import Tests, choose_tests, render_nixpkgs_package
 from pypi2nix.resolve import ResolutionPolicy
+from pypi2nix.resolve.policy import SourcePolicy
 from pypi2nix.writer import OutputFile, WriteReport, write_outputs
 
 if TYPE_CHECKING:
@@ -48,7 +49,9 @@ def package(options: PackageOptions, console: Console) -> PackageResult:
     run = lock_inputs(
         inputs,
         target=options.target,
-        policy=ResolutionPolicy.for_inputs(inputs, options.target, pre=options.pre),
+        policy=ResolutionPolicy.for_inputs(
+            inputs, options.target, pre=options.pre, sources=SourcePolicy(default="sdist-first")
+        ),
         index_options=options.index,
         console=console,
     )

@@ -117,20 +117,20 @@ def zip_names(archive: zipfile.ZipFile) -> tuple[str, ...]:
     return tuple(names)
 
 
-def read_zip_member(archive: zipfile.ZipFile, name: str) -> bytes:
-    """Read one member, refusing anything larger than :data:`MAX_MEMBER_BYTES`."""
+def read_zip_member(archive: zipfile.ZipFile, name: str, limit: int = MAX_MEMBER_BYTES) -> bytes:
+    """Read one member, refusing anything larger than ``limit`` bytes."""
     info = archive.getinfo(name)
-    if info.file_size > MAX_MEMBER_BYTES:
-        raise ArchiveError(f"{name} is larger than {MAX_MEMBER_BYTES} bytes")
+    if info.file_size > limit:
+        raise ArchiveError(f"{name} is larger than {limit} bytes")
     try:
         with archive.open(info) as member:
-            data = member.read(MAX_MEMBER_BYTES + 1)
+            data = member.read(limit + 1)
     except NotFetched:
         raise
     except (zipfile.BadZipFile, EOFError, OSError, lzma.LZMAError, zlib.error) as error:
         raise ArchiveError(f"cannot read {name} ({error})") from error
-    if len(data) > MAX_MEMBER_BYTES:
-        raise ArchiveError(f"{name} is larger than {MAX_MEMBER_BYTES} bytes")
+    if len(data) > limit:
+        raise ArchiveError(f"{name} is larger than {limit} bytes")
     return data
 
 

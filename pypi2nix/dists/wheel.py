@@ -10,6 +10,7 @@ for them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from pypi2nix.dists.archive import (
     read_zip_member,
     zip_names,
 )
+from pypi2nix.dists.elf import GLIBC, ElfError, is_elf, read_dynamic_section
 from pypi2nix.dists.metadata import metadata_fields
 from pypi2nix.dists.modules import ModuleImports, is_checkable_source
 from pypi2nix.dists.streams import RangeResponse
@@ -28,6 +30,10 @@ from pypi2nix.dists.streams import RangeResponse
 if TYPE_CHECKING:
     import zipfile
     from collections.abc import Sequence
+
+# A shared object: name.so or name.so.1.2 (an extension module, or a bundled library).
+_SHARED_OBJECT = re.compile(r"\.so(\.[0-9]+)*$")
+MAX_NATIVE_MEMBER_BYTES = 1024 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +63,56 @@ class WheelFacts:
             names=tuple(data["names"]),
             imports=ModuleImports.from_json(data["imports"]),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class NativeFacts:
+    """The shared libraries a wheel ships, and those its ELF files need."""
+
+    libraries: tuple[str, ...]
+    needed: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": "native", "libraries": list(self.libraries), "needed": list(self.needed)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> NativeFacts:
+        """:raises ValueError: for data of another shape."""
+        libraries, needed = data["libraries"], data["needed"]
+        if not all(isinstance(item, str) for item in (*libraries, *needed)):
+            raise ValueError("not the native facts of a wheel")
+        return cls(libraries=tuple(libraries), needed=tuple(needed))
+
+    def system_needs(self) -> tuple[str, ...]:
+        """What the dynamic loader must find outside the wheel and glibc."""
+        own = set(self.libraries)
+        return tuple(name for name in self.needed if name not in own and name not in GLIBC)
+
+
+def read_native_facts(archive: zipfile.ZipFile) -> NativeFacts:
+    """Read the dynamic section of every shared object in a wheel held whole.
+
+    :raises ArchiveError: for a member that cannot be read or a malformed ELF file.
+    """
+    libraries: set[str] = set()
+    needed: set[str] = set()
+    for name in zip_names(archive):
+        basename = name.rsplit("/", 1)[-1]
+        if not _SHARED_OBJECT.search(basename):
+            continue
+        data = read_zip_member(archive, name, limit=MAX_NATIVE_MEMBER_BYTES)
+        if not is_elf(data):
+            continue
+        libraries.add(basename)
+        try:
+            dynamic = read_dynamic_section(data)
+        except ElfError as error:
+            raise ArchiveError(f"{name}: {error}") from error
+        if dynamic is not None:
+            needed.update(dynamic.needed)
+            if dynamic.soname:
+                libraries.add(dynamic.soname)
+    return NativeFacts(libraries=tuple(sorted(libraries)), needed=tuple(sorted(needed)))
 
 
 def read_wheel_facts(archive: zipfile.ZipFile, remote: RemoteFile) -> WheelFacts:

@@ -12,6 +12,7 @@ left as soon as what is needed has been read.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import threading
 from dataclasses import dataclass, field, replace
@@ -29,7 +30,13 @@ from pypi2nix.dists.sdist import (
     read_zip_sdist,
     sdist_metadata,
 )
-from pypi2nix.dists.wheel import WheelFacts, read_dist_info_metadata, read_wheel_facts
+from pypi2nix.dists.wheel import (
+    NativeFacts,
+    WheelFacts,
+    read_dist_info_metadata,
+    read_native_facts,
+    read_wheel_facts,
+)
 from pypi2nix.errors import (
     HashMismatch,
     MetadataError,
@@ -54,6 +61,9 @@ T = TypeVar("T")
 F = TypeVar("F", WheelFacts, SdistContents)
 
 WHEELS_TRIED_FOR_METADATA = 3
+# Binary wheels larger than this (CUDA builds) are not searched for the libraries
+# they need.
+MAX_INSPECTED_WHEEL_BYTES = 512 * 1024 * 1024
 
 
 @dataclass
@@ -116,6 +126,7 @@ class PackageIndex:
             progress=self._progress,
         )
         self._metadata: Memo[tuple[NormalizedName, str], CoreMetadata] = Memo()
+        self._native: Memo[str, NativeFacts] = Memo()
         self._wheels: Memo[str, WheelFacts] = Memo()
         self._sdists: Memo[tuple[str, bool], SdistContents] = Memo()
         self._facts: dict[str, WheelFacts | SdistContents] = {}
@@ -329,6 +340,45 @@ class PackageIndex:
             self.cache.discard_file_facts(file.sha256)
             return None
 
+    # Shared libraries of binary wheels
+
+    def native_facts(self, wheel: DistFile) -> NativeFacts:
+        """The shared libraries a binary wheel ships and those its ELF files need. The
+        whole wheel is read (once: the answer is cached by its sha256).
+
+        :raises MetadataError: for a wheel too large to inspect, or unreadable.
+        :raises HashMismatch: when the download does not match the index's sha256.
+        """
+        return self._native.get(wheel.url, lambda: self._fetch_native_facts(wheel))
+
+    def has_cached_native_facts(self, wheel: DistFile) -> bool:
+        key = _native_key(wheel)
+        return key is not None and (
+            self._native.known(wheel.url) is not None or self.cache.has_file_facts(key)
+        )
+
+    def _fetch_native_facts(self, wheel: DistFile) -> NativeFacts:
+        key = _native_key(wheel)
+        cached = None if key is None else self.cache.file_facts(key)
+        if cached is not None and key is not None:
+            try:
+                return NativeFacts.from_json(cached)
+            except (KeyError, TypeError, ValueError):
+                self.cache.discard_file_facts(key)
+        if self.offline:
+            raise OfflineError(f"the shared libraries of {wheel.filename}")
+        if wheel.size is not None and wheel.size > MAX_INSPECTED_WHEEL_BYTES:
+            raise _unreadable(wheel, "too large to look for the libraries it needs")
+        self._progress(f"libraries of {wheel.filename}")
+        data = self.client.read_stream(wheel.url, lambda raw: _read_verified(raw, wheel))
+        try:
+            facts = read_native_facts(open_zip(io.BytesIO(data)))
+        except ArchiveError as error:
+            raise _unreadable(wheel, f"cannot read its shared libraries ({error})") from error
+        if key is not None:
+            self.cache.store_file_facts(key, facts.to_json())
+        return facts
+
     # Files without a hash on the page
 
     def with_sha256(self, file: DistFile) -> DistFile:
@@ -340,6 +390,22 @@ class PackageIndex:
         self._progress(f"hashing {file.filename}")
         digest = self.client.read_stream(file.url, lambda raw: HashingReader(raw).drain())
         return replace(file, sha256=digest)
+
+
+def _native_key(wheel: DistFile) -> str | None:
+    return None if wheel.sha256 is None else f"{wheel.sha256}.native"
+
+
+def _read_verified(raw: Readable, file: DistFile) -> bytes:
+    """A whole download, checked against the index's sha256 and the size limit."""
+    hashing = HashingReader(raw)
+    data = hashing.read(MAX_INSPECTED_WHEEL_BYTES + 1)
+    if len(data) > MAX_INSPECTED_WHEEL_BYTES:
+        raise _unreadable(file, "too large to look for the libraries it needs")
+    actual = hashing.drain()
+    if file.sha256 is not None and actual != file.sha256:
+        raise HashMismatch(redact_url(file.url), file.sha256, actual)
+    return data
 
 
 def _verify_whole_file(file: DistFile, data: bytes | None) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 
 from pypi2nix.errors import InputError, Origin, UsageError
 from pypi2nix.inputs.direct import looks_direct, parse_direct
@@ -42,9 +43,10 @@ _VALUE_OPTIONS = {
 }  # fmt: skip
 _FLAG_OPTIONS = {"--pre", "--no-index", "--prefer-binary", "--require-hashes"}
 _IGNORED_OPTIONS = {
-    "--trusted-host", "--only-binary", "--no-binary", "--use-feature", "--prefer-binary",
-    "--require-hashes", "--config-settings", "--global-option",
+    "--trusted-host", "--use-feature", "--prefer-binary", "--require-hashes",
+    "--config-settings", "--global-option",
 }  # fmt: skip
+_BINARY_OPTIONS = ("--no-binary", "--only-binary")
 _UNSUPPORTED_OPTIONS = {
     "-f": "--find-links is not supported: every file must come from an index",
     "--find-links": "--find-links is not supported: every file must come from an index",
@@ -92,6 +94,7 @@ class _Reader:
     index_url: str | None = None
     extra_index_urls: list[str] = field(default_factory=list)
     pre: bool = False
+    binary: dict[str, list[str]] = field(default_factory=lambda: {o: [] for o in _BINARY_OPTIONS})
     sources: list[str] = field(default_factory=list)
     _open_files: list[str] = field(default_factory=list)
 
@@ -102,6 +105,8 @@ class _Reader:
             index_url=self.index_url,
             extra_index_urls=tuple(dict.fromkeys(self.extra_index_urls)),
             pre=self.pre,
+            no_binary=tuple(dict.fromkeys(self.binary["--no-binary"])),
+            only_binary=tuple(dict.fromkeys(self.binary["--only-binary"])),
             sources=tuple(self.sources),
         )
 
@@ -157,6 +162,8 @@ class _Reader:
             self.extra_index_urls.append(value)
         elif name == "--pre":
             self.pre = True
+        elif name in _BINARY_OPTIONS:
+            self.binary[name] = binary_names(self.binary[name], value)
         elif name in ("-e", "--editable"):
             if not looks_direct(value):
                 raise InputError(origin, "-e needs a git URL or a local path")
@@ -199,6 +206,17 @@ class _Reader:
             requirement=requirement, origin=origin, hashes=hashes, direct=direct
         )
         (self.constraints if constraint else self.requirements).append(entry)
+
+
+def binary_names(names: list[str], value: str) -> list[str]:
+    """pip's ``--no-binary``/``--only-binary`` value added to the names so far:
+    comma-separated names, ``:all:``, or ``:none:`` to forget the earlier ones."""
+    for item in (part.strip() for part in value.split(",")):
+        if item == ":none:":
+            names = []
+        elif item:
+            names = [*names, item if item == ":all:" else canonicalize_name(item)]
+    return names
 
 
 def _read_text(path: Path, display: str, included_from: Origin | None) -> str:

@@ -39,7 +39,11 @@ def lock_key(
         "constraints": entries(inputs.constraints),
         "sources": list(inputs.sources),
         "pre": policy.pre,
-        "prefer_wheels": policy.prefer_wheels,
+        "source_policy": [
+            sorted(policy.sources.no_binary),
+            sorted(policy.sources.only_binary),
+            policy.sources.default,
+        ],
         "index_urls": list(index_urls),
         "target": [target.python, target.system],
         "preferences": sorted((name, str(version)) for name, version in policy.preferences.items()),

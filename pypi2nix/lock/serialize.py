@@ -81,6 +81,11 @@ def _pin(data: dict[str, Any]) -> Pin:
         ),
         required_by=tuple(data["required_by"]),
         direct=None if data["direct"] is None else DirectSource(**data["direct"]),
+        compiled=bool(data["compiled"]),
+        system_libraries=tuple(data["system_libraries"]),
+        libraries_from_dependencies=tuple(
+            (library, NormalizedName(name)) for library, name in data["libraries_from_dependencies"]
+        ),
     )
 
 

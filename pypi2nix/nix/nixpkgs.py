@@ -14,17 +14,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pypi2nix.errors import UsageError
+from pypi2nix.filenames import is_linux_binary_wheel
 from pypi2nix.nix.escape import is_identifier, nix_attribute, nix_string
 from pypi2nix.nix.package import (
     Names,
     binary_wheel_attributes,
     imports_check_attribute,
     indent,
-    is_linux_binary_wheel,
     list_attribute,
     meta_attribute,
     source_attribute,
     source_fetcher,
+    split_system_libraries,
 )
 from pypi2nix.nix.tables import build_system_attribute
 
@@ -137,7 +138,8 @@ def _argument_groups(
                 "lib",
                 "buildPythonPackage",
                 fetcher,
-                *(["autoPatchelfHook"] if is_linux_binary_wheel(pin.source) else []),
+                *(["autoPatchelfHook"] if is_linux_binary_wheel(pin.source.filename) else []),
+                *sorted({path.split(".")[0] for path in split_system_libraries(pin)[0]}),
             ],
         ),
         ("build-system", sorted(build_tools(pin)) if pin.source.kind == "sdist" else []),

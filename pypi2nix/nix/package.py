@@ -12,11 +12,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from pypi2nix.filenames import parse_wheel_name
+from pypi2nix.filenames import is_linux_binary_wheel, parse_wheel_name
 from pypi2nix.nix.escape import nix_relative_path, nix_select, nix_string
 from pypi2nix.nix.hashes import sri_sha256
 from pypi2nix.nix.licenses import map_license
-from pypi2nix.nix.tables import build_system_attribute
+from pypi2nix.nix.tables import (
+    build_system_attribute,
+    is_driver_library,
+    system_library_attribute,
+)
 from pypi2nix.options import PUBLIC_FILES_HOST
 
 if TYPE_CHECKING:
@@ -47,6 +51,8 @@ class Names:
     fetch_from_github: str = "fetchFromGitHub"
     lib: str = "lib"
     auto_patchelf: str = "autoPatchelfHook"
+    # A top-level nixpkgs attribute path (``stdenv.cc.cc.lib``) as an expression.
+    system: Callable[[str], str] = lambda path: path
 
 
 OVERLAY_NAMES = Names(
@@ -54,8 +60,8 @@ OVERLAY_NAMES = Names(
     dependency=lambda name: nix_select("self", name),
     build_tool=lambda name: nix_select("super", build_system_attribute(name)),
     auto_patchelf="pkgs.autoPatchelfHook",
+    system=lambda path: f"pkgs.{path}",
 )
-_LINUX_PLATFORMS = ("manylinux", "musllinux", "linux_")
 
 
 def indent(lines: Sequence[str], levels: int = 1) -> list[str]:
@@ -100,23 +106,51 @@ def package_expression(
     return [f"{names.build_python_package} rec {{", *indent(body), "}"]
 
 
-def is_linux_binary_wheel(file: DistFile) -> bool:
-    """Whether a wheel holds native code built for Linux."""
-    return file.kind == "wheel" and any(
-        tag.platform.startswith(_LINUX_PLATFORMS) for tag in file.wheel_tags
-    )
-
-
 def binary_wheel_attributes(pin: Pin, names: Names) -> list[str]:
     """``autoPatchelfHook`` for a Linux binary wheel, so its native code finds nixpkgs'
     libraries instead of those of a manylinux system."""
-    if not is_linux_binary_wheel(pin.source):
+    if not is_linux_binary_wheel(pin.source.filename):
         return []
-    return [
-        "# A binary wheel: autoPatchelfHook points its native code at nixpkgs' libraries;",
-        "# add the ones it still misses to buildInputs in your overrides.",
+    attributes, left_out, unknown = split_system_libraries(pin)
+    lines = [
+        "# A binary wheel: autoPatchelfHook points its native code at nixpkgs' libraries.",
         f"nativeBuildInputs = [ {names.auto_patchelf} ];",
     ]
+    if attributes:
+        lines += list_attribute("buildInputs", [names.system(path) for path in attributes])
+    lines += [
+        f"# Needs {library}, which pypi2nix cannot map to a nixpkgs package: add the package "
+        "that has it to buildInputs in your overrides."
+        for library in unknown
+    ]
+    if left_out:
+        lines += [f"# {library}: {why}." for library, why in left_out]
+        ignored = [nix_string(library) for library, _ in left_out]
+        lines += list_attribute("autoPatchelfIgnoreMissingDeps", ignored)
+    return lines
+
+
+def split_system_libraries(
+    pin: Pin,
+) -> tuple[list[str], list[tuple[str, str]], list[str]]:
+    """A binary wheel's needs: the nixpkgs attributes that have them, those left to run
+    time (with why), and those pypi2nix cannot place."""
+    attributes: set[str] = set()
+    left_out: list[tuple[str, str]] = []
+    unknown: list[str] = []
+    for library in pin.system_libraries:
+        attribute = system_library_attribute(library)
+        if attribute is not None:
+            attributes.add(attribute)
+        elif is_driver_library(library):
+            left_out.append((library, "the GPU driver's, found where the program runs"))
+        else:
+            unknown.append(library)
+    left_out += [
+        (library, f"shipped by {provider}, which loads it at run time")
+        for library, provider in pin.libraries_from_dependencies
+    ]
+    return sorted(attributes), sorted(left_out), unknown
 
 
 def source_fetcher(pin: Pin, fetcher: Fetcher) -> str:

@@ -3,7 +3,7 @@ building it needs (build system, import names, ``meta``), read from the index.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName, canonicalize_name
@@ -15,22 +15,24 @@ from pypi2nix.dists.modules import (
 )
 from pypi2nix.dists.sdist import build_requirements
 from pypi2nix.errors import MetadataError
+from pypi2nix.filenames import is_binary_wheel, is_linux_binary_wheel
 from pypi2nix.models import Pin
 from pypi2nix.pins.imports import missing_imports
 from pypi2nix.pins.meta import package_meta
 from pypi2nix.project_files import MetadataParseError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from packaging.requirements import Requirement
 
     from pypi2nix.dists.sdist import SdistContents
-    from pypi2nix.dists.wheel import WheelFacts
+    from pypi2nix.dists.wheel import NativeFacts, WheelFacts
     from pypi2nix.index.prefetch import Prefetcher
     from pypi2nix.index.repository import PackageIndex
     from pypi2nix.models import Dependency, DistFile
     from pypi2nix.resolve import Candidate, Resolution, ResolutionPolicy, ResolvedRelease
+    from pypi2nix.resolve.policy import SourceMode
     from pypi2nix.target import Target
 
 DEFAULT_BUILD_SYSTEM = (NormalizedName("setuptools"),)
@@ -47,6 +49,8 @@ class _Facts:
     import_names: tuple[str, ...]
     provides: frozenset[str]
     imports_of: Callable[[str], tuple[str, ...] | None]
+    # The shared libraries of a Linux binary wheel (None for anything else).
+    native: NativeFacts | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +86,7 @@ def make_pins(
         checked, skipped = _judge_imports(fact, available)
         release = fact.release
         candidate = release.candidate
+        system_libraries, from_dependencies = _native_needs(fact, facts, closures[name])
         pins.append(
             Pin(
                 name=name,
@@ -100,18 +105,58 @@ def make_pins(
                 meta=package_meta(release.metadata),
                 required_by=release.required_by,
                 direct=None if candidate.direct is None else candidate.direct.source,
+                compiled=has_compiled_code([*candidate.files, *candidate.other_wheels]),
+                system_libraries=system_libraries,
+                libraries_from_dependencies=from_dependencies,
             )
         )
     return tuple(pins)
 
 
-def choose_source(files: Sequence[DistFile], *, prefer_wheels: bool = False) -> DistFile:
-    """The file a pin is built from: the sdist when there is one, else the best wheel
-    (with ``prefer_wheels``, the best wheel when there is one; ``files`` are best first,
-    wheels for the target before the sdist)."""
-    if prefer_wheels and files[0].kind == "wheel":
+def _native_needs(
+    fact: _Facts, facts: Mapping[NormalizedName, _Facts], closure: set[NormalizedName]
+) -> tuple[tuple[str, ...], tuple[tuple[str, NormalizedName], ...]]:
+    """A binary wheel's libraries from the system, and those a wheel of one of its
+    runtime dependencies ships (the first in name order)."""
+    if fact.native is None:
+        return (), ()
+    shipped: dict[str, NormalizedName] = {}
+    for other in sorted(closure - {fact.release.name}):
+        native = facts[other].native
+        for library in native.libraries if native is not None else ():
+            shipped.setdefault(library, other)
+    needs = fact.native.system_needs()
+    return (
+        tuple(library for library in needs if library not in shipped),
+        tuple((library, shipped[library]) for library in needs if library in shipped),
+    )
+
+
+def choose_source(candidate: Candidate, mode: SourceMode) -> DistFile:
+    """The file a pin is built from (the candidate's files are best first, wheels for
+    the target before the sdist; the resolver has made sure the mode can be met).
+
+    ``auto`` takes the best wheel of a release with compiled code, the sdist of any
+    other (see :data:`pypi2nix.resolve.policy.SourceMode` for the others).
+    """
+    files = candidate.files
+    best_wheel = files[0] if files[0].kind == "wheel" else None
+    sdist = next((file for file in files if file.kind == "sdist"), None)
+    if best_wheel is None or sdist is None:
         return files[0]
-    return next((file for file in files if file.kind == "sdist"), files[0])
+    wants_wheel = mode in ("binary", "wheel-first")
+    if mode == "auto":
+        wants_wheel = has_compiled_code([*files, *candidate.other_wheels])
+    return best_wheel if wants_wheel else sdist
+
+
+def has_compiled_code(files: Iterable[DistFile]) -> bool:
+    """Whether a release publishes platform-specific wheels: then it has compiled code."""
+    return any(is_binary_wheel(file.filename) for file in files)
+
+
+def _source(candidate: Candidate, policy: ResolutionPolicy) -> DistFile:
+    return choose_source(candidate, policy.sources.mode(candidate.name))
 
 
 def _wheels(candidate: Candidate) -> list[DistFile]:
@@ -124,7 +169,7 @@ def prefetch_build_facts(
 ) -> None:
     """Start reading what building the candidate's source needs, as :func:`make_pins`
     will: up to ``pyproject.toml`` when a wheel has the file list, else all of it."""
-    source = choose_source(candidate.files, prefer_wheels=policy.prefer_wheels)
+    source = _source(candidate, policy)
     if source.kind == "sdist" and candidate.direct is None:
         whole = not _wheels(candidate)
         prefetcher.submit(
@@ -138,13 +183,21 @@ def _files_read(release: ResolvedRelease, context: _Context) -> list[DistFile]:
     candidate = release.candidate
     if candidate.direct is not None:
         return []
-    source = choose_source(candidate.files, prefer_wheels=context.policy.prefer_wheels)
+    source = _source(candidate, context.policy)
     return [*([source] if source.kind == "sdist" else []), *_wheels(candidate)[:1]]
 
 
 def _needs_network(release: ResolvedRelease, context: _Context) -> bool:
     files = _files_read(release, context)
-    return not all(context.index.has_cached_facts(file) for file in files)
+    if not all(context.index.has_cached_facts(file) for file in files):
+        return True
+    source = _source(release.candidate, context.policy)
+    return _reads_libraries(source, context) and not context.index.has_cached_native_facts(source)
+
+
+def _reads_libraries(source: DistFile, context: _Context) -> bool:
+    """Whether the pin's shared libraries are looked for (a Linux binary wheel)."""
+    return context.target.is_linux and is_linux_binary_wheel(source.filename)
 
 
 def _gather(release: ResolvedRelease, context: _Context) -> _Facts:
@@ -154,7 +207,7 @@ def _gather(release: ResolvedRelease, context: _Context) -> _Facts:
         direct = candidate.direct
         return _facts(release, context.target, direct.file, direct.contents, direct.wheel)
     index = context.index
-    chosen = choose_source(candidate.files, prefer_wheels=context.policy.prefer_wheels)
+    chosen = _source(candidate, context.policy)
     source = index.with_sha256(chosen)
     wheels = _wheels(candidate)
     contents = (
@@ -163,7 +216,10 @@ def _gather(release: ResolvedRelease, context: _Context) -> _Facts:
         else None
     )
     wheel = index.wheel_facts(wheels[0]) if wheels else None
-    return _facts(release, context.target, source, contents, wheel)
+    facts = _facts(release, context.target, source, contents, wheel)
+    if _reads_libraries(source, context):
+        return replace(facts, native=index.native_facts(source))
+    return facts
 
 
 def _facts(

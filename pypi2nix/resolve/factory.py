@@ -32,6 +32,8 @@ from pypi2nix.resolve.reasons import (
     NoAllowedHash,
     NoFileForTarget,
     NoFiles,
+    NoSdist,
+    NoWheel,
     PreRelease,
     RequiresPython,
     Yanked,
@@ -193,6 +195,11 @@ class Factory:
                 files = tuple(file for file in files if file.sha256 in allowed)
                 if not files:
                     return NoAllowedHash()
+            mode = self.policy.sources.mode(name)
+            if mode == "source" and not any(file.kind == "sdist" for file in files):
+                return NoSdist()
+            if mode == "binary" and not any(file.kind == "wheel" for file in files):
+                return NoWheel(self.target.python, self.target.system)
         return Candidate(
             name=name,
             version=version,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from packaging.utils import NormalizedName, canonicalize_name
 
@@ -21,20 +21,62 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+ALL = ":all:"
+# source: the sdist, and releases without one are not candidates (--no-binary);
+# binary: a wheel for the target, likewise (--only-binary); auto: the binary wheel of a
+# release with compiled code, else the sdist; wheel-first: a wheel for the target when
+# there is one (--prefer-wheels); sdist-first: the sdist when there is one (nixpkgs'
+# own way, for `package`). A release with one kind of file only gets that one.
+SourceMode = Literal["auto", "source", "binary", "wheel-first", "sdist-first"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourcePolicy:
+    """Which file each pin is built from, with pip's and uv's spellings.
+
+    :param no_binary: normalized names (or ``:all:``) built from their sdist.
+    :param only_binary: normalized names (or ``:all:``) installed from a wheel.
+    :param default: the mode of every other pin.
+    """
+
+    no_binary: frozenset[str] = frozenset()
+    only_binary: frozenset[str] = frozenset()
+    default: SourceMode = "auto"
+
+    def mode(self, name: NormalizedName) -> SourceMode:
+        """A name given on its own beats ``:all:``."""
+        if name in self.no_binary:
+            return "source"
+        if name in self.only_binary:
+            return "binary"
+        if ALL in self.no_binary:
+            return "source"
+        if ALL in self.only_binary:
+            return "binary"
+        return self.default
+
+    def merged(self, no_binary: Iterable[str], only_binary: Iterable[str]) -> SourcePolicy:
+        """This policy with more names (from a requirements file)."""
+        return SourcePolicy(
+            no_binary=self.no_binary | frozenset(no_binary),
+            only_binary=self.only_binary | frozenset(only_binary),
+            default=self.default,
+        )
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ResolutionPolicy:
     """Which versions may be pinned, which is tried first, and which file a pin uses.
 
     :param pre: allow pre-releases everywhere (else only where a specifier names one).
-    :param prefer_wheels: build a pin from its best wheel for the target, not its sdist.
+    :param sources: which file each pin is built from.
     :param preferences: per project, a version to try first (the existing pin).
     :param hashes: per project, the sha256 digests the user allowed with ``--hash``.
     :param constraints: per project, constraints that narrow without adding a root.
     """
 
     pre: bool = False
-    prefer_wheels: bool = False
+    sources: SourcePolicy = SourcePolicy()
     preferences: Mapping[NormalizedName, Version] = field(default_factory=dict)
     hashes: Mapping[NormalizedName, frozenset[str]] = field(default_factory=dict)
     constraints: Mapping[NormalizedName, tuple[Requirement, ...]] = field(default_factory=dict)
@@ -46,14 +88,15 @@ class ResolutionPolicy:
         target: Target,
         *,
         pre: bool = False,
-        prefer_wheels: bool = False,
+        sources: SourcePolicy | None = None,
         preferences: Mapping[NormalizedName, Version] | None = None,
     ) -> ResolutionPolicy:
         """The policy of a lock: the options, plus what the inputs themselves say
-        (``--pre`` lines, ``--hash`` options, constraint files)."""
+        (``--pre``, ``--no-binary`` and ``--only-binary`` lines, ``--hash`` options,
+        constraint files)."""
         return cls(
             pre=pre or inputs.pre,
-            prefer_wheels=prefer_wheels,
+            sources=(sources or SourcePolicy()).merged(inputs.no_binary, inputs.only_binary),
             preferences=dict(preferences or {}),
             hashes=_user_hashes([*inputs.requirements, *inputs.constraints]),
             constraints=_constraints(applicable(inputs.constraints, target)),

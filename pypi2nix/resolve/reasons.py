@@ -56,8 +56,32 @@ class NoAllowedHash:
         return "has no file with a hash given by --hash"
 
 
+@dataclass(frozen=True, slots=True)
+class NoSdist:
+    def __str__(self) -> str:
+        return "has no sdist, and --no-binary asks to build it from source"
+
+
+@dataclass(frozen=True, slots=True)
+class NoWheel:
+    python: str
+    system: str
+
+    def __str__(self) -> str:
+        target = f"Python {self.python} on {self.system}"
+        return f"has no wheel for {target}, and --only-binary asks for one"
+
+
 # A release's own files rule it out for the target, whoever asks.
 ReleaseUnavailable = RequiresPython | NoFileForTarget | NoFiles
 # Ruled out for this demand: by the release, or by the policy (pre-releases, yanked
 # files, constraints, --hash).
-Unavailable = ReleaseUnavailable | PreRelease | Yanked | ExcludedByConstraint | NoAllowedHash
+Unavailable = (
+    ReleaseUnavailable
+    | PreRelease
+    | Yanked
+    | ExcludedByConstraint
+    | NoAllowedHash
+    | NoSdist
+    | NoWheel
+)

@@ -57,6 +57,10 @@ make_env install-env "$TMPDIR/pip-only"
 install-env/bin/python -m pip install --quiet --no-deps --no-index --no-compile \
     --target "$out/$sitePackages" dist/*.whl
 
+if [ "$format" = wheel ]; then
+    sh "$nativeLibrariesCheck"
+fi
+
 # shellcheck disable=SC2086 # $removeDeps is a list
 "$python" -I "$checker" "$out/$sitePackages" "$runtimePath" $removeDeps
 

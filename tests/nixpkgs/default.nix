@@ -20,8 +20,21 @@ let
     inherit (fetchers) fetchurl;
     topLevel = pkgs;
   };
+  # The host's shared libraries, as the nixpkgs packages that have them.
+  hostLibraries =
+    name: libraries:
+    derivation {
+      inherit name;
+      libraries = toString libraries;
+      system = builtins.currentSystem;
+      builder = "/bin/sh";
+      args = [ ./host-libraries.sh ];
+      PATH = "/usr/bin:/bin";
+    };
   pkgs = {
     inherit lib;
+    stdenv.cc.cc.lib = hostLibraries "gcc-lib" [ "libstdc++.so.6" "libgcc_s.so.1" "libgomp.so.1" ];
+    zlib = hostLibraries "zlib" [ "libz.so.1" ];
     inherit (fetchers)
       fetchurl
       fetchPypi

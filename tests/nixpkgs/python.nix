@@ -25,7 +25,7 @@ let
     "pname" "version" "pyproject" "format" "src" "build-system" "dependencies"
     "optional-dependencies" "doCheck" "pythonImportsCheck" "pythonRemoveDeps"
     "pythonRelaxDeps" "meta" "nativeBuildInputs" "buildInputs" "nativeCheckInputs"
-    "patches" "postPatch" "disabled" "passthru"
+    "patches" "postPatch" "disabled" "passthru" "autoPatchelfIgnoreMissingDeps"
   ];
   allowedMeta = [ "description" "homepage" "changelog" "license" "maintainers" "mainProgram" ];
 
@@ -69,6 +69,10 @@ let
       (require (builtins.all isPythonPackage (args.build-system or [ ])) "${name}: every build-system entry must be a Python package")
       (require (builtins.all isHook (args.nativeBuildInputs or [ ]))
         "${name}: nativeBuildInputs must be setup hooks")
+      (require (builtins.all lib.isDerivation (args.buildInputs or [ ]))
+        "${name}: buildInputs must be derivations")
+      (require (builtins.all builtins.isString (args.autoPatchelfIgnoreMissingDeps or [ ]))
+        "${name}: autoPatchelfIgnoreMissingDeps must be strings")
       (require (builtins.all (x: isPythonPackage x || isHook x) (args.nativeCheckInputs or [ ]))
         "${name}: nativeCheckInputs must be Python packages or hooks")
       (require (builtins.all isPythonPackage (builtins.concatLists (builtins.attrValues (args.optional-dependencies or { }))))
@@ -101,6 +105,10 @@ let
         importsCheck = builtins.concatStringsSep " " (args.pythonImportsCheck or [ ]);
         removeDeps = builtins.concatStringsSep " " (args.pythonRemoveDeps or [ ]);
         checker = ./runtime_deps_check.py;
+        nativeLibrariesCheck = ./check-native-libraries.sh;
+        autoPatchelf = if builtins.any (hook: hook.name or "" == "auto-patchelf-hook") (args.nativeBuildInputs or [ ]) then "1" else "";
+        libraryPath = toString (map (input: "${input}/lib") (args.buildInputs or [ ]));
+        ignoreMissing = toString (args.autoPatchelfIgnoreMissingDeps or [ ]);
       };
     in
     package

@@ -71,10 +71,9 @@ let
         python = "cp311";
         abi = "cp311";
         platform = "manylinux_2_17_x86_64";
-        hash = "sha256-BkP6ReQObGNBKUq/BTTgbfVOTi4upOUk8fPmF2ZMrrc=";
+        hash = "sha256-too6MwLLAc2GOD7b9MuUjIWajsV/K5En/+jxOEFCDZg=";
       };
-      # A binary wheel: autoPatchelfHook points its native code at nixpkgs' libraries;
-      # add the ones it still misses to buildInputs in your overrides.
+      # A binary wheel: autoPatchelfHook points its native code at nixpkgs' libraries.
       nativeBuildInputs = [ pkgs.autoPatchelfHook ];
       dependencies = [ ];
       doCheck = false;

@@ -1,0 +1,16 @@
+# Builder of the stand-in's system libraries: the host's own shared libraries, linked
+# into $out/lib by name (the stand-in builds run on the host).
+set -eu
+mkdir -p "$out/lib"
+for name in $libraries; do
+    found=""
+    for dir in /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu /lib/aarch64-linux-gnu \
+        /usr/lib/aarch64-linux-gnu /lib64 /usr/lib64 /lib /usr/lib; do
+        if [ -e "$dir/$name" ]; then
+            found="$dir/$name"
+            break
+        fi
+    done
+    [ -n "$found" ] || { echo "host library $name not found" >&2; exit 1; }
+    ln -s "$found" "$out/lib/$name"
+done

@@ -1,0 +1,149 @@
+"""The source policy (binary wheels for compiled code, sdists for the rest, and pip's
+--no-binary/--only-binary), and the system libraries of binary wheels, checked by the
+stand-in's autoPatchelfHook as nixpkgs would."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pypi2nix.cli import main
+from pypi2nix.dists.elf import read_dynamic_section
+from pypi2nix.dists.wheel import read_native_facts
+from tests.support import nix
+from tests.support.elf import shared_object
+from tests.support.fixture_index import INDEX_URL
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.support.fixture_index import FixtureIndex, IndexFile
+
+
+def generate(folder: Path, *arguments: str) -> int:
+    with contextlib.chdir(folder):
+        return main(["generate", "-i", INDEX_URL, "--python", "3.11", "-q", *arguments])
+
+
+def package_text(folder: Path, name: str) -> str:
+    text = (folder / "requirements.nix").read_text()
+    start = text.index(f"    {name} = self.buildPythonPackage rec {{")
+    return text[start : text.index("\n    };\n", start)]
+
+
+def test_compiled_code_from_its_wheel_the_rest_from_sdists(
+    fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert generate(tmp_path, "-e", "cxxpkg", "-e", "alpha", "-e", "omega", "-q") == 0
+    cxxpkg = package_text(tmp_path, "cxxpkg")
+    assert 'format = "wheel";' in cxxpkg
+    assert "buildInputs = [\n        pkgs.stdenv.cc.cc.lib\n        pkgs.zlib\n      ];" in cxxpkg
+    assert "pyproject = true;" in package_text(tmp_path, "alpha")  # pure: its sdist
+    assert 'format = "wheel";' in package_text(tmp_path, "omega")  # pure, but only a wheel
+
+
+def test_no_binary_and_only_binary(fixture_index: FixtureIndex, tmp_path: Path) -> None:
+    assert generate(tmp_path, "-e", "cxxpkg", "-e", "alpha", "--no-binary", "cxxpkg") == 0
+    assert "pyproject = true;" in package_text(tmp_path, "cxxpkg")
+    assert generate(tmp_path, "-e", "cxxpkg", "-e", "alpha", "--only-binary", "Alpha,cxxpkg") == 0
+    assert 'format = "wheel";' in package_text(tmp_path, "alpha")
+    assert "pyproject = true;" in package_text(tmp_path, "beta")  # it has no wheel
+    frozen = (tmp_path / "requirements_frozen.txt").read_text()
+    assert "--only-binary alpha,cxxpkg" in frozen.splitlines()[2]  # the recorded command
+
+
+def test_a_name_beats_all(fixture_index: FixtureIndex, tmp_path: Path) -> None:
+    only = "alpha,setuptools"  # the fixture's setuptools has no sdist
+    arguments = ("-e", "cxxpkg", "-e", "alpha", "--no-binary", ":all:", "--only-binary", only)
+    assert generate(tmp_path, *arguments) == 0
+    assert "pyproject = true;" in package_text(tmp_path, "cxxpkg")
+    assert 'format = "wheel";' in package_text(tmp_path, "alpha")
+
+
+def test_policy_from_a_requirements_file(fixture_index: FixtureIndex, tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("--no-binary cxxpkg\ncxxpkg\n")
+    assert generate(tmp_path, "-r", "requirements.txt") == 0
+    assert "pyproject = true;" in package_text(tmp_path, "cxxpkg")
+
+
+def test_only_binary_rules_out_sdist_only_releases(
+    fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert generate(tmp_path, "-e", "beta", "--only-binary", "beta") == 1
+    error = capsys.readouterr().err
+    assert "1.1.0 has no wheel for Python 3.11 on x86_64-linux, and --only-binary asks" in error
+    assert generate(tmp_path, "-e", "omega", "--no-binary", "omega") == 1
+    assert "has no sdist, and --no-binary asks to build it from source" in capsys.readouterr().err
+
+
+def test_one_name_in_both_is_a_usage_error(
+    fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arguments = ("-e", "alpha", "--no-binary", "Alpha", "--only-binary", "alpha,beta")
+    assert generate(tmp_path, *arguments) == 1
+    assert "alpha: given to both --no-binary and --only-binary" in capsys.readouterr().err
+
+
+def test_summary_counts_sources(
+    fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with contextlib.chdir(tmp_path):
+        arguments = ["generate", "-i", INDEX_URL, "--python", "3.11", "-e", "cxxpkg", "-e", "alpha"]
+        assert main(arguments) == 0
+    error = capsys.readouterr().err
+    assert (
+        "Locked 5 packages (2 top-level) for Python 3.11 on x86_64-linux: 3 from source, "
+        "2 from wheels (1 with compiled code), in "
+    ) in error
+
+
+def test_shared_libraries_of_a_wheel(fixture_files: list[IndexFile]) -> None:
+    import io
+    import zipfile
+
+    (wheel,) = [f for f in fixture_files if f.filename.startswith("cxxpkg-1.0.0-cp311")]
+    facts = read_native_facts(zipfile.ZipFile(io.BytesIO(wheel.data)))
+    assert facts.libraries == ("_native.cpython-311-x86_64-linux-gnu.so", "libbundled-5e1f.so.1")
+    assert facts.system_needs() == ("libstdc++.so.6", "libz.so.1")
+
+
+def test_elf_reader_matches_readelf(tmp_path: Path) -> None:
+    data = shared_object(["libfoo.so.1", "libc.so.6"], "libme.so.2", "$ORIGIN/lib:/opt")
+    dynamic = read_dynamic_section(data)
+    assert dynamic is not None
+    assert dynamic.needed == ("libfoo.so.1", "libc.so.6")
+    assert dynamic.soname == "libme.so.2"
+    assert dynamic.runpath == ("$ORIGIN/lib", "/opt")
+    (tmp_path / "x.so").write_bytes(data)
+    shown = nix.run("readelf", "-d", str(tmp_path / "x.so"))
+    assert "Shared library: [libfoo.so.1]" in shown
+    assert "Library soname: [libme.so.2]" in shown
+
+
+@pytest.mark.nix
+def test_binary_wheel_builds_only_with_its_libraries(
+    fixture_index: FixtureIndex, tmp_path: Path, nixpkgs: Path
+) -> None:
+    assert generate(tmp_path, "-e", "cxxpkg") == 0
+    code = "import cxxpkg; print(cxxpkg.VERSION)"
+    output = nix.run_in_interpreter(tmp_path / "requirements.nix", nixpkgs, code)
+    assert output.split() == ["1.0.0"]
+    for change, missing in (
+        ("buildInputs = [ ];", "libstdc++.so.6"),
+        ("nativeBuildInputs = [ ];", "libz.so.1"),  # $ORIGIN finds only the bundled one
+    ):
+        expression = (
+            f"let pkgs = import {nixpkgs} {{ }}; r = import {tmp_path}/requirements.nix "
+            f"{{ inherit pkgs; }}; in r.packages.cxxpkg.overridePythonAttrs {{ {change} }}"
+        )
+        with pytest.raises(AssertionError, match=rf"needs {re.escape(missing)}, which nothing"):
+            nix.build(expression)
+    ignored = (
+        f"let pkgs = import {nixpkgs} {{ }}; r = import {tmp_path}/requirements.nix "
+        f"{{ inherit pkgs; }}; in r.packages.cxxpkg.overridePythonAttrs {{ buildInputs = [ ]; "
+        'autoPatchelfIgnoreMissingDeps = [ "libstdc++.so.6" "libz.so.1" ]; }'
+    )
+    assert nix.build(ignored).exists()
