@@ -144,6 +144,8 @@ class Pin:
     # not its own), and those a wheel of a runtime dependency ships (name, dependency).
     system_libraries: tuple[str, ...] = ()
     libraries_from_dependencies: tuple[tuple[str, NormalizedName], ...] = ()
+    # False for a binary wheel too large to be searched for the libraries it needs.
+    libraries_known: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,6 +13,7 @@ import pytest
 from pypi2nix.cli import main
 from pypi2nix.dists.elf import read_dynamic_section
 from pypi2nix.dists.wheel import read_native_facts
+from pypi2nix.index import repository
 from tests.support import nix
 from tests.support.elf import shared_object
 from tests.support.fixture_index import INDEX_URL
@@ -147,3 +148,59 @@ def test_binary_wheel_builds_only_with_its_libraries(
         'autoPatchelfIgnoreMissingDeps = [ "libstdc++.so.6" "libz.so.1" ]; }'
     )
     assert nix.build(ignored).exists()
+
+
+def test_rust_from_source_gets_the_cargo_hooks(
+    fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with contextlib.chdir(tmp_path):
+        assert main(["generate", "-i", INDEX_URL, "--python", "3.11", "-e", "rustpkg"]) == 0
+    rustpkg = package_text(tmp_path, "rustpkg")
+    assert "pyproject = true;" in rustpkg  # its only wheel is for Windows
+    assert "build-system = [ ];" in rustpkg  # maturin is not a Python attribute in nixpkgs
+    assert (
+        "nativeBuildInputs = [\n"
+        "        pkgs.rustPlatform.cargoSetupHook\n"
+        "        pkgs.rustPlatform.maturinBuildHook\n"
+        "      ];\n"
+    ) in rustpkg
+    assert (
+        "cargoDeps = pkgs.rustPlatform.fetchCargoVendor {\n"
+        "        inherit pname version src;\n"
+        "        hash = lib.fakeHash;\n"
+        "      };"
+    ) in rustpkg
+    assert "super.maturin" not in rustpkg
+    error = capsys.readouterr().err
+    assert "Compiled code built from source: rustpkg (Rust: fill in cargoDeps.hash after" in error
+
+
+@pytest.mark.nix
+def test_rust_build_fails_as_in_nixpkgs_until_the_hash_is_known(
+    fixture_index: FixtureIndex, tmp_path: Path, nixpkgs: Path
+) -> None:
+    assert generate(tmp_path, "-e", "rustpkg") == 0
+    packages = f"(import {tmp_path}/requirements.nix {{ pkgs = import {nixpkgs} {{ }}; }}).packages"
+    assert nix.evaluate(f"{packages}.rustpkg.drvPath").endswith(".drv")
+    with pytest.raises(AssertionError, match="hash mismatch in fixed-output derivation"):
+        nix.build(f"{packages}.rustpkg")
+    without_hooks = f"{packages}.rustpkg.overridePythonAttrs {{ nativeBuildInputs = [ ]; }}"
+    with pytest.raises(AssertionError, match=r"cargoDeps and rustPlatform\.cargoSetupHook go"):
+        nix.evaluate(f"({without_hooks}).drvPath")
+
+
+def test_a_wheel_too_large_to_search_is_named_not_fatal(
+    fixture_index: FixtureIndex,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(repository, "MAX_INSPECTED_WHEEL_BYTES", 100)
+    with contextlib.chdir(tmp_path):
+        assert main(["generate", "-i", INDEX_URL, "--python", "3.11", "-e", "cxxpkg"]) == 0
+    cxxpkg = package_text(tmp_path, "cxxpkg")
+    assert "# Too large to be searched for the libraries it needs" in cxxpkg
+    assert "buildInputs = " not in cxxpkg
+    error = capsys.readouterr().err
+    assert "is too large to look for the libraries it needs" in error
+    assert "Not searched for the libraries they need (too large): cxxpkg;" in error

@@ -18,6 +18,7 @@ from pypi2nix.filenames import is_binary_wheel
 from pypi2nix.inputs import PyprojectInput, read_inputs
 from pypi2nix.lock.changes import PinChanges, changes_table, compare_pins, graph_pins
 from pypi2nix.lock.frozen import render_frozen
+from pypi2nix.nix.native import source_build_note
 from pypi2nix.nix.override import render_override_nix
 from pypi2nix.nix.package import split_system_libraries
 from pypi2nix.nix.requirements import render_requirements_nix
@@ -145,11 +146,15 @@ def summary_lines(result: GenerateResult) -> list[str]:
         f"Dependency cycle broken: {edge.dependent} -> {edge.dependency} is left out."
         for edge in graph.broken_edges
     )
-    compiled = [pin.name for pin in graph.pins if pin.compiled and pin.source.kind == "sdist"]
+    compiled = [pin for pin in graph.pins if pin.compiled and pin.source.kind == "sdist"]
     if compiled:
+        notes = ", ".join(source_build_note(pin) for pin in compiled)
+        lines.append(f"Compiled code built from source: {notes}; see docs/overriding.md.")
+    unsearched = [pin.name for pin in binary if not pin.libraries_known]
+    if unsearched:
         lines.append(
-            f"Compiled code built from source: {', '.join(compiled)}; it may need native "
-            "libraries that no metadata names (see docs/overriding.md)."
+            f"Not searched for the libraries they need (too large): {', '.join(unsearched)}; "
+            "add those their build reports missing in the override file."
         )
     for pin in binary:
         _, _, unknown = split_system_libraries(pin)

@@ -342,13 +342,21 @@ class PackageIndex:
 
     # Shared libraries of binary wheels
 
-    def native_facts(self, wheel: DistFile) -> NativeFacts:
+    def native_facts(self, wheel: DistFile) -> NativeFacts | None:
         """The shared libraries a binary wheel ships and those its ELF files need. The
-        whole wheel is read (once: the answer is cached by its sha256).
+        whole wheel is read (once: the answer is cached by its sha256); ``None`` for a
+        wheel larger than :data:`MAX_INSPECTED_WHEEL_BYTES`.
 
-        :raises MetadataError: for a wheel too large to inspect, or unreadable.
+        :raises MetadataError: for an unreadable wheel.
         :raises HashMismatch: when the download does not match the index's sha256.
         """
+        if wheel.size is not None and wheel.size > MAX_INSPECTED_WHEEL_BYTES:
+            logger.warning(
+                "%s is too large to look for the libraries it needs (over %d MiB)",
+                wheel.filename,
+                MAX_INSPECTED_WHEEL_BYTES // 2**20,
+            )
+            return None
         return self._native.get(wheel.url, lambda: self._fetch_native_facts(wheel))
 
     def has_cached_native_facts(self, wheel: DistFile) -> bool:
@@ -367,8 +375,6 @@ class PackageIndex:
                 self.cache.discard_file_facts(key)
         if self.offline:
             raise OfflineError(f"the shared libraries of {wheel.filename}")
-        if wheel.size is not None and wheel.size > MAX_INSPECTED_WHEEL_BYTES:
-            raise _unreadable(wheel, "too large to look for the libraries it needs")
         self._progress(f"libraries of {wheel.filename}")
         data = self.client.read_stream(wheel.url, lambda raw: _read_verified(raw, wheel))
         try:

@@ -83,6 +83,7 @@ def _pin(data: dict[str, Any]) -> Pin:
         direct=None if data["direct"] is None else DirectSource(**data["direct"]),
         compiled=bool(data["compiled"]),
         system_libraries=tuple(data["system_libraries"]),
+        libraries_known=bool(data["libraries_known"]),
         libraries_from_dependencies=tuple(
             (library, NormalizedName(name)) for library, name in data["libraries_from_dependencies"]
         ),

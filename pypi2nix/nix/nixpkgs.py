@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from pypi2nix.errors import UsageError
 from pypi2nix.filenames import is_linux_binary_wheel
 from pypi2nix.nix.escape import is_identifier, nix_attribute, nix_string
+from pypi2nix.nix.native import NOT_PYTHON_ATTRIBUTES, source_build
 from pypi2nix.nix.package import (
     Names,
     binary_wheel_attributes,
@@ -24,6 +25,7 @@ from pypi2nix.nix.package import (
     list_attribute,
     meta_attribute,
     source_attribute,
+    source_build_attributes,
     source_fetcher,
     split_system_libraries,
 )
@@ -108,6 +110,9 @@ def render_nixpkgs_package(pin: Pin, *, tests: Tests, fetcher: Fetcher = "auto")
         body += [*patchelf, ""]
     if pin.source.kind == "sdist":
         body += [*list_attribute("build-system", list(build_tools(pin))), ""]
+        native = source_build_attributes(pin, ARGUMENT_NAMES)
+        if native:
+            body += [*native, ""]
     body += [*list_attribute("dependencies", list(runtime_dependencies(pin))), ""]
     if extras:
         body += [*_optional_dependencies(extras), ""]
@@ -139,7 +144,7 @@ def _argument_groups(
                 "buildPythonPackage",
                 fetcher,
                 *(["autoPatchelfHook"] if is_linux_binary_wheel(pin.source.filename) else []),
-                *sorted({path.split(".")[0] for path in split_system_libraries(pin)[0]}),
+                *_system_arguments(pin),
             ],
         ),
         ("build-system", sorted(build_tools(pin)) if pin.source.kind == "sdist" else []),
@@ -187,10 +192,22 @@ def user_extras(pin: Pin) -> list[tuple[str, tuple[str, ...]]]:
 def build_tools(pin: Pin) -> tuple[str, ...]:
     """nixpkgs attributes of the build requirements; ``wheel`` goes with setuptools in
     nixpkgs, so it is left out next to it, as nixpkgs expressions do."""
-    tools = {build_system_attribute(name) for name in pin.build_system}
+    tools = {
+        build_system_attribute(name)
+        for name in pin.build_system
+        if name not in NOT_PYTHON_ATTRIBUTES
+    }
     if "setuptools" in tools:
         tools.discard("wheel")
     return tuple(sorted(tools))
+
+
+def _system_arguments(pin: Pin) -> list[str]:
+    """Top-level nixpkgs packages the expression uses: the function takes each by the
+    first part of its attribute path (``rustPlatform`` for ``rustPlatform.cargoSetupHook``)."""
+    build = source_build(pin)
+    paths = [*split_system_libraries(pin)[0], *build.native_build_inputs, *build.build_inputs]
+    return sorted({path.split(".")[0] for path in paths})
 
 
 def runtime_dependencies(pin: Pin) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from pypi2nix.filenames import is_linux_binary_wheel, parse_wheel_name
 from pypi2nix.nix.escape import nix_relative_path, nix_select, nix_string
 from pypi2nix.nix.hashes import sri_sha256
 from pypi2nix.nix.licenses import map_license
+from pypi2nix.nix.native import NOT_PYTHON_ATTRIBUTES, source_build
 from pypi2nix.nix.tables import (
     build_system_attribute,
     is_driver_library,
@@ -94,8 +95,10 @@ def package_expression(
     body.extend(source_attribute(pin, names, fetcher=fetcher, output_dir=output_dir))
     body.extend(binary_wheel_attributes(pin, names))
     if pin.source.kind == "sdist":
-        tools = sorted({names.build_tool(name) for name in pin.build_system})
+        python_tools = [name for name in pin.build_system if name not in NOT_PYTHON_ATTRIBUTES]
+        tools = sorted({names.build_tool(name) for name in python_tools})
         body.extend(list_attribute("build-system", tools))
+        body.extend(source_build_attributes(pin, names))
     body.extend(
         list_attribute("dependencies", [names.dependency(dep.name) for dep in pin.dependencies])
     )
@@ -104,6 +107,27 @@ def package_expression(
     body.extend(imports_check_attribute(pin.import_names, pin.skipped_imports))
     body.extend(meta_attribute(pin.meta, names))
     return [f"{names.build_python_package} rec {{", *indent(body), "}"]
+
+
+def source_build_attributes(pin: Pin, names: Names) -> list[str]:
+    """The tools, C libraries and vendored Rust crates that building compiled code
+    from the sdist needs in nixpkgs."""
+    build = source_build(pin)
+    lines: list[str] = []
+    if build.native_build_inputs:
+        native = [names.system(path) for path in build.native_build_inputs]
+        lines += list_attribute("nativeBuildInputs", native)
+    if build.build_inputs:
+        lines += list_attribute("buildInputs", [names.system(path) for path in build.build_inputs])
+    if build.cargo:
+        lines += [
+            "# The hash of the vendored crates is not known before a first build: that",
+            "# build fails and prints it; put it here (or in your overrides).",
+            f"cargoDeps = {names.system('rustPlatform.fetchCargoVendor')} {{",
+            *indent(["inherit pname version src;", f"hash = {names.lib}.fakeHash;"]),
+            "};",
+        ]
+    return lines
 
 
 def binary_wheel_attributes(pin: Pin, names: Names) -> list[str]:
@@ -116,6 +140,11 @@ def binary_wheel_attributes(pin: Pin, names: Names) -> list[str]:
         "# A binary wheel: autoPatchelfHook points its native code at nixpkgs' libraries.",
         f"nativeBuildInputs = [ {names.auto_patchelf} ];",
     ]
+    if not pin.libraries_known:
+        lines.append(
+            "# Too large to be searched for the libraries it needs: add those the build "
+            "reports missing to buildInputs in your overrides."
+        )
     if attributes:
         lines += list_attribute("buildInputs", [names.system(path) for path in attributes])
     lines += [

@@ -49,8 +49,10 @@ class _Facts:
     import_names: tuple[str, ...]
     provides: frozenset[str]
     imports_of: Callable[[str], tuple[str, ...] | None]
-    # The shared libraries of a Linux binary wheel (None for anything else).
+    # The shared libraries of a Linux binary wheel (None for anything else, or when
+    # it is too large to search: then libraries_known is false).
     native: NativeFacts | None = None
+    libraries_known: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,7 @@ def make_pins(
                 compiled=has_compiled_code([*candidate.files, *candidate.other_wheels]),
                 system_libraries=system_libraries,
                 libraries_from_dependencies=from_dependencies,
+                libraries_known=fact.libraries_known,
             )
         )
     return tuple(pins)
@@ -218,7 +221,8 @@ def _gather(release: ResolvedRelease, context: _Context) -> _Facts:
     wheel = index.wheel_facts(wheels[0]) if wheels else None
     facts = _facts(release, context.target, source, contents, wheel)
     if _reads_libraries(source, context):
-        return replace(facts, native=index.native_facts(source))
+        native = index.native_facts(source)
+        return replace(facts, native=native, libraries_known=native is not None)
     return facts
 
 

@@ -35,6 +35,24 @@ let
     inherit lib;
     stdenv.cc.cc.lib = hostLibraries "gcc-lib" [ "libstdc++.so.6" "libgcc_s.so.1" "libgomp.so.1" ];
     zlib = hostLibraries "zlib" [ "libz.so.1" ];
+    # The Rust tooling: hooks, and a vendoring fetcher that is a fixed output like
+    # nixpkgs' (with lib.fakeHash it fails and prints the hash it got).
+    rustPlatform = {
+      cargoSetupHook = { isSetupHook = true; name = "cargo-setup-hook"; };
+      maturinBuildHook = { isSetupHook = true; name = "maturin-build-hook"; };
+      fetchCargoVendor =
+        { src, hash, pname ? "source", version ? "", ... }:
+        derivation {
+          name = "${pname}-${version}-vendor";
+          system = builtins.currentSystem;
+          builder = "/bin/sh";
+          args = [ "-c" "echo vendored crates > $out" ];
+          inherit src;
+          outputHashMode = "flat";
+          outputHashAlgo = "sha256";
+          outputHash = hash;
+        };
+    };
     inherit (fetchers)
       fetchurl
       fetchPypi

@@ -25,6 +25,8 @@ let
 
     concatMap = f: list: builtins.concatLists (map f list);
 
+    fakeHash = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+
     isDerivation = value: builtins.isAttrs value && (value.type or null) == "derivation";
 
     genAttrs = names: f: builtins.listToAttrs (map (name: { inherit name; value = f name; }) names);

@@ -25,13 +25,14 @@ let
     "pname" "version" "pyproject" "format" "src" "build-system" "dependencies"
     "optional-dependencies" "doCheck" "pythonImportsCheck" "pythonRemoveDeps"
     "pythonRelaxDeps" "meta" "nativeBuildInputs" "buildInputs" "nativeCheckInputs"
-    "patches" "postPatch" "disabled" "passthru" "autoPatchelfIgnoreMissingDeps"
+    "patches" "postPatch" "disabled" "passthru" "autoPatchelfIgnoreMissingDeps" "cargoDeps"
   ];
   allowedMeta = [ "description" "homepage" "changelog" "license" "maintainers" "mainProgram" ];
 
   require = condition: message: condition || throw "buildPythonPackage (stand-in): ${message}";
   isPythonPackage = value: builtins.isAttrs value && (value.isPythonModule or false);
   isHook = value: builtins.isAttrs value && (value.isSetupHook or false);
+  hasHook = name: args: builtins.any (hook: hook.name or "" == name) (args.nativeBuildInputs or [ ]);
   closureOf = packages: lib.unique (packages ++ lib.concatMap (p: p.requiredPythonModules) packages);
   sitePathOf = packages: builtins.concatStringsSep ":" (map (p: "${p}/${sitePackages}") packages);
 
@@ -73,6 +74,10 @@ let
         "${name}: buildInputs must be derivations")
       (require (builtins.all builtins.isString (args.autoPatchelfIgnoreMissingDeps or [ ]))
         "${name}: autoPatchelfIgnoreMissingDeps must be strings")
+      (require (!(builtins.any (p: p.pname or "" == "setuptools-rust") (args.build-system or [ ])) || hasHook "cargo-setup-hook" args)
+        "${name}: setuptools-rust needs rustPlatform.cargoSetupHook, cargo and rustc (no cargo in the build)")
+      (require ((args ? cargoDeps) == hasHook "cargo-setup-hook" args)
+        "${name}: cargoDeps and rustPlatform.cargoSetupHook go together")
       (require (builtins.all (x: isPythonPackage x || isHook x) (args.nativeCheckInputs or [ ]))
         "${name}: nativeCheckInputs must be Python packages or hooks")
       (require (builtins.all isPythonPackage (builtins.concatLists (builtins.attrValues (args.optional-dependencies or { }))))
@@ -109,6 +114,8 @@ let
         autoPatchelf = if builtins.any (hook: hook.name or "" == "auto-patchelf-hook") (args.nativeBuildInputs or [ ]) then "1" else "";
         libraryPath = toString (map (input: "${input}/lib") (args.buildInputs or [ ]));
         ignoreMissing = toString (args.autoPatchelfIgnoreMissingDeps or [ ]);
+        # Vendored crates: the build cannot start before they are fetched.
+        cargoDeps = args.cargoDeps or "";
       };
     in
     package

@@ -1,0 +1,57 @@
+"""What compiled code built from source gets in the output: Rust hooks and vendored
+crates, the tools of its build backend, and the C libraries of well-known packages."""
+
+from __future__ import annotations
+
+from pypi2nix.nix import nixpkgs
+from pypi2nix.nix.native import source_build, source_build_note
+from pypi2nix.nix.package import OVERLAY_NAMES, package_expression
+from tests.test_render import pin
+
+
+def test_setuptools_rust_gets_cargo_and_keeps_its_python_attribute() -> None:
+    rust = pin("demo", "demo-1.0.tar.gz", build_system=("setuptools", "setuptools-rust"))
+    text = "\n".join(package_expression(rust, OVERLAY_NAMES, fetcher="fetchurl"))
+    assert "build-system = [\n    super.setuptools\n    super.setuptools-rust\n  ];" in text
+    assert (
+        "nativeBuildInputs = [\n    pkgs.rustPlatform.cargoSetupHook\n    pkgs.cargo\n"
+        "    pkgs.rustc\n  ];"
+    ) in text
+    assert "cargoDeps = pkgs.rustPlatform.fetchCargoVendor {" in text
+
+
+def test_known_c_libraries_and_backend_tools() -> None:
+    lxml = source_build(pin("lxml", "lxml-1.0.tar.gz", build_system=("cython", "setuptools")))
+    assert lxml.native_build_inputs == ("libxml2.dev", "libxslt.dev")
+    assert lxml.build_inputs == ("libxml2", "libxslt", "zlib")
+    assert not lxml.cargo
+    pyzmq = source_build(pin("pyzmq", "pyzmq-1.0.tar.gz", build_system=("scikit-build-core",)))
+    assert pyzmq.native_build_inputs == ("cmake", "ninja", "pkg-config")
+    assert pyzmq.build_inputs == ("zeromq",)
+    assert source_build(pin("lxml", "lxml-1.0-cp311-cp311-manylinux_2_17_x86_64.whl")) == (
+        source_build(pin("other", "other-1.0.tar.gz"))
+    )  # a wheel is not built
+
+
+def test_notes_say_what_was_added_or_what_may_be_missing() -> None:
+    crypto = pin("cryptography", "c-1.0.tar.gz", build_system=("maturin", "cffi"))
+    assert source_build_note(crypto) == (
+        "cryptography (Rust: fill in cargoDeps.hash after the first build prints it; openssl)"
+    )
+    unknown = pin("mystery", "mystery-1.0.tar.gz")
+    assert source_build_note(unknown) == (
+        "mystery (may need native libraries that no metadata names)"
+    )
+
+
+def test_nixpkgs_style_takes_the_top_level_packages_as_arguments() -> None:
+    crypto = pin("cryptography", "cryptography-1.0.tar.gz", build_system=("maturin", "cffi"))
+    text = nixpkgs.render_nixpkgs_package(
+        crypto, tests=nixpkgs.Tests(inputs=None), fetcher="fetchurl"
+    )
+    head = text[: text.index("}:")]
+    for argument in ("openssl,", "pkg-config,", "rustPlatform,", "cffi,"):
+        assert f"  {argument}\n" in head
+    assert "maturin" not in head
+    assert "nativeBuildInputs = [\n    rustPlatform.cargoSetupHook\n" in text
+    assert "hash = lib.fakeHash;" in text
