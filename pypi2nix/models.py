@@ -115,6 +115,19 @@ class Dependency:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class BuildRequirement:
+    """A build requirement of a pin built from source (markers already applied), and
+    the locked copy of the tool that stands in where nixpkgs cannot."""
+
+    name: NormalizedName
+    specifier: str = ""
+    extras: tuple[str, ...] = ()
+    # The key of the locked copy in LockGraph.build_tools; None when no wheel of the
+    # tool fits (then only nixpkgs' own can serve).
+    tool: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Pin:
     """One pinned package with everything the renderers need."""
 
@@ -124,6 +137,7 @@ class Pin:
     source: DistFile
     hashes: tuple[str, ...]
     build_system: tuple[str, ...] = ()
+    build_requirements: tuple[BuildRequirement, ...] = ()
     dependencies: tuple[Dependency, ...] = ()
     dropped_dependencies: tuple[Dependency, ...] = ()
     extras: tuple[str, ...] = ()
@@ -157,6 +171,16 @@ class BrokenCycleEdge:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class BuildTool:
+    """A build tool locked from its wheel (a wheel needs no build system, so no cycle),
+    for the pins whose build requirement nixpkgs lacks or has at another version."""
+
+    key: str  # name-version
+    pin: Pin
+    dependencies: tuple[str, ...] = ()  # keys of other build tools
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LockGraph:
     """The resolved, pinned set for one target."""
 
@@ -167,6 +191,7 @@ class LockGraph:
     system: str = ""
     sources: tuple[str, ...] = ()
     index_urls: tuple[str, ...] = ()
+    build_tools: tuple[BuildTool, ...] = ()
 
     def pin(self, name: str) -> Pin:
         for pin in self.pins:

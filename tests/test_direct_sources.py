@@ -145,7 +145,7 @@ def test_each_kind_of_source_is_written_as_nixpkgs_fetches_it(
     text = (work / "out" / "requirements.nix").read_text()
     url_sdist: IndexFile = sources["url_sdist"]
     assert (
-        f'url = "{URL_SDIST}";\n        hash = "{sri_sha256(bytes.fromhex(url_sdist.sha256))}";'
+        f'url = "{URL_SDIST}";\n          hash = "{sri_sha256(bytes.fromhex(url_sdist.sha256))}";'
         in text
     )
     assert "src = lib.cleanSource ../libs/localpkg;" in text
@@ -153,12 +153,12 @@ def test_each_kind_of_source_is_written_as_nixpkgs_fetches_it(
         checkout_tree(sources["git_repo"], sources["git_commit"], tmp_path / "check")
     )
     assert (
-        f'src = fetchgit {{\n        url = "{sources["git_repo"].as_uri()}";\n'
-        f'        rev = "{sources["git_commit"]}";\n        hash = "{sri_sha256(git_tree)}";'
+        f'src = fetchgit {{\n          url = "{sources["git_repo"].as_uri()}";\n'
+        f'          rev = "{sources["git_commit"]}";\n          hash = "{sri_sha256(git_tree)}";'
     ) in text
     assert (
-        'src = fetchFromGitHub {\n        owner = "example";\n        repo = "githubpkg";\n'
-        f'        rev = "{sources["github_commit"]}";'
+        'src = fetchFromGitHub {\n          owner = "example";\n          repo = "githubpkg";\n'
+        f'          rev = "{sources["github_commit"]}";'
     ) in text
     assert "inherit (pkgs) fetchFromGitHub fetchPypi fetchgit fetchurl lib;" in text
     frozen = (work / "out" / "requirements_frozen.txt").read_text()

@@ -6,6 +6,7 @@ is already valid and the builds run offline.
 
 from __future__ import annotations
 
+import json
 import subprocess
 from typing import TYPE_CHECKING
 
@@ -181,14 +182,57 @@ def test_build_tools_come_from_before_the_overlay(
     nixpkgs: Path, generated: dict[str, Path]
 ) -> None:
     text = (generated["auto"] / "requirements.nix").read_text()
-    assert "build-system = [ super.setuptools ];" in text
+    assert '(buildTool "setuptools" [ [ ">=" "61" ] ] buildTools."setuptools-84.2.1")' in text
     assert "self.setuptools" in text  # alpha needs setuptools at run time: the pinned one
     result = evaluate_requirements(
         nixpkgs,
         generated["auto"],
-        "{ pinned = r.packages.setuptools.version; base = pkgs.python311.pkgs.setuptools.version; }",
+        """{
+          pinned = r.packages.setuptools.version;
+          base = pkgs.python311.pkgs.setuptools.version;
+          # the build of alpha sees nixpkgs' setuptools (in range), not the pinned one
+          fromBase = builtins.elem "${pkgs.python311.pkgs.setuptools}/lib/python3.11/site-packages"
+            (builtins.filter builtins.isString (builtins.split ":" r.packages.alpha.buildPath));
+        }""",
     )
-    assert result == {"pinned": "84.2.1", "base": "84.2.1"}
+    assert result == {"pinned": "84.2.1", "base": "84.2.1", "fromBase": True}
+
+
+def locked_copy_is_used(nixpkgs: Path, output: Path, stand_in: str) -> object:
+    """Whether alpha's build sees the locked setuptools rather than the stand-in's."""
+    return nix.evaluate(
+        f"let pkgs = {stand_in}; r = import {output}/requirements.nix {{ inherit pkgs; }}; "
+        "base = pkgs.python311.pkgs.setuptools or null; "
+        'entries = builtins.filter builtins.isString (builtins.split ":" r.packages.alpha.buildPath); '
+        'site = "lib/python3.11/site-packages"; in '
+        '{ fromBase = base != null && builtins.elem "${base}/${site}" entries; '
+        'built = r.packages.alpha.outPath != ""; }'
+    )
+
+
+def test_a_build_tool_out_of_range_or_missing_comes_locked(
+    nixpkgs: Path, generated: dict[str, Path], tmp_path: Path
+) -> None:
+    in_range = '(buildTool "setuptools" [ [ ">=" "61" ] ]'
+    output = edited_copy(
+        generated["auto"], tmp_path / "out", in_range, '(buildTool "setuptools" [ [ "<" "60" ] ]'
+    )
+    stand_in = f"import {nixpkgs} {{ }}"
+    assert locked_copy_is_used(nixpkgs, output, stand_in) == {"fromBase": False, "built": True}
+    interpreter = nix.build(
+        f"(import {output}/requirements.nix {{ pkgs = {stand_in}; }}).interpreter"
+    )
+    assert (interpreter / "bin" / "python").exists()
+    without_setuptools = tmp_path / "base-wheels.json"
+    wheels = json.loads((nixpkgs / "base-wheels.json").read_text())
+    without_setuptools.write_text(json.dumps({"flit-core": wheels["flit-core"]}))
+    bare = nix.stand_in(without_setuptools)
+    result = locked_copy_is_used(nixpkgs, generated["auto"], bare)
+    assert result == {"fromBase": False, "built": True}
+    alpha = nix.build(
+        f"(import {generated['auto']}/requirements.nix {{ pkgs = {bare}; }}).packages.alpha"
+    )
+    assert (alpha / "lib" / "python3.11" / "site-packages" / "alpha").is_dir()
 
 
 def build_failure(nixpkgs: Path, output: Path, attribute: str) -> str:
@@ -224,8 +268,8 @@ def test_stand_in_catches_a_missing_build_tool(
     output = edited_copy(
         generated["auto"],
         tmp_path / "out",
-        "build-system = [ super.flit-core ];",
-        "build-system = [ ];",
+        '(buildTool "flit-core" [ [ ">=" "3.2" ] ] buildTools."flit-core-4.2.0")',
+        "",
     )
     assert "flit_core" in build_failure(nixpkgs, output, "beta")
 

@@ -67,7 +67,7 @@ def test_the_project_its_extras_and_groups(fixture_index: FixtureIndex, app: Pat
     assert "my-app = self.buildPythonPackage rec {" in text
     assert 'pname = "my_app";' in text
     assert "src = lib.cleanSource ./.;" in text
-    assert "build-system = [ super.flit-core ];" in text
+    assert '(buildTool "flit-core" [ [ ">=" "3.2" ] ] buildTools."flit-core-4.2.0")' in text
     assert "license = lib.licenses.asl20;" in text
     # dependencies, the extra, the group and the group it includes; not the other ones
     assert pins(app) == {"beta", "gamma", "epsilon", "kappa", "zeta-util"}

@@ -14,7 +14,7 @@ from pypi2nix.cli import main
 from pypi2nix.dists.elf import read_dynamic_section
 from pypi2nix.dists.wheel import read_native_facts
 from pypi2nix.index import repository
-from tests.support import nix
+from tests.support import nix, package_block
 from tests.support.elf import shared_object
 from tests.support.fixture_index import INDEX_URL
 
@@ -30,9 +30,7 @@ def generate(folder: Path, *arguments: str) -> int:
 
 
 def package_text(folder: Path, name: str) -> str:
-    text = (folder / "requirements.nix").read_text()
-    start = text.index(f"    {name} = self.buildPythonPackage rec {{")
-    return text[start : text.index("\n    };\n", start)]
+    return package_block((folder / "requirements.nix").read_text(), name)
 
 
 def test_compiled_code_from_its_wheel_the_rest_from_sdists(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pypi2nix.cli import main
-from tests.support import nix
+from tests.support import nix, package_block
 from tests.support.fixture_index import INDEX_URL
 
 if TYPE_CHECKING:
@@ -25,8 +25,7 @@ def generate(folder: Path, *arguments: str) -> int:
 
 
 def package_text(text: str, name: str) -> str:
-    start = text.index(f"    {name} = self.buildPythonPackage rec {{")
-    return text[start : text.index("\n    };\n", start)]
+    return package_block(text, name)
 
 
 def test_wheel_only_releases(

@@ -16,6 +16,7 @@ from pypi2nix.lock.cache import cached_lock, is_cacheable, lock_key, store_lock
 from pypi2nix.models import LockGraph
 from pypi2nix.options import DEFAULT_INDEX_URL, index_url_from_environment
 from pypi2nix.pins.assemble import make_pins, prefetch_build_facts
+from pypi2nix.pins.build_tools import lock_build_tools
 from pypi2nix.resolve import resolve
 from pypi2nix.sources import read_direct_releases
 
@@ -114,6 +115,9 @@ def lock(
         progress=progress,
     )
     pins = make_pins(resolution, index, target, policy, prefetcher=prefetcher, progress=progress)
+    pins, build_tools = lock_build_tools(
+        pins, index, target, prefetcher=prefetcher, progress=progress
+    )
     index.save_parsed_imports()
     graph = LockGraph(
         pins=pins,
@@ -123,6 +127,7 @@ def lock(
         system=target.system,
         sources=inputs.sources,
         index_urls=index.index_urls,
+        build_tools=build_tools,
     )
     if cacheable:
         store_lock(index, key, graph)

@@ -10,6 +10,8 @@ from packaging.version import Version
 
 from pypi2nix.models import (
     BrokenCycleEdge,
+    BuildRequirement,
+    BuildTool,
     Dependency,
     DirectSource,
     DistFile,
@@ -49,6 +51,12 @@ def graph_from_json(data: dict[str, Any]) -> LockGraph:
         system=data["system"],
         sources=tuple(data["sources"]),
         index_urls=tuple(data["index_urls"]),
+        build_tools=tuple(
+            BuildTool(
+                key=tool["key"], pin=_pin(tool["pin"]), dependencies=tuple(tool["dependencies"])
+            )
+            for tool in data["build_tools"]
+        ),
     )
 
 
@@ -60,6 +68,15 @@ def _pin(data: dict[str, Any]) -> Pin:
         source=DistFile(**{**data["source"], "version": Version(data["source"]["version"])}),
         hashes=tuple(data["hashes"]),
         build_system=tuple(data["build_system"]),
+        build_requirements=tuple(
+            BuildRequirement(
+                name=NormalizedName(item["name"]),
+                specifier=item["specifier"],
+                extras=tuple(item["extras"]),
+                tool=item["tool"],
+            )
+            for item in data["build_requirements"]
+        ),
         dependencies=tuple(_dependency(item) for item in data["dependencies"]),
         dropped_dependencies=tuple(_dependency(item) for item in data["dropped_dependencies"]),
         extras=tuple(data["extras"]),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from pypi2nix.filenames import is_linux_binary_wheel, parse_wheel_name
+from pypi2nix.nix.constraints import build_tool_reference
 from pypi2nix.nix.escape import nix_relative_path, nix_select, nix_string
 from pypi2nix.nix.hashes import sri_sha256
 from pypi2nix.nix.licenses import map_license
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
     from pathlib import PurePath
 
-    from pypi2nix.models import DirectSource, DistFile, PackageMeta, Pin
+    from pypi2nix.models import BuildRequirement, DirectSource, DistFile, PackageMeta, Pin
     from pypi2nix.options import Fetcher
 
 INDENT = "  "
@@ -54,6 +55,8 @@ class Names:
     auto_patchelf: str = "autoPatchelfHook"
     # A top-level nixpkgs attribute path (``stdenv.cc.cc.lib``) as an expression.
     system: Callable[[str], str] = lambda path: path
+    # A build requirement with its locked fallback (None: the tool by name only).
+    build_requirement: Callable[[BuildRequirement], str] | None = None
 
 
 OVERLAY_NAMES = Names(
@@ -62,6 +65,7 @@ OVERLAY_NAMES = Names(
     build_tool=lambda name: nix_select("super", build_system_attribute(name)),
     auto_patchelf="pkgs.autoPatchelfHook",
     system=lambda path: f"pkgs.{path}",
+    build_requirement=build_tool_reference,
 )
 
 
@@ -95,9 +99,7 @@ def package_expression(
     body.extend(source_attribute(pin, names, fetcher=fetcher, output_dir=output_dir))
     body.extend(binary_wheel_attributes(pin, names))
     if pin.source.kind == "sdist":
-        python_tools = [name for name in pin.build_system if name not in NOT_PYTHON_ATTRIBUTES]
-        tools = sorted({names.build_tool(name) for name in python_tools})
-        body.extend(list_attribute("build-system", tools))
+        body.extend(list_attribute("build-system", _build_system(pin, names)))
         body.extend(source_build_attributes(pin, names))
     body.extend(
         list_attribute("dependencies", [names.dependency(dep.name) for dep in pin.dependencies])
@@ -107,6 +109,19 @@ def package_expression(
     body.extend(imports_check_attribute(pin.import_names, pin.skipped_imports))
     body.extend(meta_attribute(pin.meta, names))
     return [f"{names.build_python_package} rec {{", *indent(body), "}"]
+
+
+def _build_system(pin: Pin, names: Names) -> list[str]:
+    """The build requirements that are Python packages in nixpkgs, each with its locked
+    fallback when the names have one (the generated overlay), else by name."""
+    if names.build_requirement is not None and pin.build_requirements:
+        return [
+            names.build_requirement(requirement)
+            for requirement in pin.build_requirements
+            if requirement.name not in NOT_PYTHON_ATTRIBUTES
+        ]
+    python_tools = [name for name in pin.build_system if name not in NOT_PYTHON_ATTRIBUTES]
+    return sorted({names.build_tool(name) for name in python_tools})
 
 
 def source_build_attributes(pin: Pin, names: Names) -> list[str]:

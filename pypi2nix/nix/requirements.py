@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pypi2nix import __version__
+from pypi2nix.nix.build_tools import build_tools_block
 from pypi2nix.nix.escape import nix_attribute, nix_select, nix_string
 from pypi2nix.nix.package import OVERLAY_NAMES, fetchers_used, indent, package_expression
 from pypi2nix.target import python_attribute
@@ -109,7 +110,19 @@ def _generated_overlay(
         body.append("")
     if body:
         body.pop()
-    return ["generated = self: super: {", *indent(body), "};"]
+    helpers = build_tools_block(graph, fetcher)
+    if not helpers:
+        return ["generated = self: super: {", *indent(body), "};"]
+    return [
+        "generated =",
+        "  self: super:",
+        "  let",
+        *indent(helpers, 2),
+        "  in",
+        "  {",
+        *indent(body, 2),
+        "  };",
+    ]
 
 
 def _interpreter(graph: LockGraph) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
 from pypi2nix.dists.modules import (
@@ -16,15 +17,13 @@ from pypi2nix.dists.modules import (
 from pypi2nix.dists.sdist import build_requirements
 from pypi2nix.errors import MetadataError
 from pypi2nix.filenames import is_binary_wheel, is_linux_binary_wheel
-from pypi2nix.models import Pin
+from pypi2nix.models import BuildRequirement, Pin
 from pypi2nix.pins.imports import missing_imports
 from pypi2nix.pins.meta import package_meta
 from pypi2nix.project_files import MetadataParseError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
-
-    from packaging.requirements import Requirement
 
     from pypi2nix.dists.sdist import SdistContents
     from pypi2nix.dists.wheel import NativeFacts, WheelFacts
@@ -35,7 +34,8 @@ if TYPE_CHECKING:
     from pypi2nix.resolve.policy import SourceMode
     from pypi2nix.target import Target
 
-DEFAULT_BUILD_SYSTEM = (NormalizedName("setuptools"),)
+# What a build frontend installs for an sdist that declares no build system (PEP 517).
+DEFAULT_BUILD_REQUIREMENT = "setuptools>=40.8.0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +44,7 @@ class _Facts:
 
     release: ResolvedRelease
     source: DistFile
-    build_system: tuple[str, ...]
+    build_requirements: tuple[BuildRequirement, ...]
     dependency_groups: tuple[tuple[str, tuple[NormalizedName, ...]], ...]
     import_names: tuple[str, ...]
     provides: frozenset[str]
@@ -96,7 +96,8 @@ def make_pins(
                 version=str(candidate.version),
                 source=fact.source,
                 hashes=_hashes(release, fact.source),
-                build_system=fact.build_system,
+                build_system=tuple(requirement.name for requirement in fact.build_requirements),
+                build_requirements=fact.build_requirements,
                 dependencies=resolution.dependencies[name],
                 dropped_dependencies=resolution.dropped[name],
                 extras=release.extras,
@@ -236,7 +237,9 @@ def _facts(
     """What a release's files tell: the build system and dependency groups from the
     sdist, the import names from the wheel's file list, else the sdist's."""
     name = release.candidate.name
-    build_system = () if contents is None else _build_system(contents, source, name, target)
+    build_requirements = (
+        () if contents is None else _build_requirements(contents, source, name, target)
+    )
     groups = (
         ()
         if contents is None or contents.pyproject is None
@@ -260,7 +263,7 @@ def _facts(
     return _Facts(
         release=release,
         source=source,
-        build_system=build_system,
+        build_requirements=build_requirements,
         dependency_groups=groups,
         import_names=import_names,
         provides=provides,
@@ -315,17 +318,29 @@ def _hashes(release: ResolvedRelease, source: DistFile) -> tuple[str, ...]:
     return tuple(sorted({*release.file_digests, source.sha256}))
 
 
-def _build_system(
+def _build_requirements(
     contents: SdistContents, source: DistFile, name: NormalizedName, target: Target
-) -> tuple[str, ...]:
-    """The sdist's ``[build-system] requires`` for the target (setuptools when none)."""
+) -> tuple[BuildRequirement, ...]:
+    """The sdist's ``[build-system] requires`` for the target (setuptools when none),
+    one per project, sorted."""
     try:
         requirements = build_requirements(contents)
     except MetadataParseError as error:
         raise MetadataError(name, str(source.version), f"{source.filename}: {error}") from error
     if requirements is None:
-        return DEFAULT_BUILD_SYSTEM
-    return build_system_names(requirements, target)
+        requirements = (Requirement(DEFAULT_BUILD_REQUIREMENT),)
+    merged: dict[NormalizedName, tuple[list[str], set[str]]] = {}
+    for requirement in requirements:
+        if target.evaluates(requirement.marker):
+            specifiers, extras = merged.setdefault(canonicalize_name(requirement.name), ([], set()))
+            specifiers.extend(str(spec) for spec in requirement.specifier)
+            extras.update(requirement.extras)
+    return tuple(
+        BuildRequirement(
+            name=tool, specifier=",".join(sorted(set(specifiers))), extras=tuple(sorted(extras))
+        )
+        for tool, (specifiers, extras) in sorted(merged.items())
+    )
 
 
 def _group_names(

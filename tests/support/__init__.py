@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
+import textwrap
 from typing import TYPE_CHECKING
 
 from pypi2nix import inputs
@@ -36,3 +38,14 @@ def read_inputs(
     return inputs.read_inputs(
         requirement_files, specs, constraint_files, project_name=local_project_name
     )
+
+
+def package_block(text: str, name: str) -> str:
+    """The expression of one pin in a generated ``requirements.nix``, indented as if the
+    overlay had no let block (its attribute at four spaces)."""
+    match = re.search(rf"^( *){re.escape(name)} = self\.buildPythonPackage rec {{$", text, re.M)
+    assert match is not None, f"no package {name}"
+    indent = match[1]
+    end = text.index(f"\n{indent}}};\n", match.start())
+    block = text[match.start() : end]
+    return textwrap.indent(textwrap.dedent(block), "    ")

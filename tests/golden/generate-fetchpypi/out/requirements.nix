@@ -14,161 +14,235 @@
 let
   inherit (pkgs) fetchPypi fetchurl lib;
 
-  generated = self: super: {
-    alpha = self.buildPythonPackage rec {
-      pname = "alpha";
-      version = "1.0.0";
-      format = "wheel";
-      src = fetchPypi {
-        inherit pname version;
+  generated =
+    self: super:
+    let
+      # Build tools: nixpkgs' own where it has one at a version the sdist allows, else
+      # the copy locked below, installed from its wheel.
+      compare =
+        version: constraint:
+        let
+          order = builtins.compareVersions version (builtins.elemAt constraint 1);
+          op = builtins.head constraint;
+        in
+        if op == ">=" then order >= 0
+        else if op == ">" then order > 0
+        else if op == "<=" then order <= 0
+        else if op == "<" then order < 0
+        else if op == "!=" then order != 0
+        else order == 0;
+      buildTool =
+        name: constraints: locked:
+        if super ? ${name} && builtins.all (compare super.${name}.version) constraints then
+          super.${name}
+        else
+          locked;
+      buildTools = lib.fix (tools: {
+        "flit-core-4.2.0" = super.buildPythonPackage rec {
+          pname = "flit_core";
+          version = "4.2.0";
+          format = "wheel";
+          src = fetchPypi {
+            inherit pname version;
+            format = "wheel";
+            dist = "py3";
+            python = "py3";
+            abi = "none";
+            platform = "any";
+            hash = "sha256-K+4i3IuonC41tOGtV15ZaqyUXIVnLdjzytIbYpA24EQ=";
+          };
+          dependencies = [ ];
+          doCheck = false;
+          pythonImportsCheck = [ "flit_core" ];
+          meta = {
+            description = "Distribution-building parts of Flit. See flit package for more information";
+            homepage = "https://github.com/pypa/flit";
+            license = lib.licenses.bsd3;
+          };
+        };
+        "setuptools-84.2.1" = super.buildPythonPackage rec {
+          pname = "setuptools";
+          version = "84.2.1";
+          format = "wheel";
+          src = fetchPypi {
+            inherit pname version;
+            format = "wheel";
+            dist = "py3";
+            python = "py3";
+            abi = "none";
+            platform = "any";
+            hash = "sha256-yhQLRdUyWpR4+IDjUUhPYv7xXzNkYuRJygwDyHPVicI=";
+          };
+          dependencies = [ ];
+          doCheck = false;
+          pythonImportsCheck = [ "setuptools" ];
+          meta = {
+            description = "Most extensible Python build backend with support for C/C++ extension modules";
+            homepage = "https://github.com/pypa/setuptools";
+            license = lib.licenses.mit;
+          };
+        };
+      });
+    in
+    {
+      alpha = self.buildPythonPackage rec {
+        pname = "alpha";
+        version = "1.0.0";
         format = "wheel";
-        dist = "py3";
-        python = "py3";
-        abi = "none";
-        platform = "any";
-        hash = "sha256-7KxqneB5HybM1GCCfWE0vr42wsVxdbNFaXU3NvyMyE4=";
+        src = fetchPypi {
+          inherit pname version;
+          format = "wheel";
+          dist = "py3";
+          python = "py3";
+          abi = "none";
+          platform = "any";
+          hash = "sha256-7KxqneB5HybM1GCCfWE0vr42wsVxdbNFaXU3NvyMyE4=";
+        };
+        dependencies = [
+          self.beta
+          self.epsilon
+          self.setuptools
+        ];
+        doCheck = false;
+        pythonImportsCheck = [ "alpha" ];
+        meta = {
+          description = "Alpha: \"quotes\", back\\slash, \${HOME} and ''two quotes''";
+          homepage = "https://alpha.example.test/";
+          license = lib.licenses.mit;
+        };
       };
-      dependencies = [
-        self.beta
-        self.epsilon
-        self.setuptools
-      ];
-      doCheck = false;
-      pythonImportsCheck = [ "alpha" ];
-      meta = {
-        description = "Alpha: \"quotes\", back\\slash, \${HOME} and ''two quotes''";
-        homepage = "https://alpha.example.test/";
-        license = lib.licenses.mit;
-      };
-    };
 
-    beta = self.buildPythonPackage rec {
-      pname = "beta";
-      version = "1.1.0";
-      pyproject = true;
-      src = fetchPypi {
-        inherit pname version;
-        hash = "sha256-tERbQEBo/mI28Q7DCtivWAcy4yCodDVoBHJ6m7W3Hwg=";
+      beta = self.buildPythonPackage rec {
+        pname = "beta";
+        version = "1.1.0";
+        pyproject = true;
+        src = fetchPypi {
+          inherit pname version;
+          hash = "sha256-tERbQEBo/mI28Q7DCtivWAcy4yCodDVoBHJ6m7W3Hwg=";
+        };
+        build-system = [
+          (buildTool "flit-core" [ [ ">=" "3.2" ] ] buildTools."flit-core-4.2.0")
+        ];
+        dependencies = [ self.gamma ];
+        doCheck = false;
+        pythonImportsCheck = [ "beta" ];
+        meta = {
+          description = "Beta is built with flit-core";
+          license = lib.licenses.asl20;
+        };
       };
-      build-system = [ super.flit-core ];
-      dependencies = [ self.gamma ];
-      doCheck = false;
-      pythonImportsCheck = [ "beta" ];
-      meta = {
-        description = "Beta is built with flit-core";
-        license = lib.licenses.asl20;
-      };
-    };
 
-    binpkg = self.buildPythonPackage rec {
-      pname = "binpkg";
-      version = "1.0.0";
-      format = "wheel";
-      src = fetchPypi {
-        inherit pname version;
+      binpkg = self.buildPythonPackage rec {
+        pname = "binpkg";
+        version = "1.0.0";
         format = "wheel";
-        dist = "cp311";
-        python = "cp311";
-        abi = "cp311";
-        platform = "manylinux_2_17_x86_64";
-        hash = "sha256-too6MwLLAc2GOD7b9MuUjIWajsV/K5En/+jxOEFCDZg=";
+        src = fetchPypi {
+          inherit pname version;
+          format = "wheel";
+          dist = "cp311";
+          python = "cp311";
+          abi = "cp311";
+          platform = "manylinux_2_17_x86_64";
+          hash = "sha256-too6MwLLAc2GOD7b9MuUjIWajsV/K5En/+jxOEFCDZg=";
+        };
+        # A binary wheel: autoPatchelfHook points its native code at nixpkgs' libraries.
+        nativeBuildInputs = [ pkgs.autoPatchelfHook ];
+        dependencies = [ ];
+        doCheck = false;
+        pythonImportsCheck = [ "binpkg" ];
+        meta = {
+          description = "Binpkg stands for a package with native code, published as a manylinux wheel";
+          license = lib.licenses.asl20;
+        };
       };
-      # A binary wheel: autoPatchelfHook points its native code at nixpkgs' libraries.
-      nativeBuildInputs = [ pkgs.autoPatchelfHook ];
-      dependencies = [ ];
-      doCheck = false;
-      pythonImportsCheck = [ "binpkg" ];
-      meta = {
-        description = "Binpkg stands for a package with native code, published as a manylinux wheel";
-        license = lib.licenses.asl20;
-      };
-    };
 
-    epsilon = self.buildPythonPackage rec {
-      pname = "epsilon";
-      version = "0.5.0";
-      pyproject = true;
-      src = fetchPypi {
-        inherit pname version;
-        hash = "sha256-n3znpjFWgnYie4XA9XZhC5S/62zFarLY3Z2krilojm0=";
+      epsilon = self.buildPythonPackage rec {
+        pname = "epsilon";
+        version = "0.5.0";
+        pyproject = true;
+        src = fetchPypi {
+          inherit pname version;
+          hash = "sha256-n3znpjFWgnYie4XA9XZhC5S/62zFarLY3Z2krilojm0=";
+        };
+        build-system = [
+          (buildTool "setuptools" [ [ ">=" "61" ] ] buildTools."setuptools-84.2.1")
+        ];
+        dependencies = [ ];
+        doCheck = false;
+        pythonImportsCheck = [ "epsilon" ];
+        meta = {
+          description = "Epsilon arrives with the extra alpha[fast]";
+          license = lib.licenses.bsd3;
+        };
       };
-      build-system = [ super.setuptools ];
-      dependencies = [ ];
-      doCheck = false;
-      pythonImportsCheck = [ "epsilon" ];
-      meta = {
-        description = "Epsilon arrives with the extra alpha[fast]";
-        license = lib.licenses.bsd3;
-      };
-    };
 
-    gamma = self.buildPythonPackage rec {
-      pname = "gamma";
-      version = "2.0.0";
-      format = "wheel";
-      src = fetchPypi {
-        inherit pname version;
+      gamma = self.buildPythonPackage rec {
+        pname = "gamma";
+        version = "2.0.0";
         format = "wheel";
-        dist = "py3";
-        python = "py3";
-        abi = "none";
-        platform = "any";
-        hash = "sha256-7gbIF/LFjRIAeYGjZgA7+U+1QTbuDD3GwCfQIu7rkbs=";
+        src = fetchPypi {
+          inherit pname version;
+          format = "wheel";
+          dist = "py3";
+          python = "py3";
+          abi = "none";
+          platform = "any";
+          hash = "sha256-7gbIF/LFjRIAeYGjZgA7+U+1QTbuDD3GwCfQIu7rkbs=";
+        };
+        dependencies = [ ];
+        doCheck = false;
+        pythonImportsCheck = [ "gamma" ];
+        meta = {
+          description = "Gamma ends the chain";
+          license = lib.licenses.asl20;
+        };
       };
-      dependencies = [ ];
-      doCheck = false;
-      pythonImportsCheck = [ "gamma" ];
-      meta = {
-        description = "Gamma ends the chain";
-        license = lib.licenses.asl20;
-      };
-    };
 
-    omega = self.buildPythonPackage rec {
-      pname = "omega";
-      version = "1.0.0";
-      format = "wheel";
-      src = fetchPypi {
-        inherit pname version;
+      omega = self.buildPythonPackage rec {
+        pname = "omega";
+        version = "1.0.0";
         format = "wheel";
-        dist = "py3";
-        python = "py3";
-        abi = "none";
-        platform = "any";
-        hash = "sha256-5SkZB3P/fZatXYl8CcuSMBI0uoN4X/+ZCHHjbAV6IK4=";
+        src = fetchPypi {
+          inherit pname version;
+          format = "wheel";
+          dist = "py3";
+          python = "py3";
+          abi = "none";
+          platform = "any";
+          hash = "sha256-5SkZB3P/fZatXYl8CcuSMBI0uoN4X/+ZCHHjbAV6IK4=";
+        };
+        dependencies = [ self.gamma ];
+        doCheck = false;
+        pythonImportsCheck = [ "omega" ];
+        meta = {
+          description = "Omega is published only as a wheel";
+          license = lib.licenses.mit;
+        };
       };
-      dependencies = [ self.gamma ];
-      doCheck = false;
-      pythonImportsCheck = [ "omega" ];
-      meta = {
-        description = "Omega is published only as a wheel";
-        license = lib.licenses.mit;
-      };
-    };
 
-    setuptools = self.buildPythonPackage rec {
-      pname = "setuptools";
-      version = "84.2.1";
-      format = "wheel";
-      src = fetchPypi {
-        inherit pname version;
+      setuptools = self.buildPythonPackage rec {
+        pname = "setuptools";
+        version = "84.2.1";
         format = "wheel";
-        dist = "py3";
-        python = "py3";
-        abi = "none";
-        platform = "any";
-        hash = "sha256-yhQLRdUyWpR4+IDjUUhPYv7xXzNkYuRJygwDyHPVicI=";
-      };
-      dependencies = [ ];
-      doCheck = false;
-      pythonImportsCheck = [ "setuptools" ];
-      meta = {
-        description = "Most extensible Python build backend with support for C/C++ extension modules";
-        homepage = "https://github.com/pypa/setuptools";
-        license = lib.licenses.mit;
+        src = fetchPypi {
+          inherit pname version;
+          format = "wheel";
+          dist = "py3";
+          python = "py3";
+          abi = "none";
+          platform = "any";
+          hash = "sha256-yhQLRdUyWpR4+IDjUUhPYv7xXzNkYuRJygwDyHPVicI=";
+        };
+        dependencies = [ ];
+        doCheck = false;
+        pythonImportsCheck = [ "setuptools" ];
+        meta = {
+          description = "Most extensible Python build backend with support for C/C++ extension modules";
+          homepage = "https://github.com/pypa/setuptools";
+          license = lib.licenses.mit;
+        };
       };
     };
-  };
 
   overrideFile = ./requirements_override.nix;
   userOverrides =

@@ -15,192 +15,270 @@
 let
   inherit (pkgs) fetchPypi fetchurl lib;
 
-  generated = self: super: {
-    "3dmath" = self.buildPythonPackage rec {
-      pname = "3dmath";
-      version = "1.0.0";
-      pyproject = true;
-      src = fetchurl {
-        url = "https://files.example.test/packages/eb/ba/862cd5c511630f11fd1315e60750981c3591cf23f518e26bdae41fefa83c/3dmath-1.0.0.tar.gz";
-        hash = "sha256-67qGLNXFEWMPEf0TFeYHUJgcNZHPI/UY4mva5B/vqDw=";
+  generated =
+    self: super:
+    let
+      # Build tools: nixpkgs' own where it has one at a version the sdist allows, else
+      # the copy locked below, installed from its wheel.
+      compare =
+        version: constraint:
+        let
+          order = builtins.compareVersions version (builtins.elemAt constraint 1);
+          op = builtins.head constraint;
+        in
+        if op == ">=" then order >= 0
+        else if op == ">" then order > 0
+        else if op == "<=" then order <= 0
+        else if op == "<" then order < 0
+        else if op == "!=" then order != 0
+        else order == 0;
+      buildTool =
+        name: constraints: locked:
+        if super ? ${name} && builtins.all (compare super.${name}.version) constraints then
+          super.${name}
+        else
+          locked;
+      buildTools = lib.fix (tools: {
+        "flit-core-4.2.0" = super.buildPythonPackage rec {
+          pname = "flit_core";
+          version = "4.2.0";
+          format = "wheel";
+          src = fetchurl {
+            url = "https://files.example.test/packages/2b/ee/22dc8ba89c2e35b4e1ad575e596aac945c85672dd8f3cad21b629036e044/flit_core-4.2.0-py3-none-any.whl";
+            hash = "sha256-K+4i3IuonC41tOGtV15ZaqyUXIVnLdjzytIbYpA24EQ=";
+          };
+          dependencies = [ ];
+          doCheck = false;
+          pythonImportsCheck = [ "flit_core" ];
+          meta = {
+            description = "Distribution-building parts of Flit. See flit package for more information";
+            homepage = "https://github.com/pypa/flit";
+            license = lib.licenses.bsd3;
+          };
+        };
+        "setuptools-84.2.1" = super.buildPythonPackage rec {
+          pname = "setuptools";
+          version = "84.2.1";
+          format = "wheel";
+          src = fetchurl {
+            url = "https://files.example.test/packages/ca/14/0b45d5325a9478f880e351484f62fef15f336462e449ca0c03c873d589c2/setuptools-84.2.1-py3-none-any.whl";
+            hash = "sha256-yhQLRdUyWpR4+IDjUUhPYv7xXzNkYuRJygwDyHPVicI=";
+          };
+          dependencies = [ ];
+          doCheck = false;
+          pythonImportsCheck = [ "setuptools" ];
+          meta = {
+            description = "Most extensible Python build backend with support for C/C++ extension modules";
+            homepage = "https://github.com/pypa/setuptools";
+            license = lib.licenses.mit;
+          };
+        };
+      });
+    in
+    {
+      "3dmath" = self.buildPythonPackage rec {
+        pname = "3dmath";
+        version = "1.0.0";
+        pyproject = true;
+        src = fetchurl {
+          url = "https://files.example.test/packages/eb/ba/862cd5c511630f11fd1315e60750981c3591cf23f518e26bdae41fefa83c/3dmath-1.0.0.tar.gz";
+          hash = "sha256-67qGLNXFEWMPEf0TFeYHUJgcNZHPI/UY4mva5B/vqDw=";
+        };
+        build-system = [
+          (buildTool "setuptools" [ [ ">=" "61" ] ] buildTools."setuptools-84.2.1")
+        ];
+        dependencies = [ ];
+        doCheck = false;
+        pythonImportsCheck = [ "dmath3" ];
+        meta = {
+          description = "A project whose name starts with a digit";
+          license = lib.licenses.mit;
+        };
       };
-      build-system = [ super.setuptools ];
-      dependencies = [ ];
-      doCheck = false;
-      pythonImportsCheck = [ "dmath3" ];
-      meta = {
-        description = "A project whose name starts with a digit";
-        license = lib.licenses.mit;
-      };
-    };
 
-    alpha = self.buildPythonPackage rec {
-      pname = "alpha";
-      version = "1.0.0";
-      pyproject = true;
-      src = fetchurl {
-        url = "https://files.example.test/packages/fc/11/b80379b779c9368a053bd5bc5f393a5508a23d56f873f022fea6a356f99f/alpha-1.0.0.tar.gz";
-        hash = "sha256-/BG4A3m3eck2igU71bxfOTpVCKI9Vvhz8CL+pqNW+Z8=";
+      alpha = self.buildPythonPackage rec {
+        pname = "alpha";
+        version = "1.0.0";
+        pyproject = true;
+        src = fetchurl {
+          url = "https://files.example.test/packages/fc/11/b80379b779c9368a053bd5bc5f393a5508a23d56f873f022fea6a356f99f/alpha-1.0.0.tar.gz";
+          hash = "sha256-/BG4A3m3eck2igU71bxfOTpVCKI9Vvhz8CL+pqNW+Z8=";
+        };
+        build-system = [
+          (buildTool "setuptools" [ [ ">=" "61" ] ] buildTools."setuptools-84.2.1")
+        ];
+        dependencies = [
+          self.beta
+          self.epsilon
+          self.setuptools
+        ];
+        doCheck = false;
+        pythonImportsCheck = [ "alpha" ];
+        meta = {
+          description = "Alpha: \"quotes\", back\\slash, \${HOME} and ''two quotes''";
+          homepage = "https://alpha.example.test/";
+          license = lib.licenses.mit;
+        };
       };
-      build-system = [ super.setuptools ];
-      dependencies = [
-        self.beta
-        self.epsilon
-        self.setuptools
-      ];
-      doCheck = false;
-      pythonImportsCheck = [ "alpha" ];
-      meta = {
-        description = "Alpha: \"quotes\", back\\slash, \${HOME} and ''two quotes''";
-        homepage = "https://alpha.example.test/";
-        license = lib.licenses.mit;
-      };
-    };
 
-    beta = self.buildPythonPackage rec {
-      pname = "beta";
-      version = "1.1.0";
-      pyproject = true;
-      src = fetchurl {
-        url = "https://files.example.test/packages/b4/44/5b404068fe6236f10ec30ad8af580732e320a874356804727a9bb5b71f08/beta-1.1.0.tar.gz";
-        hash = "sha256-tERbQEBo/mI28Q7DCtivWAcy4yCodDVoBHJ6m7W3Hwg=";
+      beta = self.buildPythonPackage rec {
+        pname = "beta";
+        version = "1.1.0";
+        pyproject = true;
+        src = fetchurl {
+          url = "https://files.example.test/packages/b4/44/5b404068fe6236f10ec30ad8af580732e320a874356804727a9bb5b71f08/beta-1.1.0.tar.gz";
+          hash = "sha256-tERbQEBo/mI28Q7DCtivWAcy4yCodDVoBHJ6m7W3Hwg=";
+        };
+        build-system = [
+          (buildTool "flit-core" [ [ ">=" "3.2" ] ] buildTools."flit-core-4.2.0")
+        ];
+        dependencies = [ self.gamma ];
+        doCheck = false;
+        pythonImportsCheck = [ "beta" ];
+        meta = {
+          description = "Beta is built with flit-core";
+          license = lib.licenses.asl20;
+        };
       };
-      build-system = [ super.flit-core ];
-      dependencies = [ self.gamma ];
-      doCheck = false;
-      pythonImportsCheck = [ "beta" ];
-      meta = {
-        description = "Beta is built with flit-core";
-        license = lib.licenses.asl20;
-      };
-    };
 
-    cyc-a = self.buildPythonPackage rec {
-      pname = "cyc-a";
-      version = "1.0.0";
-      pyproject = true;
-      src = fetchurl {
-        url = "https://files.example.test/packages/65/a1/6d96072f998a446baa2b6ff5b617c46dd42096787ce0b2318d1ee58957c3/cyc_a-1.0.0.tar.gz";
-        hash = "sha256-ZaFtlgcvmYpEa6orb/W2F8Rt1CCWeHzgsjGNHuWJV8M=";
+      cyc-a = self.buildPythonPackage rec {
+        pname = "cyc-a";
+        version = "1.0.0";
+        pyproject = true;
+        src = fetchurl {
+          url = "https://files.example.test/packages/65/a1/6d96072f998a446baa2b6ff5b617c46dd42096787ce0b2318d1ee58957c3/cyc_a-1.0.0.tar.gz";
+          hash = "sha256-ZaFtlgcvmYpEa6orb/W2F8Rt1CCWeHzgsjGNHuWJV8M=";
+        };
+        build-system = [
+          (buildTool "setuptools" [ [ ">=" "61" ] ] buildTools."setuptools-84.2.1")
+        ];
+        dependencies = [ self.cyc-b ];
+        doCheck = false;
+        pythonImportsCheck = [ "cyc_a" ];
+        meta = {
+          description = "Half of a dependency cycle";
+        };
       };
-      build-system = [ super.setuptools ];
-      dependencies = [ self.cyc-b ];
-      doCheck = false;
-      pythonImportsCheck = [ "cyc_a" ];
-      meta = {
-        description = "Half of a dependency cycle";
-      };
-    };
 
-    cyc-b = self.buildPythonPackage rec {
-      pname = "cyc-b";
-      version = "1.0.0";
-      pyproject = true;
-      src = fetchurl {
-        url = "https://files.example.test/packages/9f/33/a78ca33c1a74925748588005d15ba53f2fac6cceed85452b8e29d63a2277/cyc_b-1.0.0.tar.gz";
-        hash = "sha256-nzOnjKM8GnSSV0hYgAXRW6U/L6xszu2FRSuOKdY6Inc=";
+      cyc-b = self.buildPythonPackage rec {
+        pname = "cyc-b";
+        version = "1.0.0";
+        pyproject = true;
+        src = fetchurl {
+          url = "https://files.example.test/packages/9f/33/a78ca33c1a74925748588005d15ba53f2fac6cceed85452b8e29d63a2277/cyc_b-1.0.0.tar.gz";
+          hash = "sha256-nzOnjKM8GnSSV0hYgAXRW6U/L6xszu2FRSuOKdY6Inc=";
+        };
+        build-system = [
+          (buildTool "setuptools" [ [ ">=" "61" ] ] buildTools."setuptools-84.2.1")
+        ];
+        dependencies = [ ];
+        # Dependency cycle broken here: cyc-b -> cyc-a is left out (cyc-a depends on cyc-b through the cycle).
+        pythonRemoveDeps = [ "cyc-a" ];
+        doCheck = false;
+        pythonImportsCheck = [ "cyc_b" ];
+        meta = {
+          description = "Half of a dependency cycle";
+        };
       };
-      build-system = [ super.setuptools ];
-      dependencies = [ ];
-      # Dependency cycle broken here: cyc-b -> cyc-a is left out (cyc-a depends on cyc-b through the cycle).
-      pythonRemoveDeps = [ "cyc-a" ];
-      doCheck = false;
-      pythonImportsCheck = [ "cyc_b" ];
-      meta = {
-        description = "Half of a dependency cycle";
-      };
-    };
 
-    epsilon = self.buildPythonPackage rec {
-      pname = "epsilon";
-      version = "0.5.0";
-      pyproject = true;
-      src = fetchurl {
-        url = "https://files.example.test/packages/9f/7c/e7a631568276227b85c0f576610b94bfeb6cc56ab2d8dd9da4ae29688e6d/epsilon-0.5.0.tar.gz";
-        hash = "sha256-n3znpjFWgnYie4XA9XZhC5S/62zFarLY3Z2krilojm0=";
+      epsilon = self.buildPythonPackage rec {
+        pname = "epsilon";
+        version = "0.5.0";
+        pyproject = true;
+        src = fetchurl {
+          url = "https://files.example.test/packages/9f/7c/e7a631568276227b85c0f576610b94bfeb6cc56ab2d8dd9da4ae29688e6d/epsilon-0.5.0.tar.gz";
+          hash = "sha256-n3znpjFWgnYie4XA9XZhC5S/62zFarLY3Z2krilojm0=";
+        };
+        build-system = [
+          (buildTool "setuptools" [ [ ">=" "61" ] ] buildTools."setuptools-84.2.1")
+        ];
+        dependencies = [ ];
+        doCheck = false;
+        pythonImportsCheck = [ "epsilon" ];
+        meta = {
+          description = "Epsilon arrives with the extra alpha[fast]";
+          license = lib.licenses.bsd3;
+        };
       };
-      build-system = [ super.setuptools ];
-      dependencies = [ ];
-      doCheck = false;
-      pythonImportsCheck = [ "epsilon" ];
-      meta = {
-        description = "Epsilon arrives with the extra alpha[fast]";
-        license = lib.licenses.bsd3;
-      };
-    };
 
-    gamma = self.buildPythonPackage rec {
-      pname = "gamma";
-      version = "2.0.0";
-      pyproject = true;
-      src = fetchurl {
-        url = "https://files.example.test/packages/9f/01/4c0692d3b0c274dcc5ab96dc319693cdddc9903bc62b3b36dcc459840ec8/gamma-2.0.0.tar.gz";
-        hash = "sha256-nwFMBpLTsMJ03MWrltwxlpPN3cmQO8YrOzbcxFmEDsg=";
+      gamma = self.buildPythonPackage rec {
+        pname = "gamma";
+        version = "2.0.0";
+        pyproject = true;
+        src = fetchurl {
+          url = "https://files.example.test/packages/9f/01/4c0692d3b0c274dcc5ab96dc319693cdddc9903bc62b3b36dcc459840ec8/gamma-2.0.0.tar.gz";
+          hash = "sha256-nwFMBpLTsMJ03MWrltwxlpPN3cmQO8YrOzbcxFmEDsg=";
+        };
+        build-system = [
+          (buildTool "setuptools" [ [ ">=" "61" ] ] buildTools."setuptools-84.2.1")
+        ];
+        dependencies = [ ];
+        doCheck = false;
+        pythonImportsCheck = [ "gamma" ];
+        meta = {
+          description = "Gamma ends the chain";
+          license = lib.licenses.asl20;
+        };
       };
-      build-system = [ super.setuptools ];
-      dependencies = [ ];
-      doCheck = false;
-      pythonImportsCheck = [ "gamma" ];
-      meta = {
-        description = "Gamma ends the chain";
-        license = lib.licenses.asl20;
-      };
-    };
 
-    kappa = self.buildPythonPackage rec {
-      pname = "kappa";
-      version = "1.0.0";
-      pyproject = true;
-      src = fetchurl {
-        url = "https://files.example.test/packages/80/44/5d362e912e2d680edbb9e83a3b5a133b9e5fe3c431432d342357789c536d/kappa-1.0.0.tar.gz";
-        hash = "sha256-gERdNi6RLi1oDtu56Do7WhM7nl/jxDFDLTQjV3icU20=";
+      kappa = self.buildPythonPackage rec {
+        pname = "kappa";
+        version = "1.0.0";
+        pyproject = true;
+        src = fetchurl {
+          url = "https://files.example.test/packages/80/44/5d362e912e2d680edbb9e83a3b5a133b9e5fe3c431432d342357789c536d/kappa-1.0.0.tar.gz";
+          hash = "sha256-gERdNi6RLi1oDtu56Do7WhM7nl/jxDFDLTQjV3icU20=";
+        };
+        build-system = [
+          (buildTool "setuptools" [ [ ">=" "61" ] ] buildTools."setuptools-84.2.1")
+        ];
+        dependencies = [ ];
+        doCheck = false;
+        # pythonImportsCheck leaves out kappa: it imports gamma, not among its dependencies.
+        pythonImportsCheck = [ ];
+        meta = {
+          description = "A plugin that imports its host (gamma) without declaring it, as Sphinx extensions do";
+          license = lib.licenses.mit;
+        };
       };
-      build-system = [ super.setuptools ];
-      dependencies = [ ];
-      doCheck = false;
-      # pythonImportsCheck leaves out kappa: it imports gamma, not among its dependencies.
-      pythonImportsCheck = [ ];
-      meta = {
-        description = "A plugin that imports its host (gamma) without declaring it, as Sphinx extensions do";
-        license = lib.licenses.mit;
-      };
-    };
 
-    setuptools = self.buildPythonPackage rec {
-      pname = "setuptools";
-      version = "84.2.1";
-      format = "wheel";
-      src = fetchurl {
-        url = "https://files.example.test/packages/ca/14/0b45d5325a9478f880e351484f62fef15f336462e449ca0c03c873d589c2/setuptools-84.2.1-py3-none-any.whl";
-        hash = "sha256-yhQLRdUyWpR4+IDjUUhPYv7xXzNkYuRJygwDyHPVicI=";
+      setuptools = self.buildPythonPackage rec {
+        pname = "setuptools";
+        version = "84.2.1";
+        format = "wheel";
+        src = fetchurl {
+          url = "https://files.example.test/packages/ca/14/0b45d5325a9478f880e351484f62fef15f336462e449ca0c03c873d589c2/setuptools-84.2.1-py3-none-any.whl";
+          hash = "sha256-yhQLRdUyWpR4+IDjUUhPYv7xXzNkYuRJygwDyHPVicI=";
+        };
+        dependencies = [ ];
+        doCheck = false;
+        pythonImportsCheck = [ "setuptools" ];
+        meta = {
+          description = "Most extensible Python build backend with support for C/C++ extension modules";
+          homepage = "https://github.com/pypa/setuptools";
+          license = lib.licenses.mit;
+        };
       };
-      dependencies = [ ];
-      doCheck = false;
-      pythonImportsCheck = [ "setuptools" ];
-      meta = {
-        description = "Most extensible Python build backend with support for C/C++ extension modules";
-        homepage = "https://github.com/pypa/setuptools";
-        license = lib.licenses.mit;
-      };
-    };
 
-    zeta-util = self.buildPythonPackage rec {
-      pname = "Zeta_Util";
-      version = "0.1.0";
-      pyproject = true;
-      src = fetchurl {
-        url = "https://files.example.test/packages/a8/e1/d8a0a4ab95bf24bfcdd78322b76f9923ef31e3fdcaecc8203f07ddca7bc3/Zeta_Util-0.1.0.zip";
-        hash = "sha256-qOHYoKSrlb8kv83XgyK3b5kj7zHj/crsyCA/B93Ke8M=";
-      };
-      build-system = [ super.setuptools ];
-      dependencies = [ self.gamma ];
-      doCheck = false;
-      pythonImportsCheck = [ "zeta_util" ];
-      meta = {
-        description = "Zeta_Util has an old-style name and a zip sdist";
+      zeta-util = self.buildPythonPackage rec {
+        pname = "Zeta_Util";
+        version = "0.1.0";
+        pyproject = true;
+        src = fetchurl {
+          url = "https://files.example.test/packages/a8/e1/d8a0a4ab95bf24bfcdd78322b76f9923ef31e3fdcaecc8203f07ddca7bc3/Zeta_Util-0.1.0.zip";
+          hash = "sha256-qOHYoKSrlb8kv83XgyK3b5kj7zHj/crsyCA/B93Ke8M=";
+        };
+        build-system = [
+          (buildTool "setuptools" [ [ ">=" "61" ] ] buildTools."setuptools-84.2.1")
+        ];
+        dependencies = [ self.gamma ];
+        doCheck = false;
+        pythonImportsCheck = [ "zeta_util" ];
+        meta = {
+          description = "Zeta_Util has an old-style name and a zip sdist";
+        };
       };
     };
-  };
 
   overrideFile = ./requirements_override.nix;
   userOverrides =

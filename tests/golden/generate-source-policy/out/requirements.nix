@@ -14,123 +14,189 @@
 let
   inherit (pkgs) fetchPypi fetchurl lib;
 
-  generated = self: super: {
-    alpha = self.buildPythonPackage rec {
-      pname = "alpha";
-      version = "1.0.0";
-      pyproject = true;
-      src = fetchurl {
-        url = "https://files.example.test/packages/fc/11/b80379b779c9368a053bd5bc5f393a5508a23d56f873f022fea6a356f99f/alpha-1.0.0.tar.gz";
-        hash = "sha256-/BG4A3m3eck2igU71bxfOTpVCKI9Vvhz8CL+pqNW+Z8=";
+  generated =
+    self: super:
+    let
+      # Build tools: nixpkgs' own where it has one at a version the sdist allows, else
+      # the copy locked below, installed from its wheel.
+      compare =
+        version: constraint:
+        let
+          order = builtins.compareVersions version (builtins.elemAt constraint 1);
+          op = builtins.head constraint;
+        in
+        if op == ">=" then order >= 0
+        else if op == ">" then order > 0
+        else if op == "<=" then order <= 0
+        else if op == "<" then order < 0
+        else if op == "!=" then order != 0
+        else order == 0;
+      buildTool =
+        name: constraints: locked:
+        if super ? ${name} && builtins.all (compare super.${name}.version) constraints then
+          super.${name}
+        else
+          locked;
+      buildTools = lib.fix (tools: {
+        "flit-core-4.2.0" = super.buildPythonPackage rec {
+          pname = "flit_core";
+          version = "4.2.0";
+          format = "wheel";
+          src = fetchurl {
+            url = "https://files.example.test/packages/2b/ee/22dc8ba89c2e35b4e1ad575e596aac945c85672dd8f3cad21b629036e044/flit_core-4.2.0-py3-none-any.whl";
+            hash = "sha256-K+4i3IuonC41tOGtV15ZaqyUXIVnLdjzytIbYpA24EQ=";
+          };
+          dependencies = [ ];
+          doCheck = false;
+          pythonImportsCheck = [ "flit_core" ];
+          meta = {
+            description = "Distribution-building parts of Flit. See flit package for more information";
+            homepage = "https://github.com/pypa/flit";
+            license = lib.licenses.bsd3;
+          };
+        };
+        "setuptools-84.2.1" = super.buildPythonPackage rec {
+          pname = "setuptools";
+          version = "84.2.1";
+          format = "wheel";
+          src = fetchurl {
+            url = "https://files.example.test/packages/ca/14/0b45d5325a9478f880e351484f62fef15f336462e449ca0c03c873d589c2/setuptools-84.2.1-py3-none-any.whl";
+            hash = "sha256-yhQLRdUyWpR4+IDjUUhPYv7xXzNkYuRJygwDyHPVicI=";
+          };
+          dependencies = [ ];
+          doCheck = false;
+          pythonImportsCheck = [ "setuptools" ];
+          meta = {
+            description = "Most extensible Python build backend with support for C/C++ extension modules";
+            homepage = "https://github.com/pypa/setuptools";
+            license = lib.licenses.mit;
+          };
+        };
+      });
+    in
+    {
+      alpha = self.buildPythonPackage rec {
+        pname = "alpha";
+        version = "1.0.0";
+        pyproject = true;
+        src = fetchurl {
+          url = "https://files.example.test/packages/fc/11/b80379b779c9368a053bd5bc5f393a5508a23d56f873f022fea6a356f99f/alpha-1.0.0.tar.gz";
+          hash = "sha256-/BG4A3m3eck2igU71bxfOTpVCKI9Vvhz8CL+pqNW+Z8=";
+        };
+        build-system = [
+          (buildTool "setuptools" [ [ ">=" "61" ] ] buildTools."setuptools-84.2.1")
+        ];
+        dependencies = [
+          self.beta
+          self.setuptools
+        ];
+        doCheck = false;
+        pythonImportsCheck = [ "alpha" ];
+        meta = {
+          description = "Alpha: \"quotes\", back\\slash, \${HOME} and ''two quotes''";
+          homepage = "https://alpha.example.test/";
+          license = lib.licenses.mit;
+        };
       };
-      build-system = [ super.setuptools ];
-      dependencies = [
-        self.beta
-        self.setuptools
-      ];
-      doCheck = false;
-      pythonImportsCheck = [ "alpha" ];
-      meta = {
-        description = "Alpha: \"quotes\", back\\slash, \${HOME} and ''two quotes''";
-        homepage = "https://alpha.example.test/";
-        license = lib.licenses.mit;
-      };
-    };
 
-    beta = self.buildPythonPackage rec {
-      pname = "beta";
-      version = "1.1.0";
-      pyproject = true;
-      src = fetchurl {
-        url = "https://files.example.test/packages/b4/44/5b404068fe6236f10ec30ad8af580732e320a874356804727a9bb5b71f08/beta-1.1.0.tar.gz";
-        hash = "sha256-tERbQEBo/mI28Q7DCtivWAcy4yCodDVoBHJ6m7W3Hwg=";
+      beta = self.buildPythonPackage rec {
+        pname = "beta";
+        version = "1.1.0";
+        pyproject = true;
+        src = fetchurl {
+          url = "https://files.example.test/packages/b4/44/5b404068fe6236f10ec30ad8af580732e320a874356804727a9bb5b71f08/beta-1.1.0.tar.gz";
+          hash = "sha256-tERbQEBo/mI28Q7DCtivWAcy4yCodDVoBHJ6m7W3Hwg=";
+        };
+        build-system = [
+          (buildTool "flit-core" [ [ ">=" "3.2" ] ] buildTools."flit-core-4.2.0")
+        ];
+        dependencies = [ self.gamma ];
+        doCheck = false;
+        pythonImportsCheck = [ "beta" ];
+        meta = {
+          description = "Beta is built with flit-core";
+          license = lib.licenses.asl20;
+        };
       };
-      build-system = [ super.flit-core ];
-      dependencies = [ self.gamma ];
-      doCheck = false;
-      pythonImportsCheck = [ "beta" ];
-      meta = {
-        description = "Beta is built with flit-core";
-        license = lib.licenses.asl20;
-      };
-    };
 
-    cxxpkg = self.buildPythonPackage rec {
-      pname = "cxxpkg";
-      version = "1.0.0";
-      format = "wheel";
-      src = fetchurl {
-        url = "https://files.example.test/packages/83/47/632a0584c8697f014cd70c9211d9e4946ddb7e25f1c0e39a42d6bc9aeb83/cxxpkg-1.0.0-cp311-cp311-manylinux_2_17_x86_64.whl";
-        hash = "sha256-g0djKgWEyGl/AUzXDJIR2eSUbdt+JfHA45pC1rya64M=";
+      cxxpkg = self.buildPythonPackage rec {
+        pname = "cxxpkg";
+        version = "1.0.0";
+        format = "wheel";
+        src = fetchurl {
+          url = "https://files.example.test/packages/83/47/632a0584c8697f014cd70c9211d9e4946ddb7e25f1c0e39a42d6bc9aeb83/cxxpkg-1.0.0-cp311-cp311-manylinux_2_17_x86_64.whl";
+          hash = "sha256-g0djKgWEyGl/AUzXDJIR2eSUbdt+JfHA45pC1rya64M=";
+        };
+        # A binary wheel: autoPatchelfHook points its native code at nixpkgs' libraries.
+        nativeBuildInputs = [ pkgs.autoPatchelfHook ];
+        buildInputs = [
+          pkgs.stdenv.cc.cc.lib
+          pkgs.zlib
+        ];
+        dependencies = [ ];
+        doCheck = false;
+        pythonImportsCheck = [ "cxxpkg" ];
+        meta = {
+          description = "Cxxpkg stands for a C++ extension published as an sdist and a manylinux wheel";
+          license = lib.licenses.mit;
+        };
       };
-      # A binary wheel: autoPatchelfHook points its native code at nixpkgs' libraries.
-      nativeBuildInputs = [ pkgs.autoPatchelfHook ];
-      buildInputs = [
-        pkgs.stdenv.cc.cc.lib
-        pkgs.zlib
-      ];
-      dependencies = [ ];
-      doCheck = false;
-      pythonImportsCheck = [ "cxxpkg" ];
-      meta = {
-        description = "Cxxpkg stands for a C++ extension published as an sdist and a manylinux wheel";
-        license = lib.licenses.mit;
-      };
-    };
 
-    gamma = self.buildPythonPackage rec {
-      pname = "gamma";
-      version = "2.0.0";
-      pyproject = true;
-      src = fetchurl {
-        url = "https://files.example.test/packages/9f/01/4c0692d3b0c274dcc5ab96dc319693cdddc9903bc62b3b36dcc459840ec8/gamma-2.0.0.tar.gz";
-        hash = "sha256-nwFMBpLTsMJ03MWrltwxlpPN3cmQO8YrOzbcxFmEDsg=";
+      gamma = self.buildPythonPackage rec {
+        pname = "gamma";
+        version = "2.0.0";
+        pyproject = true;
+        src = fetchurl {
+          url = "https://files.example.test/packages/9f/01/4c0692d3b0c274dcc5ab96dc319693cdddc9903bc62b3b36dcc459840ec8/gamma-2.0.0.tar.gz";
+          hash = "sha256-nwFMBpLTsMJ03MWrltwxlpPN3cmQO8YrOzbcxFmEDsg=";
+        };
+        build-system = [
+          (buildTool "setuptools" [ [ ">=" "61" ] ] buildTools."setuptools-84.2.1")
+        ];
+        dependencies = [ ];
+        doCheck = false;
+        pythonImportsCheck = [ "gamma" ];
+        meta = {
+          description = "Gamma ends the chain";
+          license = lib.licenses.asl20;
+        };
       };
-      build-system = [ super.setuptools ];
-      dependencies = [ ];
-      doCheck = false;
-      pythonImportsCheck = [ "gamma" ];
-      meta = {
-        description = "Gamma ends the chain";
-        license = lib.licenses.asl20;
-      };
-    };
 
-    omega = self.buildPythonPackage rec {
-      pname = "omega";
-      version = "1.0.0";
-      format = "wheel";
-      src = fetchurl {
-        url = "https://files.example.test/packages/e5/29/190773ff7d96ad5d897c09cb92301234ba83785fff990871e36c057a20ae/omega-1.0.0-py3-none-any.whl";
-        hash = "sha256-5SkZB3P/fZatXYl8CcuSMBI0uoN4X/+ZCHHjbAV6IK4=";
+      omega = self.buildPythonPackage rec {
+        pname = "omega";
+        version = "1.0.0";
+        format = "wheel";
+        src = fetchurl {
+          url = "https://files.example.test/packages/e5/29/190773ff7d96ad5d897c09cb92301234ba83785fff990871e36c057a20ae/omega-1.0.0-py3-none-any.whl";
+          hash = "sha256-5SkZB3P/fZatXYl8CcuSMBI0uoN4X/+ZCHHjbAV6IK4=";
+        };
+        dependencies = [ self.gamma ];
+        doCheck = false;
+        pythonImportsCheck = [ "omega" ];
+        meta = {
+          description = "Omega is published only as a wheel";
+          license = lib.licenses.mit;
+        };
       };
-      dependencies = [ self.gamma ];
-      doCheck = false;
-      pythonImportsCheck = [ "omega" ];
-      meta = {
-        description = "Omega is published only as a wheel";
-        license = lib.licenses.mit;
-      };
-    };
 
-    setuptools = self.buildPythonPackage rec {
-      pname = "setuptools";
-      version = "84.2.1";
-      format = "wheel";
-      src = fetchurl {
-        url = "https://files.example.test/packages/ca/14/0b45d5325a9478f880e351484f62fef15f336462e449ca0c03c873d589c2/setuptools-84.2.1-py3-none-any.whl";
-        hash = "sha256-yhQLRdUyWpR4+IDjUUhPYv7xXzNkYuRJygwDyHPVicI=";
-      };
-      dependencies = [ ];
-      doCheck = false;
-      pythonImportsCheck = [ "setuptools" ];
-      meta = {
-        description = "Most extensible Python build backend with support for C/C++ extension modules";
-        homepage = "https://github.com/pypa/setuptools";
-        license = lib.licenses.mit;
+      setuptools = self.buildPythonPackage rec {
+        pname = "setuptools";
+        version = "84.2.1";
+        format = "wheel";
+        src = fetchurl {
+          url = "https://files.example.test/packages/ca/14/0b45d5325a9478f880e351484f62fef15f336462e449ca0c03c873d589c2/setuptools-84.2.1-py3-none-any.whl";
+          hash = "sha256-yhQLRdUyWpR4+IDjUUhPYv7xXzNkYuRJygwDyHPVicI=";
+        };
+        dependencies = [ ];
+        doCheck = false;
+        pythonImportsCheck = [ "setuptools" ];
+        meta = {
+          description = "Most extensible Python build backend with support for C/C++ extension modules";
+          homepage = "https://github.com/pypa/setuptools";
+          license = lib.licenses.mit;
+        };
       };
     };
-  };
 
   overrideFile = ./requirements_override.nix;
   userOverrides =

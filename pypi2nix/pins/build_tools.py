@@ -1,0 +1,108 @@
+"""Locked copies of the build tools, for nixpkgs revisions that lack one or have it at
+a version an sdist rules out.
+
+The build requirements of the pins built from source are resolved again, from wheels
+only (a wheel needs no build system, so a tool never needs itself), one resolution
+per distinct set of requirements: those of one sdist must fit together, those of two
+sdists need not. Each pinned tool is a :class:`BuildTool`; each build requirement
+names the copy that serves it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import TYPE_CHECKING
+
+from packaging.requirements import Requirement
+
+from pypi2nix.errors import Origin, Pypi2NixError
+from pypi2nix.models import BuildRequirement, BuildTool, InputRequirement, Pin
+from pypi2nix.pins.assemble import make_pins
+from pypi2nix.resolve import ResolutionPolicy, resolve
+from pypi2nix.resolve.policy import ALL, SourcePolicy
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from pypi2nix.index.prefetch import Prefetcher
+    from pypi2nix.index.repository import PackageIndex
+    from pypi2nix.target import Target
+
+logger = logging.getLogger(__name__)
+
+WHEELS_ONLY = ResolutionPolicy(sources=SourcePolicy(only_binary=frozenset({ALL})))
+
+
+def lock_build_tools(
+    pins: Iterable[Pin],
+    index: PackageIndex,
+    target: Target,
+    *,
+    prefetcher: Prefetcher,
+    progress: Callable[[str], None] = lambda _: None,
+) -> tuple[tuple[Pin, ...], tuple[BuildTool, ...]]:
+    """The pins with each build requirement naming its locked tool, and the tools
+    (sorted by key). A set of requirements no wheels satisfy gets no copies."""
+    pins = tuple(pins)
+    tools: dict[str, BuildTool] = {}
+    chosen: dict[tuple[BuildRequirement, ...], dict[str, str]] = {}
+    distinct = {pin.build_requirements for pin in pins if pin.build_requirements}
+    for requirements in sorted(distinct, key=lambda group: list(map(requirement_text, group))):
+        progress(f"build tools {', '.join(r.name for r in requirements)}")
+        chosen[requirements] = _lock_set(requirements, index, target, prefetcher, tools)
+    locked = tuple(
+        dataclasses.replace(
+            pin,
+            build_requirements=tuple(
+                dataclasses.replace(
+                    requirement, tool=chosen[pin.build_requirements].get(requirement.name)
+                )
+                for requirement in pin.build_requirements
+            ),
+        )
+        if pin.build_requirements
+        else pin
+        for pin in pins
+    )
+    return locked, tuple(tools[key] for key in sorted(tools))
+
+
+def _lock_set(
+    requirements: tuple[BuildRequirement, ...],
+    index: PackageIndex,
+    target: Target,
+    prefetcher: Prefetcher,
+    tools: dict[str, BuildTool],
+) -> dict[str, str]:
+    """Resolve one set of build requirements from wheels; the key of each tool."""
+    entries = [
+        InputRequirement(
+            requirement=Requirement(text), origin=Origin("build requirements", None, text)
+        )
+        for text in map(requirement_text, requirements)
+    ]
+    try:
+        resolution = resolve(entries, index, target, WHEELS_ONLY, prefetcher=prefetcher)
+        tool_pins = make_pins(resolution, index, target, WHEELS_ONLY, prefetcher=prefetcher)
+    except Pypi2NixError as error:
+        logger.info(
+            "no locked copies of %s: %s", ", ".join(map(requirement_text, requirements)), error
+        )
+        return {}
+    keys = {pin.name: tool_key(pin) for pin in tool_pins}
+    for pin in tool_pins:
+        dependencies = tuple(sorted(keys[dependency.name] for dependency in pin.dependencies))
+        tools.setdefault(
+            keys[pin.name], BuildTool(key=keys[pin.name], pin=pin, dependencies=dependencies)
+        )
+    return {requirement.name: keys[requirement.name] for requirement in requirements}
+
+
+def requirement_text(requirement: BuildRequirement) -> str:
+    extras = f"[{','.join(requirement.extras)}]" if requirement.extras else ""
+    return f"{requirement.name}{extras}{requirement.specifier}"
+
+
+def tool_key(pin: Pin) -> str:
+    return f"{pin.name}-{pin.version}"
