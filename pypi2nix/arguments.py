@@ -88,6 +88,7 @@ def generate_options(arguments: argparse.Namespace) -> GenerateOptions:
         no_binary=_binary_names("--no-binary", arguments.no_binary),
         only_binary=_binary_names("--only-binary", arguments.only_binary),
         prefer_wheels=arguments.prefer_wheels,
+        no_build=arguments.no_build,
         index=index_options(arguments),
         output_dir=arguments.output_dir,
         basename=_check_basename(arguments.basename),

@@ -192,6 +192,8 @@ class LockGraph:
     sources: tuple[str, ...] = ()
     index_urls: tuple[str, ...] = ()
     build_tools: tuple[BuildTool, ...] = ()
+    # Pins whose metadata only their build backend could give (it was run).
+    built_metadata: tuple[NormalizedName, ...] = ()
 
     def pin(self, name: str) -> Pin:
         for pin in self.pins:

@@ -55,6 +55,7 @@ class GenerateOptions:
     no_binary: tuple[str, ...] = ()
     only_binary: tuple[str, ...] = ()
     prefer_wheels: bool = False
+    no_build: bool = False
     index: IndexOptions = IndexOptions()
     output_dir: Path = Path()
     basename: str = "requirements"

@@ -207,6 +207,13 @@ def _add_source_flags(group: argparse._ActionsContainer) -> None:
         help="install these from a wheel for the target; a release without one is not used",
     )
     group.add_argument(
+        "--no-build",
+        action="store_true",
+        help="never run a package's build backend: an sdist whose dependencies only its "
+        "setup.py knows is then an error (by default its PEP 517 metadata hook runs, in an "
+        "isolated environment of its build requirements, as pip and uv do)",
+    )
+    group.add_argument(
         "--prefer-wheels",
         action="store_true",
         help="install every pin that has a wheel for the target from that wheel, and "

@@ -51,6 +51,8 @@ class PyprojectFacts:
 
     build_requires: tuple[Requirement, ...] | None
     dependencies: tuple[Requirement, ...] | None
+    build_backend: str | None = None
+    backend_path: tuple[str, ...] | None = None
     # PEP 735 groups, includes resolved; empty when the table is missing or malformed.
     dependency_groups: tuple[tuple[str, tuple[Requirement, ...]], ...] = ()
 
@@ -58,6 +60,8 @@ class PyprojectFacts:
         return {
             "build_requires": _strings(self.build_requires),
             "dependencies": _strings(self.dependencies),
+            "build_backend": self.build_backend,
+            "backend_path": None if self.backend_path is None else list(self.backend_path),
             "dependency_groups": [
                 [group, _strings(requirements)] for group, requirements in self.dependency_groups
             ],
@@ -71,6 +75,8 @@ class PyprojectFacts:
         return cls(
             build_requires=requirements(data["build_requires"]),
             dependencies=requirements(data["dependencies"]),
+            build_backend=data["build_backend"],
+            backend_path=None if data["backend_path"] is None else tuple(data["backend_path"]),
             dependency_groups=tuple(
                 (group, requirements(lines) or ()) for group, lines in data["dependency_groups"]
             ),
@@ -105,8 +111,12 @@ def parse_pyproject(data: bytes, *, source: str) -> PyprojectFacts:
     except MetadataParseError as error:
         logger.debug("%s: ignoring [dependency-groups]: %s", source, error)
         groups = ()
+    backend = build_system.get("build-backend") if isinstance(build_system, dict) else None
+    path = build_system.get("backend-path") if isinstance(build_system, dict) else None
     return PyprojectFacts(
         build_requires=build_requires,
+        build_backend=backend if isinstance(backend, str) else None,
+        backend_path=tuple(str(item) for item in path) if isinstance(path, list) else None,
         dependencies=_project_dependencies(document, source),
         dependency_groups=groups,
     )

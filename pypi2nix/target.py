@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import platform
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -88,6 +90,18 @@ class Target:
     def wheel_tags(self) -> dict[tags.Tag, int]:
         """Wheel tags the target accepts, mapped to their rank (0 is the best)."""
         return _wheel_tags(self.python, self.system)
+
+
+def host_target(fallback: Target) -> Target:
+    """The interpreter running pypi2nix, as a target (build backends run on it);
+    ``fallback`` when it is not one pypi2nix locks for."""
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    machine = {"amd64": "x86_64", "arm64": "aarch64"}.get(platform.machine().lower())
+    machine = machine or platform.machine().lower()
+    system = f"{machine}-{'darwin' if sys.platform == 'darwin' else 'linux'}"
+    if python not in PYTHON_VERSIONS or system not in SYSTEMS:
+        return fallback
+    return Target(python=python, system=system)
 
 
 def python_attribute(python: str) -> str:

@@ -160,18 +160,16 @@ def test_hash_mismatch_on_a_complete_download(fixture_index: FixtureIndex) -> No
 
 
 def test_sdist_without_static_dependencies(fixture_index: FixtureIndex, tmp_path: Path) -> None:
-    (tmp_path / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: legacy\nVersion: 1.0\n")
+    (tmp_path / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: oldstyle\nVersion: 1.0\n")
     (tmp_path / "setup.py").write_text(
         "from setuptools import setup\nsetup(install_requires=['x'])\n"
     )
-    sdist = build_sdist(tmp_path, "legacy-1.0.tar.gz")
+    sdist = build_sdist(tmp_path, "oldstyle-1.0.tar.gz")
     fixture_index.files.append(
-        IndexFile(project="legacy", filename="legacy-1.0.tar.gz", data=sdist)
+        IndexFile(project="oldstyle", filename="oldstyle-1.0.tar.gz", data=sdist)
     )
-    with pytest.raises(
-        MetadataError, match=r"only declared in setup\.py, which pypi2nix never runs"
-    ):
-        dependencies(make_index(), "legacy", "1.0")
+    with pytest.raises(MetadataError, match=r"only declared in setup\.py, and no build backend"):
+        dependencies(make_index(), "oldstyle", "1.0")  # an index with no metadata builder
 
 
 def test_wheel_listing(fixture_index: FixtureIndex) -> None:

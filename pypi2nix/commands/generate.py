@@ -100,6 +100,7 @@ def lock_and_write(
             only_binary=frozenset(options.only_binary),
             default="wheel-first" if options.prefer_wheels else "auto",
         ),
+        builds=not options.no_build,
         preferences=preferences,
     )
     run = lock_inputs(
@@ -150,6 +151,10 @@ def summary_lines(result: GenerateResult) -> list[str]:
     if compiled:
         notes = ", ".join(source_build_note(pin) for pin in compiled)
         lines.append(f"Compiled code built from source: {notes}; see docs/overriding.md.")
+    if graph.built_metadata:
+        lines.append(
+            f"Metadata read by running the build backend: {', '.join(graph.built_metadata)}."
+        )
     unsearched = [pin.name for pin in binary if not pin.libraries_known]
     if unsearched:
         lines.append(

@@ -84,6 +84,8 @@ def recorded_command(options: GenerateOptions) -> list[str]:
             words += [flag, ",".join(sorted(names))]
     if options.prefer_wheels:
         words.append("--prefer-wheels")
+    if options.no_build:
+        words.append("--no-build")
     if options.index.index_url:
         words += ["--index-url", without_credentials(options.index.index_url)]
     for url in options.index.extra_index_urls:

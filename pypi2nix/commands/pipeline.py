@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pypi2nix.backend import MetadataBuilder
 from pypi2nix.index.cache import Cache
 from pypi2nix.index.client import HttpClient
 from pypi2nix.index.prefetch import Prefetcher
@@ -19,6 +20,7 @@ from pypi2nix.pins.assemble import make_pins, prefetch_build_facts
 from pypi2nix.pins.build_tools import lock_build_tools
 from pypi2nix.resolve import resolve
 from pypi2nix.sources import read_direct_releases
+from pypi2nix.target import Target, host_target
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -26,7 +28,6 @@ if TYPE_CHECKING:
     from pypi2nix.models import RequirementSet
     from pypi2nix.options import IndexOptions
     from pypi2nix.resolve import ResolutionPolicy
-    from pypi2nix.target import Target
     from pypi2nix.ui import Console
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ def lock_inputs(
         refresh=index_options.refresh,
         progress=console.progress,
     )
+    index.metadata_builder = MetadataBuilder(index, host_target(target), allowed=policy.builds)
     console.set_status(
         lambda: f"[{client.stats.requests} requests, {client.stats.bytes / 1e6:.1f} MB]"
     )
@@ -128,6 +130,7 @@ def lock(
         sources=inputs.sources,
         index_urls=index.index_urls,
         build_tools=build_tools,
+        built_metadata=tuple(sorted(index.built_metadata & {pin.name for pin in pins})),
     )
     if cacheable:
         store_lock(index, key, graph)

@@ -300,7 +300,7 @@ def sdist_metadata(
     requires = _static_requirements(contents, project)
     if requires is None:
         raise NoStaticMetadata(
-            "its dependencies are only declared in setup.py, which pypi2nix never runs"
+            "its dependencies are only declared in setup.py"
         )
     return replace(metadata, requires_dist=requires)
 

@@ -127,6 +127,13 @@ class PackageIndex:
         )
         self._metadata: Memo[tuple[NormalizedName, str], CoreMetadata] = Memo()
         self._native: Memo[str, NativeFacts] = Memo()
+        # Runs an sdist's build backend for the metadata no static file gives (None:
+        # such an sdist is an error).
+        self.metadata_builder: (
+            Callable[[NormalizedName, str, DistFile, SdistContents], CoreMetadata] | None
+        ) = None
+        self.built_metadata: set[NormalizedName] = set()
+        self._lock = threading.Lock()
         self._wheels: Memo[str, WheelFacts] = Memo()
         self._sdists: Memo[tuple[str, bool], SdistContents] = Memo()
         self._facts: dict[str, WheelFacts | SdistContents] = {}
@@ -184,7 +191,16 @@ class PackageIndex:
         contents = self.sdist_contents(sdists[0], until_pyproject=False)
         try:
             return sdist_metadata(contents, project=name, version=version)
-        except (NoStaticMetadata, MetadataParseError) as error:
+        except NoStaticMetadata as error:
+            if self.metadata_builder is None:
+                reason = f"{sdists[0].filename}: {error}, and no build backend may run here"
+                raise MetadataError(name, version, reason) from error
+            sdist = self.with_sha256(sdists[0])
+            metadata = self.metadata_builder(name, version, sdist, contents)
+            with self._lock:
+                self.built_metadata.add(name)
+            return metadata
+        except MetadataParseError as error:
             raise MetadataError(name, version, f"{sdists[0].filename}: {error}") from error
 
     def _wheel_metadata(self, wheel: DistFile) -> dict[str, Any] | None:
@@ -385,6 +401,19 @@ class PackageIndex:
             self.cache.store_file_facts(key, facts.to_json())
         return facts
 
+    # Whole files
+
+    def download(self, file: DistFile, limit: int) -> bytes:
+        """A whole file, checked against the index's sha256.
+
+        :raises MetadataError: when it is larger than ``limit`` bytes.
+        :raises HashMismatch: when it does not match the index's sha256.
+        """
+        if self.offline:
+            raise OfflineError(f"{file.filename} (whole files are not cached)")
+        self._progress(f"downloading {file.filename}")
+        return self.client.read_stream(file.url, lambda raw: _read_verified(raw, file, limit))
+
     # Files without a hash on the page
 
     def with_sha256(self, file: DistFile) -> DistFile:
@@ -402,12 +431,12 @@ def _native_key(wheel: DistFile) -> str | None:
     return None if wheel.sha256 is None else f"{wheel.sha256}.native"
 
 
-def _read_verified(raw: Readable, file: DistFile) -> bytes:
+def _read_verified(raw: Readable, file: DistFile, limit: int = MAX_INSPECTED_WHEEL_BYTES) -> bytes:
     """A whole download, checked against the index's sha256 and the size limit."""
     hashing = HashingReader(raw)
-    data = hashing.read(MAX_INSPECTED_WHEEL_BYTES + 1)
-    if len(data) > MAX_INSPECTED_WHEEL_BYTES:
-        raise _unreadable(file, "too large to look for the libraries it needs")
+    data = hashing.read(limit + 1)
+    if len(data) > limit:
+        raise _unreadable(file, f"larger than {limit // 2**20} MiB")
     actual = hashing.drain()
     if file.sha256 is not None and actual != file.sha256:
         raise HashMismatch(redact_url(file.url), file.sha256, actual)

@@ -39,6 +39,7 @@ def lock_key(
         "constraints": entries(inputs.constraints),
         "sources": list(inputs.sources),
         "pre": policy.pre,
+        "builds": policy.builds,
         "source_policy": [
             sorted(policy.sources.no_binary),
             sorted(policy.sources.only_binary),

@@ -57,6 +57,7 @@ def graph_from_json(data: dict[str, Any]) -> LockGraph:
             )
             for tool in data["build_tools"]
         ),
+        built_metadata=tuple(NormalizedName(name) for name in data["built_metadata"]),
     )
 
 

@@ -18,7 +18,7 @@ from packaging.requirements import Requirement
 
 from pypi2nix.errors import Origin, Pypi2NixError
 from pypi2nix.models import BuildRequirement, BuildTool, InputRequirement, Pin
-from pypi2nix.pins.assemble import make_pins
+from pypi2nix.pins.assemble import choose_source, make_pins
 from pypi2nix.resolve import ResolutionPolicy, resolve
 from pypi2nix.resolve.policy import ALL, SourcePolicy
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from pypi2nix.index.prefetch import Prefetcher
     from pypi2nix.index.repository import PackageIndex
+    from pypi2nix.models import DistFile
     from pypi2nix.target import Target
 
 logger = logging.getLogger(__name__)
@@ -106,3 +107,22 @@ def requirement_text(requirement: BuildRequirement) -> str:
 
 def tool_key(pin: Pin) -> str:
     return f"{pin.name}-{pin.version}"
+
+
+def build_environment_wheels(
+    requirements: Iterable[str], index: PackageIndex, target: Target
+) -> tuple[DistFile, ...]:
+    """The wheels that install ``requirements`` for the target (a build backend's
+    environment), resolved through the index, wheels only.
+
+    :raises Pypi2NixError: when they cannot be resolved.
+    """
+    origin = Origin("build requirements", None, ", ".join(requirements))
+    entries = [
+        InputRequirement(requirement=Requirement(text), origin=origin) for text in requirements
+    ]
+    resolution = resolve(entries, index, target, WHEELS_ONLY)
+    return tuple(
+        choose_source(release.candidate, "binary")
+        for _, release in sorted(resolution.releases.items())
+    )

@@ -73,6 +73,8 @@ class ResolutionPolicy:
     :param preferences: per project, a version to try first (the existing pin).
     :param hashes: per project, the sha256 digests the user allowed with ``--hash``.
     :param constraints: per project, constraints that narrow without adding a root.
+    :param builds: whether an sdist's build backend may run for metadata no static
+        file gives (``--no-build``: no).
     """
 
     pre: bool = False
@@ -80,6 +82,7 @@ class ResolutionPolicy:
     preferences: Mapping[NormalizedName, Version] = field(default_factory=dict)
     hashes: Mapping[NormalizedName, frozenset[str]] = field(default_factory=dict)
     constraints: Mapping[NormalizedName, tuple[Requirement, ...]] = field(default_factory=dict)
+    builds: bool = True
 
     @classmethod
     def for_inputs(
@@ -90,6 +93,7 @@ class ResolutionPolicy:
         pre: bool = False,
         sources: SourcePolicy | None = None,
         preferences: Mapping[NormalizedName, Version] | None = None,
+        builds: bool = True,
     ) -> ResolutionPolicy:
         """The policy of a lock: the options, plus what the inputs themselves say
         (``--pre``, ``--no-binary`` and ``--only-binary`` lines, ``--hash`` options,
@@ -100,6 +104,7 @@ class ResolutionPolicy:
             preferences=dict(preferences or {}),
             hashes=_user_hashes([*inputs.requirements, *inputs.constraints]),
             constraints=_constraints(applicable(inputs.constraints, target)),
+            builds=builds,
         )
 
 
