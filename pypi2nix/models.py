@@ -138,6 +138,8 @@ class Pin:
     hashes: tuple[str, ...]
     build_system: tuple[str, ...] = ()
     build_requirements: tuple[BuildRequirement, ...] = ()
+    # The sdist's [build-system] build-backend (None: none declared).
+    build_backend: str | None = None
     dependencies: tuple[Dependency, ...] = ()
     dropped_dependencies: tuple[Dependency, ...] = ()
     extras: tuple[str, ...] = ()

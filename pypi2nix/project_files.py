@@ -22,6 +22,11 @@ from pypi2nix.models import CoreMetadata
 
 logger = logging.getLogger(__name__)
 
+# Build backends that moved to another package: old backend -> (new backend, its
+# package). Such an sdist is built with the new one, its pyproject.toml patched as
+# nixpkgs does.
+MOVED_BACKENDS = {"poetry.masonry.api": ("poetry.core.masonry.api", "poetry-core")}
+
 
 class MetadataParseError(ValueError):
     """A metadata file that cannot be parsed at all."""

@@ -55,3 +55,14 @@ def test_nixpkgs_style_takes_the_top_level_packages_as_arguments() -> None:
     assert "maturin" not in head
     assert "nativeBuildInputs = [\n    rustPlatform.cargoSetupHook\n" in text
     assert "hash = lib.fakeHash;" in text
+
+
+def test_a_backend_that_moved_is_patched_as_nixpkgs_does() -> None:
+    old = pin("pytzdata", "pytzdata-1.0.tar.gz", build_backend="poetry.masonry.api")
+    text = "\n".join(package_expression(old, OVERLAY_NAMES, fetcher="fetchurl"))
+    assert (
+        "postPatch = ''\n"
+        '    substituteInPlace pyproject.toml --replace-fail "poetry.masonry.api" '
+        '"poetry.core.masonry.api"\n'
+        "  '';"
+    ) in text

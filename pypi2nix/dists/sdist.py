@@ -299,9 +299,7 @@ def sdist_metadata(
         return metadata
     requires = _static_requirements(contents, project)
     if requires is None:
-        raise NoStaticMetadata(
-            "its dependencies are only declared in setup.py"
-        )
+        raise NoStaticMetadata("its dependencies are only declared in setup.py")
     return replace(metadata, requires_dist=requires)
 
 

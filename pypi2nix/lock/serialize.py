@@ -69,6 +69,7 @@ def _pin(data: dict[str, Any]) -> Pin:
         source=DistFile(**{**data["source"], "version": Version(data["source"]["version"])}),
         hashes=tuple(data["hashes"]),
         build_system=tuple(data["build_system"]),
+        build_backend=data["build_backend"],
         build_requirements=tuple(
             BuildRequirement(
                 name=NormalizedName(item["name"]),

@@ -24,6 +24,7 @@ from pypi2nix.nix.tables import (
     system_library_attribute,
 )
 from pypi2nix.options import PUBLIC_FILES_HOST
+from pypi2nix.project_files import MOVED_BACKENDS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -126,9 +127,17 @@ def _build_system(pin: Pin, names: Names) -> list[str]:
 
 def source_build_attributes(pin: Pin, names: Names) -> list[str]:
     """The tools, C libraries and vendored Rust crates that building compiled code
-    from the sdist needs in nixpkgs."""
+    from the sdist needs in nixpkgs, and the patch for a backend that moved."""
     build = source_build(pin)
     lines: list[str] = []
+    moved = MOVED_BACKENDS.get(pin.build_backend or "")
+    if moved is not None:
+        lines += [
+            f"# Its build backend moved to {moved[1]}; patched as nixpkgs does.",
+            "postPatch = ''",
+            f'  substituteInPlace pyproject.toml --replace-fail "{pin.build_backend}" "{moved[0]}"',
+            "'';",
+        ]
     if build.native_build_inputs:
         native = [names.system(path) for path in build.native_build_inputs]
         lines += list_attribute("nativeBuildInputs", native)

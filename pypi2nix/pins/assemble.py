@@ -20,7 +20,7 @@ from pypi2nix.filenames import is_binary_wheel, is_linux_binary_wheel
 from pypi2nix.models import BuildRequirement, Pin
 from pypi2nix.pins.imports import missing_imports
 from pypi2nix.pins.meta import package_meta
-from pypi2nix.project_files import MetadataParseError
+from pypi2nix.project_files import MOVED_BACKENDS, MetadataParseError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -45,6 +45,7 @@ class _Facts:
     release: ResolvedRelease
     source: DistFile
     build_requirements: tuple[BuildRequirement, ...]
+    build_backend: str | None
     dependency_groups: tuple[tuple[str, tuple[NormalizedName, ...]], ...]
     import_names: tuple[str, ...]
     provides: frozenset[str]
@@ -98,6 +99,7 @@ def make_pins(
                 hashes=_hashes(release, fact.source),
                 build_system=tuple(requirement.name for requirement in fact.build_requirements),
                 build_requirements=fact.build_requirements,
+                build_backend=fact.build_backend,
                 dependencies=resolution.dependencies[name],
                 dropped_dependencies=resolution.dropped[name],
                 extras=release.extras,
@@ -264,6 +266,9 @@ def _facts(
         release=release,
         source=source,
         build_requirements=build_requirements,
+        build_backend=None
+        if contents is None or contents.pyproject is None
+        else (contents.pyproject.build_backend),
         dependency_groups=groups,
         import_names=import_names,
         provides=provides,
@@ -329,6 +334,9 @@ def _build_requirements(
         raise MetadataError(name, str(source.version), f"{source.filename}: {error}") from error
     if requirements is None:
         requirements = (Requirement(DEFAULT_BUILD_REQUIREMENT),)
+    backend = contents.pyproject.build_backend if contents.pyproject is not None else None
+    if backend in MOVED_BACKENDS:  # built with the package that has the backend now
+        requirements = (Requirement(MOVED_BACKENDS[backend][1]),)
     merged: dict[NormalizedName, tuple[list[str], set[str]]] = {}
     for requirement in requirements:
         if target.evaluates(requirement.marker):

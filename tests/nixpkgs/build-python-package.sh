@@ -22,9 +22,24 @@ make_env() {
 mkdir pip-only
 ln -s "$("$python" -I -c 'import os, pip; print(os.path.dirname(pip.__file__))')" pip-only/pip
 
+# nixpkgs' substituteInPlace, for postPatch: FILE --replace-fail OLD NEW ...
+substituteInPlace() {
+    file=$1
+    shift
+    while [ "$#" -ge 3 ]; do
+        [ "$1" = --replace-fail ] || { echo "substituteInPlace: unknown $1" >&2; exit 1; }
+        grep -qF -- "$2" "$file" || { echo "substituteInPlace: $2 not in $file" >&2; exit 1; }
+        "$python" -I -c 'import sys; p, old, new = sys.argv[1:]; t = open(p).read(); open(p, "w").write(t.replace(old, new))' "$file" "$2" "$3"
+        shift 3
+    done
+}
+
 # A wheel from the source tree in $1, with only the declared build-system and
 # dependencies importable.
 build_wheel() {
+    if [ -n "$postPatch" ]; then
+        (cd "$1" && eval "$postPatch")
+    fi
     make_env build-env "$TMPDIR/pip-only:$buildPath"
     (cd "$1" && "$TMPDIR/build-env/bin/python" -m pip wheel --quiet --no-build-isolation \
         --no-deps --no-index --wheel-dir "$TMPDIR/dist" .)

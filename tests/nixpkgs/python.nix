@@ -116,6 +116,7 @@ let
         ignoreMissing = toString (args.autoPatchelfIgnoreMissingDeps or [ ]);
         # Vendored crates: the build cannot start before they are fetched.
         cargoDeps = args.cargoDeps or "";
+        postPatch = args.postPatch or "";
       };
     in
     package
