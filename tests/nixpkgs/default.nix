@@ -20,6 +20,52 @@ let
     inherit (fetchers) fetchurl;
     topLevel = pkgs;
   };
+  # The nixpkgs packages that have the shared libraries binary wheels need (what a
+  # wheel's native code may link against), made of the host's own copies. A package
+  # whose library the host lacks still evaluates; its users then fail the check.
+  systemLibraries = {
+    stdenv.cc.cc.lib = hostLibraries "gcc-lib" [
+      "libstdc++.so.6" "libgcc_s.so.1" "libgomp.so.1" "libatomic.so.1" "libquadmath.so.0"
+    ];
+    gfortran.cc.lib = hostLibraries "gfortran-lib" [ "libgfortran.so.5" "libquadmath.so.0" ];
+    zlib = hostLibraries "zlib" [ "libz.so.1" ];
+    bzip2 = hostLibraries "bzip2" [ "libbz2.so.1.0" ];
+    xz = hostLibraries "xz" [ "liblzma.so.5" ];
+    zstd = hostLibraries "zstd" [ "libzstd.so.1" ];
+    expat = hostLibraries "expat" [ "libexpat.so.1" ];
+    libffi = hostLibraries "libffi" [ "libffi.so.8" ];
+    openssl = hostLibraries "openssl" [ "libssl.so.3" "libcrypto.so.3" ];
+    libxcrypt = hostLibraries "libxcrypt" [ "libcrypt.so.1" ];
+    libuuid = hostLibraries "libuuid" [ "libuuid.so.1" ];
+    sqlite = hostLibraries "sqlite" [ "libsqlite3.so.0" ];
+    libxml2 = hostLibraries "libxml2" [ "libxml2.so.2" ];
+    libxslt = hostLibraries "libxslt" [ "libxslt.so.1" "libexslt.so.0" ];
+    libjpeg = hostLibraries "libjpeg" [ "libjpeg.so.62" ];
+    libpng = hostLibraries "libpng" [ "libpng16.so.16" ];
+    libtiff = hostLibraries "libtiff" [ "libtiff.so.6" ];
+    freetype = hostLibraries "freetype" [ "libfreetype.so.6" ];
+    fontconfig = hostLibraries "fontconfig" [ "libfontconfig.so.1" ];
+    libpq = hostLibraries "libpq" [ "libpq.so.5" ];
+    libyaml = hostLibraries "libyaml" [ "libyaml-0.so.2" ];
+    libGL = hostLibraries "libGL" [ "libGL.so.1" "libEGL.so.1" "libOpenGL.so.0" ];
+    glib = hostLibraries "glib" [
+      "libglib-2.0.so.0" "libgobject-2.0.so.0" "libgthread-2.0.so.0" "libgio-2.0.so.0"
+    ];
+    xorg = {
+      libX11 = hostLibraries "libX11" [ "libX11.so.6" ];
+      libXext = hostLibraries "libXext" [ "libXext.so.6" ];
+      libXrender = hostLibraries "libXrender" [ "libXrender.so.1" ];
+      libICE = hostLibraries "libICE" [ "libICE.so.6" ];
+      libSM = hostLibraries "libSM" [ "libSM.so.6" ];
+      libxcb = hostLibraries "libxcb" [ "libxcb.so.1" ];
+    };
+    alsa-lib = hostLibraries "alsa-lib" [ "libasound.so.2" ];
+    dbus = hostLibraries "dbus" [ "libdbus-1.so.3" ];
+    numactl = hostLibraries "numactl" [ "libnuma.so.1" ];
+    libxkbcommon = hostLibraries "libxkbcommon" [ "libxkbcommon.so.0" ];
+    udev = hostLibraries "udev" [ "libudev.so.1" ];
+  };
+
   # The host's shared libraries, as the nixpkgs packages that have them.
   hostLibraries =
     name: libraries:
@@ -31,10 +77,8 @@ let
       args = [ ./host-libraries.sh ];
       PATH = "/usr/bin:/bin";
     };
-  pkgs = {
+  pkgs = systemLibraries // {
     inherit lib;
-    stdenv.cc.cc.lib = hostLibraries "gcc-lib" [ "libstdc++.so.6" "libgcc_s.so.1" "libgomp.so.1" ];
-    zlib = hostLibraries "zlib" [ "libz.so.1" ];
     # The Rust tooling: hooks, and a vendoring fetcher that is a fixed output like
     # nixpkgs' (with lib.fakeHash it fails and prints the hash it got).
     rustPlatform = {
