@@ -9,6 +9,8 @@ import logging
 import os
 import subprocess
 import tempfile
+import threading
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +40,7 @@ MAX_SDIST_BYTES = 512 * 1024 * 1024
 # PEP 517: what a frontend uses for an sdist that names no build system.
 LEGACY_REQUIRES = ("setuptools>=40.8.0",)
 LEGACY_BACKEND = "setuptools.build_meta:__legacy__"
+_HOOKS = threading.Lock()
 
 
 class BuildFailed(MetadataError):
@@ -100,12 +103,17 @@ class MetadataBuilder:
             python = make_interpreter(work / "venv")
             caller = _hook_caller(source, backend, backend_path, python, runner)
             try:
-                extra = caller.get_requires_for_build_wheel()
-                if extra:
-                    self._install(tuple(extra), site, name, version)
-                metadata_dir = work / "metadata"
-                metadata_dir.mkdir()
-                found = caller.prepare_metadata_for_build_wheel(str(metadata_dir))
+                # The hooks re-raise the backend's warnings in this process; the warnings
+                # machinery is process-wide, so one build at a time records them.
+                with _HOOKS, warnings.catch_warnings(record=True) as caught:
+                    extra = caller.get_requires_for_build_wheel()
+                    if extra:
+                        self._install(tuple(extra), site, name, version)
+                    metadata_dir = work / "metadata"
+                    metadata_dir.mkdir()
+                    found = caller.prepare_metadata_for_build_wheel(str(metadata_dir))
+                for warning in caught:
+                    logger.debug("%s: %s", sdist.filename, warning.message)
             except _HookFailed as error:
                 raise BuildFailed(name, version, f"its build backend failed: {error}") from error
             except Exception as error:  # the backend's own exception, re-raised by the hooks

@@ -35,6 +35,8 @@ SYSTEM_LIBRARIES: dict[str, str] = {
     "libXrender": "xorg.libXrender", "libICE": "xorg.libICE", "libSM": "xorg.libSM",
     "libxcb": "xorg.libxcb", "libasound": "alsa-lib", "libdbus-1": "dbus",
     "libnuma": "numactl", "libxkbcommon": "libxkbcommon", "libudev": "udev",
+    "libtbb": "tbb", "libtbbmalloc": "tbb", "libgdal": "gdal", "libgeos_c": "geos",
+    "libproj": "proj", "libhdf5": "hdf5", "libcairo": "cairo", "libpango-1.0": "pango",
 }  # fmt: skip
 
 # Libraries that exist only where the program runs (the GPU driver's): never in the
