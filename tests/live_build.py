@@ -1,249 +1,285 @@
-"""Live check: lock well-known packages against the live index, then build them with Nix.
+"""Live check: lock real requirement sets against the live index, then build every pin
+in the test stand-in for nixpkgs, which fails where nixpkgs fails.
 
-    python -m tests.live_build [--python 3.11] [--work DIR] [SPEC ...]
-    python -m tests.live_build --pyproject path/to/pyproject.toml [--extra X] [--group Y]
+    python -m tests.live_build [--work DIR] [--sets NAME,...] [--jobs 2] [SPEC ...]
 
-For each spec (default: the list of the core pipeline issue), or for a project's
-``pyproject.toml``, it runs ``pypi2nix generate`` and checks every written file with
-``nix-instantiate --parse``.
-Then it downloads every pinned source from the index's own file URL, adds it to the
-Nix store under its file name (the store path fetchPypi expects), and builds each pin
-offline in the test stand-in for nixpkgs (``tests/nixpkgs``), whose "nixpkgs" build
-tools are wheels fetched with pip. A pin counts as built when its build, its
-runtime-dependency check and its pythonImportsCheck pass.
+The sets are the benchmark's ``web`` and ``data`` (benchmarks/compare_uv.py) and the
+requirement files of benchmarks/projects/ (modeled on six kinds of public projects);
+SPEC arguments lock those specs instead. For each set it runs ``pypi2nix generate``
+for Python 3.11 on x86_64-linux, downloads every file the lock fetches (the pins'
+files and the locked build tools' wheels) into the Nix store under the name its
+fetcher gives, and builds every pin offline with ``nix-build --keep-going``. The
+stand-in's Python set holds, for each build tool the locks name that nixpkgs has
+(../shared/nixpkgs-python-attrs.txt), that tool's newest wheel; a tool nixpkgs lacks
+is missing there as in nixpkgs. A pin is built when its build, its runtime-dependency
+check, its pythonImportsCheck and, for a binary wheel, the autoPatchelfHook check
+pass. Pins whose file is over 200 MB are "not tried".
 
-Pins without a pure-Python wheel (C or Rust extensions) are not built from source:
-the stand-in has no compilers' toolchains of nixpkgs. They are taken from their
-binary wheel for the host, as a binary cache would give them, so the pure-Python
-packages above them still build; the table counts them apart.
-
-Needs the network and the nix binaries; run it as root (builds use the host Python).
+Prints one verdict per pin (built, failed: cause, dependency failed, not tried) and a
+table per set. Needs the network and the nix binaries; run it as root.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import hashlib
+import json
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import requests
-from packaging.version import Version
+from packaging.utils import canonicalize_name
 
 from pypi2nix.commands.generate import generate
-from pypi2nix.commands.outputs import OutputPaths
-from pypi2nix.index.client import HttpClient
-from pypi2nix.index.repository import PackageIndex
-from pypi2nix.nix.escape import nix_attribute, nix_string
-from pypi2nix.nix.hashes import sri_sha256
-from pypi2nix.options import DEFAULT_INDEX_URL, GenerateOptions
-from pypi2nix.resolve.factory import Factory
+from pypi2nix.nix.escape import nix_attribute
+from pypi2nix.nix.package import fetchurl_name
+from pypi2nix.options import DEFAULT_INDEX_URL, GenerateOptions, IndexOptions
 from pypi2nix.target import Target
 from pypi2nix.ui import Console
 from tests.support import nix
 
-ISSUE_SPECS = (
-    "requests", "flask", "httpx[http2]", "rich", "typer", "attrs", "jsonschema", "black",
-    "sphinx", "pydantic", "django", "celery[redis]", "boto3",
-)  # fmt: skip
+if TYPE_CHECKING:
+    from pypi2nix.models import DistFile
+
+ROOT = Path(__file__).resolve().parents[1]
+PROJECTS = ROOT / "benchmarks" / "projects"
+NIXPKGS_ATTRIBUTES = ROOT.parent / "shared" / "nixpkgs-python-attrs.txt"
+MAX_TRIED_BYTES = 200 * 1024 * 1024
+TARGET = Target.parse("3.11", "x86_64-linux")
+_BUILD_TOOL = re.compile(r'\(buildTool "([^"]+)"')
 
 
 @dataclass
-class Report:
-    spec: str
-    pins: int = 0
-    from_source: list[str] = field(default_factory=list)
-    from_wheel: list[str] = field(default_factory=list)
-    built: list[str] = field(default_factory=list)
-    failures: dict[str, str] = field(default_factory=dict)
+class Lock:
+    name: str
+    folder: Path
+    pins: dict[str, list[str]] = field(default_factory=dict)  # name -> dependencies
+    roots: list[str] = field(default_factory=list)
+    too_large: set[str] = field(default_factory=set)
+    verdicts: dict[str, str] = field(default_factory=dict)
     interpreter: str = "-"
-    seconds: float = 0.0
-    imports: list[str] = field(default_factory=list)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("specs", nargs="*", default=list(ISSUE_SPECS))
-    parser.add_argument("--python", default=f"{sys.version_info.major}.{sys.version_info.minor}")
+    parser.add_argument("specs", nargs="*")
     parser.add_argument("--work", type=Path, default=None, help="keep the files here")
-    parser.add_argument("--pyproject", type=Path, help="lock this project instead of specs")
-    parser.add_argument("--extra", action="append", default=[], help="with --pyproject")
-    parser.add_argument("--group", action="append", default=[], help="with --pyproject")
+    parser.add_argument("--sets", default="", help="only these sets (comma-separated)")
+    parser.add_argument("--jobs", type=int, default=2)
     arguments = parser.parse_args()
     missing = [binary for binary in nix.BINARIES if shutil.which(binary) is None]
     if missing:
         parser.error(f"needs the nix binaries; missing: {', '.join(missing)}")
     work = arguments.work or Path(tempfile.mkdtemp(prefix="pypi2nix-live-"))
-    target = Target.parse(arguments.python, "x86_64-linux")
-    if arguments.pyproject is not None:
-        project = GenerateOptions(
-            pyproject=arguments.pyproject.resolve(),
-            extras=tuple(arguments.extra),
-            groups=tuple(arguments.group),
-            target=target,
-        )
-        reports = [
-            lock_and_parse(f"project {arguments.pyproject.parent.name}", target, work, project)
-        ]
-    else:
-        reports = [lock_and_parse(spec, target, work) for spec in arguments.specs]
-    nixpkgs = make_nixpkgs(work, reports)
-    for report in reports:
-        build_report(report, work, nixpkgs)
-    print_table(reports)
-    return 0 if all(not report.failures for report in reports) else 1
+    sets = requirement_sets(work, arguments.specs, arguments.sets)
+    locks = [lock_set(name, files, work) for name, files in sets.items()]
+    nixpkgs = make_nixpkgs(work, locks)
+    for lock in locks:
+        build_lock(lock, nixpkgs, arguments.jobs)
+    print_verdicts(locks)
+    return 0
 
 
-def lock_and_parse(
-    spec: str, target: Target, work: Path, options: GenerateOptions | None = None
-) -> Report:
-    report = Report(spec)
-    output = lock_directory(work, spec)
-    base = options or GenerateOptions(specs=(spec,), target=target)
-    options = dataclasses.replace(base, output_dir=output)
-    started = time.monotonic()
+def requirement_sets(work: Path, specs: list[str], only: str) -> dict[str, list[Path]]:
+    """Set name -> requirements files."""
+    inputs = work / "inputs"
+    inputs.mkdir(parents=True, exist_ok=True)
+    if specs:
+        path = inputs / "specs.txt"
+        path.write_text("\n".join(specs) + "\n")
+        return {"specs": [path]}
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from compare_uv import SETS
+
+    sets: dict[str, list[Path]] = {}
+    for name in ("web", "data"):
+        path = inputs / f"{name}.txt"
+        path.write_text("\n".join(SETS[name]) + "\n")
+        sets[name] = [path]
+    for path in sorted(PROJECTS.glob("*.txt")):
+        sets[path.stem] = [path]
+    wanted = {name for name in only.split(",") if name}
+    return {name: files for name, files in sets.items() if not wanted or name in wanted}
+
+
+def lock_set(name: str, files: list[Path], work: Path) -> Lock:
+    folder = work / "locks" / name
+    options = GenerateOptions(
+        requirement_files=tuple(files),
+        target=TARGET,
+        output_dir=folder,
+        index=IndexOptions(cache_dir=work / "cache"),
+    )
     result = generate(options, Console(-1))
-    report.seconds = time.monotonic() - started
-    paths = OutputPaths.for_options(options)
-    for path in (paths.nix, paths.override):
-        nix.run("nix-instantiate", "--parse", str(path))
-    report.pins = len(result.graph.pins)
-    report.imports = [
-        module
-        for pin in result.graph.pins
-        if pin.name in result.graph.roots
-        for module in pin.import_names
-    ]
-    index = PackageIndex(HttpClient(), [DEFAULT_INDEX_URL])
-    factory = Factory(source=index, target=target)
-    for pin in result.graph.pins:
-        if pin.direct is not None and pin.direct.kind != "url":
-            report.from_source.append(pin.name)  # a local or git tree: Nix reads it itself
+    graph = result.graph
+    lock = Lock(name=name, folder=folder, roots=list(graph.roots))
+    tools = {tool.key: tool for tool in graph.build_tools}
+    for pin in graph.pins:
+        lock.pins[pin.name] = [dependency.name for dependency in pin.dependencies]
+        if (pin.source.size or 0) > MAX_TRIED_BYTES:
+            lock.too_large.add(pin.name)
             continue
-        download(pin.source.url, pin.source.filename, pin.source.sha256, work / "files")
-        release = factory.release(pin.name, Version(pin.version))
-        files = [*release.files, *release.other_wheels]
-        wheels = [file for file in release.files if file.kind == "wheel"]
-        pure = any(file.filename.endswith("-none-any.whl") for file in files)
-        if pure or pin.source.kind == "wheel" or not wheels:
-            report.from_source.append(pin.name)
-        else:
-            wheel = wheels[0]
-            download(wheel.url, wheel.filename, wheel.sha256, work / "files")
-            (output / f"{pin.name}.wheel").write_text(
-                f"{wheel.url}\n{sri_sha256(bytes.fromhex(wheel.sha256 or ''))}\n"
-            )
-            report.from_wheel.append(pin.name)
-    return report
+        if pin.direct is None:
+            download(pin.source.url, store_name(pin.source), pin.source.sha256, work / "files")
+    for tool in tools.values():
+        source = tool.pin.source
+        download(source.url, store_name(source), source.sha256, work / "files")
+    print(f"{name}: locked {len(graph.pins)} pins, {len(tools)} locked build tools")
+    return lock
 
 
-def lock_directory(work: Path, spec: str) -> Path:
-    """A folder per spec, named so that it is a valid Nix path literal."""
-    return work / "locks" / re.sub(r"[^A-Za-z0-9._-]", "_", spec)
+def store_name(file: DistFile) -> str:
+    """The name the fetcher gives the file in the store (fetchurl's ``name`` when the
+    URL's last segment cannot be one)."""
+    return fetchurl_name(file) or urlsplit(file.url).path.rsplit("/", 1)[-1]
 
 
 def download(url: str, filename: str, sha256: str | None, directory: Path) -> None:
+    """Fetch a file (once) and add it to the store under the name its fetcher uses."""
     path = directory / filename
     if not path.exists():
         directory.mkdir(parents=True, exist_ok=True)
-        data = requests.get(url, timeout=120).content
+        data = requests.get(url, timeout=300).content
         if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
             raise SystemExit(f"{filename}: hash mismatch")
         path.write_bytes(data)
     nix.add_fixed(path)
 
 
-def make_nixpkgs(work: Path, reports: list[Report]) -> Path:
-    """The stand-in, with the build tools every source build declares, as wheels."""
-    tools = {"setuptools", "wheel"}
-    for report in reports:
-        text = (lock_directory(work, report.spec) / "requirements.nix").read_text()
-        tools.update(word[len("super.") :] for word in text.split() if word.startswith("super."))
-    wheels = work / "build-tools"
-    for tool in sorted(tools):
+def make_nixpkgs(work: Path, locks: list[Lock]) -> Path:
+    """The stand-in, whose Python set has the newest wheel of each build tool the locks
+    name that nixpkgs has, with those tools' own dependencies."""
+    in_nixpkgs = set(NIXPKGS_ATTRIBUTES.read_text().split())
+    named = {"setuptools", "wheel"}
+    for lock in locks:
+        named.update(_BUILD_TOOL.findall((lock.folder / "requirements.nix").read_text()))
+    wheels = work / "nixpkgs-wheels"
+    for tool in sorted(named & in_nixpkgs):
         fetched = subprocess.run(
             [sys.executable, "-m", "pip", "download", "--isolated", "--quiet", "--only-binary",
-             ":all:", "--index-url", DEFAULT_INDEX_URL, "--dest", str(wheels), tool],
+             ":all:", "--python-version", TARGET.python, "--index-url", DEFAULT_INDEX_URL,
+             "--dest", str(wheels), tool],
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         if fetched.returncode != 0:
-            print(f"build tool {tool} is not available as a wheel; pins needing it will fail")
+            print(f"nixpkgs tool {tool}: no wheel; the stand-in lacks it")
+    kept = [
+        wheel
+        for wheel in sorted(wheels.glob("*.whl"))
+        if canonicalize_name(wheel.name.split("-")[0]) in in_nixpkgs
+    ]
     directory = work / "nixpkgs"
     directory.mkdir(exist_ok=True)
-    base = nix.write_base_wheels(sorted(wheels.glob("*.whl")), directory / "base-wheels.json")
+    base = nix.write_base_wheels(kept, directory / "base-wheels.json")
     (directory / "default.nix").write_text(f"{{ ... }}: {nix.stand_in(base)}\n")
     return directory
 
 
-def build_report(report: Report, work: Path, nixpkgs: Path) -> None:
-    output = lock_directory(work, report.spec)
-    overrides = binary_overrides(output, report.from_wheel)
-    expression = (
-        f"let pkgs = import {nixpkgs} {{ }}; lock = import {output}/requirements.nix "
-        f"{{ inherit pkgs; overrides = {overrides}; }}; in lock"
+def build_lock(lock: Lock, nixpkgs: Path, jobs: int) -> None:
+    """Build every pin it can; record a verdict for each."""
+    expression = f"import {lock.folder}/requirements.nix {{ pkgs = import {nixpkgs} {{ }}; }}"
+    paths = nix.evaluate(
+        f"builtins.mapAttrs (name: p: let tried = builtins.tryEval p.drvPath; in "
+        f"if tried.success then {{ drv = tried.value; out = p.outPath; }} else null) "
+        f"({expression}).packages"
     )
-    for name in report.from_source:
-        result = subprocess.run(
-            ["nix-build", "--no-out-link", *nix.BUILD_OPTIONS, "--expr",
-             f"({expression}).packages.{nix_attribute(name)}"],
+    tried = {
+        name: value
+        for name, value in paths.items()
+        if value is not None and name not in lock.too_large
+    }
+    for name, value in paths.items():
+        if value is None:
+            lock.verdicts[name] = "failed: evaluation failed"
+    if tried:
+        subprocess.run(
+            ["nix-store", "--realise", "--keep-going", "--max-jobs", str(jobs),
+             *nix.BUILD_OPTIONS, *(value["drv"] for value in tried.values())],
             capture_output=True, text=True, check=False,
         )  # fmt: skip
-        if result.returncode == 0:
-            report.built.append(name)
+    built = {name for name, value in tried.items() if Path(value["out"]).exists()}
+    for name in sorted(lock.pins):
+        if name in lock.verdicts:
+            continue
+        if name in lock.too_large:
+            lock.verdicts[name] = "not tried (over 200 MB)"
+        elif name in built:
+            lock.verdicts[name] = "built"
+        elif _failed_dependency(lock, name, built):
+            lock.verdicts[name] = "dependency failed"
         else:
-            report.failures[name] = cause(result.stderr)
-    if not report.failures:
-        interpreter = nix.build(f"({expression}).interpreter")
-        imports = ", ".join(report.imports) or "sys"
-        check = subprocess.run(
-            [f"{interpreter}/bin/python", "-c", f"import {imports}"], check=False
-        )
-        report.interpreter = "ok" if check.returncode == 0 else "import failed"
+            lock.verdicts[name] = f"failed: {_cause(tried[name]['drv'])}"
+    if all(verdict == "built" for verdict in lock.verdicts.values()):
+        lock.interpreter = _check_interpreter(lock, expression)
 
 
-def binary_overrides(output: Path, names: list[str]) -> str:
-    """An overlay that installs the named pins from their binary wheels."""
-    attributes = []
-    for name in names:
-        url, sri = (output / f"{name}.wheel").read_text().split()
-        old = f"super.{nix_attribute(name)}"
-        attributes.append(
-            f"{nix_attribute(name)} = self.buildPythonPackage {{ "
-            f'inherit ({old}) pname version dependencies; format = "wheel"; doCheck = false; '
-            f"src = pkgs.fetchurl {{ url = {nix_string(url)}; hash = {nix_string(sri)}; }}; }};"
-        )
-    return "self: super: { " + " ".join(attributes) + " }"
+def _failed_dependency(lock: Lock, name: str, built: set[str]) -> bool:
+    return any(dependency not in built for dependency in lock.pins.get(name, []))
 
 
-def cause(stderr: str) -> str:
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+def _cause(drv: str) -> str:
+    log = subprocess.run(["nix-store", "-l", drv], capture_output=True, text=True, check=False)
+    return last_error(log.stdout) if log.stdout.strip() else "no log (a dependency failed)"
+
+
+def last_error(text: str) -> str:
+    """The line of a build log that says what went wrong."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
     interesting = [
         line for line in lines
-        if any(word in line for word in ("Error", "error:", "No module", "runtime dependency", "not installed"))
+        if any(word in line for word in ("Error", "error", "No module", "needs", "not installed"))
     ]  # fmt: skip
-    return (interesting or lines or ["unknown"])[-1][:200]
+    return (interesting or lines or ["unknown"])[-1][:160]
 
 
-def print_table(reports: list[Report]) -> None:
-    print(f"{'spec':<16}{'pins':>5}{'source':>8}{'built':>7}{'wheel':>7}{'failed':>8}  env  lock s")
-    for r in reports:
+def _check_interpreter(lock: Lock, expression: str) -> str:
+    interpreter = nix.build(f"({expression}).interpreter")
+    modules = json.dumps(sorted(lock.roots))
+    code = (
+        "import importlib.metadata as m, json, sys; "
+        f"[m.distribution(name) for name in json.loads({modules!r})]; print('ok')"
+    )
+    check = subprocess.run(
+        [f"{interpreter}/bin/python", "-c", code], capture_output=True, text=True, check=False
+    )
+    return "ok" if check.returncode == 0 else "failed"
+
+
+def print_verdicts(locks: list[Lock]) -> None:
+    for lock in locks:
+        print(f"\n== {lock.name}")
+        for name, verdict in sorted(lock.verdicts.items()):
+            if verdict != "built":
+                print(f"  {nix_attribute(name)}: {verdict}")
+    print(
+        f"\n{'set':<14}{'pins':>6}{'built':>7}{'failed':>8}{'dep':>5}{'not tried':>11}  interpreter"
+    )
+    totals = [0, 0, 0, 0, 0]
+    for lock in locks:
+        verdicts = list(lock.verdicts.values())
+        row = [
+            len(verdicts),
+            verdicts.count("built"),
+            sum(v.startswith("failed") for v in verdicts),
+            verdicts.count("dependency failed"),
+            sum(v.startswith("not tried") for v in verdicts),
+        ]
+        totals = [a + b for a, b in zip(totals, row, strict=True)]
         print(
-            f"{r.spec:<16}{r.pins:>5}{len(r.from_source):>8}{len(r.built):>7}"
-            f"{len(r.from_wheel):>7}{len(r.failures):>8}  {r.interpreter:<4} {r.seconds:5.1f}"
+            f"{lock.name:<14}{row[0]:>6}{row[1]:>7}{row[2]:>8}{row[3]:>5}{row[4]:>11}  {lock.interpreter}"
         )
-    for r in reports:
-        for name, message in sorted(r.failures.items()):
-            print(f"FAILED {r.spec}: {name}: {message}")
-        if r.from_wheel:
-            print(f"binary (from wheel) in {r.spec}: {', '.join(r.from_wheel)}")
+    tried = totals[0] - totals[4]
+    share = 100 * totals[1] / tried if tried else 0.0
+    print(f"{'all':<14}{totals[0]:>6}{totals[1]:>7}{totals[2]:>8}{totals[3]:>5}{totals[4]:>11}")
+    print(f"built and imported: {totals[1]} of {tried} tried ({share:.1f}%)")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

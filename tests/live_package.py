@@ -20,6 +20,7 @@ Needs the network and the nix binaries; run it as root (builds use the host Pyth
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -141,24 +142,23 @@ def build_all(work: Path, pinned: list[tuple[str, str]]) -> int:
     builds = []
     for name, version in pinned:
         for spec in (f"{name}=={version}", name):
-            directory = work / "build" / live_build.lock_directory(work, spec).name
+            safe = re.sub(r"[^A-Za-z0-9._-]", "_", spec)
+            directory = work / "build" / safe
             pin = write_package(spec, directory / "default.nix")
             extras = ",".join(extra for extra, _ in user_extras(pin))
             lock_spec = f"{name}[{extras}]=={pin.version}" if extras else f"{name}=={pin.version}"
-            builds.append(
-                (spec, pin, directory, live_build.lock_and_parse(lock_spec, TARGET, work))
-            )
-    nixpkgs = live_build.make_nixpkgs(work, [report for *_, report in builds])
+            spec_file = work / "inputs" / f"{safe}.txt"
+            spec_file.parent.mkdir(parents=True, exist_ok=True)
+            spec_file.write_text(lock_spec + "\n")
+            builds.append((spec, pin, directory, live_build.lock_set(safe, [spec_file], work)))
+    nixpkgs = live_build.make_nixpkgs(work, [lock for *_, lock in builds])
     failures = 0
     print()
     print(f"{'spec':<18}{'version':<10}result")
-    for spec, pin, directory, report in builds:
-        lock = live_build.lock_directory(work, report.spec)
-        overrides = live_build.binary_overrides(lock, report.from_wheel)
+    for spec, pin, directory, lock in builds:
         expression = (
-            f"let pkgs = import {nixpkgs} {{ }}; lock = import {lock}/requirements.nix "
-            f"{{ inherit pkgs; overrides = {overrides}; }}; "
-            f"in lock.python.pkgs.callPackage {directory} {{ }}"
+            f"let pkgs = import {nixpkgs} {{ }}; lock = import {lock.folder}/requirements.nix "
+            f"{{ inherit pkgs; }}; in lock.python.pkgs.callPackage {directory} {{ }}"
         )
         result = subprocess.run(
             ["nix-build", "--no-out-link", *nix.BUILD_OPTIONS, "--expr", expression],
@@ -166,7 +166,7 @@ def build_all(work: Path, pinned: list[tuple[str, str]]) -> int:
         )  # fmt: skip
         built = result.returncode == 0
         failures += not built
-        outcome = "built, imports checked" if built else live_build.cause(result.stderr)
+        outcome = "built, imports checked" if built else live_build.last_error(result.stderr)
         print(f"{spec:<18}{pin.version:<10}{outcome}")
     return failures
 

@@ -1,8 +1,8 @@
 """Parse dependency metadata: core metadata files and the static files of an sdist.
 
 Pure functions from bytes to :class:`CoreMetadata` / requirement lists. Nothing here
-runs package code: a ``setup.py`` is never executed, so an sdist whose dependencies
-exist only in code has no static answer (``None``).
+runs package code: an sdist whose dependencies exist only in code has no static
+answer here (:mod:`pypi2nix.backend` runs its build backend for them).
 """
 
 from __future__ import annotations

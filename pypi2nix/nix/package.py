@@ -249,7 +249,7 @@ def source_attribute(
         assert arguments is not None
         return [f"src = {names.fetch_pypi} {{", *indent([*arguments, hash_line]), "};"]
     lines = [f"url = {nix_string(pin.source.url)};"]
-    store_name = _store_name(pin.source)
+    store_name = fetchurl_name(pin.source)
     if store_name is not None:
         lines.append(f"name = {nix_string(store_name)};")
     return [f"src = {names.fetchurl} {{", *indent([*lines, hash_line]), "};"]
@@ -335,7 +335,7 @@ def _fetchpypi_allowed(file: DistFile, fetcher: Fetcher) -> bool:
     return fetcher == "fetchpypi" or urlsplit(file.url).hostname == PUBLIC_FILES_HOST
 
 
-def _store_name(file: DistFile) -> str | None:
+def fetchurl_name(file: DistFile) -> str | None:
     """A ``name`` for fetchurl when the URL's last segment is not a valid store name."""
     basename = urlsplit(file.url).path.rsplit("/", 1)[-1]
     if basename == file.filename and set(basename) <= _STORE_NAME_CHARACTERS:
