@@ -13,7 +13,7 @@ import pytest
 from pypi2nix.cli import main
 from pypi2nix.dists.elf import read_dynamic_section
 from pypi2nix.dists.wheel import read_native_facts
-from pypi2nix.index import repository
+from pypi2nix.index import whole_files
 from tests.support import nix, package_block
 from tests.support.elf import shared_object
 from tests.support.fixture_index import INDEX_URL
@@ -193,7 +193,7 @@ def test_a_wheel_too_large_to_search_is_named_not_fatal(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(repository, "MAX_INSPECTED_WHEEL_BYTES", 100)
+    monkeypatch.setattr(whole_files, "MAX_INSPECTED_WHEEL_BYTES", 100)
     with contextlib.chdir(tmp_path):
         assert main(["generate", "-i", INDEX_URL, "--python", "3.11", "-e", "cxxpkg"]) == 0
     cxxpkg = package_text(tmp_path, "cxxpkg")

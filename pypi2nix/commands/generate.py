@@ -18,9 +18,8 @@ from pypi2nix.filenames import is_binary_wheel
 from pypi2nix.inputs import PyprojectInput, read_inputs
 from pypi2nix.lock.changes import PinChanges, changes_table, compare_pins, graph_pins
 from pypi2nix.lock.frozen import render_frozen
-from pypi2nix.nix.native import source_build_note
+from pypi2nix.nix.native import source_build_note, split_system_libraries
 from pypi2nix.nix.override import render_override_nix
-from pypi2nix.nix.package import split_system_libraries
 from pypi2nix.nix.requirements import render_requirements_nix
 from pypi2nix.resolve import ResolutionPolicy
 from pypi2nix.resolve.policy import SourcePolicy

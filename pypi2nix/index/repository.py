@@ -12,7 +12,6 @@ left as soon as what is needed has been read.
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import threading
 from dataclasses import dataclass, field, replace
@@ -34,7 +33,6 @@ from pypi2nix.dists.wheel import (
     NativeFacts,
     WheelFacts,
     read_dist_info_metadata,
-    read_native_facts,
     read_wheel_facts,
 )
 from pypi2nix.errors import (
@@ -45,6 +43,7 @@ from pypi2nix.errors import (
 from pypi2nix.index.cache import Cache
 from pypi2nix.index.pages import ProjectPages
 from pypi2nix.index.prefetch import Memo
+from pypi2nix.index.whole_files import WholeFiles
 from pypi2nix.project_files import MetadataParseError
 
 if TYPE_CHECKING:
@@ -61,9 +60,6 @@ T = TypeVar("T")
 F = TypeVar("F", WheelFacts, SdistContents)
 
 WHEELS_TRIED_FOR_METADATA = 3
-# Binary wheels larger than this (CUDA builds) are not searched for the libraries
-# they need.
-MAX_INSPECTED_WHEEL_BYTES = 512 * 1024 * 1024
 
 
 @dataclass
@@ -126,7 +122,7 @@ class PackageIndex:
             progress=self._progress,
         )
         self._metadata: Memo[tuple[NormalizedName, str], CoreMetadata] = Memo()
-        self._native: Memo[str, NativeFacts] = Memo()
+        self.files = WholeFiles(client, self.cache, offline=offline, progress=self._progress)
         # Runs an sdist's build backend for the metadata no static file gives (None:
         # such an sdist is an error).
         self.metadata_builder: (
@@ -334,6 +330,20 @@ class PackageIndex:
             file.sha256 in self._facts or self.cache.has_file_facts(file.sha256)
         )
 
+    # Whole files: see WholeFiles
+
+    def download(self, file: DistFile, limit: int) -> bytes:
+        return self.files.download(file, limit)
+
+    def with_sha256(self, file: DistFile) -> DistFile:
+        return self.files.with_sha256(file)
+
+    def native_facts(self, wheel: DistFile) -> NativeFacts | None:
+        return self.files.native_facts(wheel)
+
+    def has_cached_native_facts(self, wheel: DistFile) -> bool:
+        return self.files.has_cached_native_facts(wheel)
+
     def save_parsed_imports(self) -> None:
         """Cache the import lists parsed this run, so the next run parses nothing."""
         for sha256, facts in sorted(self._facts.items()):
@@ -355,92 +365,6 @@ class PackageIndex:
             logger.debug("discarding the cached facts of %s", file.filename)
             self.cache.discard_file_facts(file.sha256)
             return None
-
-    # Shared libraries of binary wheels
-
-    def native_facts(self, wheel: DistFile) -> NativeFacts | None:
-        """The shared libraries a binary wheel ships and those its ELF files need. The
-        whole wheel is read (once: the answer is cached by its sha256); ``None`` for a
-        wheel larger than :data:`MAX_INSPECTED_WHEEL_BYTES`.
-
-        :raises MetadataError: for an unreadable wheel.
-        :raises HashMismatch: when the download does not match the index's sha256.
-        """
-        if wheel.size is not None and wheel.size > MAX_INSPECTED_WHEEL_BYTES:
-            logger.warning(
-                "%s is too large to look for the libraries it needs (over %d MiB)",
-                wheel.filename,
-                MAX_INSPECTED_WHEEL_BYTES // 2**20,
-            )
-            return None
-        return self._native.get(wheel.url, lambda: self._fetch_native_facts(wheel))
-
-    def has_cached_native_facts(self, wheel: DistFile) -> bool:
-        key = _native_key(wheel)
-        return key is not None and (
-            self._native.known(wheel.url) is not None or self.cache.has_file_facts(key)
-        )
-
-    def _fetch_native_facts(self, wheel: DistFile) -> NativeFacts:
-        key = _native_key(wheel)
-        cached = None if key is None else self.cache.file_facts(key)
-        if cached is not None and key is not None:
-            try:
-                return NativeFacts.from_json(cached)
-            except (KeyError, TypeError, ValueError):
-                self.cache.discard_file_facts(key)
-        if self.offline:
-            raise OfflineError(f"the shared libraries of {wheel.filename}")
-        self._progress(f"libraries of {wheel.filename}")
-        data = self.client.read_stream(wheel.url, lambda raw: _read_verified(raw, wheel))
-        try:
-            facts = read_native_facts(open_zip(io.BytesIO(data)))
-        except ArchiveError as error:
-            raise _unreadable(wheel, f"cannot read its shared libraries ({error})") from error
-        if key is not None:
-            self.cache.store_file_facts(key, facts.to_json())
-        return facts
-
-    # Whole files
-
-    def download(self, file: DistFile, limit: int) -> bytes:
-        """A whole file, checked against the index's sha256.
-
-        :raises MetadataError: when it is larger than ``limit`` bytes.
-        :raises HashMismatch: when it does not match the index's sha256.
-        """
-        if self.offline:
-            raise OfflineError(f"{file.filename} (whole files are not cached)")
-        self._progress(f"downloading {file.filename}")
-        return self.client.read_stream(file.url, lambda raw: _read_verified(raw, file, limit))
-
-    # Files without a hash on the page
-
-    def with_sha256(self, file: DistFile) -> DistFile:
-        """The file with its sha256 filled in, downloading it when the index gave none."""
-        if file.sha256 is not None:
-            return file
-        if self.offline:
-            raise OfflineError(f"the sha256 of {file.filename}")
-        self._progress(f"hashing {file.filename}")
-        digest = self.client.read_stream(file.url, lambda raw: HashingReader(raw).drain())
-        return replace(file, sha256=digest)
-
-
-def _native_key(wheel: DistFile) -> str | None:
-    return None if wheel.sha256 is None else f"{wheel.sha256}.native"
-
-
-def _read_verified(raw: Readable, file: DistFile, limit: int = MAX_INSPECTED_WHEEL_BYTES) -> bytes:
-    """A whole download, checked against the index's sha256 and the size limit."""
-    hashing = HashingReader(raw)
-    data = hashing.read(limit + 1)
-    if len(data) > limit:
-        raise _unreadable(file, f"larger than {limit // 2**20} MiB")
-    actual = hashing.drain()
-    if file.sha256 is not None and actual != file.sha256:
-        raise HashMismatch(redact_url(file.url), file.sha256, actual)
-    return data
 
 
 def _verify_whole_file(file: DistFile, data: bytes | None) -> None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pypi2nix.nix.escape import nix_attribute, nix_select
-from pypi2nix.nix.package import OVERLAY_NAMES, Names, indent, package_expression
+from pypi2nix.nix.lines import indent
+from pypi2nix.nix.package import OVERLAY_NAMES, Names, package_expression
 
 if TYPE_CHECKING:
     from pypi2nix.models import BuildTool, LockGraph

@@ -1,14 +1,22 @@
-"""What nixpkgs needs to build compiled code from an sdist: the Rust hooks and
-vendored crates, the tools a build backend runs, and the C libraries of well-known
-packages (from one table)."""
+"""Native code in nixpkgs: what building compiled code from an sdist needs (the Rust
+hooks and vendored crates, the tools a build backend runs, the C libraries of
+well-known packages, from one table), and what a Linux binary wheel needs
+(autoPatchelfHook and the system libraries its ELF files name)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pypi2nix.filenames import is_linux_binary_wheel
+from pypi2nix.nix.escape import nix_string
+from pypi2nix.nix.lines import indent, list_attribute
+from pypi2nix.nix.tables import is_driver_library, system_library_attribute
+from pypi2nix.project_files import MOVED_BACKENDS
+
 if TYPE_CHECKING:
     from pypi2nix.models import Pin
+    from pypi2nix.nix.package import Names
 
 # Build requirements that are not Python attributes in nixpkgs: the tool comes from a
 # hook instead (maturin is pkgs.maturin, brought by rustPlatform.maturinBuildHook).
@@ -90,3 +98,84 @@ def source_build_note(pin: Pin) -> str:
     else:
         parts.append("may need native libraries that no metadata names")
     return f"{pin.name} ({'; '.join(parts)})"
+
+
+def source_build_attributes(pin: Pin, names: Names) -> list[str]:
+    """The tools, C libraries and vendored Rust crates that building compiled code
+    from the sdist needs in nixpkgs, and the patch for a backend that moved."""
+    build = source_build(pin)
+    lines: list[str] = []
+    moved = MOVED_BACKENDS.get(pin.build_backend or "")
+    if moved is not None:
+        lines += [
+            f"# Its build backend moved to {moved[1]}; patched as nixpkgs does.",
+            "postPatch = ''",
+            f'  substituteInPlace pyproject.toml --replace-fail "{pin.build_backend}" "{moved[0]}"',
+            "'';",
+        ]
+    if build.native_build_inputs:
+        native = [names.system(path) for path in build.native_build_inputs]
+        lines += list_attribute("nativeBuildInputs", native)
+    if build.build_inputs:
+        lines += list_attribute("buildInputs", [names.system(path) for path in build.build_inputs])
+    if build.cargo:
+        lines += [
+            "# The hash of the vendored crates is not known before a first build: that",
+            "# build fails and prints it; put it here (or in your overrides).",
+            f"cargoDeps = {names.system('rustPlatform.fetchCargoVendor')} {{",
+            *indent(["inherit pname version src;", f"hash = {names.lib}.fakeHash;"]),
+            "};",
+        ]
+    return lines
+
+
+def binary_wheel_attributes(pin: Pin, names: Names) -> list[str]:
+    """``autoPatchelfHook`` for a Linux binary wheel, so its native code finds nixpkgs'
+    libraries instead of those of a manylinux system."""
+    if not is_linux_binary_wheel(pin.source.filename):
+        return []
+    attributes, left_out, unknown = split_system_libraries(pin)
+    lines = [
+        "# A binary wheel: autoPatchelfHook points its native code at nixpkgs' libraries.",
+        f"nativeBuildInputs = [ {names.auto_patchelf} ];",
+    ]
+    if not pin.libraries_known:
+        lines.append(
+            "# Too large to be searched for the libraries it needs: add those the build "
+            "reports missing to buildInputs in your overrides."
+        )
+    if attributes:
+        lines += list_attribute("buildInputs", [names.system(path) for path in attributes])
+    lines += [
+        f"# Needs {library}, which pypi2nix cannot map to a nixpkgs package: add the package "
+        "that has it to buildInputs in your overrides."
+        for library in unknown
+    ]
+    if left_out:
+        lines += [f"# {library}: {why}." for library, why in left_out]
+        ignored = [nix_string(library) for library, _ in left_out]
+        lines += list_attribute("autoPatchelfIgnoreMissingDeps", ignored)
+    return lines
+
+
+def split_system_libraries(
+    pin: Pin,
+) -> tuple[list[str], list[tuple[str, str]], list[str]]:
+    """A binary wheel's needs: the nixpkgs attributes that have them, those left to run
+    time (with why), and those pypi2nix cannot place."""
+    attributes: set[str] = set()
+    left_out: list[tuple[str, str]] = []
+    unknown: list[str] = []
+    for library in pin.system_libraries:
+        attribute = system_library_attribute(library)
+        if attribute is not None:
+            attributes.add(attribute)
+        elif is_driver_library(library):
+            left_out.append((library, "the GPU driver's, found where the program runs"))
+        else:
+            unknown.append(library)
+    left_out += [
+        (library, f"shipped by {provider}, which loads it at run time")
+        for library, provider in pin.libraries_from_dependencies
+    ]
+    return sorted(attributes), sorted(left_out), unknown

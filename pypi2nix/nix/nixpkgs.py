@@ -16,18 +16,20 @@ from typing import TYPE_CHECKING
 from pypi2nix.errors import UsageError
 from pypi2nix.filenames import is_linux_binary_wheel
 from pypi2nix.nix.escape import is_identifier, nix_attribute, nix_string
-from pypi2nix.nix.native import NOT_PYTHON_ATTRIBUTES, source_build
+from pypi2nix.nix.lines import indent, list_attribute
+from pypi2nix.nix.native import (
+    NOT_PYTHON_ATTRIBUTES,
+    binary_wheel_attributes,
+    source_build,
+    source_build_attributes,
+    split_system_libraries,
+)
 from pypi2nix.nix.package import (
     Names,
-    binary_wheel_attributes,
     imports_check_attribute,
-    indent,
-    list_attribute,
     meta_attribute,
     source_attribute,
-    source_build_attributes,
     source_fetcher,
-    split_system_libraries,
 )
 from pypi2nix.nix.tables import build_system_attribute
 

@@ -12,19 +12,21 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from pypi2nix.filenames import is_linux_binary_wheel, parse_wheel_name
+from pypi2nix.filenames import parse_wheel_name
 from pypi2nix.nix.constraints import build_tool_reference
 from pypi2nix.nix.escape import nix_relative_path, nix_select, nix_string
 from pypi2nix.nix.hashes import sri_sha256
 from pypi2nix.nix.licenses import map_license
-from pypi2nix.nix.native import NOT_PYTHON_ATTRIBUTES, source_build
+from pypi2nix.nix.lines import indent, list_attribute
+from pypi2nix.nix.native import (
+    NOT_PYTHON_ATTRIBUTES,
+    binary_wheel_attributes,
+    source_build_attributes,
+)
 from pypi2nix.nix.tables import (
     build_system_attribute,
-    is_driver_library,
-    system_library_attribute,
 )
 from pypi2nix.options import PUBLIC_FILES_HOST
-from pypi2nix.project_files import MOVED_BACKENDS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -33,8 +35,6 @@ if TYPE_CHECKING:
     from pypi2nix.models import BuildRequirement, DirectSource, DistFile, PackageMeta, Pin
     from pypi2nix.options import Fetcher
 
-INDENT = "  "
-MAX_INLINE_LIST = 80
 SDIST_EXTENSIONS = ("tar.gz", "zip", "tar.bz2", "tar.xz")
 _STORE_NAME_CHARACTERS = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-._?="
@@ -68,21 +68,6 @@ OVERLAY_NAMES = Names(
     system=lambda path: f"pkgs.{path}",
     build_requirement=build_tool_reference,
 )
-
-
-def indent(lines: Sequence[str], levels: int = 1) -> list[str]:
-    prefix = INDENT * levels
-    return [prefix + line if line else line for line in lines]
-
-
-def list_attribute(name: str, items: Sequence[str]) -> list[str]:
-    """``name = [ ... ];`` inline when short, one item per line otherwise."""
-    if not items:
-        return [f"{name} = [ ];"]
-    inline = f"{name} = [ {' '.join(items)} ];"
-    if len(items) == 1 and len(inline) <= MAX_INLINE_LIST:
-        return [inline]
-    return [f"{name} = [", *indent(items), "];"]
 
 
 def package_expression(
@@ -123,87 +108,6 @@ def _build_system(pin: Pin, names: Names) -> list[str]:
         ]
     python_tools = [name for name in pin.build_system if name not in NOT_PYTHON_ATTRIBUTES]
     return sorted({names.build_tool(name) for name in python_tools})
-
-
-def source_build_attributes(pin: Pin, names: Names) -> list[str]:
-    """The tools, C libraries and vendored Rust crates that building compiled code
-    from the sdist needs in nixpkgs, and the patch for a backend that moved."""
-    build = source_build(pin)
-    lines: list[str] = []
-    moved = MOVED_BACKENDS.get(pin.build_backend or "")
-    if moved is not None:
-        lines += [
-            f"# Its build backend moved to {moved[1]}; patched as nixpkgs does.",
-            "postPatch = ''",
-            f'  substituteInPlace pyproject.toml --replace-fail "{pin.build_backend}" "{moved[0]}"',
-            "'';",
-        ]
-    if build.native_build_inputs:
-        native = [names.system(path) for path in build.native_build_inputs]
-        lines += list_attribute("nativeBuildInputs", native)
-    if build.build_inputs:
-        lines += list_attribute("buildInputs", [names.system(path) for path in build.build_inputs])
-    if build.cargo:
-        lines += [
-            "# The hash of the vendored crates is not known before a first build: that",
-            "# build fails and prints it; put it here (or in your overrides).",
-            f"cargoDeps = {names.system('rustPlatform.fetchCargoVendor')} {{",
-            *indent(["inherit pname version src;", f"hash = {names.lib}.fakeHash;"]),
-            "};",
-        ]
-    return lines
-
-
-def binary_wheel_attributes(pin: Pin, names: Names) -> list[str]:
-    """``autoPatchelfHook`` for a Linux binary wheel, so its native code finds nixpkgs'
-    libraries instead of those of a manylinux system."""
-    if not is_linux_binary_wheel(pin.source.filename):
-        return []
-    attributes, left_out, unknown = split_system_libraries(pin)
-    lines = [
-        "# A binary wheel: autoPatchelfHook points its native code at nixpkgs' libraries.",
-        f"nativeBuildInputs = [ {names.auto_patchelf} ];",
-    ]
-    if not pin.libraries_known:
-        lines.append(
-            "# Too large to be searched for the libraries it needs: add those the build "
-            "reports missing to buildInputs in your overrides."
-        )
-    if attributes:
-        lines += list_attribute("buildInputs", [names.system(path) for path in attributes])
-    lines += [
-        f"# Needs {library}, which pypi2nix cannot map to a nixpkgs package: add the package "
-        "that has it to buildInputs in your overrides."
-        for library in unknown
-    ]
-    if left_out:
-        lines += [f"# {library}: {why}." for library, why in left_out]
-        ignored = [nix_string(library) for library, _ in left_out]
-        lines += list_attribute("autoPatchelfIgnoreMissingDeps", ignored)
-    return lines
-
-
-def split_system_libraries(
-    pin: Pin,
-) -> tuple[list[str], list[tuple[str, str]], list[str]]:
-    """A binary wheel's needs: the nixpkgs attributes that have them, those left to run
-    time (with why), and those pypi2nix cannot place."""
-    attributes: set[str] = set()
-    left_out: list[tuple[str, str]] = []
-    unknown: list[str] = []
-    for library in pin.system_libraries:
-        attribute = system_library_attribute(library)
-        if attribute is not None:
-            attributes.add(attribute)
-        elif is_driver_library(library):
-            left_out.append((library, "the GPU driver's, found where the program runs"))
-        else:
-            unknown.append(library)
-    left_out += [
-        (library, f"shipped by {provider}, which loads it at run time")
-        for library, provider in pin.libraries_from_dependencies
-    ]
-    return sorted(attributes), sorted(left_out), unknown
 
 
 def source_fetcher(pin: Pin, fetcher: Fetcher) -> str:

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from pypi2nix import __version__
 from pypi2nix.nix.build_tools import build_tools_block
 from pypi2nix.nix.escape import nix_attribute, nix_select, nix_string
-from pypi2nix.nix.package import OVERLAY_NAMES, fetchers_used, indent, package_expression
+from pypi2nix.nix.lines import indent
+from pypi2nix.nix.package import OVERLAY_NAMES, fetchers_used, package_expression
 from pypi2nix.target import python_attribute
 
 if TYPE_CHECKING:
