@@ -185,11 +185,7 @@ def make_nixpkgs(work: Path, locks: list[Lock]) -> Path:
 def build_lock(lock: Lock, nixpkgs: Path, jobs: int) -> None:
     """Build every pin it can; record a verdict for each."""
     expression = f"import {lock.folder}/requirements.nix {{ pkgs = import {nixpkgs} {{ }}; }}"
-    paths = nix.evaluate(
-        f"builtins.mapAttrs (name: p: let tried = builtins.tryEval p.drvPath; in "
-        f"if tried.success then {{ drv = tried.value; out = p.outPath; }} else null) "
-        f"({expression}).packages"
-    )
+    paths = _evaluate(expression, list(lock.pins))
     tried = {
         name: value
         for name, value in paths.items()
@@ -218,6 +214,31 @@ def build_lock(lock: Lock, nixpkgs: Path, jobs: int) -> None:
             lock.verdicts[name] = f"failed: {_cause(tried[name]['drv'])}"
     if all(verdict == "built" for verdict in lock.verdicts.values()):
         lock.interpreter = _check_interpreter(lock, expression)
+
+
+def _evaluate(expression: str, names: list[str]) -> dict[str, dict[str, str] | None]:
+    """Each pin's derivation and output path; None for one that fails to evaluate (a
+    missing attribute is not caught by tryEval, so each is tried on its own then)."""
+    paths = (
+        "let tried = builtins.tryEval p.drvPath; in "
+        "if tried.success then { drv = tried.value; out = p.outPath; } else null"
+    )
+    try:
+        evaluated: dict[str, dict[str, str] | None] = nix.evaluate(
+            f"builtins.mapAttrs (name: p: {paths}) ({expression}).packages"
+        )
+        return evaluated
+    except AssertionError:
+        pass
+    result: dict[str, dict[str, str] | None] = {}
+    for name in names:
+        try:
+            result[name] = nix.evaluate(
+                f"let p = ({expression}).packages.{nix_attribute(name)}; in {paths}"
+            )
+        except AssertionError:
+            result[name] = None
+    return result
 
 
 def _failed_dependency(lock: Lock, name: str, built: set[str]) -> bool:

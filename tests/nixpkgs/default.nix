@@ -64,6 +64,13 @@ let
     numactl = hostLibraries "numactl" [ "libnuma.so.1" ];
     libxkbcommon = hostLibraries "libxkbcommon" [ "libxkbcommon.so.0" ];
     udev = hostLibraries "udev" [ "libudev.so.1" ];
+    tbb = hostLibraries "tbb" [ "libtbb.so.12" "libtbbmalloc.so.2" ];
+    gdal = hostLibraries "gdal" [ "libgdal.so.32" ];
+    geos = hostLibraries "geos" [ "libgeos_c.so.1" ];
+    proj = hostLibraries "proj" [ "libproj.so.25" ];
+    hdf5 = hostLibraries "hdf5" [ "libhdf5.so.103" ];
+    cairo = hostLibraries "cairo" [ "libcairo.so.2" ];
+    pango = hostLibraries "pango" [ "libpango-1.0.so.0" ];
   };
 
   # The host's shared libraries, as the nixpkgs packages that have them.
