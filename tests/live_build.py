@@ -54,6 +54,7 @@ NIXPKGS_ATTRIBUTES = ROOT.parent / "shared" / "nixpkgs-python-attrs.txt"
 MAX_TRIED_BYTES = 200 * 1024 * 1024
 TARGET = Target.parse("3.11", "x86_64-linux")
 _BUILD_TOOL = re.compile(r'\(buildTool "([^"]+)"')
+_FAILED_BUILDER = re.compile(r"builder for '([^']+)' failed")
 
 
 @dataclass
@@ -194,12 +195,22 @@ def build_lock(lock: Lock, nixpkgs: Path, jobs: int) -> None:
     for name, value in paths.items():
         if value is None:
             lock.verdicts[name] = "failed: evaluation failed"
+    failed_builders: list[str] = []
     if tried:
-        subprocess.run(
-            ["nix-store", "--realise", "--keep-going", "--max-jobs", str(jobs),
-             *nix.BUILD_OPTIONS, *(value["drv"] for value in tried.values())],
+        selected = " ".join(f"lock.packages.{nix_attribute(name)}" for name in sorted(tried))
+        realised = subprocess.run(
+            ["nix-build", "--no-out-link", "--keep-going", "--max-jobs", str(jobs),
+             *nix.BUILD_OPTIONS, "--expr", f"let lock = {expression}; in [ {selected} ]"],
             capture_output=True, text=True, check=False,
         )  # fmt: skip
+        failed_builders = _FAILED_BUILDER.findall(realised.stderr)
+        if realised.returncode != 0 and not failed_builders:
+            errors = [line for line in realised.stderr.splitlines() if "error" in line]
+            print(f"{lock.name}: nix-build failed:", *errors[:5], sep="\n  ")
+    pin_drvs = {value["drv"] for value in tried.values()}
+    for drv in failed_builders:
+        if drv not in pin_drvs:  # a build tool of nixpkgs' or a locked one
+            print(f"{lock.name}: {drv.split('-', 1)[1]} failed: {_cause(drv)}")
     built = {name for name, value in tried.items() if Path(value["out"]).exists()}
     for name in sorted(lock.pins):
         if name in lock.verdicts:

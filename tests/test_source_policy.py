@@ -202,3 +202,26 @@ def test_a_wheel_too_large_to_search_is_named_not_fatal(
     error = capsys.readouterr().err
     assert "is too large to look for the libraries it needs" in error
     assert "Not searched for the libraries they need (too large): cxxpkg;" in error
+
+
+def test_a_build_tool_without_wheels_makes_the_pin_use_its_wheel(
+    fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with contextlib.chdir(tmp_path):
+        assert main(["generate", "-i", INDEX_URL, "--python", "3.11", "-e", "gadget"]) == 0
+    assert 'format = "wheel";' in package_text(tmp_path, "gadget")
+    assert "No wheel of the build tool" not in capsys.readouterr().err
+    with contextlib.chdir(tmp_path):
+        arguments = ["generate", "-i", INDEX_URL, "--python", "3.11", "-e", "gadget"]
+        assert main([*arguments, "--no-binary", "gadget"]) == 0
+    gadget = package_text(tmp_path, "gadget")
+    assert (
+        '(buildTool "gadget-build-plugin" [ [ ">=" "1" ] ] (throw "pypi2nix: nixpkgs has no '
+        'gadget-build-plugin for this build, and no wheel of it fits"))'
+    ) in gadget
+    assert '(buildTool "setuptools" [ [ ">=" "61" ] ] buildTools."setuptools-84.2.1")' in gadget
+    error = capsys.readouterr().err
+    assert (
+        "No wheel of the build tool gadget-build-plugin could be locked: gadget build only "
+        "where nixpkgs has it."
+    ) in error

@@ -154,6 +154,7 @@ def summary_lines(result: GenerateResult) -> list[str]:
         lines.append(
             f"Metadata read by running the build backend: {', '.join(graph.built_metadata)}."
         )
+    lines.extend(_unserved_build_tools(graph))
     unsearched = [pin.name for pin in binary if not pin.libraries_known]
     if unsearched:
         lines.append(
@@ -168,6 +169,22 @@ def summary_lines(result: GenerateResult) -> list[str]:
                 "package: add it to buildInputs in the override file."
             )
     return lines
+
+
+def _unserved_build_tools(graph: LockGraph) -> list[str]:
+    """Build tools no wheel could be locked for, and the pins that then rely on
+    nixpkgs having them."""
+    needing: dict[str, list[str]] = {}
+    for pin in graph.pins:
+        if pin.source.kind == "sdist":
+            for requirement in pin.build_requirements:
+                if requirement.tool is None:
+                    needing.setdefault(requirement.name, []).append(pin.name)
+    return [
+        f"No wheel of the build tool {tool} could be locked: {', '.join(pins)} "
+        "build only where nixpkgs has it."
+        for tool, pins in sorted(needing.items())
+    ]
 
 
 def detail_lines(result: GenerateResult) -> list[str]:

@@ -3,6 +3,7 @@ the direct sources, resolve, make the pins, and count what it cost."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from pypi2nix.lock.cache import cached_lock, is_cacheable, lock_key, store_lock
 from pypi2nix.models import LockGraph
 from pypi2nix.options import DEFAULT_INDEX_URL, index_url_from_environment
 from pypi2nix.pins.assemble import make_pins, prefetch_build_facts
-from pypi2nix.pins.build_tools import lock_build_tools
+from pypi2nix.pins.build_tools import lock_build_tools, without_tools
 from pypi2nix.resolve import resolve
 from pypi2nix.sources import read_direct_releases
 from pypi2nix.target import Target, host_target
@@ -25,9 +26,9 @@ from pypi2nix.target import Target, host_target
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from pypi2nix.models import RequirementSet
+    from pypi2nix.models import BuildTool, Pin, RequirementSet
     from pypi2nix.options import IndexOptions
-    from pypi2nix.resolve import ResolutionPolicy
+    from pypi2nix.resolve import Resolution, ResolutionPolicy
     from pypi2nix.ui import Console
 
 logger = logging.getLogger(__name__)
@@ -116,10 +117,11 @@ def lock(
         look_ahead=lambda candidate: prefetch_build_facts(candidate, index, policy, prefetcher),
         progress=progress,
     )
-    pins = make_pins(resolution, index, target, policy, prefetcher=prefetcher, progress=progress)
-    pins, build_tools = lock_build_tools(
-        pins, index, target, prefetcher=prefetcher, progress=progress
-    )
+    pins, build_tools = _pins(resolution, index, target, policy, prefetcher, progress)
+    unserved = without_tools(pins, policy.sources) - policy.sources.only_binary
+    if unserved:  # those pins from their wheels, where they have one
+        wheels = dataclasses.replace(policy, sources=policy.sources.merged((), unserved))
+        pins, build_tools = _pins(resolution, index, target, wheels, prefetcher, progress)
     index.save_parsed_imports()
     graph = LockGraph(
         pins=pins,
@@ -135,6 +137,19 @@ def lock(
     if cacheable:
         store_lock(index, key, graph)
     return graph
+
+
+def _pins(
+    resolution: Resolution,
+    index: PackageIndex,
+    target: Target,
+    policy: ResolutionPolicy,
+    prefetcher: Prefetcher,
+    progress: Callable[[str], None],
+) -> tuple[tuple[Pin, ...], tuple[BuildTool, ...]]:
+    """The pins of a resolution, with their build tools locked."""
+    pins = make_pins(resolution, index, target, policy, prefetcher=prefetcher, progress=progress)
+    return lock_build_tools(pins, index, target, prefetcher=prefetcher, progress=progress)
 
 
 def index_urls(options: IndexOptions, inputs: RequirementSet) -> list[str]:

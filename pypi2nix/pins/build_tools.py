@@ -69,6 +69,20 @@ def lock_build_tools(
     return locked, tuple(tools[key] for key in sorted(tools))
 
 
+def without_tools(pins: Iterable[Pin], sources: SourcePolicy) -> frozenset[str]:
+    """The pins built from an index's sdist with a build requirement no wheel serves
+    (unless --no-binary asked for the sdist): their wheel, where they have one, builds
+    whatever nixpkgs holds."""
+    return frozenset(
+        pin.name
+        for pin in pins
+        if pin.source.kind == "sdist"
+        and pin.direct is None
+        and sources.mode(pin.name) != "source"
+        and any(requirement.tool is None for requirement in pin.build_requirements)
+    )
+
+
 def _lock_set(
     requirements: tuple[BuildRequirement, ...],
     index: PackageIndex,
@@ -76,27 +90,39 @@ def _lock_set(
     prefetcher: Prefetcher,
     tools: dict[str, BuildTool],
 ) -> dict[str, str]:
-    """Resolve one set of build requirements from wheels; the key of each tool."""
-    entries = [
-        InputRequirement(
-            requirement=Requirement(text), origin=Origin("build requirements", None, text)
-        )
-        for text in map(requirement_text, requirements)
-    ]
+    """Resolve one set of build requirements from wheels; the key of each tool. When
+    the set cannot be resolved together, each requirement is tried on its own, so one
+    tool without wheels leaves only itself without a copy."""
+    keys = _lock_requirements(requirements, index, target, prefetcher, tools)
+    if keys is not None or len(requirements) == 1:
+        return keys or {}
+    found: dict[str, str] = {}
+    for requirement in requirements:
+        found.update(_lock_requirements((requirement,), index, target, prefetcher, tools) or {})
+    return found
+
+
+def _lock_requirements(
+    requirements: tuple[BuildRequirement, ...],
+    index: PackageIndex,
+    target: Target,
+    prefetcher: Prefetcher,
+    tools: dict[str, BuildTool],
+) -> dict[str, str] | None:
+    texts = [requirement_text(requirement) for requirement in requirements]
+    origin = Origin("build requirements", None, ", ".join(texts))
+    entries = [InputRequirement(requirement=Requirement(text), origin=origin) for text in texts]
     try:
         resolution = resolve(entries, index, target, WHEELS_ONLY, prefetcher=prefetcher)
         tool_pins = make_pins(resolution, index, target, WHEELS_ONLY, prefetcher=prefetcher)
     except Pypi2NixError as error:
-        logger.info(
-            "no locked copies of %s: %s", ", ".join(map(requirement_text, requirements)), error
-        )
-        return {}
+        logger.info("no locked copies of %s: %s", origin.line, error)
+        return None
     keys = {pin.name: tool_key(pin) for pin in tool_pins}
     for pin in tool_pins:
         dependencies = tuple(sorted(keys[dependency.name] for dependency in pin.dependencies))
-        tools.setdefault(
-            keys[pin.name], BuildTool(key=keys[pin.name], pin=pin, dependencies=dependencies)
-        )
+        tool = BuildTool(key=keys[pin.name], pin=pin, dependencies=dependencies)
+        tools.setdefault(tool.key, tool)
     return {requirement.name: keys[requirement.name] for requirement in requirements}
 
 
