@@ -143,6 +143,10 @@ let
           inherit (info) sha256;
         };
         dependencies = map (dependency: self.${dependency}) info.dependencies;
+        # nixpkgs builds its own packages so that their native code finds its
+        # libraries: a binary wheel standing in for one gets them here.
+        nativeBuildInputs = [ topLevel.autoPatchelfHook ];
+        buildInputs = [ topLevel.stdenv.cc.cc.lib topLevel.zlib ];
         doCheck = false;
       }
     ) (builtins.fromJSON (builtins.readFile baseWheels));
