@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 # package). Such an sdist is built with the new one, its pyproject.toml patched as
 # nixpkgs does.
 MOVED_BACKENDS = {"poetry.masonry.api": ("poetry.core.masonry.api", "poetry-core")}
+# Build backends that download at build time (sphinx-theme-builder fetches Node.js):
+# they cannot build in the Nix sandbox.
+NETWORK_BACKENDS = frozenset({"sphinx_theme_builder"})
 
 
 class MetadataParseError(ValueError):

@@ -18,7 +18,7 @@ from pypi2nix.lock.cache import cached_lock, is_cacheable, lock_key, store_lock
 from pypi2nix.models import LockGraph
 from pypi2nix.options import DEFAULT_INDEX_URL, index_url_from_environment
 from pypi2nix.pins.assemble import make_pins, prefetch_build_facts
-from pypi2nix.pins.build_tools import lock_build_tools, without_tools
+from pypi2nix.pins.build_tools import lock_build_tools, sdists_that_cannot_build
 from pypi2nix.resolve import resolve
 from pypi2nix.sources import read_direct_releases
 from pypi2nix.target import Target, host_target
@@ -118,7 +118,7 @@ def lock(
         progress=progress,
     )
     pins, build_tools = _pins(resolution, index, target, policy, prefetcher, progress)
-    unserved = without_tools(pins, policy.sources) - policy.sources.only_binary
+    unserved = sdists_that_cannot_build(pins, policy.sources) - policy.sources.only_binary
     if unserved:  # those pins from their wheels, where they have one
         wheels = dataclasses.replace(policy, sources=policy.sources.merged((), unserved))
         pins, build_tools = _pins(resolution, index, target, wheels, prefetcher, progress)

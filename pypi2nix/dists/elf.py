@@ -54,6 +54,7 @@ class _Layout:
 
 
 def is_elf(data: bytes) -> bool:
+    """Whether the bytes start like an ELF file."""
     return data[:4] == ELF_MAGIC
 
 

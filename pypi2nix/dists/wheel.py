@@ -11,6 +11,7 @@ for them.
 from __future__ import annotations
 
 import re
+import zipfile
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,6 @@ from pypi2nix.dists.modules import ModuleImports, is_checkable_source
 from pypi2nix.dists.streams import RangeResponse
 
 if TYPE_CHECKING:
-    import zipfile
     from collections.abc import Sequence
 
 # A shared object: name.so or name.so.1.2 (an extension module, or a bundled library).
@@ -90,20 +90,20 @@ class NativeFacts:
 
 
 def read_native_facts(archive: zipfile.ZipFile) -> NativeFacts:
-    """Read the dynamic section of every shared object in a wheel held whole.
+    """Read the dynamic section of every ELF file in a wheel held whole: its shared
+    objects, and executables such as a tool's binary in ``.data/scripts``.
 
     :raises ArchiveError: for a member that cannot be read or a malformed ELF file.
     """
     libraries: set[str] = set()
     needed: set[str] = set()
     for name in zip_names(archive):
-        basename = name.rsplit("/", 1)[-1]
-        if not _SHARED_OBJECT.search(basename):
+        if name.endswith((".py", ".pyi", "/")) or not _starts_as_elf(archive, name):
             continue
         data = read_zip_member(archive, name, limit=MAX_NATIVE_MEMBER_BYTES)
-        if not is_elf(data):
-            continue
-        libraries.add(basename)
+        basename = name.rsplit("/", 1)[-1]
+        if _SHARED_OBJECT.search(basename):
+            libraries.add(basename)
         try:
             dynamic = read_dynamic_section(data)
         except ElfError as error:
@@ -113,6 +113,14 @@ def read_native_facts(archive: zipfile.ZipFile) -> NativeFacts:
             if dynamic.soname:
                 libraries.add(dynamic.soname)
     return NativeFacts(libraries=tuple(sorted(libraries)), needed=tuple(sorted(needed)))
+
+
+def _starts_as_elf(archive: zipfile.ZipFile, name: str) -> bool:
+    try:
+        with archive.open(name) as member:
+            return is_elf(member.read(4))
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise ArchiveError(f"cannot read {name} ({error})") from error
 
 
 def read_wheel_facts(archive: zipfile.ZipFile, remote: RemoteFile) -> WheelFacts:

@@ -19,6 +19,7 @@ from packaging.requirements import Requirement
 from pypi2nix.errors import Origin, Pypi2NixError
 from pypi2nix.models import BuildRequirement, BuildTool, InputRequirement, Pin
 from pypi2nix.pins.assemble import choose_source, make_pins
+from pypi2nix.project_files import NETWORK_BACKENDS
 from pypi2nix.resolve import ResolutionPolicy, resolve
 from pypi2nix.resolve.policy import ALL, SourcePolicy
 
@@ -69,17 +70,20 @@ def lock_build_tools(
     return locked, tuple(tools[key] for key in sorted(tools))
 
 
-def without_tools(pins: Iterable[Pin], sources: SourcePolicy) -> frozenset[str]:
-    """The pins built from an index's sdist with a build requirement no wheel serves
-    (unless --no-binary asked for the sdist): their wheel, where they have one, builds
-    whatever nixpkgs holds."""
+def sdists_that_cannot_build(pins: Iterable[Pin], sources: SourcePolicy) -> frozenset[str]:
+    """The pins built from an index's sdist whose build needs a tool no wheel serves,
+    or a backend that downloads at build time (unless --no-binary asked for the
+    sdist): their wheel, where they have one, builds whatever nixpkgs holds."""
     return frozenset(
         pin.name
         for pin in pins
         if pin.source.kind == "sdist"
         and pin.direct is None
         and sources.mode(pin.name) != "source"
-        and any(requirement.tool is None for requirement in pin.build_requirements)
+        and (
+            pin.build_backend in NETWORK_BACKENDS
+            or any(requirement.tool is None for requirement in pin.build_requirements)
+        )
     )
 
 
