@@ -225,3 +225,17 @@ def test_a_build_tool_without_wheels_makes_the_pin_use_its_wheel(
         "No wheel of the build tool gadget-build-plugin could be locked: gadget build only "
         "where nixpkgs has it."
     ) in error
+
+
+def test_an_executable_in_a_wheel_counts_too() -> None:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("tool-1.0.data/scripts/tool", shared_object(["libgcc_s.so.1"], None, None))
+        archive.writestr("tool/__init__.py", b"")
+        archive.writestr("tool/README", b"not ELF")
+    facts = read_native_facts(zipfile.ZipFile(io.BytesIO(buffer.getvalue())))
+    assert facts.needed == ("libgcc_s.so.1",)
+    assert facts.libraries == ()  # an executable is not a library others link
