@@ -272,7 +272,10 @@ def last_error(text: str) -> str:
 
 
 def _check_interpreter(lock: Lock, expression: str) -> str:
-    interpreter = nix.build(f"({expression}).interpreter")
+    try:
+        interpreter = nix.build(f"({expression}).interpreter")
+    except AssertionError as error:
+        return f"failed: {last_error(str(error))}"
     modules = json.dumps(sorted(lock.roots))
     code = (
         "import importlib.metadata as m, json, sys; "

@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 # A shared object: name.so or name.so.1.2 (an extension module, or a bundled library).
 _SHARED_OBJECT = re.compile(r"\.so(\.[0-9]+)*$")
 MAX_NATIVE_MEMBER_BYTES = 1024 * 1024 * 1024
+# Bumped when read_native_facts reads more: cached facts of an older reader are
+# read again.
+NATIVE_READER_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +76,18 @@ class NativeFacts:
     needed: tuple[str, ...]
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": "native", "libraries": list(self.libraries), "needed": list(self.needed)}
+        return {
+            "kind": "native",
+            "reader": NATIVE_READER_VERSION,
+            "libraries": list(self.libraries),
+            "needed": list(self.needed),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> NativeFacts:
-        """:raises ValueError: for data of another shape."""
+        """:raises ValueError: for data of another shape, or read by an older reader."""
+        if data.get("reader") != NATIVE_READER_VERSION:
+            raise ValueError("read by another version of the reader")
         libraries, needed = data["libraries"], data["needed"]
         if not all(isinstance(item, str) for item in (*libraries, *needed)):
             raise ValueError("not the native facts of a wheel")
