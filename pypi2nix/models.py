@@ -18,6 +18,12 @@ if TYPE_CHECKING:
 DirectKind = Literal["url", "git", "path"]
 
 
+# Among the names a module imports: its top-level code raises ImportError on a
+# condition (psycopg_binary refuses to be imported before psycopg), so whether it
+# imports cannot be judged.
+IMPORT_GUARD = "(a module-level raise ImportError)"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DirectSource:
     """A source the user names instead of a version on an index: an archive URL, a git

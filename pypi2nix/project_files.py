@@ -111,9 +111,9 @@ def parse_pyproject(data: bytes, *, source: str) -> PyprojectFacts:
     build_system = document.get("build-system")
     build_requires = None
     if isinstance(build_system, dict) and isinstance(build_system.get("requires"), list):
-        build_requires = parse_requirement_lines(
-            [item for item in build_system["requires"] if isinstance(item, str)], source=source
-        )
+        lines = [item for item in build_system["requires"] if isinstance(item, str)]
+        lines += _hatch_hook_dependencies(document)
+        build_requires = parse_requirement_lines(lines, source=source)
     try:
         groups = dependency_groups(document.get("dependency-groups", {}), source=source)
     except MetadataParseError as error:
@@ -128,6 +128,29 @@ def parse_pyproject(data: bytes, *, source: str) -> PyprojectFacts:
         dependencies=_project_dependencies(document, source),
         dependency_groups=groups,
     )
+
+
+def _hatch_hook_dependencies(document: dict[str, Any]) -> list[str]:
+    """What hatchling's build hooks that run by default declare they need to build a
+    wheel (the backend asks for them through get_requires_for_build_wheel)."""
+    hatch = _table(_table(document, "tool"), "hatch")
+    build = _table(hatch, "build")
+    hooks = [_table(build, "hooks"), _table(_table(_table(build, "targets"), "wheel"), "hooks")]
+    return [
+        item
+        for table in hooks
+        for hook in table.values()
+        if isinstance(hook, dict)
+        and hook.get("enable-by-default", True) is not False
+        and isinstance(hook.get("dependencies"), list)
+        for item in hook["dependencies"]
+        if isinstance(item, str)
+    ]
+
+
+def _table(document: object, key: str) -> dict[str, Any]:
+    value = document.get(key) if isinstance(document, dict) else None
+    return value if isinstance(value, dict) else {}
 
 
 def dependency_groups(

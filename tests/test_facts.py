@@ -101,3 +101,19 @@ def test_provided_names() -> None:
         "e.pth",
     ]
     assert provided_names(paths) == {"a", "b", "_c", "ns"}
+
+
+def test_a_module_that_raises_importerror_on_a_condition_is_not_judged() -> None:
+    from pypi2nix.dists.modules import source_imports
+    from pypi2nix.models import IMPORT_GUARD
+    from pypi2nix.nix.package import imports_check_attribute
+
+    guarded = b'import sys\n\nif "psycopg" not in sys.modules:\n    raise ImportError("first")\n'
+    assert IMPORT_GUARD in (source_imports("psycopg_binary/__init__.py", guarded) or ())
+    optional = b"try:\n    import x\nexcept ImportError:\n    raise ImportError('no x')\n"
+    assert source_imports("a/__init__.py", optional) == ()
+    lines = imports_check_attribute((), (("psycopg_binary", (IMPORT_GUARD,)),))
+    assert lines[0] == (
+        "# pythonImportsCheck leaves out psycopg_binary: it raises ImportError at import "
+        "time on a condition pypi2nix cannot judge."
+    )

@@ -145,3 +145,20 @@ def test_a_malformed_group_table_does_not_fail_the_pyproject() -> None:
     )
     assert names(facts.build_requires) == ["flit_core"]
     assert facts.dependency_groups == ()
+
+
+def test_hatch_build_hooks_add_their_dependencies() -> None:
+    from pypi2nix.project_files import parse_pyproject
+
+    document = b"""[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+[tool.hatch.build.hooks.custom]
+dependencies = ["babel"]
+[tool.hatch.build.targets.wheel.hooks.mypyc]
+enable-by-default = false
+dependencies = ["mypy>=1"]
+"""
+    facts = parse_pyproject(document, source="pyproject.toml")
+    assert facts.build_requires is not None
+    assert [str(requirement) for requirement in facts.build_requires] == ["hatchling", "babel"]

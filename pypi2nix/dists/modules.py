@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
+from pypi2nix.models import IMPORT_GUARD
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
@@ -207,7 +209,8 @@ def source_imports(path: str, source: bytes) -> tuple[str, ...] | None:
     of a cold run.
     """
     try:
-        text = _top_level_imports(source.decode("utf-8"))
+        decoded = source.decode("utf-8")
+        text = _top_level_imports(decoded)
         with _PARSE_LOCK:
             tree = ast.parse(text)
     except (SyntaxError, ValueError, UnicodeDecodeError):
@@ -217,7 +220,28 @@ def source_imports(path: str, source: bytes) -> tuple[str, ...] | None:
     module = ".".join(parts[:-1] if is_package else parts)
     package = module if is_package else module.rpartition(".")[0]
     names = {name for statement in tree.body for name in _imported_names(statement, package)}
+    if _guards_its_import(decoded):
+        names.add(IMPORT_GUARD)
     return tuple(sorted(names))
+
+
+_RAISES = ("raise ImportError", "raise ModuleNotFoundError")
+
+
+def _guards_its_import(text: str) -> bool:
+    """Whether an unindented ``if`` block raises ImportError; one pass over the lines,
+    and only over text that mentions it (the scan reads every module)."""
+    if not any(raise_ in text for raise_ in _RAISES):
+        return False
+    in_if = False
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        if not line[0].isspace():
+            in_if = line.startswith("if ")
+        elif in_if and line.lstrip().startswith(_RAISES):
+            return True
+    return False
 
 
 def _top_level_imports(text: str) -> str:

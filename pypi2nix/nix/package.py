@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from pypi2nix.filenames import parse_wheel_name
+from pypi2nix.models import IMPORT_GUARD
 from pypi2nix.nix.constraints import build_tool_reference
 from pypi2nix.nix.escape import nix_relative_path, nix_select, nix_string
 from pypi2nix.nix.hashes import sri_sha256
@@ -265,14 +266,19 @@ def imports_check_attribute(
     import_names: Sequence[str], skipped: Sequence[tuple[str, Sequence[str]]] = ()
 ) -> list[str]:
     lines = [
-        f"# pythonImportsCheck leaves out {module}: it imports {', '.join(missing)},"
-        " not among its dependencies."
+        f"# pythonImportsCheck leaves out {module}: {_why_skipped(missing)}"
         for module, missing in skipped
     ]
     if not import_names and not skipped:
         lines.append("# The distribution's files hold no importable top-level module.")
     items = [nix_string(name) for name in import_names]
     return [*lines, *list_attribute("pythonImportsCheck", items)]
+
+
+def _why_skipped(missing: Sequence[str]) -> str:
+    if IMPORT_GUARD in missing:
+        return "it raises ImportError at import time on a condition pypi2nix cannot judge."
+    return f"it imports {', '.join(missing)}, not among its dependencies."
 
 
 def meta_attribute(

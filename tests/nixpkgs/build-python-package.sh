@@ -41,7 +41,7 @@ build_wheel() {
         (cd "$1" && eval "$postPatch")
     fi
     make_env build-env "$TMPDIR/pip-only:$buildPath"
-    (cd "$1" && "$TMPDIR/build-env/bin/python" -m pip wheel --quiet --no-build-isolation \
+    (cd "$1" && PATH="$buildBinPath:$PATH" "$TMPDIR/build-env/bin/python" -m pip wheel --quiet --no-build-isolation \
         --no-deps --no-index --wheel-dir "$TMPDIR/dist" .)
 }
 
@@ -71,6 +71,9 @@ fi
 make_env install-env "$TMPDIR/pip-only"
 install-env/bin/python -m pip install --quiet --no-deps --no-index --no-compile \
     --target "$out/$sitePackages" dist/*.whl
+if [ -d "$out/$sitePackages/bin" ]; then  # programs go to $out/bin, as in nixpkgs
+    mv "$out/$sitePackages/bin" "$out/bin"
+fi
 
 if [ "$format" = wheel ]; then
     sh "$nativeLibrariesCheck"

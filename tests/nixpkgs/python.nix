@@ -106,6 +106,8 @@ let
         inherit (args) src;
         format = args.format or "pyproject";
         buildPath = sitePathOf (closureOf (buildSystem ++ dependencies));
+        # nixpkgs puts the programs of build inputs on PATH (a backend may run one).
+        buildBinPath = builtins.concatStringsSep ":" (map (p: "${p}/bin") (closureOf buildSystem));
         runtimePath = sitePathOf runtimeClosure;
         importsCheck = builtins.concatStringsSep " " (args.pythonImportsCheck or [ ]);
         removeDeps = builtins.concatStringsSep " " (args.pythonRemoveDeps or [ ]);
