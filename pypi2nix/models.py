@@ -131,6 +131,9 @@ class BuildRequirement:
     # The key of the locked copy in LockGraph.build_tools; None when no wheel of the
     # tool fits (then only nixpkgs' own can serve).
     tool: str | None = None
+    # Only the locked copy: nixpkgs' tool would depend, at run time, on pins of the
+    # overlay whose closure holds this pin (an infinite recursion).
+    locked_only: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -220,7 +220,7 @@ def source_imports(path: str, source: bytes) -> tuple[str, ...] | None:
     module = ".".join(parts[:-1] if is_package else parts)
     package = module if is_package else module.rpartition(".")[0]
     names = {name for statement in tree.body for name in _imported_names(statement, package)}
-    if _guards_its_import(decoded):
+    if guards_its_import(decoded):
         names.add(IMPORT_GUARD)
     return tuple(sorted(names))
 
@@ -228,9 +228,10 @@ def source_imports(path: str, source: bytes) -> tuple[str, ...] | None:
 _RAISES = ("raise ImportError", "raise ModuleNotFoundError")
 
 
-def _guards_its_import(text: str) -> bool:
+def guards_its_import(source: str | bytes) -> bool:
     """Whether an unindented ``if`` block raises ImportError; one pass over the lines,
     and only over text that mentions it (the scan reads every module)."""
+    text = source.decode("utf-8", "replace") if isinstance(source, bytes) else source
     if not any(raise_ in text for raise_ in _RAISES):
         return False
     in_if = False

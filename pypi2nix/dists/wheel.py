@@ -25,7 +25,7 @@ from pypi2nix.dists.archive import (
 )
 from pypi2nix.dists.elf import GLIBC, ElfError, is_elf, read_dynamic_section
 from pypi2nix.dists.metadata import metadata_fields
-from pypi2nix.dists.modules import ModuleImports, is_checkable_source
+from pypi2nix.dists.modules import ModuleImports, guards_its_import, is_checkable_source
 from pypi2nix.dists.streams import RangeResponse
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ _SHARED_OBJECT = re.compile(r"\.so(\.[0-9]+)*$")
 MAX_NATIVE_MEMBER_BYTES = 1024 * 1024 * 1024
 # Bumped when read_native_facts reads more: cached facts of an older reader are
 # read again.
-NATIVE_READER_VERSION = 2
+NATIVE_READER_VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +74,8 @@ class NativeFacts:
 
     libraries: tuple[str, ...]
     needed: tuple[str, ...]
+    # Top-level modules whose code raises ImportError on a condition at import time.
+    guarded: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -81,6 +83,7 @@ class NativeFacts:
             "reader": NATIVE_READER_VERSION,
             "libraries": list(self.libraries),
             "needed": list(self.needed),
+            "guarded": list(self.guarded),
         }
 
     @classmethod
@@ -91,7 +94,7 @@ class NativeFacts:
         libraries, needed = data["libraries"], data["needed"]
         if not all(isinstance(item, str) for item in (*libraries, *needed)):
             raise ValueError("not the native facts of a wheel")
-        return cls(libraries=tuple(libraries), needed=tuple(needed))
+        return cls(libraries=tuple(libraries), needed=tuple(needed), guarded=tuple(data["guarded"]))
 
     def system_needs(self) -> tuple[str, ...]:
         """What the dynamic loader must find outside the wheel and glibc."""
@@ -107,7 +110,11 @@ def read_native_facts(archive: zipfile.ZipFile) -> NativeFacts:
     """
     libraries: set[str] = set()
     needed: set[str] = set()
+    guarded: set[str] = set()
     for name in zip_names(archive):
+        top = _top_level_module(name)
+        if top is not None and guards_its_import(read_zip_member(archive, name)):
+            guarded.add(top)
         if name.endswith((".py", ".pyi", "/")) or not _starts_as_elf(archive, name):
             continue
         data = read_zip_member(archive, name, limit=MAX_NATIVE_MEMBER_BYTES)
@@ -122,7 +129,20 @@ def read_native_facts(archive: zipfile.ZipFile) -> NativeFacts:
             needed.update(dynamic.needed)
             if dynamic.soname:
                 libraries.add(dynamic.soname)
-    return NativeFacts(libraries=tuple(sorted(libraries)), needed=tuple(sorted(needed)))
+    return NativeFacts(
+        libraries=tuple(sorted(libraries)),
+        needed=tuple(sorted(needed)),
+        guarded=tuple(sorted(guarded)),
+    )
+
+
+def _top_level_module(name: str) -> str | None:
+    """``pkg`` for ``pkg/__init__.py`` or ``pkg.py`` (a top-level module's source)."""
+    if name.endswith("/__init__.py") and name.count("/") == 1:
+        return name.split("/", 1)[0]
+    if name.endswith(".py") and "/" not in name:
+        return name.removesuffix(".py")
+    return None
 
 
 def _starts_as_elf(archive: zipfile.ZipFile, name: str) -> bool:

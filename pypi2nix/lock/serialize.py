@@ -76,6 +76,7 @@ def _pin(data: dict[str, Any]) -> Pin:
                 specifier=item["specifier"],
                 extras=tuple(item["extras"]),
                 tool=item["tool"],
+                locked_only=bool(item["locked_only"]),
             )
             for item in data["build_requirements"]
         ),

@@ -23,6 +23,8 @@ def build_tool_reference(requirement: BuildRequirement) -> str:
         for op, version in version_constraints(requirement.specifier)
     )
     constraints = f"[ {pairs} ]" if pairs else "[ ]"
+    if requirement.tool is not None and requirement.locked_only:
+        return nix_select("buildTools", requirement.tool)
     if requirement.tool is None:
         message = f"pypi2nix: nixpkgs has no {attribute} for this build, and no wheel of it fits"
         locked = f"(throw {nix_string(message)})"

@@ -17,7 +17,7 @@ from pypi2nix.dists.modules import (
 from pypi2nix.dists.sdist import build_requirements
 from pypi2nix.errors import MetadataError
 from pypi2nix.filenames import is_binary_wheel, is_linux_binary_wheel
-from pypi2nix.models import BuildRequirement, Pin
+from pypi2nix.models import IMPORT_GUARD, BuildRequirement, Pin
 from pypi2nix.pins.imports import missing_imports
 from pypi2nix.pins.meta import package_meta
 from pypi2nix.project_files import MOVED_BACKENDS, MetadataParseError
@@ -87,6 +87,10 @@ def make_pins(
     for name, fact in facts.items():
         available = frozenset().union(*(facts[other].provides for other in closures[name]))
         checked, skipped = _judge_imports(fact, available)
+        if fact.native is not None and fact.native.guarded:
+            guarded = set(fact.native.guarded)
+            skipped += tuple((name, (IMPORT_GUARD,)) for name in checked if name in guarded)
+            checked = tuple(name for name in checked if name not in guarded)
         release = fact.release
         candidate = release.candidate
         system_libraries, from_dependencies = _native_needs(fact, facts, closures[name])

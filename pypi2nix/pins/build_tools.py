@@ -53,13 +53,12 @@ def lock_build_tools(
     for requirements in sorted(distinct, key=lambda group: list(map(requirement_text, group))):
         progress(f"build tools {', '.join(r.name for r in requirements)}")
         chosen[requirements] = _lock_set(requirements, index, target, prefetcher, tools)
+    closures = _runtime_closures(pins)
     locked = tuple(
         dataclasses.replace(
             pin,
             build_requirements=tuple(
-                dataclasses.replace(
-                    requirement, tool=chosen[pin.build_requirements].get(requirement.name)
-                )
+                _locate(requirement, chosen[pin.build_requirements], pin, tools, closures)
                 for requirement in pin.build_requirements
             ),
         )
@@ -68,6 +67,51 @@ def lock_build_tools(
         for pin in pins
     )
     return locked, tuple(tools[key] for key in sorted(tools))
+
+
+def _locate(
+    requirement: BuildRequirement,
+    keys: dict[str, str],
+    pin: Pin,
+    tools: dict[str, BuildTool],
+    closures: dict[str, frozenset[str]],
+) -> BuildRequirement:
+    """The requirement with its locked copy; locked only when nixpkgs' tool would need
+    at run time a pin whose own closure holds ``pin`` (nixpkgs' packages take their
+    dependencies from the final set, so the overlay's pins)."""
+    key = keys.get(requirement.name)
+    if key is None:
+        return requirement
+    tool_closure = _tool_closure(key, tools) - {requirement.name}
+    cyclic = any(pin.name in closures.get(name, frozenset()) for name in tool_closure)
+    return dataclasses.replace(requirement, tool=key, locked_only=cyclic)
+
+
+def _tool_closure(key: str, tools: dict[str, BuildTool]) -> set[str]:
+    names: set[str] = set()
+    stack = [key]
+    while stack:
+        tool = tools[stack.pop()]
+        if tool.pin.name not in names:
+            names.add(tool.pin.name)
+            stack.extend(tool.dependencies)
+    return names
+
+
+def _runtime_closures(pins: tuple[Pin, ...]) -> dict[str, frozenset[str]]:
+    """Each pin with everything it needs at run time (itself included)."""
+    edges = {pin.name: [dependency.name for dependency in pin.dependencies] for pin in pins}
+    closures: dict[str, frozenset[str]] = {}
+    for start in edges:
+        seen: set[str] = set()
+        stack = [start]
+        while stack:
+            name = stack.pop()
+            if name not in seen:
+                seen.add(name)
+                stack.extend(edges.get(name, ()))
+        closures[start] = frozenset(seen)
+    return closures
 
 
 def sdists_that_cannot_build(pins: Iterable[Pin], sources: SourcePolicy) -> frozenset[str]:
