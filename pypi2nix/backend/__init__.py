@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING, Any
 from pypi2nix.backend.environment import install_wheels, make_interpreter
 from pypi2nix.backend.unpack import unpack_sdist
 from pypi2nix.dists.archive import ArchiveError
-from pypi2nix.dists.metadata import core_metadata, metadata_fields
+from pypi2nix.dists.metadata import metadata_fields, release_metadata
 from pypi2nix.errors import MetadataError, Pypi2NixError
 from pypi2nix.pins.build_tools import build_environment_wheels
-from pypi2nix.project_files import MetadataParseError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -78,11 +77,13 @@ class MetadataBuilder:
         key = f"{sdist.sha256}.built"
         cached = self.index.cache.file_facts(key)
         if cached is not None and isinstance(cached.get("fields"), dict):
-            return self._metadata(cached["fields"], name, version, sdist)
+            return release_metadata(
+                cached["fields"], project=name, version=version, filename=sdist.filename
+            )
         logger.info("%s: running its build backend for its metadata", sdist.filename)
         fields = self._build(sdist, contents, name, version)
         self.index.cache.store_file_facts(key, {"kind": "built", "fields": fields})
-        return self._metadata(fields, name, version, sdist)
+        return release_metadata(fields, project=name, version=version, filename=sdist.filename)
 
     def _build(
         self, sdist: DistFile, contents: SdistContents, name: str, version: str
@@ -127,14 +128,6 @@ class MetadataBuilder:
             reason = f"cannot set up its build requirements ({error})"
             raise BuildFailed(name, version, reason) from error
         install_wheels((self.index.download(wheel, MAX_SDIST_BYTES) for wheel in wheels), site)
-
-    def _metadata(
-        self, fields: Mapping[str, Any], name: str, version: str, sdist: DistFile
-    ) -> CoreMetadata:
-        try:
-            return core_metadata(fields)
-        except MetadataParseError as error:
-            raise MetadataError(name, version, f"{sdist.filename}: {error}") from error
 
 
 def _build_system(contents: SdistContents) -> tuple[tuple[str, ...], str, list[str] | None]:

@@ -11,6 +11,7 @@ import configparser
 import logging
 from typing import TYPE_CHECKING, Any
 
+from pypi2nix.errors import MetadataError
 from pypi2nix.models import CoreMetadata
 from pypi2nix.project_files import (
     MetadataParseError,
@@ -77,6 +78,19 @@ def core_metadata(raw: Mapping[str, Any]) -> CoreMetadata:
         provides_extra=tuple(raw.get("provides_extra", ())),
         dynamic=tuple(raw.get("dynamic", ())),
     )
+
+
+def release_metadata(
+    raw: Mapping[str, Any], *, project: str, version: str, filename: str
+) -> CoreMetadata:
+    """:func:`core_metadata` of one file of a release.
+
+    :raises MetadataError: naming the release and the file, for unusable fields.
+    """
+    try:
+        return core_metadata(raw)
+    except MetadataParseError as error:
+        raise MetadataError(project, version, f"{filename}: {error}") from error
 
 
 def parse_egg_info_requires(data: bytes, *, source: str) -> tuple[Requirement, ...]:

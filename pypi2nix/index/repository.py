@@ -21,7 +21,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from pypi2nix.credentials import redact_url
 from pypi2nix.dists.archive import ArchiveError, HashingReader, RemoteFile, open_zip
-from pypi2nix.dists.metadata import core_metadata, metadata_fields
+from pypi2nix.dists.metadata import metadata_fields, release_metadata
 from pypi2nix.dists.sdist import (
     NoStaticMetadata,
     SdistContents,
@@ -177,7 +177,9 @@ class PackageIndex:
         for wheel in wheels[:WHEELS_TRIED_FOR_METADATA]:
             fields = self._wheel_metadata(wheel)
             if fields is not None:
-                metadata = self._parse_metadata(fields, name, version, wheel)
+                metadata = release_metadata(
+                    fields, project=name, version=version, filename=wheel.filename
+                )
                 if canonicalize_name(metadata.name) != name:
                     logger.warning("%s %s: its metadata names it %r", name, version, metadata.name)
                 return metadata
@@ -205,14 +207,6 @@ class PackageIndex:
         except MetadataError as error:
             logger.warning("%s", error)
             return None
-
-    def _parse_metadata(
-        self, fields: dict[str, Any], name: NormalizedName, version: str, file: DistFile
-    ) -> CoreMetadata:
-        try:
-            return core_metadata(fields)
-        except MetadataParseError as error:
-            raise MetadataError(name, version, f"{file.filename}: {error}") from error
 
     # Wheels
 

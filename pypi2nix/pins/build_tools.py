@@ -157,14 +157,12 @@ def _lock_requirements(
     prefetcher: Prefetcher,
     tools: dict[str, BuildTool],
 ) -> dict[str, str] | None:
-    texts = [requirement_text(requirement) for requirement in requirements]
-    origin = Origin("build requirements", None, ", ".join(texts))
-    entries = [InputRequirement(requirement=Requirement(text), origin=origin) for text in texts]
+    entries = _entries(requirement_text(requirement) for requirement in requirements)
     try:
         resolution = resolve(entries, index, target, WHEELS_ONLY, prefetcher=prefetcher)
         tool_pins = make_pins(resolution, index, target, WHEELS_ONLY, prefetcher=prefetcher)
     except Pypi2NixError as error:
-        logger.info("no locked copies of %s: %s", origin.line, error)
+        logger.info("no locked copies of %s: %s", entries[0].origin.line, error)
         return None
     keys = {pin.name: tool_key(pin) for pin in tool_pins}
     for pin in tool_pins:
@@ -191,12 +189,15 @@ def build_environment_wheels(
 
     :raises Pypi2NixError: when they cannot be resolved.
     """
-    origin = Origin("build requirements", None, ", ".join(requirements))
-    entries = [
-        InputRequirement(requirement=Requirement(text), origin=origin) for text in requirements
-    ]
-    resolution = resolve(entries, index, target, WHEELS_ONLY)
+    resolution = resolve(_entries(requirements), index, target, WHEELS_ONLY)
     return tuple(
         choose_source(release.candidate, "binary")
         for _, release in sorted(resolution.releases.items())
     )
+
+
+def _entries(texts: Iterable[str]) -> list[InputRequirement]:
+    """Build requirements as inputs of a resolution (one origin names them all)."""
+    texts = list(texts)
+    origin = Origin("build requirements", None, ", ".join(texts))
+    return [InputRequirement(requirement=Requirement(text), origin=origin) for text in texts]
