@@ -87,6 +87,10 @@ def make_pins(
     for name, fact in facts.items():
         available = frozenset().union(*(facts[other].provides for other in closures[name]))
         checked, skipped = _judge_imports(fact, available)
+        dropped = tuple(dependency.name for dependency in resolution.dropped[name])
+        if dropped:  # its modules may import what the broken cycle left out
+            skipped += tuple((module, dropped) for module in checked)
+            checked = ()
         if fact.native is not None and fact.native.guarded:
             guarded = set(fact.native.guarded)
             skipped += tuple((name, (IMPORT_GUARD,)) for name in checked if name in guarded)

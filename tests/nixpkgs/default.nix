@@ -25,7 +25,8 @@ let
   # whose library the host lacks still evaluates; its users then fail the check.
   systemLibraries = {
     stdenv.cc.cc.lib = hostLibraries "gcc-lib" [
-      "libstdc++.so.6" "libgcc_s.so.1" "libgomp.so.1" "libatomic.so.1" "libquadmath.so.0"
+      "libstdc++.so.6" "libgcc_s.so.1" "libgomp.so.1" "libgomp.so.1.0.0" "libatomic.so.1"
+      "libquadmath.so.0"
     ];
     gfortran.cc.lib = hostLibraries "gfortran-lib" [ "libgfortran.so.5" "libquadmath.so.0" ];
     zlib = hostLibraries "zlib" [ "libz.so.1" ];
