@@ -71,11 +71,6 @@ class Target:
     def is_linux(self) -> bool:
         return SYSTEMS[self.system].sys_platform == "linux"
 
-    @property
-    def interpreter_attribute(self) -> str:
-        """The nixpkgs interpreter attribute, e.g. ``python313``."""
-        return python_attribute(self.python)
-
     def evaluates(self, marker: Marker | None, *, extra: str = "") -> bool:
         """Whether a PEP 508 marker holds for the target (no marker: it does), with
         ``extra`` as the extra being installed (``""``: none)."""

@@ -67,10 +67,6 @@ class SourceBuild:
     # Rust: the crates are vendored by rustPlatform.fetchCargoVendor.
     cargo: bool = False
 
-    @property
-    def known_libraries(self) -> bool:
-        return bool(self.build_inputs)
-
 
 def source_build(pin: Pin) -> SourceBuild:
     """What building the pin's sdist needs in nixpkgs (nothing for a wheel)."""

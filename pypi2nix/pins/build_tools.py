@@ -45,7 +45,7 @@ def lock_build_tools(
     progress: Callable[[str], None] = lambda _: None,
 ) -> tuple[tuple[Pin, ...], tuple[BuildTool, ...]]:
     """The pins with each build requirement naming its locked tool, and the tools
-    (sorted by key). A set of requirements no wheels satisfy gets no copies."""
+    (sorted by key). A requirement no wheel satisfies gets no copy."""
     pins = tuple(pins)
     tools: dict[str, BuildTool] = {}
     chosen: dict[tuple[BuildRequirement, ...], dict[str, str]] = {}
