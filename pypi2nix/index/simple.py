@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import posixpath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from pypi2nix.filenames import dist_kind, parse_wheel_name, sdist_stem
-from pypi2nix.models import DistFile
+from pypi2nix.models import DistFile, valid_sha256
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -26,9 +27,11 @@ if TYPE_CHECKING:
 JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
 
 # One file as the page lists it: filename, url, kind, sha256, requires-python, yanked,
-# size, core-metadata (None: not said). Plain lists, so that a page is cheap to store
-# in the cache as JSON.
+# size, core-metadata (None: not said), the core-metadata file's sha256. Plain lists,
+# so that a page is cheap to store in the cache as JSON.
 FileEntry = list[Any]
+
+logger = logging.getLogger(__name__)
 
 
 class PageError(ValueError):
@@ -156,7 +159,8 @@ def _json_page(name: NormalizedName, content: bytes, url: str) -> ProjectPage:
 
 
 def _json_entry(item: dict[str, Any], base: str) -> FileEntry | None:
-    """A PEP 691 file dict as a :data:`FileEntry` (``None`` when it has no URL)."""
+    """A PEP 691 file dict as a :data:`FileEntry` (``None`` when it has no URL, or a
+    digest that is not one)."""
     file_url = item.get("url")
     if type(file_url) is not str:
         return None
@@ -166,21 +170,53 @@ def _json_entry(item: dict[str, Any], base: str) -> FileEntry | None:
     if type(filename) is not str or not filename:
         filename = _filename_from_url(file_url)
     hashes = item.get("hashes")
-    digest = hashes.get("sha256") if type(hashes) is dict else None
+    digest = _page_digest(hashes, filename) if type(hashes) is dict else None
+    if digest is False:
+        return None
+    metadata, metadata_digest = _core_metadata(
+        item.get("core-metadata", item.get("dist-info-metadata"))
+    )
     requires_python = item.get("requires-python")
     yanked = item.get("yanked", False)
     size = item.get("size")
-    metadata = item.get("core-metadata", item.get("dist-info-metadata"))
     return [
         filename,
         file_url,
         dist_kind(filename),
-        digest.lower() if type(digest) is str and len(digest) == 64 else None,
+        digest,
         requires_python if type(requires_python) is str else None,
         yanked is not False and yanked is not None,
-        size if type(size) is int else None,
-        None if metadata is None else bool(metadata),
+        size if type(size) is int and size >= 0 else None,
+        metadata,
+        metadata_digest,
     ]
+
+
+def _core_metadata(value: object) -> tuple[bool | None, str | None]:
+    """Whether a PEP 691 ``core-metadata`` value offers the ``.metadata`` file, and its
+    sha256. A file offered with a digest that is not one is not used."""
+    if type(value) is not dict:
+        return (None if value is None else bool(value)), None
+    if "sha256" not in value:
+        return bool(value), None
+    digest = valid_sha256(value["sha256"])
+    return digest is not None, digest
+
+
+def _page_digest(hashes: dict[str, Any], filename: str) -> str | Literal[False] | None:
+    """The sha256 of a PEP 691 ``hashes`` dict: ``None`` when it gives none, ``False``
+    (the file is left out, with a warning) when it gives one that is not 64 hex digits."""
+    if "sha256" not in hashes:
+        return None
+    digest = valid_sha256(hashes["sha256"])
+    if digest is None:
+        _warn_invalid_digest(filename)
+        return False
+    return digest
+
+
+def _warn_invalid_digest(filename: str) -> None:
+    logger.warning("the index gives %s a sha256 that is not one; the file is ignored", filename)
 
 
 def _html_entries(content: bytes, url: str) -> list[FileEntry]:
@@ -195,25 +231,48 @@ def _html_entries(content: bytes, url: str) -> list[FileEntry]:
     entries = []
     for attributes in parser.anchors:
         href = attributes.get("href")
-        if not href:
-            continue
-        file_url, fragment = urldefrag(urljoin(base, href))
-        algorithm, _, digest = fragment.partition("=")
-        metadata = attributes.get("data-core-metadata", attributes.get("data-dist-info-metadata"))
-        filename = _filename_from_url(file_url)
-        entries.append(
-            [
-                filename,
-                file_url,
-                dist_kind(filename),
-                digest.lower() if algorithm == "sha256" and len(digest) == 64 else None,
-                attributes.get("data-requires-python"),
-                "data-yanked" in attributes,
-                None,
-                None if metadata is None else metadata != "false",
-            ]
-        )
+        if href:
+            entry = _html_entry(attributes, urljoin(base, href))
+            if entry is not None:
+                entries.append(entry)
     return entries
+
+
+def _html_entry(attributes: dict[str, str], href: str) -> FileEntry | None:
+    """A PEP 503 anchor as a :data:`FileEntry` (``None`` when a digest is not one)."""
+    file_url, fragment = urldefrag(href)
+    filename = _filename_from_url(file_url)
+    digest = _fragment_digest(fragment, filename)
+    if digest is False:
+        return None
+    metadata = attributes.get("data-core-metadata", attributes.get("data-dist-info-metadata"))
+    metadata_digest = None
+    if metadata is not None and metadata.startswith("sha256="):
+        metadata_digest = valid_sha256(metadata.removeprefix("sha256="))
+        metadata = "true" if metadata_digest is not None else "false"
+    return [
+        filename,
+        file_url,
+        dist_kind(filename),
+        digest,
+        attributes.get("data-requires-python"),
+        "data-yanked" in attributes,
+        None,
+        None if metadata is None else metadata != "false",
+        metadata_digest,
+    ]
+
+
+def _fragment_digest(fragment: str, filename: str) -> str | Literal[False] | None:
+    """The sha256 of a ``sha256=<hex>`` fragment or attribute, as :func:`_page_digest`."""
+    algorithm, _, value = fragment.partition("=")
+    if algorithm != "sha256":
+        return None
+    digest = valid_sha256(value)
+    if digest is None:
+        _warn_invalid_digest(filename)
+        return False
+    return digest
 
 
 def _anchor_parser() -> Any:
@@ -241,7 +300,7 @@ def _filename_from_url(url: str) -> str:
 
 
 def _dist_file(entry: FileEntry, version: Version) -> DistFile:
-    filename, url, kind, sha256, requires_python, yanked, size, core_metadata = entry
+    filename, url, kind, sha256, requires_python, yanked, size, core_metadata = entry[:8]
     return DistFile(
         filename=filename,
         url=url,
@@ -252,6 +311,7 @@ def _dist_file(entry: FileEntry, version: Version) -> DistFile:
         yanked=yanked,
         size=size,
         core_metadata=core_metadata,
+        core_metadata_sha256=entry[8],
     )
 
 

@@ -1,0 +1,70 @@
+"""A hostile index for the tests: the fixture index, with pages edited and files or
+whole answers replaced, at the made-up hosts (served with ``responses``)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import responses
+
+from tests.support.fixture_index import INDEX_URL, FixtureIndex, _ranged
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from requests import PreparedRequest
+
+Answer = tuple[int, dict[str, str], Any]
+EVIL_INDEX_URL = "https://evil.example.test/simple/"
+EVIL_FILES = "https://evil.example.test/files/"
+
+
+@dataclass
+class HostileIndex(FixtureIndex):
+    """``edits`` change a project's JSON page (a dict) before it is served; ``answers``
+    replace the answer for every URL that contains their key; ``evil_files`` are
+    served, with ranges, under :data:`EVIL_FILES`; ``evil_pages`` are JSON pages
+    served under :data:`EVIL_INDEX_URL`."""
+
+    edits: dict[str, Callable[[dict[str, Any]], None]] = field(default_factory=dict)
+    answers: dict[str, Callable[[PreparedRequest], Answer]] = field(default_factory=dict)
+    evil_files: dict[str, bytes] = field(default_factory=dict)
+    evil_pages: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def register(self, mock: responses.RequestsMock) -> None:
+        hosts = re.compile(r"https://[^/]*\.example\.test/.*")
+        mock.add_callback(responses.GET, hosts, callback=self._answer)
+
+    def _answer(self, request: PreparedRequest) -> Answer:
+        url = str(request.url)
+        for key, answer in self.answers.items():
+            if key in url:
+                self.requests.append(url)
+                return answer(request)
+        if url.startswith(EVIL_INDEX_URL):
+            page = self.evil_pages.get(url.removeprefix(EVIL_INDEX_URL).strip("/"))
+            if page is None:
+                return 404, {}, b""
+            headers = {"Content-Type": "application/vnd.pypi.simple.v1+json"}
+            return 200, headers, json.dumps(page).encode()
+        if url.startswith(EVIL_FILES):
+            data = self.evil_files.get(url.removeprefix(EVIL_FILES))
+            if data is None:
+                return 404, {}, b""
+            return _ranged(data, str(request.headers.get("Range", "")))
+        if re.sub(r"//[^/@]+@", "//", url).startswith(INDEX_URL):
+            return self._edited_page(request)
+        return self._file(request)
+
+    def _edited_page(self, request: PreparedRequest) -> Answer:
+        status, headers, body = self._page(request)
+        name = str(request.url).rstrip("/").rsplit("/", 1)[-1]
+        edit = self.edits.get(name)
+        if edit is None or status != 200 or "json" not in headers["Content-Type"]:
+            return status, headers, body
+        page = json.loads(body)
+        edit(page)
+        return status, headers, json.dumps(page).encode()
