@@ -191,6 +191,11 @@ def test_facts_read_from_a_hostile_index_never_serve_a_trusted_one(
         {"kind": "wheel", "names": "not a list"},
         [1, 2],
         {"kind": "sdist", "complete": "yes"},
+        {"names": [1, 2]},
+        {"imports": {"alpha/__init__.py": ["os; import evil"]}},
+        {"metadata": {"name": "alpha\x1b[2J", "version": "1.0.0"}},
+        {"metadata": {"name": "alpha", "version": 1}},
+        {"metadata": {"name": "alpha", "version": "1.0.0", "requires_dist": "beta"}},
     ],
 )
 def test_a_cache_entry_that_fails_validation_is_a_miss(

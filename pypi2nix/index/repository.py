@@ -39,6 +39,7 @@ from pypi2nix.errors import (
     OfflineError,
 )
 from pypi2nix.index.cache import Cache, read_facts_key
+from pypi2nix.index.entries import valid_sdist_contents, valid_wheel_facts
 from pypi2nix.index.pages import ProjectPages
 from pypi2nix.index.prefetch import Memo
 from pypi2nix.index.whole_files import WholeFiles
@@ -214,7 +215,7 @@ class PackageIndex:
         return self._wheels.get(wheel.url, lambda: self._fetch_wheel_facts(wheel))
 
     def _fetch_wheel_facts(self, wheel: DistFile) -> WheelFacts:
-        cached = self._cached_facts(wheel, "wheel", WheelFacts.from_json)
+        cached = self._cached_facts(wheel, "wheel", valid_wheel_facts, WheelFacts.from_json)
         if cached is not None:
             return self._remember(wheel, cached)
         if self.offline:
@@ -284,7 +285,7 @@ class PackageIndex:
         )
 
     def _fetch_sdist_contents(self, sdist: DistFile, *, until_pyproject: bool) -> SdistContents:
-        cached = self._cached_facts(sdist, "sdist", SdistContents.from_json)
+        cached = self._cached_facts(sdist, "sdist", valid_sdist_contents, SdistContents.from_json)
         if cached is not None and (cached.complete or until_pyproject):
             return self._remember(sdist, cached)
         if self.offline:
@@ -358,21 +359,28 @@ class PackageIndex:
                 self.cache.store_file_facts(key, facts.to_json())
 
     def _cached_facts(
-        self, file: DistFile, kind: str, load: Callable[[dict[str, Any]], T]
+        self,
+        file: DistFile,
+        kind: str,
+        valid: Callable[[dict[str, Any]], bool],
+        load: Callable[[dict[str, Any]], T],
     ) -> T | None:
-        """What the cache knows about a file, or ``None`` (a bad entry is dropped)."""
+        """What the cache knows about a file, or ``None``: an entry that fails the
+        checks is dropped and read again."""
         key = _facts_key(file)
         if key is None:
             return None
         facts = self.cache.file_facts(key)
-        if facts is None or facts.get("kind") != kind:
+        if facts is None:
             return None
         try:
-            return load(facts)
+            if facts.get("kind") == kind and valid(facts):
+                return load(facts)
         except (KeyError, TypeError, ValueError, AttributeError):
-            logger.debug("discarding the cached facts of %s", file.filename)
-            self.cache.discard_file_facts(key)
-            return None
+            pass
+        logger.debug("discarding the cached facts of %s", file.filename)
+        self.cache.discard_file_facts(key)
+        return None
 
 
 def _facts_key(file: DistFile) -> str | None:
