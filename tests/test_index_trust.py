@@ -3,6 +3,7 @@ poison the cache for another index or project, and a cache entry is input too.""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import io
@@ -243,3 +244,29 @@ def test_a_digest_is_checked_before_it_names_a_cache_file(tmp_path: Path) -> Non
     assert hashlib.sha256(b"").hexdigest()  # a real digest still names a file:
     cache.store_file_facts(hashlib.sha256(b"").hexdigest(), {"kind": "wheel"})
     assert len(list(tmp_path.rglob("*.json"))) == 1
+
+
+def test_no_credential_is_written_anywhere(hostile: HostileIndex, tmp_path: Path) -> None:
+    """File URLs relative to an index URL with a password are written without it (Nix
+    takes credentials from netrc), and the cache holds it nowhere."""
+
+    def relative_urls(page: dict[str, Any]) -> None:
+        for file in page["files"]:
+            file["url"] = "../../packages/" + file["url"].split("/packages/", 1)[1]
+
+    hostile.edits["alpha"] = relative_urls
+    with_password = INDEX_URL.replace("https://", "https://user:secret@")
+    cache = tmp_path / "cache"
+    assert (
+        generate(tmp_path, "alpha==1.0.0", "--cache-dir", str(cache), index_url=with_password) == 0
+    )
+    text = (tmp_path / "out" / "requirements.nix").read_text()
+    assert "https://index.example.test/packages/" in text
+    for path in [*tmp_path.rglob("*")]:
+        if path.is_file():
+            assert b"secret" not in path.read_bytes(), path
+            assert b"user:" not in path.read_bytes(), path
+    basic = "Basic " + base64.b64encode(b"user:secret").decode()
+    sent = {url.split("/")[2]: auth for url, auth in hostile.authorizations}
+    assert sent["index.example.test"] == basic
+    assert sent["files.example.test"] is None  # another origin: never sent there

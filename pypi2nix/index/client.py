@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pypi2nix import __version__
-from pypi2nix.credentials import redact_url
+from pypi2nix.credentials import Origin, origin, redact_url, split_credentials
 from pypi2nix.dists.streams import RangeResponse, Readable
 from pypi2nix.errors import NetworkError
 
@@ -122,6 +122,15 @@ class HttpClient:
         self._local = threading.local()
         self._stats_lock = threading.Lock()
         self._context: ssl.SSLContext | None = None
+        self._credentials: dict[Origin, tuple[str, str]] = {}
+
+    def keep_credentials(self, url: str) -> str:
+        """Send the user name and password of ``url`` with every request to its origin
+        from now on (as pip does); the URL without them, for every other use."""
+        bare, credentials = split_credentials(url)
+        if credentials is not None:
+            self._credentials[origin(bare)] = credentials
+        return bare
 
     def get(self, url: str, *, headers: Mapping[str, str] | None = None) -> HttpResponse | None:
         """GET a URL; ``None`` when the server answers 404 (or 410). A conditional
@@ -204,7 +213,11 @@ class HttpClient:
         started = time.monotonic()
         try:
             response = self._session().get(
-                url, headers=dict(headers or {}), timeout=self.timeout, stream=stream
+                url,
+                headers=dict(headers or {}),
+                timeout=self.timeout,
+                stream=stream,
+                auth=self._credentials.get(origin(url)),
             )
         except _transient_errors() as error:
             raise _Retryable(_describe(error)) from error

@@ -109,7 +109,10 @@ class PackageIndex:
         progress: Callable[[str], None] | None = None,
     ) -> None:
         self.client = client
-        self.index_urls = tuple(url.rstrip("/") + "/" for url in index_urls)
+        # Credentials stay in the client: no page, file URL or cache entry holds them.
+        self.index_urls = tuple(
+            client.keep_credentials(url.rstrip("/") + "/") for url in index_urls
+        )
         self.cache = cache or Cache(None)
         self.offline = offline
         self.refresh = refresh

@@ -33,6 +33,8 @@ class HostileIndex(FixtureIndex):
     answers: dict[str, Callable[[PreparedRequest], Answer]] = field(default_factory=dict)
     evil_files: dict[str, bytes] = field(default_factory=dict)
     evil_pages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # (URL, Authorization header) of every request.
+    authorizations: list[tuple[str, str | None]] = field(default_factory=list)
 
     def register(self, mock: responses.RequestsMock) -> None:
         hosts = re.compile(r"https://[^/]*\.example\.test/.*")
@@ -40,6 +42,8 @@ class HostileIndex(FixtureIndex):
 
     def _answer(self, request: PreparedRequest) -> Answer:
         url = str(request.url)
+        authorization = request.headers.get("Authorization")
+        self.authorizations.append((url, None if authorization is None else str(authorization)))
         for key, answer in self.answers.items():
             if key in url:
                 self.requests.append(url)
