@@ -270,3 +270,21 @@ def test_no_credential_is_written_anywhere(hostile: HostileIndex, tmp_path: Path
     sent = {url.split("/")[2]: auth for url, auth in hostile.authorizations}
     assert sent["index.example.test"] == basic
     assert sent["files.example.test"] is None  # another origin: never sent there
+
+
+def test_no_control_character_from_the_index_reaches_the_terminal(
+    hostile: HostileIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hostile_name = "alpha-1.0.0-py3-none-\x1b]0;owned\x07\x1b[2Jany.whl"
+
+    def edit(page: dict[str, Any]) -> None:
+        page["files"].append(
+            {"filename": hostile_name, "url": EVIL_FILES + "x.whl", "hashes": {"sha256": "x"}}
+        )
+
+    hostile.edits["alpha"] = edit
+    assert generate(tmp_path, "alpha==1.0.0", "--no-cache") == 0
+    err = capsys.readouterr().err
+    assert "\\x1b]0;owned\\x07\\x1b[2Jany.whl a sha256 that is not one" in err
+    assert "\x1b" not in err
+    assert "\x07" not in err
