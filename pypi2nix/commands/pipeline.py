@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 from pypi2nix.backend import MetadataBuilder
 from pypi2nix.index.cache import Cache
 from pypi2nix.index.client import HttpClient
+from pypi2nix.index.limits import HttpLimits
 from pypi2nix.index.prefetch import Prefetcher
 from pypi2nix.index.repository import PackageIndex
 from pypi2nix.lock.cache import cached_lock, is_cacheable, lock_key, store_lock
@@ -53,7 +55,7 @@ def lock_inputs(
     """Lock the inputs for the target against the index, with the cache and threads
     the options ask for, and count what it cost."""
     started = time.monotonic()
-    client = HttpClient()
+    client = HttpClient(limits=HttpLimits.from_environment(os.environ))
     index = PackageIndex(
         client,
         index_urls(index_options, inputs),

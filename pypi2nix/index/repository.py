@@ -253,7 +253,7 @@ class PackageIndex:
         if wheel.core_metadata is False:
             return None
         url = wheel.url + ".metadata"
-        response = self.client.get(url)
+        response = self.client.get(url, metadata=True)
         if response is None:
             return None
         expected = wheel.core_metadata_sha256
