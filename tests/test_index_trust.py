@@ -288,3 +288,40 @@ def test_no_control_character_from_the_index_reaches_the_terminal(
     assert "\\x1b]0;owned\\x07\\x1b[2Jany.whl a sha256 that is not one" in err
     assert "\x1b" not in err
     assert "\x07" not in err
+
+
+def test_a_deeply_nested_page_is_an_invalid_page(
+    hostile: HostileIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nested = b'{"name": "alpha", "files": [' + b"[" * 200_000 + b"]" * 200_000 + b"]}"
+    headers = {"Content-Type": "application/vnd.pypi.simple.v1+json"}
+    hostile.answers[INDEX_URL + "alpha/"] = lambda request: (200, headers, nested)
+    assert generate(tmp_path, "alpha==1.0.0", "--no-cache") == 1
+    err = capsys.readouterr().err.strip()
+    assert "internal error" not in err
+    assert err.startswith("error: ")
+    assert "the index sent an invalid page" in err
+
+
+@pytest.mark.parametrize("field", ["version", "requires-python"])
+def test_a_huge_version_on_a_page_skips_that_file(
+    hostile: HostileIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str], field: str
+) -> None:
+    huge = "1" * 100_000
+
+    def edit(page: dict[str, Any]) -> None:
+        if field == "version":
+            name = f"alpha-{huge}.tar.gz"
+            page["files"].append({"filename": name, "url": EVIL_FILES + "x", "hashes": {}})
+        else:
+            for file in page["files"]:
+                if file["filename"] == ALPHA_WHEEL:
+                    file["requires-python"] = f">={huge}"
+
+    hostile.edits["alpha"] = edit
+    assert generate(tmp_path, "alpha", "--no-cache") == 0
+    err = capsys.readouterr().err
+    assert "internal error" not in err
+    assert any(f"of {len(huge) + extra} characters" in err for extra in (0, 2))
+    frozen = (tmp_path / "out" / "requirements_frozen.txt").read_text()
+    assert "alpha==1.0.0" in frozen

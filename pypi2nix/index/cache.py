@@ -165,7 +165,7 @@ class Cache:
             data = json.loads(path.read_bytes())
         except FileNotFoundError:
             return None
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             logger.debug("discarding the unreadable cache entry %s", path)
             self._discard(kind, key)
             return None

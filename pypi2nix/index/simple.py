@@ -12,6 +12,7 @@ import functools
 import json
 import logging
 import posixpath
+import re
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
@@ -32,6 +33,12 @@ JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
 FileEntry = list[Any]
 
 logger = logging.getLogger(__name__)
+
+# Longer version strings are not versions (a number of 100,000 digits would take
+# seconds to parse, and fail); such a file is skipped with a warning.
+MAX_VERSION_CHARS = 256
+MAX_REQUIRES_PYTHON_CHARS = 1024
+_LONG_NUMBER = re.compile(r"\d{40}")
 
 
 class PageError(ValueError):
@@ -71,6 +78,12 @@ class ProjectPage:
                 version = _version(text)
                 if version is not None:
                     versions.setdefault(version, []).append(text)
+                elif len(text) > MAX_VERSION_CHARS:
+                    logger.warning(
+                        "%s: the index lists a version of %d characters; its files are skipped",
+                        self.name,
+                        len(text),
+                    )
             self._versions = {version: tuple(texts) for version, texts in versions.items()}
         return self._versions
 
@@ -139,6 +152,8 @@ def _json_page(name: NormalizedName, content: bytes, url: str) -> ProjectPage:
         data = json.loads(content)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise PageError(f"the project page is not valid JSON ({error})") from error
+    except RecursionError as error:
+        raise PageError("the project page nests JSON too deeply") from error
     if not isinstance(data, dict) or not isinstance(data.get("files"), list):
         raise PageError("the project page has no 'files' list")
     page_name = data.get("name")
@@ -171,12 +186,12 @@ def _json_entry(item: dict[str, Any], base: str) -> FileEntry | None:
         filename = _filename_from_url(file_url)
     hashes = item.get("hashes")
     digest = _page_digest(hashes, filename) if type(hashes) is dict else None
-    if digest is False:
+    requires_python = _requires_python(item.get("requires-python"), filename)
+    if digest is False or requires_python is False:
         return None
     metadata, metadata_digest = _core_metadata(
         item.get("core-metadata", item.get("dist-info-metadata"))
     )
-    requires_python = item.get("requires-python")
     yanked = item.get("yanked", False)
     size = item.get("size")
     return [
@@ -184,7 +199,7 @@ def _json_entry(item: dict[str, Any], base: str) -> FileEntry | None:
         file_url,
         dist_kind(filename),
         digest,
-        requires_python if type(requires_python) is str else None,
+        requires_python,
         yanked is not False and yanked is not None,
         size if type(size) is int and size >= 0 else None,
         metadata,
@@ -215,6 +230,21 @@ def _page_digest(hashes: dict[str, Any], filename: str) -> str | Literal[False] 
     return digest
 
 
+def _requires_python(value: object, filename: str) -> str | Literal[False] | None:
+    """A file's ``requires-python``; ``False`` (the file is left out, with a warning)
+    for one too long, or with a number too long, to be a Python version range."""
+    if type(value) is not str:
+        return None
+    if len(value) > MAX_REQUIRES_PYTHON_CHARS or _LONG_NUMBER.search(value):
+        logger.warning(
+            "the index gives %s a requires-python of %d characters; the file is ignored",
+            filename,
+            len(value),
+        )
+        return False
+    return value
+
+
 def _warn_invalid_digest(filename: str) -> None:
     logger.warning("the index gives %s a sha256 that is not one; the file is ignored", filename)
 
@@ -243,7 +273,8 @@ def _html_entry(attributes: dict[str, str], href: str) -> FileEntry | None:
     file_url, fragment = urldefrag(href)
     filename = _filename_from_url(file_url)
     digest = _fragment_digest(fragment, filename)
-    if digest is False:
+    requires_python = _requires_python(attributes.get("data-requires-python"), filename)
+    if digest is False or requires_python is False:
         return None
     metadata = attributes.get("data-core-metadata", attributes.get("data-dist-info-metadata"))
     metadata_digest = None
@@ -255,7 +286,7 @@ def _html_entry(attributes: dict[str, str], href: str) -> FileEntry | None:
         file_url,
         dist_kind(filename),
         digest,
-        attributes.get("data-requires-python"),
+        requires_python,
         "data-yanked" in attributes,
         None,
         None if metadata is None else metadata != "false",
@@ -344,6 +375,8 @@ def _normalized(name: str) -> NormalizedName:
 
 @functools.lru_cache(maxsize=65536)
 def _version(text: str) -> Version | None:
+    if len(text) > MAX_VERSION_CHARS:
+        return None
     try:
         return Version(text)
     except InvalidVersion:
