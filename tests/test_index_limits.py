@@ -4,6 +4,7 @@ huge answer ends in one clear error, fast (the tests use tiny limits)."""
 from __future__ import annotations
 
 import contextlib
+import gzip
 import io
 import time
 from typing import TYPE_CHECKING
@@ -175,3 +176,18 @@ def test_limits_from_the_environment() -> None:
     assert limits.max_stream_bytes == HttpLimits().max_stream_bytes
     with pytest.raises(UsageError, match="PYPI2NIX_HTTP_MAX_STREAM"):
         HttpLimits.from_environment({"PYPI2NIX_HTTP_MAX_STREAM": "lots"})
+
+
+def test_a_compressed_page_that_decodes_to_too_much_is_refused(
+    hostile: HostileIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = b'{"name": "alpha", "files": [' + b"{}," * 2**20 + b"{}]}"
+    bomb = gzip.compress(gzip.compress(page))
+    assert len(bomb) < 10_000
+    headers = {
+        "Content-Type": "application/vnd.pypi.simple.v1+json",
+        "Content-Encoding": "gzip, gzip",
+    }
+    hostile.answers[INDEX_URL + "alpha/"] = lambda request: (200, headers, bomb)
+    assert generate(tmp_path) == 1
+    assert "decompresses to more than 100 times its size" in one_error(capsys, tmp_path)

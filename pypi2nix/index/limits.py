@@ -28,7 +28,10 @@ ENVIRONMENT = {
     "PYPI2NIX_HTTP_MAX_BODY": "max_body_bytes",
     "PYPI2NIX_HTTP_MAX_METADATA": "max_metadata_bytes",
     "PYPI2NIX_HTTP_MAX_STREAM": "max_stream_bytes",
+    "PYPI2NIX_HTTP_MAX_RATIO": "max_decoded_ratio",
 }
+# A compressed body may always decode to this much, whatever its ratio.
+_FREE_DECODED_BYTES = 2**20
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,10 @@ class HttpLimits:
     max_stream_bytes: int = 4 * 2**30
     deadline_seconds: float = 20.0
     min_bytes_per_second: float = 32 * 1024
+    # A body sent compressed (``Content-Encoding``) may decode to this many times the
+    # bytes sent, beyond its first MiB: a few kB must not become a page of millions of
+    # JSON objects (pages compress about tenfold).
+    max_decoded_ratio: int = 100
 
     @classmethod
     def from_environment(cls, environment: Mapping[str, str]) -> HttpLimits:
@@ -149,7 +156,18 @@ class BodyReader:
         self._count(len(data))
         self.bytes_read += len(data)
         self._budget.count(len(data), self.bytes_read, self._limit, self._variable)
+        self._check_ratio()
         return data
+
+    def _check_ratio(self) -> None:
+        """:raises NetworkError: for a compressed body that decodes to too much."""
+        ratio = self._budget.limits.max_decoded_ratio
+        if self.bytes_read > _FREE_DECODED_BYTES + ratio * self._raw.tell():
+            raise NetworkError(
+                self._budget.url,
+                f"the answer decompresses to more than {ratio} times its size "
+                "(see PYPI2NIX_HTTP_MAX_RATIO)",
+            )
 
 
 def _encoded(headers: Mapping[str, str]) -> bool:
