@@ -17,8 +17,12 @@ from pypi2nix.errors import NetworkError, UsageError
 from pypi2nix.index.client import HttpClient
 from pypi2nix.index.limits import HttpLimits
 from tests.support.fixture_index import INDEX_URL, IndexFile
-from tests.support.hostile_index import HostileIndex
-from tests.test_index_trust import ALPHA_WHEEL, rebuilt_wheel, replace_alpha_wheel
+from tests.support.hostile_index import (
+    ALPHA_WHEEL,
+    HostileIndex,
+    rebuilt_wheel,
+    replace_alpha_wheel,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

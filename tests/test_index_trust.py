@@ -17,13 +17,18 @@ import responses
 
 from pypi2nix.cli import main
 from tests.support.fixture_index import INDEX_URL, IndexFile
-from tests.support.hostile_index import EVIL_FILES, EVIL_INDEX_URL, HostileIndex
+from tests.support.hostile_index import (
+    ALPHA_WHEEL,
+    EVIL_FILES,
+    EVIL_INDEX_URL,
+    HostileIndex,
+    rebuilt_wheel,
+    replace_alpha_wheel,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
-
-ALPHA_WHEEL = "alpha-1.0.0-py3-none-any.whl"
 
 
 @pytest.fixture
@@ -81,28 +86,6 @@ def test_a_digest_that_is_not_hex_is_never_a_path_nor_a_line(
     assert "victim" not in frozen
     err = capsys.readouterr().err
     assert f"{ALPHA_WHEEL} a sha256 that is not one; the file is ignored" in err
-
-
-def rebuilt_wheel(real: bytes, *, name: bytes = b"alpha", padding_after_metadata: int = 0) -> bytes:
-    """The real alpha wheel with another Name in its METADATA, and maybe so much padding
-    after it that it is not in the wheel's tail (the ``.metadata`` file is then read)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(real)) as source, zipfile.ZipFile(buffer, "w") as target:
-        infos = sorted(source.infolist(), key=lambda info: not info.filename.endswith("METADATA"))
-        for info in infos:
-            data = source.read(info)
-            if info.filename.endswith("METADATA"):
-                target.writestr(info, data.replace(b"Name: alpha\n", b"Name: " + name + b"\n"))
-                if padding_after_metadata:
-                    target.writestr("padding.bin", os.urandom(padding_after_metadata))
-            else:
-                target.writestr(info, data)
-    return buffer.getvalue()
-
-
-def replace_alpha_wheel(index: HostileIndex, data: bytes) -> None:
-    position = next(i for i, file in enumerate(index.files) if file.filename == ALPHA_WHEEL)
-    index.files[position] = IndexFile("alpha", ALPHA_WHEEL, data)
 
 
 def test_a_pep_658_file_must_match_its_digest(

@@ -3,14 +3,17 @@ whole answers replaced, at the made-up hosts (served with ``responses``)."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import re
+import zipfile
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import responses
 
-from tests.support.fixture_index import INDEX_URL, FixtureIndex, _ranged
+from tests.support.fixture_index import INDEX_URL, FixtureIndex, IndexFile, _ranged
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
 Answer = tuple[int, dict[str, str], Any]
 EVIL_INDEX_URL = "https://evil.example.test/simple/"
 EVIL_FILES = "https://evil.example.test/files/"
+ALPHA_WHEEL = "alpha-1.0.0-py3-none-any.whl"
 
 
 @dataclass
@@ -72,3 +76,25 @@ class HostileIndex(FixtureIndex):
         page = json.loads(body)
         edit(page)
         return status, headers, json.dumps(page).encode()
+
+
+def rebuilt_wheel(real: bytes, *, name: bytes = b"alpha", padding_after_metadata: int = 0) -> bytes:
+    """The real alpha wheel with another Name in its METADATA, and maybe so much padding
+    after it that it is not in the wheel's tail (the ``.metadata`` file is then read)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(real)) as source, zipfile.ZipFile(buffer, "w") as target:
+        infos = sorted(source.infolist(), key=lambda info: not info.filename.endswith("METADATA"))
+        for info in infos:
+            data = source.read(info)
+            if info.filename.endswith("METADATA"):
+                target.writestr(info, data.replace(b"Name: alpha\n", b"Name: " + name + b"\n"))
+                if padding_after_metadata:
+                    target.writestr("padding.bin", os.urandom(padding_after_metadata))
+            else:
+                target.writestr(info, data)
+    return buffer.getvalue()
+
+
+def replace_alpha_wheel(index: HostileIndex, data: bytes) -> None:
+    position = next(i for i, file in enumerate(index.files) if file.filename == ALPHA_WHEEL)
+    index.files[position] = IndexFile("alpha", ALPHA_WHEEL, data)
