@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from pypi2nix.errors import UsageError
 from pypi2nix.filenames import is_linux_binary_wheel
-from pypi2nix.nix.escape import is_identifier, nix_attribute, nix_string
+from pypi2nix.nix.escape import is_identifier, nix_attribute, nix_comment, nix_string
 from pypi2nix.nix.lines import indent, list_attribute
 from pypi2nix.nix.native import (
     NOT_PYTHON_ATTRIBUTES,
@@ -175,7 +175,7 @@ def _arguments(groups: Sequence[tuple[str | None, Sequence[str]]]) -> list[str]:
     lines: list[str] = []
     for heading, names in groups:
         if heading is not None:
-            lines += ["", f"# {heading}"]
+            lines += ["", nix_comment(heading)]
         lines += [f"{name}," for name in names]
     return lines
 
@@ -237,5 +237,5 @@ def nixpkgs_description(description: str | None) -> str | None:
 
 def _check_attributes(tests: Tests) -> list[str]:
     if tests.inputs is None:
-        return [f"# {tests.reason}", "doCheck = false;"]
+        return [nix_comment(tests.reason), "doCheck = false;"]
     return [*list_attribute("nativeCheckInputs", list(tests.inputs)), "doCheck = true;"]
