@@ -283,3 +283,26 @@ def test_strings_in_comments_parse_to_the_same_nix(tmp_path: Path) -> None:
         path.write_text(render(hostile_graph(payload)))
         parsed.append(nix.run("nix-instantiate", "--parse", str(path)))
     assert parsed[0] == parsed[1]
+
+
+NIX_NAMES = ("false", "true", "import", "lib", "version", "pkgs", "python", "self", "super")
+
+
+@pytest.mark.nix
+def test_pins_named_like_nix_builtins_keep_their_meaning(nixpkgs: Path, tmp_path: Path) -> None:
+    """In requirements.nix a pin is an attribute, never a variable: pins named
+    ``false``, ``lib``, ``self``... shadow nothing."""
+    dependencies = tuple(Dependency(name=NormalizedName(n), spelled=(n,)) for n in NIX_NAMES)
+    pins = [
+        pin("demo", "demo-1.0.tar.gz", dependencies=dependencies),
+        *(pin(name, f"{name}-1.0-py3-none-any.whl", build_system=()) for name in NIX_NAMES),
+    ]
+    path = tmp_path / "requirements.nix"
+    path.write_text(render(graph(*pins)))
+    (tmp_path / "requirements_override.nix").write_text("{ pkgs, python }: self: super: { }\n")
+    result = nix.evaluate(
+        f"let pkgs = import {nixpkgs} {{ }}; "
+        f"r = import {path} {{ inherit pkgs; python = pkgs.python311; }}; "
+        "in map (p: p.pname) r.packages.demo.dependencies"
+    )
+    assert sorted(result) == sorted(NIX_NAMES)
