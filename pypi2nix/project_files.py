@@ -153,6 +153,12 @@ def _table(document: object, key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+# All dependency groups of one pyproject.toml together, includes expanded; and the
+# number of groups (which bounds how deep includes can go).
+MAX_GROUP_REQUIREMENTS = 10_000
+MAX_DEPENDENCY_GROUPS = 200
+
+
 def dependency_groups(
     table: object, *, source: str
 ) -> tuple[tuple[str, tuple[Requirement, ...]], ...]:
@@ -169,22 +175,37 @@ def dependency_groups(
         if normalized in raw or not isinstance(entries, list):
             raise MetadataParseError(f"dependency group {name!r} is duplicated or not a list")
         raw[normalized] = entries
+    if len(raw) > MAX_DEPENDENCY_GROUPS:
+        raise MetadataParseError(f"more than {MAX_DEPENDENCY_GROUPS} dependency groups")
+    expanded: dict[str, list[str]] = {}
+    total = 0
 
     def expand(group: str, trail: tuple[str, ...]) -> list[str]:
+        """The group's lines, without repeats; each group is expanded once, so an
+        include diamond costs no more than a chain."""
         if group not in raw:
             raise MetadataParseError(f"dependency group {group!r} is not defined")
         if group in trail:
             raise MetadataParseError(f"dependency group {group!r} includes itself")
-        lines: list[str] = []
+        if group in expanded:
+            return expanded[group]
+        lines: dict[str, None] = {}
         for entry in raw[group]:
             if isinstance(entry, str):
-                lines.append(entry)
+                lines[entry] = None
             elif isinstance(entry, dict) and set(entry) == {"include-group"}:
                 included = canonicalize_name(str(entry["include-group"]))
-                lines.extend(expand(included, (*trail, group)))
+                lines.update(dict.fromkeys(expand(included, (*trail, group))))
             else:
                 raise MetadataParseError(f"dependency group {group!r} has an invalid entry")
-        return lines
+        nonlocal total
+        total += len(lines)
+        if total > MAX_GROUP_REQUIREMENTS:
+            raise MetadataParseError(
+                f"the dependency groups hold more than {MAX_GROUP_REQUIREMENTS} requirements"
+            )
+        expanded[group] = list(lines)
+        return expanded[group]
 
     return tuple(
         (group, parse_requirement_lines(expand(group, ()), source=f"{source} group {group}"))

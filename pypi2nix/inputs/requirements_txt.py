@@ -98,6 +98,8 @@ class _Reader:
     binary: dict[str, list[str]] = field(default_factory=lambda: {o: [] for o in _BINARY_OPTIONS})
     sources: list[str] = field(default_factory=list)
     _open_files: list[str] = field(default_factory=list)
+    # Files read in full, and how: an include diamond reads each file once.
+    _read_files: set[tuple[str, bool]] = field(default_factory=set)
 
     def result(self) -> RequirementSet:
         return RequirementSet(
@@ -119,6 +121,9 @@ class _Reader:
         if key in self._open_files:
             assert included_from is not None
             raise InputError(included_from, f"include cycle: {display} includes itself")
+        if (key, constraint) in self._read_files:
+            return  # a file means the same wherever it is included: once is enough
+        self._read_files.add((key, constraint))
         self._open_files.append(key)
         self.sources.append(display)
         try:
