@@ -264,7 +264,7 @@ def test_a_pyproject_5000_arrays_deep(
     assert "pyproject.toml nests its arrays or tables too deeply" in one_error(capsys)
 
 
-def test_a_pyproject_field_of_the_wrong_type(tmp_path: Path) -> None:
+def test_a_pyproject_field_of_the_wrong_type(fixture_index: FixtureIndex, tmp_path: Path) -> None:
     """``classifiers = 5`` and ``dependencies = 5`` are left out, not an internal error."""
     project = tmp_path / "project"
     project.mkdir()
