@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import ast
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+import pypi2nix.nix
 from pypi2nix.nix.escape import (
     is_identifier,
     nix_attribute,
@@ -93,3 +96,18 @@ def test_a_comment_cannot_change_the_evaluated_value(texts: list[str]) -> None:
     """Each attribute follows a comment of hostile text: the set is exactly as written."""
     body = "\n".join(f"  {nix_comment(text)}\n  a{i} = {i};" for i, text in enumerate(texts))
     assert nix.evaluate("{\n" + body + "\n}") == {f"a{i}": i for i in range(len(texts))}
+
+
+def test_every_comment_is_made_by_nix_comment() -> None:
+    """No renderer writes a ``#`` comment itself: a string constant (or f-string) that
+    starts with ``#`` exists only in escape.py."""
+    package = Path(pypi2nix.nix.__path__[0])
+    offenders = []
+    for module in sorted(package.glob("*.py")):
+        if module.name == "escape.py":
+            continue
+        for node in ast.walk(ast.parse(module.read_text())):
+            first = node.values[0] if isinstance(node, ast.JoinedStr) and node.values else node
+            if isinstance(first, ast.Constant) and str(first.value).lstrip().startswith("#"):
+                offenders.append(f"{module.name}:{first.lineno}")
+    assert offenders == []

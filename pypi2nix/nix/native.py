@@ -116,8 +116,8 @@ def source_build_attributes(pin: Pin, names: Names) -> list[str]:
         lines += list_attribute("buildInputs", [names.system(path) for path in build.build_inputs])
     if build.cargo:
         lines += [
-            "# The hash of the vendored crates is not known before a first build: that",
-            "# build fails and prints it; put it here (or in your overrides).",
+            nix_comment("The hash of the vendored crates is not known before a first build: that"),
+            nix_comment("build fails and prints it; put it here (or in your overrides)."),
             f"cargoDeps = {names.system('rustPlatform.fetchCargoVendor')} {{",
             *indent(["inherit pname version src;", f"hash = {names.lib}.fakeHash;"]),
             "};",
@@ -132,7 +132,9 @@ def binary_wheel_attributes(pin: Pin, names: Names) -> list[str]:
         return []
     attributes, left_out, unknown = split_system_libraries(pin)
     lines = [
-        "# A binary wheel: autoPatchelfHook points its native code at nixpkgs' libraries.",
+        nix_comment(
+            "A binary wheel: autoPatchelfHook points its native code at nixpkgs' libraries."
+        ),
         f"nativeBuildInputs = [ {names.auto_patchelf} ];",
     ]
     if not pin.libraries_known:
