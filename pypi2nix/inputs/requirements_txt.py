@@ -22,6 +22,7 @@ from packaging.utils import canonicalize_name
 from pypi2nix.errors import InputError, Origin, UsageError
 from pypi2nix.inputs.direct import looks_direct, parse_direct
 from pypi2nix.inputs.pyproject import PyprojectInput, read_pyproject
+from pypi2nix.local_files import LocalFileError, read_local_file
 from pypi2nix.models import DirectSource, InputRequirement, RequirementSet
 
 if TYPE_CHECKING:
@@ -97,6 +98,8 @@ class _Reader:
     binary: dict[str, list[str]] = field(default_factory=lambda: {o: [] for o in _BINARY_OPTIONS})
     sources: list[str] = field(default_factory=list)
     _open_files: list[str] = field(default_factory=list)
+    # Files read in full, and how: an include diamond reads each file once.
+    _read_files: set[tuple[str, bool]] = field(default_factory=set)
 
     def result(self) -> RequirementSet:
         return RequirementSet(
@@ -118,6 +121,9 @@ class _Reader:
         if key in self._open_files:
             assert included_from is not None
             raise InputError(included_from, f"include cycle: {display} includes itself")
+        if (key, constraint) in self._read_files:
+            return  # a file means the same wherever it is included: once is enough
+        self._read_files.add((key, constraint))
         self._open_files.append(key)
         self.sources.append(display)
         try:
@@ -226,15 +232,9 @@ def _read_text(path: Path, display: str, included_from: Origin | None) -> str:
         return UsageError(f"cannot read requirements file {display!r}: {reason}")
 
     try:
-        if path.is_dir():
-            raise fail("it is a directory")
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            limit = MAX_FILE_BYTES // 2**20
-            raise fail(f"it is {size / 2**20:.1f} MiB, more than the limit of {limit} MiB")
-        data = path.read_bytes()
-    except OSError as error:
-        raise fail(error.strerror or str(error)) from error
+        data = read_local_file(path, MAX_FILE_BYTES)
+    except LocalFileError as error:
+        raise fail(error.reason) from error
     if b"\0" in data:
         raise fail("it is a binary file, not a text file")
     try:

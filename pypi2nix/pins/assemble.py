@@ -299,14 +299,22 @@ def _runtime_closures(
 ) -> dict[NormalizedName, set[NormalizedName]]:
     """Each project with everything it needs at run time (the graph is acyclic)."""
     closures: dict[NormalizedName, set[NormalizedName]] = {}
-
-    def closure(name: NormalizedName) -> set[NormalizedName]:
-        if name not in closures:
-            closures[name] = {name}.union(*(closure(d.name) for d in dependencies[name]))
-        return closures[name]
-
-    for name in dependencies:
-        closure(name)
+    for start in dependencies:
+        if start in closures:
+            continue
+        path, on_path = [start], {start}  # a walk, not recursion: chains can be long
+        while path:
+            name = path[-1]
+            waiting = (d.name for d in dependencies[name] if d.name not in closures)
+            child = next((other for other in waiting if other not in on_path), None)
+            if child is not None:
+                path.append(child)
+                on_path.add(child)
+                continue
+            needed = (closures.get(d.name, {d.name}) for d in dependencies[name])
+            closures[name] = {name}.union(*needed)
+            path.pop()
+            on_path.discard(name)
     return closures
 
 

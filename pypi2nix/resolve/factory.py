@@ -285,16 +285,18 @@ class Factory:
                 else:
                     direct[extra].add(dependency)
 
-        def closure(extra: str, seen: frozenset[str]) -> set[NormalizedName]:
-            names = set(direct.get(extra, ()))
-            for other in own_extras.get(extra, ()):
-                if other not in seen:
-                    names |= closure(other, seen | {other})
+        def closure(extra: str) -> set[NormalizedName]:
+            """The projects of every extra reachable from ``extra`` (each visited once)."""
+            reached, pending, names = {extra}, [extra], set()
+            while pending:
+                current = pending.pop()
+                names |= direct.get(current, set())
+                fresh = own_extras.get(current, set()) - reached
+                reached |= fresh
+                pending.extend(fresh)
             return names
 
-        return tuple(
-            (extra, tuple(sorted(closure(extra, frozenset({extra}))))) for extra in sorted(direct)
-        )
+        return tuple((extra, tuple(sorted(closure(extra)))) for extra in sorted(direct))
 
     def _warn_unknown_extras(self, candidate: Candidate, metadata: CoreMetadata) -> None:
         provided = {canonicalize_name(extra) for extra in metadata.provides_extra}
