@@ -114,7 +114,9 @@ def lock(
         policy,
         direct=direct,
         prefetcher=prefetcher,
-        look_ahead=lambda candidate: prefetch_build_facts(candidate, index, policy, prefetcher),
+        look_ahead=lambda candidate: prefetch_build_facts(
+            candidate, index, target, policy, prefetcher
+        ),
         progress=progress,
     )
     resolved: ToolSets = {}
