@@ -69,3 +69,30 @@ def test_extras_adding_evaluates_only_the_extras_the_marker_names(
 def test_extras_adding_a_marker_that_holds_without_extras_adds_nothing() -> None:
     assert TARGET.extras_adding(Marker('python_version >= "3.9"'), ["a"]) == []
     assert TARGET.extras_adding(None, ["a"]) == []
+
+
+def test_a_requirement_asks_its_specifier_once_per_version(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from packaging.specifiers import SpecifierSet
+    from packaging.utils import NormalizedName
+    from packaging.version import Version
+
+    from pypi2nix.resolve.base import Requirement
+
+    asked: list[object] = []
+    original = SpecifierSet.contains
+
+    def counting(self: SpecifierSet, item: object, *args: object, **kwargs: object) -> bool:
+        asked.append(item)
+        return original(self, item, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SpecifierSet, "contains", counting)
+    name = NormalizedName("thing")
+    requirement = Requirement(
+        name=name, specifier=SpecifierSet(">=1"), requested_by="", spelled=name
+    )
+    for _ in range(3):
+        assert requirement.is_satisfied_by_version(Version("1.2"))
+        assert not requirement.is_satisfied_by_version(Version("0.9"))
+    assert asked == [Version("1.2"), Version("0.9")]

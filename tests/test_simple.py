@@ -117,3 +117,18 @@ def test_sdist_names_with_dashes() -> None:
 def test_invalid_pages(content: bytes, content_type: str) -> None:
     with pytest.raises(PageError):
         parse_project_page(SIX, content, content_type, PAGE_URL)
+
+
+def test_only_wheel_names_of_five_or_six_parts_count() -> None:
+    names = [
+        "six-1.0-py3-none-any.whl",
+        "six-1.1-1build-py3-none-any.whl",
+        "six-1.2-none-any.whl",
+        "six-1.3-1-2-py3-none-any.whl",
+        "six_other-1.4-py3-none-any.whl",
+        "Six-1.5-py3-none-any.whl",
+    ]
+    files = ",".join(f'{{"filename":"{name}","url":"{name}","hashes":{{}}}}' for name in names)
+    body = f'{{"name":"six","files":[{files}]}}'.encode()
+    page = parse_project_page(SIX, body, "application/vnd.pypi.simple.v1+json", PAGE_URL)
+    assert sorted(str(version) for version in page.versions) == ["1.0", "1.1", "1.5"]

@@ -17,7 +17,7 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from pypi2nix.filenames import dist_kind, parse_wheel_name, sdist_stem
+from pypi2nix.filenames import WHEEL_SUFFIX, dist_kind, sdist_stem
 from pypi2nix.models import DistFile
 
 if TYPE_CHECKING:
@@ -256,10 +256,14 @@ def _dist_file(entry: FileEntry, version: Version) -> DistFile:
 
 
 def _version_text(name: NormalizedName, filename: str) -> str | None:
-    """The version string of a wheel or sdist of the project; ``None`` for other files."""
-    wheel = parse_wheel_name(filename)
-    if wheel is not None:
-        return wheel.version if _normalized(wheel.distribution) == name else None
+    """The version string of a wheel or sdist of the project; ``None`` for other files.
+    (This runs for every file of every page: a wheel's name is split here, as
+    :func:`~pypi2nix.filenames.parse_wheel_name` does, without building a WheelName.)"""
+    if filename.endswith(WHEEL_SUFFIX):
+        parts = filename[: -len(WHEEL_SUFFIX)].split("-", 2)
+        if len(parts) < 3 or not 2 <= parts[2].count("-") <= 3:
+            return None  # not the 5 or 6 parts of a wheel's name
+        return parts[1] if _normalized(parts[0]) == name else None
     stem = sdist_stem(filename)
     return None if stem is None else _sdist_version(name, stem)
 
