@@ -14,6 +14,7 @@ import posixpath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
+import msgspec
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -38,9 +39,9 @@ class PageError(ValueError):
 class ProjectPage:
     """The files an index lists for one project, grouped by version string.
 
-    :param entries: version string -> :data:`FileEntry` lists; or PEP 691 file dicts
-        when ``raw_base`` (the page's URL) is given: those are converted when their
-        version is looked at.
+    :param entries: version string -> :data:`FileEntry` lists; or PEP 691 files (as
+        dicts, or as the decoder's structs) when ``raw_base`` (the page's URL) is
+        given: those are converted when their version is looked at.
     """
 
     __slots__ = ("_entries", "_files", "_newest_first", "_raw_base", "_versions", "name")
@@ -80,8 +81,9 @@ class ProjectPage:
     def entries(self, text: str) -> list[FileEntry]:
         """The files of one version string, as :data:`FileEntry` lists."""
         entries = self._entries[text]
-        if self._raw_base is not None and entries and type(entries[0]) is dict:
-            converted = (_json_entry(item, self._raw_base) for item in entries)
+        if self._raw_base is not None and entries and type(entries[0]) is not list:
+            convert = _struct_entry if type(entries[0]) is _File else _json_entry
+            converted = (convert(item, self._raw_base) for item in entries)
             entries = self._entries[text] = [entry for entry in converted if entry is not None]
         return entries
 
@@ -130,17 +132,61 @@ def parse_project_page(
     return ProjectPage(name, entries)
 
 
+class _File(msgspec.Struct):
+    """The fields of a PEP 691 file that are used: the decoder skips the others
+    unread (typed ``Any``: their values are checked as the dicts' are)."""
+
+    filename: Any = None
+    url: Any = None
+    hashes: Any = None
+    requires_python: Any = msgspec.field(default=None, name="requires-python")
+    yanked: Any = False
+    size: Any = None
+    core_metadata: Any = msgspec.field(default=msgspec.UNSET, name="core-metadata")
+    dist_info_metadata: Any = msgspec.field(default=msgspec.UNSET, name="dist-info-metadata")
+
+
+class _Page(msgspec.Struct):
+    name: Any = None
+    files: list[_File] | None = None
+
+
+_PAGE_DECODER = msgspec.json.Decoder(_Page)
+
+
 def _json_page(name: NormalizedName, content: bytes, url: str) -> ProjectPage:
-    """Only the file names are looked at here (this loop runs for every file)."""
+    """Only the file names are looked at here (this loop runs for every file); a
+    page of unexpected shape is read by :func:`_lenient_json_page`."""
+    try:
+        page = _PAGE_DECODER.decode(content)
+    except msgspec.MsgspecError:
+        return _lenient_json_page(name, content, url)
+    if page.files is None:
+        raise PageError("the project page has no 'files' list")
+    _check_page_name(name, page.name)
+    groups: dict[str, list[Any]] = {}
+    for item in page.files:
+        filename = item.filename
+        if type(filename) is not str:
+            filename = _filename_from_url(item.url) if type(item.url) is str else ""
+        version_text = _version_text(name, filename)
+        if version_text is not None:
+            groups.setdefault(version_text, []).append(item)
+    return ProjectPage(name, groups, raw_base=url)
+
+
+def _lenient_json_page(name: NormalizedName, content: bytes, url: str) -> ProjectPage:
+    """A page read as plain JSON: files that are not objects are left out.
+
+    :raises PageError: when it is not JSON, or has no list of files.
+    """
     try:
         data = json.loads(content)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise PageError(f"the project page is not valid JSON ({error})") from error
     if not isinstance(data, dict) or not isinstance(data.get("files"), list):
         raise PageError("the project page has no 'files' list")
-    page_name = data.get("name")
-    if isinstance(page_name, str) and canonicalize_name(page_name) != name:
-        raise PageError(f"it is the page of another project, {page_name!r}")
+    _check_page_name(name, data.get("name"))
     groups: dict[str, list[Any]] = {}
     for item in data["files"]:
         if type(item) is not dict:
@@ -155,22 +201,60 @@ def _json_page(name: NormalizedName, content: bytes, url: str) -> ProjectPage:
     return ProjectPage(name, groups, raw_base=url)
 
 
+def _check_page_name(name: NormalizedName, page_name: object) -> None:
+    if isinstance(page_name, str) and canonicalize_name(page_name) != name:
+        raise PageError(f"it is the page of another project, {page_name!r}")
+
+
 def _json_entry(item: dict[str, Any], base: str) -> FileEntry | None:
     """A PEP 691 file dict as a :data:`FileEntry` (``None`` when it has no URL)."""
-    file_url = item.get("url")
+    metadata = item.get("core-metadata", item.get("dist-info-metadata"))
+    return _file_entry(
+        item.get("filename"),
+        item.get("url"),
+        item.get("hashes"),
+        item.get("requires-python"),
+        item.get("yanked", False),
+        item.get("size"),
+        metadata,
+        base,
+    )
+
+
+def _struct_entry(item: _File, base: str) -> FileEntry | None:
+    """A decoded PEP 691 file as a :data:`FileEntry` (``None`` when it has no URL)."""
+    metadata = item.core_metadata
+    if metadata is msgspec.UNSET:
+        metadata = None if item.dist_info_metadata is msgspec.UNSET else item.dist_info_metadata
+    return _file_entry(
+        item.filename,
+        item.url,
+        item.hashes,
+        item.requires_python,
+        item.yanked,
+        item.size,
+        metadata,
+        base,
+    )
+
+
+def _file_entry(
+    filename: Any,
+    file_url: Any,
+    hashes: Any,
+    requires_python: Any,
+    yanked: Any,
+    size: Any,
+    metadata: Any,
+    base: str,
+) -> FileEntry | None:
     if type(file_url) is not str:
         return None
     if not file_url.startswith(("https://", "http://")):
         file_url = urljoin(base, file_url)
-    filename = item.get("filename")
     if type(filename) is not str or not filename:
         filename = _filename_from_url(file_url)
-    hashes = item.get("hashes")
     digest = hashes.get("sha256") if type(hashes) is dict else None
-    requires_python = item.get("requires-python")
-    yanked = item.get("yanked", False)
-    size = item.get("size")
-    metadata = item.get("core-metadata", item.get("dist-info-metadata"))
     return [
         filename,
         file_url,
