@@ -39,9 +39,9 @@ class PageError(ValueError):
 class ProjectPage:
     """The files an index lists for one project, grouped by version string.
 
-    :param entries: version string -> :data:`FileEntry` lists; or PEP 691 files (as
-        dicts, or as the decoder's structs) when ``raw_base`` (the page's URL) is
-        given: those are converted when their version is looked at.
+    :param entries: version string -> :data:`FileEntry` lists; or PEP 691 files
+        (undecoded JSON, or decoded) when ``raw_base`` (the page's URL) is given:
+        those are converted when their version is looked at.
     """
 
     __slots__ = ("_entries", "_files", "_newest_first", "_raw_base", "_versions", "name")
@@ -82,8 +82,7 @@ class ProjectPage:
         """The files of one version string, as :data:`FileEntry` lists."""
         entries = self._entries[text]
         if self._raw_base is not None and entries and type(entries[0]) is not list:
-            convert = _struct_entry if type(entries[0]) is _File else _json_entry
-            converted = (convert(item, self._raw_base) for item in entries)
+            converted = (_file_entry(item, self._raw_base) for item in entries)
             entries = self._entries[text] = [entry for entry in converted if entry is not None]
         return entries
 
@@ -146,17 +145,24 @@ class _File(msgspec.Struct):
     dist_info_metadata: Any = msgspec.field(default=msgspec.UNSET, name="dist-info-metadata")
 
 
+class _FileName(msgspec.Struct):
+    filename: Any = None
+
+
 class _Page(msgspec.Struct):
     name: Any = None
-    files: list[_File] | None = None
+    files: list[msgspec.Raw] | None = None
 
 
 _PAGE_DECODER = msgspec.json.Decoder(_Page)
+_NAME_DECODER = msgspec.json.Decoder(_FileName)
+_FILE_DECODER = msgspec.json.Decoder(_File)
 
 
 def _json_page(name: NormalizedName, content: bytes, url: str) -> ProjectPage:
-    """Only the file names are looked at here (this loop runs for every file); a
-    page of unexpected shape is read by :func:`_lenient_json_page`."""
+    """Only the file names are decoded here (this loop runs for every file): a
+    file's other fields stay undecoded JSON until its version is looked at. A page
+    of unexpected shape is read by :func:`_lenient_json_page`."""
     try:
         page = _PAGE_DECODER.decode(content)
     except msgspec.MsgspecError:
@@ -165,14 +171,39 @@ def _json_page(name: NormalizedName, content: bytes, url: str) -> ProjectPage:
         raise PageError("the project page has no 'files' list")
     _check_page_name(name, page.name)
     groups: dict[str, list[Any]] = {}
-    for item in page.files:
-        filename = item.filename
+    for raw in page.files:
+        try:
+            filename = _NAME_DECODER.decode(raw).filename
+        except msgspec.MsgspecError:
+            continue  # not an object
         if type(filename) is not str:
-            filename = _filename_from_url(item.url) if type(item.url) is str else ""
+            file_url = _raw_file(raw).url
+            filename = _filename_from_url(file_url) if type(file_url) is str else ""
         version_text = _version_text(name, filename)
         if version_text is not None:
-            groups.setdefault(version_text, []).append(item)
+            groups.setdefault(version_text, []).append(raw)
     return ProjectPage(name, groups, raw_base=url)
+
+
+def _raw_file(raw: msgspec.Raw) -> _File:
+    """A file's JSON decoded (a value out of the decoder's range, such as a number
+    of more than 64 bits, is read as :mod:`json` reads it)."""
+    try:
+        return _FILE_DECODER.decode(raw)
+    except msgspec.MsgspecError:
+        return _file_from_dict(json.loads(bytes(raw)))
+
+
+def _file_from_dict(item: dict[str, Any]) -> _File:
+    return _File(
+        filename=item.get("filename"),
+        url=item.get("url"),
+        hashes=item.get("hashes"),
+        requires_python=item.get("requires-python"),
+        yanked=item.get("yanked", False),
+        size=item.get("size"),
+        core_metadata=item.get("core-metadata", item.get("dist-info-metadata")),
+    )
 
 
 def _lenient_json_page(name: NormalizedName, content: bytes, url: str) -> ProjectPage:
@@ -197,7 +228,7 @@ def _lenient_json_page(name: NormalizedName, content: bytes, url: str) -> Projec
             filename = _filename_from_url(file_url) if type(file_url) is str else ""
         version_text = _version_text(name, filename)
         if version_text is not None:
-            groups.setdefault(version_text, []).append(item)
+            groups.setdefault(version_text, []).append(_file_from_dict(item))
     return ProjectPage(name, groups, raw_base=url)
 
 
@@ -206,63 +237,30 @@ def _check_page_name(name: NormalizedName, page_name: object) -> None:
         raise PageError(f"it is the page of another project, {page_name!r}")
 
 
-def _json_entry(item: dict[str, Any], base: str) -> FileEntry | None:
-    """A PEP 691 file dict as a :data:`FileEntry` (``None`` when it has no URL)."""
-    metadata = item.get("core-metadata", item.get("dist-info-metadata"))
-    return _file_entry(
-        item.get("filename"),
-        item.get("url"),
-        item.get("hashes"),
-        item.get("requires-python"),
-        item.get("yanked", False),
-        item.get("size"),
-        metadata,
-        base,
-    )
-
-
-def _struct_entry(item: _File, base: str) -> FileEntry | None:
-    """A decoded PEP 691 file as a :data:`FileEntry` (``None`` when it has no URL)."""
-    metadata = item.core_metadata
-    if metadata is msgspec.UNSET:
-        metadata = None if item.dist_info_metadata is msgspec.UNSET else item.dist_info_metadata
-    return _file_entry(
-        item.filename,
-        item.url,
-        item.hashes,
-        item.requires_python,
-        item.yanked,
-        item.size,
-        metadata,
-        base,
-    )
-
-
-def _file_entry(
-    filename: Any,
-    file_url: Any,
-    hashes: Any,
-    requires_python: Any,
-    yanked: Any,
-    size: Any,
-    metadata: Any,
-    base: str,
-) -> FileEntry | None:
+def _file_entry(file: msgspec.Raw | _File, base: str) -> FileEntry | None:
+    """A PEP 691 file as a :data:`FileEntry` (``None`` when it has no URL)."""
+    item = _raw_file(file) if type(file) is msgspec.Raw else file
+    assert isinstance(item, _File)
+    file_url = item.url
     if type(file_url) is not str:
         return None
     if not file_url.startswith(("https://", "http://")):
         file_url = urljoin(base, file_url)
+    filename = item.filename
     if type(filename) is not str or not filename:
         filename = _filename_from_url(file_url)
-    digest = hashes.get("sha256") if type(hashes) is dict else None
+    digest = item.hashes.get("sha256") if type(item.hashes) is dict else None
+    metadata = item.core_metadata
+    if metadata is msgspec.UNSET:
+        metadata = None if item.dist_info_metadata is msgspec.UNSET else item.dist_info_metadata
     return [
         filename,
         file_url,
         dist_kind(filename),
         digest.lower() if type(digest) is str and len(digest) == 64 else None,
-        requires_python if type(requires_python) is str else None,
-        yanked is not False and yanked is not None,
-        size if type(size) is int else None,
+        item.requires_python if type(item.requires_python) is str else None,
+        item.yanked is not False and item.yanked is not None,
+        item.size if type(item.size) is int else None,
         None if metadata is None else bool(metadata),
     ]
 
