@@ -1,10 +1,19 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
-from pypi2nix.index.simple import PageError, _json_page, _lenient_json_page, parse_project_page
+from pypi2nix.index.simple import (
+    PageError,
+    _json_page,
+    _lenient_json_page,
+    _version_text,
+    _VersionTexts,
+    parse_project_page,
+)
 from pypi2nix.nix.hashes import sri_sha256
 from tests.support.fixture_index import FIXTURES
 
@@ -165,3 +174,14 @@ def test_the_decoder_and_the_lenient_reader_give_the_same_files(extra_item: obje
     assert list(_json_page(SIX, recorded_page, PAGE_URL).all_files()) == list(
         _lenient_json_page(SIX, recorded_page, PAGE_URL).all_files()
     )
+
+
+name_parts = st.sampled_from(["six", "Six", "six_x", "-", "1.0", "2", ".whl", "py3", "", ".tar.gz"])
+
+
+@given(st.lists(st.lists(name_parts, max_size=10).map("".join), max_size=8))
+def test_version_texts_of_a_listing_agree_with_parsing_each_name(filenames: list[str]) -> None:
+    texts = _VersionTexts(SIX)
+    assert [texts.of(name) for name in filenames] == [
+        _version_text(SIX, name) for name in filenames
+    ]

@@ -171,6 +171,7 @@ def _json_page(name: NormalizedName, content: bytes, url: str) -> ProjectPage:
         raise PageError("the project page has no 'files' list")
     _check_page_name(name, page.name)
     groups: dict[str, list[Any]] = {}
+    version_texts = _VersionTexts(name)
     for raw in page.files:
         try:
             filename = _NAME_DECODER.decode(raw).filename
@@ -179,10 +180,34 @@ def _json_page(name: NormalizedName, content: bytes, url: str) -> ProjectPage:
         if type(filename) is not str:
             file_url = _raw_file(raw).url
             filename = _filename_from_url(file_url) if type(file_url) is str else ""
-        version_text = _version_text(name, filename)
+        version_text = version_texts.of(filename)
         if version_text is not None:
             groups.setdefault(version_text, []).append(raw)
     return ProjectPage(name, groups, raw_base=url)
+
+
+class _VersionTexts:
+    """:func:`_version_text` for the files of one page, in the order listed: a wheel
+    that starts as the last one did (``<name>-<version>-``, as an index lists a
+    release's wheels one after another) has its version without parsing."""
+
+    def __init__(self, name: NormalizedName) -> None:
+        self.name = name
+        self._prefix = "\0"
+        self._text = ""
+
+    def of(self, filename: str) -> str | None:
+        if (
+            filename.startswith(self._prefix)
+            and filename.endswith(WHEEL_SUFFIX)
+            and 4 <= filename.count("-") <= 5
+        ):
+            return self._text
+        text = _version_text(self.name, filename)
+        if text is not None and filename.endswith(WHEEL_SUFFIX):
+            self._prefix = filename[: filename.index("-", filename.index("-") + 1) + 1]
+            self._text = text
+        return text
 
 
 def _raw_file(raw: msgspec.Raw) -> _File:
