@@ -3,6 +3,7 @@ building it needs (build system, import names, ``meta``), read from the index.""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -179,16 +180,30 @@ def _wheels(candidate: Candidate) -> list[DistFile]:
 
 
 def prefetch_build_facts(
-    candidate: Candidate, index: PackageIndex, policy: ResolutionPolicy, prefetcher: Prefetcher
+    candidate: Candidate,
+    index: PackageIndex,
+    target: Target,
+    policy: ResolutionPolicy,
+    prefetcher: Prefetcher,
 ) -> None:
-    """Start reading what building the candidate's source needs, as :func:`make_pins`
-    will: up to ``pyproject.toml`` when a wheel has the file list, else all of it."""
+    """Start reading what the candidate's pin will need, as :func:`make_pins` will:
+    an sdist up to ``pyproject.toml`` when a wheel has the file list, else all of it,
+    and then the pages of its build tools (their locking asks for them next); a
+    Linux binary wheel whole, for the libraries it needs."""
+    if candidate.direct is not None:
+        return
     source = _source(candidate, policy)
-    if source.kind == "sdist" and candidate.direct is None:
+    if source.kind == "sdist":
         whole = not _wheels(candidate)
-        prefetcher.submit(
-            lambda: index.sdist_contents(source, until_pyproject=not whole), bulk=True
-        )
+
+        def read_sdist() -> None:
+            contents = index.sdist_contents(source, until_pyproject=not whole)
+            for tool in _build_requirements(contents, source, candidate.name, target):
+                prefetcher.submit(functools.partial(index.project_page, tool.name))
+
+        prefetcher.submit(read_sdist, bulk=True)
+    elif target.is_linux and is_linux_binary_wheel(source.filename):
+        prefetcher.submit(lambda: index.native_facts(source), bulk=True)
 
 
 def _files_read(release: ResolvedRelease, context: _Context) -> list[DistFile]:
