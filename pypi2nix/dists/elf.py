@@ -4,13 +4,21 @@ A binary wheel's extension modules name, in ``DT_NEEDED`` entries, the libraries
 the dynamic loader must find. Those the wheel does not ship itself and glibc does
 not provide must come from the system; in nixpkgs, ``autoPatchelfHook`` finds them
 in ``buildInputs``. Only the ELF header, the program headers, the dynamic segment
-and the string table are read, each bounds-checked: the bytes come from the index.
+and the names the dynamic segment points at in the string table are read, each
+bounds-checked: the bytes come from the index. The parser reads through a
+:class:`ByteSource`, so a file held whole and one streamed out of a wheel
+(:mod:`pypi2nix.dists.elf_stream`) are read by the same code.
 """
 
 from __future__ import annotations
 
+import bisect
 import struct
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
 
 ELF_MAGIC = b"\x7fELF"
 _PT_LOAD, _PT_DYNAMIC = 1, 2
@@ -33,6 +41,38 @@ class ElfError(ValueError):
     """An ELF file whose headers point outside it or make no sense."""
 
 
+class ByteSource(Protocol):
+    """Read access to an ELF file's bytes by offset."""
+
+    @property
+    def size(self) -> int: ...
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        """``length`` bytes from ``offset``, which the caller checked are in the file."""
+        ...
+
+    def pieces(self, start: int, end: int) -> Iterator[bytes]:
+        """Bytes ``start..end`` (exclusive, inside the file), in order, a piece at a time."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class BytesSource:
+    """A file held whole in memory."""
+
+    data: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        return self.data[offset : offset + length]
+
+    def pieces(self, start: int, end: int) -> Iterator[bytes]:
+        yield self.data[start:end]
+
+
 @dataclass(frozen=True, slots=True)
 class DynamicSection:
     needed: tuple[str, ...]
@@ -52,6 +92,14 @@ class _Layout:
             raise ElfError("a header points past the end of the file")
         return struct.unpack_from(layout, data, offset)
 
+    def read(self, format_64: str, format_32: str, source: ByteSource, at: int) -> tuple[int, ...]:
+        """Unpack a header at ``at`` in the file, checking it lies inside."""
+        layout = self.order + (format_64 if self.is_64 else format_32)
+        size = struct.calcsize(layout)
+        if at < 0 or at + size > source.size:
+            raise ElfError("a header points past the end of the file")
+        return struct.unpack(layout, source.read_at(at, size))
+
 
 def is_elf(data: bytes) -> bool:
     """Whether the bytes start like an ELF file."""
@@ -59,37 +107,44 @@ def is_elf(data: bytes) -> bool:
 
 
 def read_dynamic_section(data: bytes) -> DynamicSection | None:
+    """The libraries an ELF file held whole needs; see :func:`read_dynamic_source`."""
+    return read_dynamic_source(BytesSource(data))
+
+
+def read_dynamic_source(source: ByteSource) -> DynamicSection | None:
     """The libraries an ELF file needs; ``None`` when it has no dynamic section (a
     static binary, an object file).
 
     :raises ElfError: for a file that is not ELF or whose headers are inconsistent.
     """
-    if not is_elf(data) or len(data) < 16 or data[4] not in (1, 2) or data[5] not in (1, 2):
+    ident = source.read_at(0, min(16, source.size))
+    if not is_elf(ident) or len(ident) < 16 or ident[4] not in (1, 2) or ident[5] not in (1, 2):
         raise ElfError("not an ELF file")
-    layout = _Layout(is_64=data[4] == 2, order="<" if data[5] == 1 else ">")
-    phoff, phentsize, phnum = _program_header_table(layout, data)
+    layout = _Layout(is_64=ident[4] == 2, order="<" if ident[5] == 1 else ">")
+    phoff, phentsize, phnum = _program_header_table(layout, source)
     loads: list[tuple[int, int, int]] = []  # (vaddr, offset, filesz)
     dynamic: tuple[int, int] | None = None
     for index in range(phnum):
-        kind, offset, vaddr, filesz = _program_header(layout, data, phoff + index * phentsize)
+        kind, offset, vaddr, filesz = _program_header(layout, source, phoff + index * phentsize)
         if kind == _PT_LOAD:
             loads.append((vaddr, offset, filesz))
         elif kind == _PT_DYNAMIC:
             dynamic = (offset, filesz)
     if dynamic is None:
         return None
-    entries = _dynamic_entries(layout, data, *dynamic)
+    entries = _dynamic_entries(layout, source, *dynamic)
     strtab = _file_offset(loads, next((v for t, v in entries if t == _DT_STRTAB), None))
     strsz = next((v for t, v in entries if t == _DT_STRSZ), 0)
-    if strtab is None or strtab + strsz > len(data):
+    if strtab is None or strtab + strsz > source.size:
         raise ElfError("the string table is outside the file")
-    strings = data[strtab : strtab + strsz]
+    wanted = {v for t, v in entries if t in (_DT_NEEDED, _DT_SONAME, _DT_RPATH, _DT_RUNPATH)}
+    names = _names_at(source.pieces(strtab, strtab + strsz), wanted)
 
     def text(offset: int) -> str:
-        end = strings.find(b"\0", offset)
-        if offset >= len(strings) or end < 0:
+        name = names.get(offset)
+        if name is None:
             raise ElfError("a name points outside the string table")
-        return strings[offset:end].decode("utf-8", "replace")
+        return name.decode("utf-8", "replace")
 
     runpath = [text(v) for t, v in entries if t == _DT_RUNPATH] or [
         text(v) for t, v in entries if t == _DT_RPATH
@@ -102,35 +157,85 @@ def read_dynamic_section(data: bytes) -> DynamicSection | None:
     )
 
 
-def _program_header_table(layout: _Layout, data: bytes) -> tuple[int, int, int]:
+def _program_header_table(layout: _Layout, source: ByteSource) -> tuple[int, int, int]:
     if layout.is_64:
-        (phoff,) = layout.unpack("Q", "", data, 32)
-        phentsize, phnum = layout.unpack("HH", "", data, 54)
+        (phoff,) = layout.read("Q", "", source, 32)
+        phentsize, phnum = layout.read("HH", "", source, 54)
     else:
-        (phoff,) = layout.unpack("", "I", data, 28)
-        phentsize, phnum = layout.unpack("", "HH", data, 42)
+        (phoff,) = layout.read("", "I", source, 28)
+        phentsize, phnum = layout.read("", "HH", source, 42)
     if phentsize < (56 if layout.is_64 else 32):
         raise ElfError("program headers are too small")
     return phoff, phentsize, phnum
 
 
-def _program_header(layout: _Layout, data: bytes, at: int) -> tuple[int, int, int, int]:
+def _program_header(layout: _Layout, source: ByteSource, at: int) -> tuple[int, int, int, int]:
     if layout.is_64:
-        kind, _flags, offset, vaddr, _paddr, filesz = layout.unpack("IIQQQQ", "", data, at)
+        kind, _flags, offset, vaddr, _paddr, filesz = layout.read("IIQQQQ", "", source, at)
     else:
-        kind, offset, vaddr, _paddr, filesz = layout.unpack("", "IIIII", data, at)
+        kind, offset, vaddr, _paddr, filesz = layout.read("", "IIIII", source, at)
     return kind, offset, vaddr, filesz
 
 
-def _dynamic_entries(layout: _Layout, data: bytes, offset: int, size: int) -> list[tuple[int, int]]:
+def _dynamic_entries(
+    layout: _Layout, source: ByteSource, offset: int, size: int
+) -> list[tuple[int, int]]:
+    """The entries up to ``DT_NULL``; only the part of the segment inside the file is
+    read, and an entry that runs past the end of the file is an error."""
     entry_size = 16 if layout.is_64 else 8
+    count = min(size // entry_size, _MAX_ENTRIES)
+    inside = max(0, min(count * entry_size, source.size - offset))
+    data = source.read_at(offset, inside) if inside else b""
     entries = []
-    for index in range(min(size // entry_size, _MAX_ENTRIES)):
-        tag, value = layout.unpack("qQ", "iI", data, offset + index * entry_size)
+    for index in range(count):
+        tag, value = layout.unpack("qQ", "iI", data, index * entry_size)
         if tag == _DT_NULL:
             break
         entries.append((tag, value))
     return entries
+
+
+def _names_at(pieces: Iterable[bytes], offsets: set[int]) -> dict[int, bytes]:
+    """The NUL-terminated names that start at ``offsets`` in the string table given
+    piece by piece; an offset whose name does not end inside the table is left out.
+    What is kept is the table from the first name not ended yet, never more."""
+    pending = sorted(offsets)
+    waiting: list[int] = []  # started, with no NUL from them up to ``position``
+    span_start, span = 0, bytearray()
+    names: dict[int, bytes] = {}
+    position = 0
+    for piece in pieces:
+        end = position + len(piece)
+        split = bisect.bisect_left(pending, end)
+        starting, pending = pending[:split], pending[split:]
+        if not waiting:
+            span_start, span = (starting[0] if starting else end), bytearray()
+        span += piece[max(0, span_start - position) :]
+        waiting = _end_names(span, span_start, position, [*waiting, *starting], names)
+        if waiting:
+            del span[: waiting[0] - span_start]
+            span_start = waiting[0]
+        position = end
+        if not pending and not waiting:
+            break
+    return names
+
+
+def _end_names(
+    span: bytearray, span_start: int, scanned: int, offsets: list[int], names: dict[int, bytes]
+) -> list[int]:
+    """Add to ``names`` those of ``offsets`` (sorted) that end in ``span``, whose bytes
+    before ``scanned`` hold no NUL after the offsets already started; return the
+    offsets still waiting for their NUL."""
+    terminator = -1
+    for index, offset in enumerate(offsets):
+        at = max(offset, scanned) - span_start
+        if terminator < at:
+            terminator = span.find(b"\0", at)
+            if terminator < 0:
+                return offsets[index:]  # no NUL after this offset, nor after later ones
+        names[offset] = bytes(span[offset - span_start : terminator])
+    return []
 
 
 def _file_offset(loads: list[tuple[int, int, int]], vaddr: int | None) -> int | None:

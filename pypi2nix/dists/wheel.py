@@ -10,8 +10,10 @@ for them.
 
 from __future__ import annotations
 
+import lzma
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +26,8 @@ from pypi2nix.dists.archive import (
     read_zip_member,
     zip_names,
 )
-from pypi2nix.dists.elf import GLIBC, ElfError, is_elf, read_dynamic_section
+from pypi2nix.dists.elf import GLIBC, DynamicSection, ElfError, is_elf, read_dynamic_source
+from pypi2nix.dists.elf_stream import StreamSource
 from pypi2nix.dists.metadata import metadata_fields
 from pypi2nix.dists.modules import ModuleImports, guards_its_import, is_checkable_source
 from pypi2nix.dists.streams import RangeResponse
@@ -104,8 +107,10 @@ class NativeFacts:
 
 
 def read_native_facts(archive: zipfile.ZipFile) -> NativeFacts:
-    """Read the dynamic section of every ELF file in a wheel held whole: its shared
-    objects, and executables such as a tool's binary in ``.data/scripts``.
+    """Read the dynamic section of every ELF file in a wheel: its shared objects, and
+    executables such as a tool's binary in ``.data/scripts``. Each is read as it is
+    decompressed, only as far as its dynamic section (see
+    :mod:`pypi2nix.dists.elf_stream`).
 
     :raises ArchiveError: for a member that cannot be read or a malformed ELF file.
     """
@@ -118,14 +123,10 @@ def read_native_facts(archive: zipfile.ZipFile) -> NativeFacts:
             guarded.add(top)
         if name.endswith((".py", ".pyi", "/")) or not _starts_as_elf(archive, name):
             continue
-        data = read_zip_member(archive, name, limit=MAX_NATIVE_MEMBER_BYTES)
         basename = name.rsplit("/", 1)[-1]
         if _SHARED_OBJECT.search(basename):
             libraries.add(basename)
-        try:
-            dynamic = read_dynamic_section(data)
-        except ElfError as error:
-            raise ArchiveError(f"{name}: {error}") from error
+        dynamic = _read_elf_member(archive, name)
         if dynamic is not None:
             needed.update(dynamic.needed)
             if dynamic.soname:
@@ -135,6 +136,22 @@ def read_native_facts(archive: zipfile.ZipFile) -> NativeFacts:
         needed=tuple(sorted(needed)),
         guarded=tuple(sorted(guarded)),
     )
+
+
+def _read_elf_member(archive: zipfile.ZipFile, name: str) -> DynamicSection | None:
+    """The dynamic section of an ELF member, read as it is decompressed."""
+    info = archive.getinfo(name)
+    if info.file_size > MAX_NATIVE_MEMBER_BYTES:
+        raise ArchiveError(f"{name} is larger than {MAX_NATIVE_MEMBER_BYTES} bytes")
+    source = StreamSource(lambda: open_zip_member(archive, info), info.file_size)
+    try:
+        return read_dynamic_source(source)
+    except ElfError as error:
+        raise ArchiveError(f"{name}: {error}") from error
+    except (zipfile.BadZipFile, EOFError, OSError, lzma.LZMAError, zlib.error) as error:
+        raise ArchiveError(f"cannot read {name} ({error})") from error
+    finally:
+        source.close()
 
 
 def _top_level_module(name: str) -> str | None:

@@ -8,6 +8,7 @@ to run. Regenerate the fixture files with ``python -m tests.support.elf``.
 from __future__ import annotations
 
 import struct
+from dataclasses import dataclass
 from pathlib import Path
 
 PACKAGES = Path(__file__).resolve().parents[2] / "fixtures" / "packages"
@@ -27,7 +28,7 @@ FIXTURE_OBJECTS: dict[str, tuple[list[str], str | None, str | None]] = {
     ),
 }
 
-_DT_NEEDED, _DT_STRTAB, _DT_STRSZ, _DT_SONAME, _DT_RUNPATH = 1, 5, 10, 14, 29
+_DT_NEEDED, _DT_STRTAB, _DT_STRSZ, _DT_SONAME, _DT_RPATH, _DT_RUNPATH = 1, 5, 10, 14, 15, 29
 
 
 def shared_object(needed: list[str], soname: str | None, runpath: str | None) -> bytes:
@@ -57,6 +58,99 @@ def shared_object(needed: list[str], soname: str | None, runpath: str | None) ->
     )
     data = header + load + dynamic_header + strings
     return data + bytes(dynamic_at - len(data)) + dynamic
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the parts of an ELF file built by :func:`elf_file` go.
+
+    ``order`` lists the file's blocks after the ELF header: ``p`` the program headers,
+    ``s`` the string table, ``d`` the dynamic segment, ``g`` a gap of ``gap`` bytes
+    (a stand-in for code or data). The first loaded segment covers the file up to the
+    block ``split`` (an index into ``order``); the second, from there to the end, is
+    mapped at another address, as a shared object's writable segment is.
+    """
+
+    is_64: bool = True
+    big_endian: bool = False
+    order: str = "psgd"
+    split: int = 3
+    gap: int = 0
+    tail: int = 0  # bytes after everything (debug sections, say)
+    with_strtab: bool = True
+
+
+def elf_file(
+    needed: list[str],
+    soname: str | None = None,
+    runpath: str | None = None,
+    rpath: str | None = None,
+    layout: Layout = Layout(),
+) -> bytes:
+    """An ELF shared object with a dynamic segment, laid out as ``layout`` says."""
+    order = ">" if layout.big_endian else "<"
+    strings = b"\0"
+    offsets: dict[str, int] = {}
+    for text in [*needed, *(item for item in (soname, runpath, rpath) if item)]:
+        offsets.setdefault(text, len(strings))
+        strings += text.encode() + b"\0"
+    tags = [(_DT_NEEDED, offsets[name]) for name in needed]
+    tags += [(_DT_SONAME, offsets[soname])] if soname else []
+    tags += [(_DT_RUNPATH, offsets[runpath])] if runpath else []
+    tags += [(_DT_RPATH, offsets[rpath])] if rpath else []
+    entry = "qQ" if layout.is_64 else "iI"
+    entry_size = struct.calcsize(order + entry)
+    dynamic_size = entry_size * (len(tags) + 3)
+    header_size, ph_size = (64, 56) if layout.is_64 else (52, 32)
+    sizes = {"p": 3 * ph_size, "s": len(strings), "d": dynamic_size, "g": layout.gap}
+    at, position = {}, header_size
+    for block in layout.order:
+        position = (position + 7) // 8 * 8
+        at[block] = position
+        position += sizes[block]
+    total = position + layout.tail
+    split = at[layout.order[layout.split]] if layout.split < len(layout.order) else total
+    second_base = 0x10_0000  # the second segment's address minus its file offset
+
+    def address(offset: int) -> int:
+        return offset if offset < split else offset + second_base
+
+    tags += [(_DT_STRTAB, address(at["s"]))] if layout.with_strtab else []
+    tags += [(_DT_STRSZ, len(strings)), (0, 0)]
+    dynamic = b"".join(struct.pack(order + entry, tag, value) for tag, value in tags)
+    segments = [
+        (1, 0, 0, split),
+        (1, split, split + second_base, total - split),
+        (2, at["d"], address(at["d"]), dynamic_size),
+    ]
+    program = b"".join(_program_header(layout, order, *segment) for segment in segments)
+    data = bytearray(total)
+    data[0:header_size] = _elf_header(layout, order, at["p"], ph_size)
+    for block, content in (("p", program), ("s", strings), ("d", dynamic)):
+        data[at[block] : at[block] + len(content)] = content
+    return bytes(data)
+
+
+def _elf_header(layout: Layout, order: str, phoff: int, ph_size: int) -> bytes:
+    ident = b"\x7fELF" + bytes([2 if layout.is_64 else 1, 2 if layout.big_endian else 1, 1])
+    ident += bytes(16 - len(ident))
+    if layout.is_64:
+        rest = struct.pack(
+            order + "HHIQQQIHHHHHH", 3, 62, 1, 0, phoff, 0, 0, 64, ph_size, 3, 64, 0, 0
+        )
+    else:
+        rest = struct.pack(
+            order + "HHIIIIIHHHHHH", 3, 3, 1, 0, phoff, 0, 0, 52, ph_size, 3, 40, 0, 0
+        )
+    return ident + rest
+
+
+def _program_header(
+    layout: Layout, order: str, kind: int, offset: int, vaddr: int, size: int
+) -> bytes:
+    if layout.is_64:
+        return struct.pack(order + "IIQQQQQQ", kind, 6, offset, vaddr, vaddr, size, size, 8)
+    return struct.pack(order + "IIIIIIII", kind, offset, vaddr, vaddr, size, size, 6, 8)
 
 
 def write_fixture_objects() -> None:
