@@ -18,7 +18,7 @@ import io
 import lzma
 import zipfile
 import zlib
-from typing import IO, TYPE_CHECKING, BinaryIO
+from typing import IO, TYPE_CHECKING
 
 from pypi2nix.dists import tarstream
 from pypi2nix.dists.inflate import cap_zip_member
@@ -153,7 +153,7 @@ def open_zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[bytes
     return member
 
 
-def open_zip(file: io.RawIOBase | BinaryIO) -> zipfile.ZipFile:
+def open_zip(file: io.RawIOBase | IO[bytes]) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(file)
     except (zipfile.BadZipFile, OSError, ValueError) as error:

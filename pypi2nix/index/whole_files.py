@@ -1,13 +1,15 @@
 """Files read whole: an sdist for its build backend, a binary wheel for the shared
 libraries its ELF files need, a file the index gave no sha256 for. Every download is
-checked against the index's sha256 and a size limit."""
+checked against the index's sha256 and a size limit. A binary wheel goes to an unnamed
+temporary file as it is hashed, and its members are read from there, never held in
+memory whole."""
 
 from __future__ import annotations
 
-import io
 import logging
+import tempfile
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from pypi2nix.credentials import redact_url
 from pypi2nix.dists.archive import ArchiveError, HashingReader, open_zip
@@ -29,6 +31,7 @@ logger = logging.getLogger(__name__)
 # Binary wheels larger than this (CUDA builds) are not searched for the libraries
 # they need.
 MAX_INSPECTED_WHEEL_BYTES = 512 * 1024 * 1024
+SPOOL_CHUNK_BYTES = 1024 * 1024
 
 
 class WholeFiles:
@@ -52,7 +55,7 @@ class WholeFiles:
 
     def native_facts(self, wheel: DistFile) -> NativeFacts | None:
         """The shared libraries a binary wheel ships and those its ELF files need. The
-        whole wheel is read (once: the answer is cached by its sha256); ``None`` for a
+        whole wheel is downloaded (once: the answer is cached by its sha256); ``None`` for a
         wheel larger than :data:`MAX_INSPECTED_WHEEL_BYTES`.
 
         :raises MetadataError: for an unreadable wheel.
@@ -86,9 +89,12 @@ class WholeFiles:
         if self.offline:
             raise OfflineError(f"the shared libraries of {wheel.filename}")
         self._progress(f"libraries of {wheel.filename}")
-        data = self.client.read_stream(wheel.url, lambda raw: _read_verified(raw, wheel))
+        spooled = self.client.read_stream(
+            wheel.url, lambda raw: _spool_verified(raw, wheel, MAX_INSPECTED_WHEEL_BYTES)
+        )
         try:
-            facts = read_native_facts(open_zip(io.BytesIO(data)))
+            with spooled, open_zip(spooled) as archive:
+                facts = read_native_facts(archive)
         except ArchiveError as error:
             raise _unreadable(wheel, f"cannot read its shared libraries ({error})") from error
         if key is not None:
@@ -125,16 +131,38 @@ def _native_key(wheel: DistFile) -> str | None:
     return None if wheel.sha256 is None else f"{wheel.sha256}.native"
 
 
+def _spool_verified(raw: Readable, file: DistFile, limit: int) -> IO[bytes]:
+    """A whole download in an unnamed temporary file (gone once closed), checked
+    against the index's sha256 and the size limit as it is written; at its start."""
+    spool = tempfile.TemporaryFile(prefix="pypi2nix-wheel-")  # noqa: SIM115 (the caller closes it)
+    try:
+        hashing, written = HashingReader(raw), 0
+        while chunk := hashing.read(SPOOL_CHUNK_BYTES):
+            written += len(chunk)
+            if written > limit:
+                raise _unreadable(file, f"larger than {limit // 2**20} MiB")
+            spool.write(chunk)
+        _check_sha256(file, hashing.drain())
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    return spool
+
+
 def _read_verified(raw: Readable, file: DistFile, limit: int = MAX_INSPECTED_WHEEL_BYTES) -> bytes:
     """A whole download, checked against the index's sha256 and the size limit."""
     hashing = HashingReader(raw)
     data = hashing.read(limit + 1)
     if len(data) > limit:
         raise _unreadable(file, f"larger than {limit // 2**20} MiB")
-    actual = hashing.drain()
+    _check_sha256(file, hashing.drain())
+    return data
+
+
+def _check_sha256(file: DistFile, actual: str) -> None:
     if file.sha256 is not None and actual != file.sha256:
         raise HashMismatch(redact_url(file.url), file.sha256, actual)
-    return data
 
 
 def _unreadable(file: DistFile, reason: str) -> MetadataError:
