@@ -84,7 +84,7 @@ def test_a_wheel_is_not_held_in_memory(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert facts is not None
     assert facts.system_needs() == ("libgomp.so.1",)
-    assert peak < 24 << 20
+    assert peak < 8 << 20
 
 
 def test_a_spooled_wheel_is_checked_against_its_sha256(tmp_path: Path) -> None:

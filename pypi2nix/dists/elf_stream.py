@@ -19,7 +19,7 @@ from pypi2nix.dists.elf import ElfError
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-WINDOW_BYTES = 16 * 1024 * 1024
+WINDOW_BYTES = 4 * 1024 * 1024
 PIECE_BYTES = 1024 * 1024
 
 
