@@ -15,7 +15,7 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from pypi2nix.dists.archive import (
     ArchiveError,
@@ -143,7 +143,7 @@ def _read_elf_member(archive: zipfile.ZipFile, name: str) -> DynamicSection | No
     info = archive.getinfo(name)
     if info.file_size > MAX_NATIVE_MEMBER_BYTES:
         raise ArchiveError(f"{name} is larger than {MAX_NATIVE_MEMBER_BYTES} bytes")
-    source = StreamSource(lambda: open_zip_member(archive, info), info.file_size)
+    source = StreamSource(lambda: _open_unchecked(archive, info), info.file_size)
     try:
         return read_dynamic_source(source)
     except ElfError as error:
@@ -152,6 +152,15 @@ def _read_elf_member(archive: zipfile.ZipFile, name: str) -> DynamicSection | No
         raise ArchiveError(f"cannot read {name} ({error})") from error
     finally:
         source.close()
+
+
+def _open_unchecked(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[bytes]:
+    """A member opened without its CRC-32 computed: the stream stops before the end,
+    where the CRC is compared, and the wheel's bytes were checked against its sha256."""
+    member = open_zip_member(archive, info)
+    if hasattr(member, "_expected_crc"):
+        member._expected_crc = None
+    return member
 
 
 def _top_level_module(name: str) -> str | None:
