@@ -6,9 +6,11 @@
 * :func:`scan_tar` walks a streamed tar archive member by member and stops as soon as
   the caller has what it wants.
 
-Nothing is ever written to disk. Member names are only compared, never used as paths;
-links, devices and other special members are skipped; sizes are capped so a
-decompression bomb fails with :class:`ArchiveError` instead of eating memory.
+Nothing is unpacked to disk (a binary wheel read whole for its libraries is kept in
+an unnamed temporary file, see :mod:`pypi2nix.index.whole_files`). Member names are
+only compared, never used as paths; links, devices and other special members are
+skipped; sizes are capped so a decompression bomb fails with :class:`ArchiveError`
+instead of eating memory.
 """
 
 from __future__ import annotations
