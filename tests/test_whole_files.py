@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
+import tempfile
 import tracemalloc
 import zipfile
 from typing import TYPE_CHECKING, TypeVar
@@ -101,4 +103,17 @@ def test_a_wheel_growing_past_the_limit_is_cut(
     data = big_wheel()
     files = WholeFiles(ServingClient(data), Cache(tmp_path))
     with pytest.raises(MetadataError, match="larger than 1 MiB"):
+        files.native_facts(wheel_file(data))
+
+
+def test_a_full_temporary_folder_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_space(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", no_space)
+    data = big_wheel()
+    files = WholeFiles(ServingClient(data), Cache(tmp_path))
+    with pytest.raises(MetadataError, match=r"cannot write it to a temporary file in .*No space"):
         files.native_facts(wheel_file(data))

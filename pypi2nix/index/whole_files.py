@@ -133,21 +133,39 @@ def _native_key(wheel: DistFile) -> str | None:
 
 def _spool_verified(raw: Readable, file: DistFile, limit: int) -> IO[bytes]:
     """A whole download in an unnamed temporary file (gone once closed), checked
-    against the index's sha256 and the size limit as it is written; at its start."""
-    spool = tempfile.TemporaryFile(prefix="pypi2nix-wheel-")  # noqa: SIM115 (the caller closes it)
+    against the index's sha256 and the size limit as it is written; at its start.
+
+    :raises MetadataError: when it is too large or the temporary file cannot be written.
+    """
+    try:
+        spool = tempfile.TemporaryFile(prefix="pypi2nix-wheel-")  # noqa: SIM115 (closed by the caller)
+    except OSError as error:
+        raise _unwritable(file, error) from error
     try:
         hashing, written = HashingReader(raw), 0
         while chunk := hashing.read(SPOOL_CHUNK_BYTES):
             written += len(chunk)
             if written > limit:
                 raise _unreadable(file, f"larger than {limit // 2**20} MiB")
-            spool.write(chunk)
+            _write(spool, chunk, file)
         _check_sha256(file, hashing.drain())
         spool.seek(0)
     except BaseException:
         spool.close()
         raise
     return spool
+
+
+def _write(spool: IO[bytes], chunk: bytes, file: DistFile) -> None:
+    try:
+        spool.write(chunk)
+    except OSError as error:
+        raise _unwritable(file, error) from error
+
+
+def _unwritable(file: DistFile, error: OSError) -> MetadataError:
+    where = tempfile.gettempdir()
+    return _unreadable(file, f"cannot write it to a temporary file in {where} ({error.strerror})")
 
 
 def _read_verified(raw: Readable, file: DistFile, limit: int = MAX_INSPECTED_WHEEL_BYTES) -> bytes:
