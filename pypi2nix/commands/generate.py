@@ -16,21 +16,28 @@ from pypi2nix.dists.sdist import local_project_name
 from pypi2nix.errors import UsageError
 from pypi2nix.filenames import is_binary_wheel
 from pypi2nix.inputs import PyprojectInput, read_inputs
-from pypi2nix.lock.changes import PinChanges, changes_table, compare_pins, graph_pins
+from pypi2nix.lock.changes import (
+    PinChanges,
+    changes_table,
+    compare_pins,
+    graph_commits,
+    graph_pins,
+)
 from pypi2nix.lock.frozen import render_frozen
 from pypi2nix.nix.native import source_build_note, split_system_libraries
 from pypi2nix.nix.override import render_override_nix
 from pypi2nix.nix.requirements import render_requirements_nix
 from pypi2nix.resolve import ResolutionPolicy
 from pypi2nix.resolve.policy import SourcePolicy
+from pypi2nix.sources import KeptCommit
 from pypi2nix.writer import OutputFile, WriteReport, recover_interrupted_write, write_outputs
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Collection
 
     from packaging.utils import NormalizedName
-    from packaging.version import Version
 
+    from pypi2nix.lock.frozen import FrozenFile
     from pypi2nix.models import LockGraph
     from pypi2nix.options import GenerateOptions
     from pypi2nix.ui import Console
@@ -56,20 +63,21 @@ def generate(options: GenerateOptions, console: Console) -> GenerateResult:
     if options.output_dir.is_dir():
         recover_interrupted_write(options.output_dir)
     previous = read_frozen(OutputPaths.for_options(options).frozen)
-    return lock_and_write(options, console, previous=previous.pins, preferences=previous.pins)
+    return lock_and_write(options, console, previous=previous, kept=previous.pins.keys())
 
 
 def lock_and_write(
     options: GenerateOptions,
     console: Console,
     *,
-    previous: Mapping[NormalizedName, Version],
-    preferences: Mapping[NormalizedName, Version],
+    previous: FrozenFile,
+    kept: Collection[NormalizedName],
     dry_run: bool = False,
 ) -> GenerateResult:
-    """Lock with ``preferences`` and write the files (unless ``dry_run``); the changes
-    are counted against the ``previous`` pins. The caller has checked the output
-    directory (:func:`check_output_directory`)."""
+    """Lock, keeping the ``kept`` pins of the ``previous`` frozen file where they still
+    fit (versions, and the commits of git branches and tags), and write the files
+    (unless ``dry_run``); the changes are counted against the ``previous`` pins. The
+    caller has checked the output directory (:func:`check_output_directory`)."""
     pyproject = None
     if options.pyproject is not None:
         pyproject = PyprojectInput(
@@ -100,7 +108,7 @@ def lock_and_write(
             default="wheel-first" if options.prefer_wheels else "auto",
         ),
         builds=not options.no_build,
-        preferences=preferences,
+        preferences={name: previous.pins[name] for name in kept},
     )
     run = lock_inputs(
         inputs,
@@ -108,9 +116,21 @@ def lock_and_write(
         policy=policy,
         index_options=options.index,
         console=console,
+        kept_commits={
+            name: KeptCommit(pin.url, pin.rev, pin.commit)
+            for name, pin in previous.commits.items()
+            if name in kept
+        },
     )
     report = None if dry_run else write_outputs(render_outputs(run.graph, options))
-    changes = compare_pins(previous, graph_pins(run.graph)) if previous else None
+    changes = None
+    if previous.pins:
+        changes = compare_pins(
+            previous.pins,
+            graph_pins(run.graph),
+            old_commits={name: pin.commit for name, pin in previous.commits.items()},
+            new_commits=graph_commits(run.graph),
+        )
     return GenerateResult(graph=run.graph, run=run, report=report, changes=changes)
 
 

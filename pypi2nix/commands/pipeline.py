@@ -20,11 +20,13 @@ from pypi2nix.options import DEFAULT_INDEX_URL, index_url_from_environment
 from pypi2nix.pins.assemble import make_pins, prefetch_build_facts
 from pypi2nix.pins.build_tools import lock_build_tools, sdists_that_cannot_build
 from pypi2nix.resolve import resolve
-from pypi2nix.sources import read_direct_releases
+from pypi2nix.sources import KeptCommit, read_direct_releases
 from pypi2nix.target import Target, host_target
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
+
+    from packaging.utils import NormalizedName
 
     from pypi2nix.models import BuildTool, Pin, RequirementSet
     from pypi2nix.options import IndexOptions
@@ -49,9 +51,13 @@ def lock_inputs(
     policy: ResolutionPolicy,
     index_options: IndexOptions,
     console: Console,
+    kept_commits: Mapping[NormalizedName, KeptCommit] | None = None,
 ) -> LockRun:
     """Lock the inputs for the target against the index, with the cache and threads
-    the options ask for, and count what it cost."""
+    the options ask for, and count what it cost.
+
+    :param kept_commits: git pins to check out at their earlier commit.
+    """
     started = time.monotonic()
     client = HttpClient()
     index = PackageIndex(
@@ -69,7 +75,13 @@ def lock_inputs(
     prefetcher = Prefetcher(index_options.workers)
     try:
         graph = lock(
-            inputs, index, target, policy, prefetcher=prefetcher, progress=console.progress
+            inputs,
+            index,
+            target,
+            policy,
+            prefetcher=prefetcher,
+            kept_commits=kept_commits,
+            progress=console.progress,
         )
     finally:
         prefetcher.close()
@@ -90,6 +102,7 @@ def lock(
     policy: ResolutionPolicy,
     *,
     prefetcher: Prefetcher | None = None,
+    kept_commits: Mapping[NormalizedName, KeptCommit] | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> LockGraph:
     """The lock of the inputs: from the lock cache while the pages it was made from
@@ -105,7 +118,11 @@ def lock(
         return cached
     prefetcher = prefetcher or Prefetcher(1)
     direct = read_direct_releases(
-        inputs.requirements, index.client, offline=index.offline, progress=progress
+        inputs.requirements,
+        index.client,
+        offline=index.offline,
+        kept_commits=kept_commits,
+        progress=progress,
     )
     resolution = resolve(
         inputs.requirements,

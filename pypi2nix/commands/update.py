@@ -58,12 +58,11 @@ def update(options: UpdateOptions, console: Console) -> GenerateResult:
     unknown = sorted(asked - frozen.pins.keys())
     if unknown:
         raise UsageError(f"not pinned in {path}: {', '.join(unknown)}")
-    preferences = {name: version for name, version in frozen.pins.items() if name not in asked}
     return lock_and_write(
         recorded_options(frozen.command, options, path),
         console,
-        previous=frozen.pins,
-        preferences=preferences if asked else {},
+        previous=frozen,
+        kept=frozen.pins.keys() - asked if asked else (),
         dry_run=options.dry_run,
     )
 

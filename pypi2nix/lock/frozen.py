@@ -25,15 +25,36 @@ if TYPE_CHECKING:
     from pypi2nix.models import LockGraph, Pin
 
 INPUTS_PREFIX = "# Inputs, relative to this file: "
-_PIN_LINE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\;]+)")
+_NAME = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+_PIN_LINE = re.compile(rf"^({_NAME})==([^\s\\;]+)")
+# A direct pin: ``name @ URL`` (a comment for git and local paths, which pip cannot
+# check), then a comment line with its version (and, for git, the ref asked for).
+_DIRECT_LINE = re.compile(rf"^(?:# )?({_NAME}) @ (\S+)")
+_GIT_URL = re.compile(r"^git\+(?P<url>.+)@(?P<commit>[0-9a-f]{40})$")
+_DIRECT_VERSION_LINE = re.compile(
+    r"^\s*#\s+(?P<version>\S+) from (?:a git repository(?: \(asked for (?P<rev>[^)]+)\))?"
+    r"|a local path|an archive URL)(?:$|:)"
+)
+_DEFAULT_BRANCH = "the default branch"
+
+
+@dataclass(frozen=True, slots=True)
+class GitPin:
+    """The commit a git requirement was locked at, and what it asked for."""
+
+    url: str
+    rev: str | None
+    commit: str
 
 
 @dataclass(frozen=True, slots=True)
 class FrozenFile:
-    """What a frozen requirements file tells: its pins, and the command that made it."""
+    """What a frozen requirements file tells: its pins (direct ones too), the commit of
+    each git pin, and the command that made it."""
 
     pins: dict[NormalizedName, Version] = field(default_factory=dict)
     command: tuple[str, ...] | None = None
+    commits: dict[NormalizedName, GitPin] = field(default_factory=dict)
 
 
 def render_frozen(graph: LockGraph, *, file_name: str, command: Sequence[str]) -> str:
@@ -56,7 +77,9 @@ def render_frozen(graph: LockGraph, *, file_name: str, command: Sequence[str]) -
 def parse_frozen(text: str) -> FrozenFile:
     """Read the pins and the recorded command back; lines that are not pins are skipped."""
     pins: dict[NormalizedName, Version] = {}
+    commits: dict[NormalizedName, GitPin] = {}
     command = None
+    direct: tuple[NormalizedName, str] | None = None  # the ``name @ URL`` just read
     for line in text.splitlines():
         if line.startswith(INPUTS_PREFIX):
             try:
@@ -64,14 +87,42 @@ def parse_frozen(text: str) -> FrozenFile:
             except ValueError:
                 command = None
             continue
+        if match := _DIRECT_LINE.match(line):
+            name = _name(match[1])
+            direct = None if name is None else (name, match[2])
+            continue
+        if direct is not None and (match := _DIRECT_VERSION_LINE.match(line)):
+            name, where = direct
+            version = _version(match["version"])
+            if version is not None:
+                pins[name] = version
+                git = _GIT_URL.match(where)
+                if git is not None:
+                    rev = None if match["rev"] in (None, _DEFAULT_BRANCH) else match["rev"]
+                    commits[name] = GitPin(git["url"], rev, git["commit"])
+            direct = None
+            continue
         match = _PIN_LINE.match(line)
         if match is None:
             continue
-        try:
-            pins[canonicalize_name(match[1], validate=True)] = Version(match[2])
-        except (InvalidName, InvalidVersion):
-            continue
-    return FrozenFile(pins=pins, command=command)
+        name, version = _name(match[1]), _version(match[2])
+        if name is not None and version is not None:
+            pins[name] = version
+    return FrozenFile(pins=pins, command=command, commits=commits)
+
+
+def _name(text: str) -> NormalizedName | None:
+    try:
+        return canonicalize_name(text, validate=True)
+    except InvalidName:
+        return None
+
+
+def _version(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
 
 
 def _index_options(index_urls: tuple[str, ...]) -> list[str]:
@@ -86,7 +137,9 @@ def _pin_lines(pin: Pin) -> list[str]:
     if direct is not None and direct.kind != "url":
         git = direct.kind == "git"
         where = without_credentials(direct.describe()) if git else Path(direct.url).as_uri()
-        origin = "a git repository" if git else "a local path"
+        origin = "a local path"
+        if git:
+            origin = f"a git repository (asked for {direct.rev or _DEFAULT_BRANCH})"
         return [
             f"# {pin.name} @ {where}",
             f"#   {pin.version} from {origin}: pip cannot check its hash, so --require-hashes "
@@ -101,6 +154,8 @@ def _pin_lines(pin: Pin) -> list[str]:
     hashes = [f"    --hash=sha256:{digest}" for digest in pin.hashes]
     lines.extend(line + " \\" for line in hashes[:-1])
     lines.append(hashes[-1])
+    if direct is not None:
+        lines.append(f"    # {pin.version} from an archive URL")
     if len(pin.required_by) == 1:
         lines.append(f"    # via {pin.required_by[0]}")
     elif pin.required_by:
