@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,8 @@ from pypi2nix.commands.outputs import (
     check_output_directory,
     read_frozen,
     recorded_command,
+    relocated_origins,
+    unchanged_files,
 )
 from pypi2nix.commands.pipeline import LockRun, lock_inputs
 from pypi2nix.dists.sdist import local_project_name
@@ -122,7 +125,9 @@ def lock_and_write(
             if name in kept
         },
     )
-    report = None if dry_run else write_outputs(render_outputs(run.graph, options))
+    graph = relocated_origins(run.graph, inputs, options.output_dir)
+    run = dataclasses.replace(run, graph=graph)
+    report = None if dry_run else write_changed(render_outputs(graph, options))
     changes = None
     if previous.pins:
         changes = compare_pins(
@@ -132,6 +137,15 @@ def lock_and_write(
             new_commits=graph_commits(run.graph),
         )
     return GenerateResult(graph=run.graph, run=run, report=report, changes=changes)
+
+
+def write_changed(files: list[OutputFile]) -> WriteReport:
+    """Write the files whose text changed; the others are left untouched (and kept)."""
+    unchanged = unchanged_files(files)
+    changed = [file for file in files if file not in unchanged]
+    report = write_outputs(changed) if changed else WriteReport(written=(), kept=())
+    kept = (*report.kept, *(file.path for file in unchanged))
+    return WriteReport(written=report.written, kept=tuple(sorted(kept)))
 
 
 def render_outputs(graph: LockGraph, options: GenerateOptions) -> list[OutputFile]:
@@ -233,6 +247,8 @@ def report_lines(result: GenerateResult) -> list[str]:
 
 
 def written_lines(report: WriteReport) -> list[str]:
+    if not report.written:
+        return ["Nothing changed: every file was already up to date, none was written."]
     lines = [f"Wrote {', '.join(str(path) for path in report.written)}."]
     if report.kept:
         lines.append(f"Kept {', '.join(str(path) for path in report.kept)} as it was.")

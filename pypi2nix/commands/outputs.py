@@ -13,12 +13,16 @@ from typing import TYPE_CHECKING
 
 from pypi2nix.arguments import generate_options, parse
 from pypi2nix.credentials import without_credentials
-from pypi2nix.errors import OutputError, UsageError
+from pypi2nix.errors import Origin, OutputError, UsageError
 from pypi2nix.lock.frozen import FrozenFile, parse_frozen
 from pypi2nix.options import index_url_from_environment
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from pypi2nix.models import LockGraph, RequirementSet
     from pypi2nix.options import GenerateOptions, UpdateOptions
+    from pypi2nix.writer import OutputFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,3 +159,36 @@ def _with_credentials(url: str | None) -> str | None:
     if url and from_environment and without_credentials(from_environment) == url:
         return from_environment
     return url
+
+
+def relocated_origins(graph: LockGraph, inputs: RequirementSet, directory: Path) -> LockGraph:
+    """The graph with the input files it names (its sources, the ``via`` of its roots)
+    written relative to the output directory and normalized, as the files that hold
+    them are read from there: where the command ran and how a path was spelled must
+    not change the output."""
+    renamed = {source: _relative_to(Path(source), directory) for source in graph.sources}
+    for entry in (*inputs.requirements, *inputs.constraints):
+        origin = entry.origin
+        if origin.path is not None:
+            moved = Origin(_relative_to(Path(origin.path), directory), origin.line_number, "")
+            renamed[str(origin)] = str(moved)
+    pins = tuple(
+        dataclasses.replace(
+            pin, required_by=tuple(sorted({renamed.get(by, by) for by in pin.required_by}))
+        )
+        for pin in graph.pins
+    )
+    sources = tuple(dict.fromkeys(renamed[source] for source in graph.sources))
+    return dataclasses.replace(graph, pins=pins, sources=sources)
+
+
+def unchanged_files(files: Sequence[OutputFile]) -> list[OutputFile]:
+    """The files whose text is already on disk, byte for byte."""
+    return [file for file in files if _holds(file.path, file.text)]
+
+
+def _holds(path: Path, text: str) -> bool:
+    try:
+        return path.read_bytes() == text.encode("utf-8")
+    except OSError:
+        return False
