@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pypi2nix.backend import MetadataBuilder
+from pypi2nix.commands.once import say_again, warnings_said_once
 from pypi2nix.index.cache import Cache
 from pypi2nix.index.client import HttpClient
 from pypi2nix.index.prefetch import Prefetcher
@@ -111,11 +112,29 @@ def lock(
     :param prefetcher: worker threads that look ahead of the resolver (none: no threads).
     :raises ResolutionError: when the requirements cannot be satisfied together.
     """
-    cacheable = is_cacheable(inputs)
-    key = lock_key(inputs, index.index_urls, target, policy)
-    cached = cached_lock(index, key) if cacheable else None
-    if cached is not None:
-        return cached
+    with warnings_said_once() as warnings:
+        cacheable = is_cacheable(inputs)
+        key = lock_key(inputs, index.index_urls, target, policy)
+        cached = cached_lock(index, key) if cacheable else None
+        if cached is not None:
+            say_again(cached.warnings)
+            return cached.graph
+        graph = _lock(inputs, index, target, policy, prefetcher, kept_commits, progress)
+        warnings.say_held((pin.name, pin.version) for pin in graph.pins)
+        if cacheable:
+            store_lock(index, key, graph, warnings.said)
+        return graph
+
+
+def _lock(
+    inputs: RequirementSet,
+    index: PackageIndex,
+    target: Target,
+    policy: ResolutionPolicy,
+    prefetcher: Prefetcher | None,
+    kept_commits: Mapping[NormalizedName, KeptCommit] | None,
+    progress: Callable[[str], None],
+) -> LockGraph:
     prefetcher = prefetcher or Prefetcher(1)
     direct = read_direct_releases(
         inputs.requirements,
@@ -140,7 +159,7 @@ def lock(
         wheels = dataclasses.replace(policy, sources=policy.sources.merged((), unserved))
         pins, build_tools = _pins(resolution, index, target, wheels, prefetcher, progress)
     index.save_parsed_imports()
-    graph = LockGraph(
+    return LockGraph(
         pins=pins,
         roots=resolution.roots,
         broken_edges=resolution.broken_edges,
@@ -151,9 +170,6 @@ def lock(
         build_tools=build_tools,
         built_metadata=tuple(sorted(index.built_metadata & {pin.name for pin in pins})),
     )
-    if cacheable:
-        store_lock(index, key, graph)
-    return graph
 
 
 def _pins(
