@@ -6,6 +6,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from packaging.utils import canonicalize_name
+
 from pypi2nix.commands.outputs import (
     OutputPaths,
     check_output_directory,
@@ -16,7 +18,7 @@ from pypi2nix.commands.outputs import (
 )
 from pypi2nix.commands.pipeline import LockRun, lock_inputs
 from pypi2nix.dists.sdist import local_project_name
-from pypi2nix.errors import UsageError
+from pypi2nix.errors import InputFileError, NotUpToDate, UsageError
 from pypi2nix.filenames import is_binary_wheel
 from pypi2nix.inputs import PyprojectInput, read_inputs
 from pypi2nix.lock.changes import (
@@ -37,6 +39,7 @@ from pypi2nix.writer import OutputFile, WriteReport, recover_interrupted_write, 
 
 if TYPE_CHECKING:
     from collections.abc import Collection
+    from pathlib import Path
 
     from packaging.utils import NormalizedName
 
@@ -54,19 +57,42 @@ class GenerateResult:
     report: WriteReport | None
     # None when there were no earlier pins to compare with.
     changes: PinChanges | None
+    # Without writing: the generated files whose text differs from the one on disk.
+    stale: tuple[Path, ...] = ()
 
 
 def generate(options: GenerateOptions, console: Console) -> GenerateResult:
     """Read the inputs, lock them for the target, write the three files.
 
     The pins of an existing frozen file are kept wherever they still fit, as
-    pip-compile does: running it again is not an upgrade.
+    pip-compile does: running it again is not an upgrade (unless ``--upgrade`` or
+    ``--upgrade-package`` says so).
+
+    :raises NotUpToDate: with ``--check``, when a file would change.
     """
     check_output_directory(options.output_dir)
-    if options.output_dir.is_dir():
+    writes = not (options.dry_run or options.check)
+    if writes and options.output_dir.is_dir():
         recover_interrupted_write(options.output_dir)
     previous = read_frozen(OutputPaths.for_options(options).frozen)
-    return lock_and_write(options, console, previous=previous, kept=previous.pins.keys())
+    upgraded = {canonicalize_name(name) for name in options.upgrade_packages}
+    kept = () if options.upgrade else previous.pins.keys() - upgraded
+    result = lock_and_write(options, console, previous=previous, kept=kept, dry_run=not writes)
+    if options.check and result.stale:
+        raise NotUpToDate(_stale_reason(result))
+    return result
+
+
+def _stale_reason(result: GenerateResult) -> str:
+    files = ", ".join(path.name for path in result.stale)
+    moved = sum(len(group) for _, group in (result.changes or PinChanges()).groups)
+    if result.changes is None:
+        why = "there is no earlier lock"
+    elif moved:
+        why = f"{_count(moved, 'pin')} would change"
+    else:
+        why = "the pins are the same, the files' text is not"
+    return f"not up to date with the inputs: {files} would change ({why}); run pypi2nix generate"
 
 
 def lock_and_write(
@@ -97,6 +123,8 @@ def lock_and_write(
         project_name=local_project_name,
     )
     if not inputs.requirements:
+        if inputs.sources:
+            raise InputFileError(f"nothing to lock: no requirement in {', '.join(inputs.sources)}")
         raise UsageError(
             "nothing to lock: give a requirements file (-r FILE), a spec (-e SPEC) or "
             "a project (--pyproject)"
@@ -127,7 +155,10 @@ def lock_and_write(
     )
     graph = relocated_origins(run.graph, inputs, options.output_dir)
     run = dataclasses.replace(run, graph=graph)
-    report = None if dry_run else write_changed(render_outputs(graph, options))
+    files = render_outputs(graph, options)
+    report = None if dry_run else write_changed(files)
+    unchanged = unchanged_files(files)
+    stale = tuple(file.path for file in files if not file.keep_existing and file not in unchanged)
     changes = None
     if previous.pins:
         changes = compare_pins(
@@ -136,7 +167,9 @@ def lock_and_write(
             old_commits={name: pin.commit for name, pin in previous.commits.items()},
             new_commits=graph_commits(run.graph),
         )
-    return GenerateResult(graph=run.graph, run=run, report=report, changes=changes)
+    return GenerateResult(
+        graph=run.graph, run=run, report=report, changes=changes, stale=stale if dry_run else ()
+    )
 
 
 def write_changed(files: list[OutputFile]) -> WriteReport:
@@ -236,12 +269,23 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-def report_lines(result: GenerateResult) -> list[str]:
-    """What ``generate`` tells at the end: the summary, pins that moved, files written."""
+def pins_table(result: GenerateResult, options: GenerateOptions) -> list[str]:
+    """The pins that moved since the last run (on stdout, as ``update``'s table); nothing
+    on a first run. Those that moved only because the ones asked for did are marked."""
+    if result.changes is None:
+        return []
+    asked = {canonicalize_name(name) for name in options.upgrade_packages}
+    return changes_table(result.changes, asked=asked)
+
+
+def report_lines(result: GenerateResult, options: GenerateOptions) -> list[str]:
+    """What ``generate`` tells at the end: the summary, then the files written."""
     lines = summary_lines(result)
-    if result.changes:
-        lines += ["Pins changed since the last run:", *changes_table(result.changes)]
-    if result.report is not None:
+    if options.check:
+        lines.append("Up to date: the files are what the inputs lock to.")
+    elif result.report is None:
+        lines.append("Dry run: nothing was written.")
+    else:
         lines += written_lines(result.report)
     return lines
 

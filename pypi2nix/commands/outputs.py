@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from pypi2nix.arguments import generate_options, parse
 from pypi2nix.credentials import without_credentials
-from pypi2nix.errors import Origin, OutputError, UsageError
+from pypi2nix.errors import InputFileError, Origin, OutputError, UsageError
 from pypi2nix.lock.frozen import FrozenFile, parse_frozen
 from pypi2nix.options import index_url_from_environment
 
@@ -61,7 +61,7 @@ def read_frozen(path: Path) -> FrozenFile:
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return FrozenFile()  # nothing to keep; the writer reports what is in the way
     except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"cannot read {path}: {error}") from error
+        raise InputFileError(f"cannot read {path}: {error}") from error
     return parse_frozen(text)
 
 
@@ -115,8 +115,17 @@ def _absolute_local_path(spec: str) -> str:
     return f"{match['name'] or ''}{os.path.normpath(path)}{match['rest']}"
 
 
+STANDARD_INPUT = "-"
+
+
 def _relative_to(path: Path, directory: Path) -> str:
+    if str(path) == STANDARD_INPUT:
+        return STANDARD_INPUT
     return os.path.relpath(path.absolute(), directory.absolute())
+
+
+def _in_directory(directory: Path, file: Path) -> Path:
+    return file if str(file) == STANDARD_INPUT else directory / file
 
 
 def frozen_path(options: UpdateOptions) -> Path:
@@ -129,11 +138,11 @@ def recorded_options(
     """The options of the recorded ``generate`` command, with its paths taken relative
     to the output directory and the index settings of this run."""
     if command[:2] != ("pypi2nix", "generate"):
-        raise UsageError(f"{path}: the recorded command is not a 'pypi2nix generate' command")
+        raise InputFileError(f"{path}: the recorded command is not a 'pypi2nix generate' command")
     try:
         recorded = generate_options(parse(command[1:]))
     except UsageError as error:
-        raise UsageError(f"{path}: the recorded command does not parse: {error}") from error
+        raise InputFileError(f"{path}: the recorded command does not parse: {error}") from error
     directory = options.output_dir
     index = dataclasses.replace(
         options.index,
@@ -143,8 +152,8 @@ def recorded_options(
     )
     return dataclasses.replace(
         recorded,
-        requirement_files=tuple(directory / file for file in recorded.requirement_files),
-        constraint_files=tuple(directory / file for file in recorded.constraint_files),
+        requirement_files=tuple(_in_directory(directory, f) for f in recorded.requirement_files),
+        constraint_files=tuple(_in_directory(directory, f) for f in recorded.constraint_files),
         pyproject=None if recorded.pyproject is None else directory / recorded.pyproject,
         output_dir=directory,
         basename=options.basename,

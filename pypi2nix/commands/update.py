@@ -23,7 +23,7 @@ from pypi2nix.commands.outputs import (
     read_frozen,
     recorded_options,
 )
-from pypi2nix.errors import UsageError
+from pypi2nix.errors import InputFileError, UsageError
 from pypi2nix.lock.changes import PinChanges, changes_table
 from pypi2nix.writer import JOURNAL_NAME, recover_interrupted_write
 
@@ -48,10 +48,10 @@ def update(options: UpdateOptions, console: Console) -> GenerateResult:
             )
         recover_interrupted_write(options.output_dir)
     if not path.exists():
-        raise UsageError(f"{path} not found: run 'pypi2nix generate' there first")
+        raise InputFileError(f"{path} not found: run 'pypi2nix generate' there first")
     frozen = read_frozen(path)
     if frozen.command is None:
-        raise UsageError(
+        raise InputFileError(
             f"{path} does not record the command that made it; run 'pypi2nix generate' again"
         )
     asked = {canonicalize_name(name) for name in options.names}
