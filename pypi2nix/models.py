@@ -90,6 +90,8 @@ class DistFile:
     sha256: str | None = None
     requires_python: str | None = None
     yanked: bool = False
+    # The reason the index gives for the yank, when it gives one.
+    yanked_reason: str | None = None
     size: int | None = None
     core_metadata: bool | None = None
 

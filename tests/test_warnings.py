@@ -1,11 +1,14 @@
 """A warning about a release's metadata is said once, naming the release, and a lock
-read back from the cache says its warnings again."""
+read back from the cache says its warnings again; a yanked release pinned with ==
+is used with a warning giving the index's reason."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 from typing import TYPE_CHECKING
+
+import pytest
 
 from pypi2nix.cli import main
 from pypi2nix.commands.once import warnings_said_once
@@ -16,8 +19,6 @@ from tests.test_hostile import hostile_members, pkg_info, sdist, serve, tar_memb
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    import pytest
 
     from tests.support.fixture_index import FixtureIndex
 
@@ -90,3 +91,23 @@ def test_the_same_warning_many_times_in_one_lock_is_said_once(
         "RIGHT_PARENTHESIS for LEFT_PARENTHESIS, after version specifier)",
     ]
     assert once.said == [line.removeprefix("warning: ") for line in err]
+
+
+@pytest.mark.parametrize("html", [False, True])
+def test_a_yanked_release_pinned_with_double_equals_is_used_with_its_reason(
+    fixture_index: FixtureIndex,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    html: bool,
+) -> None:
+    fixture_index.html = html
+    with contextlib.chdir(tmp_path):
+        arguments = ["generate", "-i", INDEX_URL, "--python", "3.11", "-O", "out"]
+        assert main([*arguments, "-e", "gamma<2.5"]) == 0
+        assert "yanked" not in capsys.readouterr().err
+        assert main([*arguments, "-e", "gamma==2.1.0"]) == 0
+    err = capsys.readouterr().err
+    assert (
+        "warning: gamma 2.1.0 is yanked (reason: broken release); it is used because a "
+        "requirement pins it with ==" in err
+    )

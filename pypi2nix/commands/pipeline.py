@@ -159,6 +159,7 @@ def _lock(
         wheels = dataclasses.replace(policy, sources=policy.sources.merged((), unserved))
         pins, build_tools = _pins(resolution, index, target, wheels, prefetcher, progress)
     index.save_parsed_imports()
+    _warn_of_yanked(pins)
     return LockGraph(
         pins=pins,
         roots=resolution.roots,
@@ -170,6 +171,20 @@ def _lock(
         build_tools=build_tools,
         built_metadata=tuple(sorted(index.built_metadata & {pin.name for pin in pins})),
     )
+
+
+def _warn_of_yanked(pins: tuple[Pin, ...]) -> None:
+    """A yanked file is only used when its version is pinned with ``==``: say so, with
+    the index's reason, as pip and uv do."""
+    for pin in pins:
+        if pin.source.yanked:
+            reason = pin.source.yanked_reason
+            logger.warning(
+                "%s %s is yanked (%s); it is used because a requirement pins it with ==",
+                pin.name,
+                pin.version,
+                f"reason: {reason}" if reason else "no reason given",
+            )
 
 
 def _pins(

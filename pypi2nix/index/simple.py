@@ -25,9 +25,9 @@ if TYPE_CHECKING:
 
 JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
 
-# One file as the page lists it: filename, url, kind, sha256, requires-python, yanked,
-# size, core-metadata (None: not said). Plain lists, so that a page is cheap to store
-# in the cache as JSON.
+# One file as the page lists it: filename, url, kind, sha256, requires-python, yanked
+# (False, True, or the reason given as a string), size, core-metadata (None: not
+# said). Plain lists, so that a page is cheap to store in the cache as JSON.
 FileEntry = list[Any]
 
 
@@ -177,7 +177,7 @@ def _json_entry(item: dict[str, Any], base: str) -> FileEntry | None:
         dist_kind(filename),
         digest.lower() if type(digest) is str and len(digest) == 64 else None,
         requires_python if type(requires_python) is str else None,
-        yanked is not False and yanked is not None,
+        yanked if type(yanked) is str and yanked else yanked is not False and yanked is not None,
         size if type(size) is int else None,
         None if metadata is None else bool(metadata),
     ]
@@ -208,7 +208,7 @@ def _html_entries(content: bytes, url: str) -> list[FileEntry]:
                 dist_kind(filename),
                 digest.lower() if algorithm == "sha256" and len(digest) == 64 else None,
                 attributes.get("data-requires-python"),
-                "data-yanked" in attributes,
+                attributes.get("data-yanked") or "data-yanked" in attributes,
                 None,
                 None if metadata is None else metadata != "false",
             ]
@@ -249,7 +249,8 @@ def _dist_file(entry: FileEntry, version: Version) -> DistFile:
         version=version,
         sha256=sha256,
         requires_python=requires_python,
-        yanked=yanked,
+        yanked=bool(yanked),
+        yanked_reason=yanked if type(yanked) is str else None,
         size=size,
         core_metadata=core_metadata,
     )
