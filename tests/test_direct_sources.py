@@ -261,7 +261,11 @@ def test_a_pin_that_needs_another_version_of_a_direct_source(
         f"gitpkg @ git+{sources['git_repo'].as_uri()}@v1.2.0\ngitpkg<1\n"
     )
     assert generate(work) == 1
-    assert "gitpkg" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no version of gitpkg matches <1" in err
+    source = f"git+{sources['git_repo'].as_uri()}@{sources['git_commit']}"
+    assert f"its only source, {source}, holds 1.2.0" in err
+    assert "the index has" not in err
 
 
 # Direct sources are pins like the others: read back from the frozen file, listed once

@@ -61,6 +61,9 @@ def test_no_build_refuses_naming_the_flag(
     assert len(error) == 1
     assert "legacy-1.0.0.tar.gz: its dependencies are only declared in setup.py, and " in error[0]
     assert "--no-build forbids running its build backend" in error[0]
+    assert error[0].endswith(
+        "run without --no-build, or use its wheel with --only-binary legacy if it has one"
+    )
     assert not (tmp_path / "requirements.nix").exists()
 
 

@@ -11,6 +11,7 @@ from packaging.utils import canonicalize_name
 from pypi2nix.commands.outputs import (
     OutputPaths,
     check_output_directory,
+    project_name,
     read_frozen,
     recorded_command,
     relocated_origins,
@@ -70,12 +71,12 @@ def generate(options: GenerateOptions, console: Console) -> GenerateResult:
 
     :raises NotUpToDate: with ``--check``, when a file would change.
     """
-    check_output_directory(options.output_dir)
     writes = not (options.dry_run or options.check)
+    check_output_directory(options.output_dir, writing=writes)
     if writes and options.output_dir.is_dir():
         recover_interrupted_write(options.output_dir)
     previous = read_frozen(OutputPaths.for_options(options).frozen)
-    upgraded = {canonicalize_name(name) for name in options.upgrade_packages}
+    upgraded = {project_name(name, "--upgrade-package") for name in options.upgrade_packages}
     kept = () if options.upgrade else previous.pins.keys() - upgraded
     result = lock_and_write(options, console, previous=previous, kept=kept, dry_run=not writes)
     if options.check and result.stale:

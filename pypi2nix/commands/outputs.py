@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from packaging.utils import InvalidName, NormalizedName, canonicalize_name
+
 from pypi2nix.arguments import generate_options, parse
 from pypi2nix.credentials import without_credentials
 from pypi2nix.errors import InputFileError, Origin, OutputError, UsageError
@@ -41,9 +43,10 @@ class OutputPaths:
         )
 
 
-def check_output_directory(directory: Path) -> None:
+def check_output_directory(directory: Path, *, writing: bool = True) -> None:
     """Fail before any network work when the output directory cannot be one: it, or
-    the nearest of its parents that exists, is not a directory.
+    the nearest of its parents that exists, is not a directory, or (when ``writing``)
+    cannot be written to.
 
     :raises OutputError: naming the path in the way.
     """
@@ -51,6 +54,10 @@ def check_output_directory(directory: Path) -> None:
         if path.exists():
             if not path.is_dir():
                 raise OutputError(str(directory), f"{path} is not a directory")
+            if writing and not os.access(path, os.W_OK | os.X_OK):
+                raise OutputError(
+                    str(directory), f"{path} is not writable (checked before locking)"
+                )
             return
 
 
@@ -201,3 +208,19 @@ def _holds(path: Path, text: str) -> bool:
         return path.read_bytes() == text.encode("utf-8")
     except OSError:
         return False
+
+
+def project_name(text: str, command: str) -> NormalizedName:
+    """A project name given to move a pin; a requirement (``numpy>=2``) is refused with
+    what to do instead.
+
+    :raises UsageError: for anything but a project name.
+    """
+    try:
+        return canonicalize_name(text, validate=True)
+    except InvalidName:
+        raise UsageError(
+            f"{command} takes project names, not requirements: {text!r}; it moves a pin to "
+            "the newest version the requirements allow, so change the requirement in the "
+            "inputs to ask for a version"
+        ) from None

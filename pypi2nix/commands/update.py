@@ -20,6 +20,7 @@ from pypi2nix.commands.generate import (
 from pypi2nix.commands.outputs import (
     check_output_directory,
     frozen_path,
+    project_name,
     read_frozen,
     recorded_options,
 )
@@ -39,7 +40,7 @@ def update(options: UpdateOptions, console: Console) -> GenerateResult:
         update is not pinned.
     """
     path = frozen_path(options)
-    check_output_directory(options.output_dir)
+    check_output_directory(options.output_dir, writing=not options.dry_run)
     if (options.output_dir / JOURNAL_NAME).exists():
         if options.dry_run:
             raise UsageError(
@@ -54,7 +55,7 @@ def update(options: UpdateOptions, console: Console) -> GenerateResult:
         raise InputFileError(
             f"{path} does not record the command that made it; run 'pypi2nix generate' again"
         )
-    asked = {canonicalize_name(name) for name in options.names}
+    asked = {project_name(name, "update") for name in options.names}
     unknown = sorted(asked - frozen.pins.keys())
     if unknown:
         raise UsageError(f"not pinned in {path}: {', '.join(unknown)}")

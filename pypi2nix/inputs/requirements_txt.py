@@ -354,11 +354,20 @@ def _split_option(token: str) -> tuple[str, str | None]:
     return token, None
 
 
+# ``name=1.0``: pip's error does not say that ``==`` was meant.
+_SINGLE_EQUALS = re.compile(
+    r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]]*\])?)\s*=\s*([^=<>~!\s].*)$"
+)
+
+
 def _parse_requirement(origin: Origin, text: str) -> Requirement:
     try:
         return Requirement(text)
     except InvalidRequirement as error:
         reason = str(error).splitlines()[0]
+        single = _SINGLE_EQUALS.match(text)
+        if single is not None:
+            reason += f"; did you mean '{single[1]}=={single[2].strip()}'?"
         raise InputError(origin, f"invalid requirement ({reason})") from error
 
 
