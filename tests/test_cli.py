@@ -168,3 +168,10 @@ def test_python_dash_m_and_version() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.startswith("pypi2nix ")
+
+
+def test_one_pin_is_one_package(
+    fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert generate(tmp_path, "-e", "3dmath") == 0
+    assert "Locked 1 package (1 top-level)" in capsys.readouterr().err
