@@ -257,7 +257,7 @@ def _facts(
     )
     if wheel is not None:
         sdist_imports = contents.imports.of if contents is not None else _unknown
-        import_names = import_names_from_wheel(wheel.names, project=name)
+        import_names = import_names_from_wheel(wheel.names)
         provides = provided_names(wheel.names)
 
         def imports_of(path: str) -> tuple[str, ...] | None:
@@ -266,7 +266,7 @@ def _facts(
     else:
         assert contents is not None  # a release without wheels has an sdist
         import_names = import_names_from_sdist(
-            contents.names, project=name, top_level_txt=contents.egg_info("top_level.txt")
+            contents.names, top_level_txt=contents.egg_info("top_level.txt")
         )
         provides = provided_names(path.removeprefix("src/") for path in contents.names)
         imports_of = contents.imports.of
