@@ -111,6 +111,9 @@ class PackageMeta:
     license_expression: str | None = None
     license_text: str | None = None
     license_classifiers: tuple[str, ...] = ()
+    # The SPDX id of the license whose full text the release ships (its license file,
+    # or a License field holding the whole text), when the text is recognized.
+    license_from_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -54,6 +54,8 @@ class _Facts:
     # it is too large to search: then libraries_known is false).
     native: NativeFacts | None = None
     libraries_known: bool = True
+    # The sdist's license file, when it was read (for an ambiguous license).
+    license_file: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +117,7 @@ def make_pins(
                 dependency_groups=fact.dependency_groups,
                 import_names=checked,
                 skipped_imports=skipped,
-                meta=package_meta(release.metadata),
+                meta=package_meta(release.metadata, license_file=fact.license_file),
                 required_by=release.required_by,
                 direct=None if candidate.direct is None else candidate.direct.source,
                 compiled=has_compiled_code([*candidate.files, *candidate.other_wheels]),
@@ -281,6 +283,7 @@ def _facts(
         import_names=import_names,
         provides=provides,
         imports_of=imports_of,
+        license_file=None if contents is None else contents.license_file(),
     )
 
 
