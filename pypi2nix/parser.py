@@ -67,7 +67,9 @@ def _add_output_flags(parser: argparse._ActionsContainer) -> None:
         "--verbose",
         action="count",
         default=0,
-        help="say more: -v shows what is fetched and the traceback of an error, -vv debug",
+        help="say more: -v names the pins from wheels and from source, skipped requirements, "
+        "retries and build backends run, and prints the traceback of an error; -vv adds "
+        "debug output, every request among it",
     )
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="print nothing but errors (no progress)"
