@@ -1,18 +1,23 @@
 """Time ``pypi2nix generate`` against ``uv pip compile`` on the live index.
 
-    python benchmarks/compare_uv.py [--runs 3] [--sets small,web,data] [--work DIR]
+    python benchmarks/compare_uv.py [--runs 3] [--sets small,web,data,big] [--work DIR]
+                                    [--growth]
 
 uv is installed into a scratch virtual environment from the package index when it
 is not there yet. For each set the tools take turns, run after run: a cold run with
-an empty cache directory, then a warm run with the cache that run filled. uv locks
+an empty cache directory, a warm run with the cache that run filled, then an edit
+run: the requirements with one more line (a project the set already pins, so every
+page is cached but the lock cache misses), with that same cache. Each run writes
+to an empty output folder, and pypi2nix runs from compiled bytecode. uv locks
 with hashes for the same target (``--python-version 3.11 --python-platform
 x86_64-unknown-linux-gnu``); pypi2nix does more (it also reads each sdist's build
 system and the file lists for pythonImportsCheck).
 
-The table gives, per set and tool, cold and warm wall time (min and median), pins,
-HTTP requests (pypi2nix's own count), peak RSS, and the ratio of the medians. The
-growth table shows pypi2nix's cold cost as the number of pins grows: the web set,
-the data set (about twice as many pins), and both at once.
+The table gives, per set and tool, cold, warm and edit wall time (min and median),
+pins, the cold median per pin, HTTP requests and MB downloaded (pypi2nix's own
+count), peak RSS, and the ratio of the medians. With ``--growth``, a second table
+shows pypi2nix's cold cost as the number of pins grows: the web set, the data set
+(about twice as many pins), and both at once.
 """
 
 from __future__ import annotations
@@ -42,7 +47,12 @@ SETS = {
         "numpy", "pandas", "scipy", "scikit-learn", "matplotlib", "jupyterlab", "seaborn",
         "statsmodels", "pyarrow", "polars",
     ],
+    "big": ["apache-airflow[celery,postgres]", "sphinx", "pytest", "black", "mypy", "tox"],
 }  # fmt: skip
+# The edit run's extra line: a project every set already pins, so that no new page
+# is needed and only the lock cache misses.
+EDIT_LINE = "idna"
+KINDS = ("cold", "warm", "edit")
 PYTHON = "3.11"
 _SUMMARY = re.compile(r"Locked (\d+) packages .*\((\d+) requests, ([\d.]+) MB\)")
 _SDIST_READS = re.compile(r"Streamed \d+ sdists: .*")
@@ -54,6 +64,7 @@ class Run:
     peak_rss_mb: float
     pins: int
     requests: int | None
+    megabytes: float | None = None
     sdist_reads: str | None = None
 
 
@@ -61,33 +72,40 @@ class Run:
 class Results:
     cold: list[Run] = field(default_factory=list)
     warm: list[Run] = field(default_factory=list)
+    edit: list[Run] = field(default_factory=list)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--sets", default="small,web,data")
+    parser.add_argument("--sets", default="small,web,data,big")
     parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument("--growth", action="store_true", help="also the growth table")
     arguments = parser.parse_args()
     work = arguments.work or Path(tempfile.mkdtemp(prefix="pypi2nix-bench-"))
     uv = ensure_uv(work / "uv-venv")
+    warm_up_bytecode(work)
     names = arguments.sets.split(",")
     files = {name: write_requirements(work, name, SETS[name]) for name in names}
+    edited = {
+        name: write_requirements(work, f"{name}-edit", [*SETS[name], EDIT_LINE]) for name in names
+    }
     results = {(name, tool): Results() for name in names for tool in ("pypi2nix", "uv")}
     for run in range(arguments.runs):
         for name in names:
             for tool in ("pypi2nix", "uv"):
                 cache = work / "cache" / f"{tool}-{name}-{run}"
                 shutil.rmtree(cache, ignore_errors=True)
-                for kind in ("cold", "warm"):
-                    outcome = run_tool(tool, uv, files[name], cache, work / "out" / tool / name)
+                for kind in KINDS:
+                    requirements = edited[name] if kind == "edit" else files[name]
+                    outcome = run_tool(tool, uv, requirements, cache, work / "out" / tool / name)
                     getattr(results[name, tool], kind).append(outcome)
                     print(
                         f"run {run + 1} {name:6} {tool:8} {kind}: {outcome.seconds:6.2f} s",
                         flush=True,
                     )
     print_table(names, results)
-    if {"web", "data"} <= set(names):
+    if arguments.growth:
         print_growth(work, uv, arguments.runs)
 
 
@@ -103,6 +121,28 @@ def ensure_uv(venv: Path) -> Path:
     return uv
 
 
+def tool_environment(work: Path) -> dict[str, str]:
+    """pypi2nix runs from compiled bytecode, as an installed copy does (this
+    environment may say not to write it): kept under the work folder."""
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    environment["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+    return environment
+
+
+def warm_up_bytecode(work: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pypi2nix", "generate", "--help"],
+        env=tool_environment(work),
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )
+    subprocess.run(
+        [sys.executable, "-c", "import pypi2nix.commands.generate, pypi2nix.commands.pipeline"],
+        env=tool_environment(work),
+        check=True,
+    )
+
+
 def write_requirements(work: Path, name: str, requirements: list[str]) -> Path:
     path = work / f"{name}.txt"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -111,6 +151,9 @@ def write_requirements(work: Path, name: str, requirements: list[str]) -> Path:
 
 
 def run_tool(tool: str, uv: Path, requirements: Path, cache: Path, output: Path) -> Run:
+    """One run into an empty output folder: an earlier run's frozen file there would
+    be read as preferences, and change the lock cache's key."""
+    shutil.rmtree(output, ignore_errors=True)
     output.mkdir(parents=True, exist_ok=True)
     if tool == "pypi2nix":
         command = [
@@ -125,7 +168,12 @@ def run_tool(tool: str, uv: Path, requirements: Path, cache: Path, output: Path)
             "-o", str(output / "requirements.txt"), str(requirements),
         ]  # fmt: skip
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=tool_environment(requirements.parent),
+    )
     assert process.stderr is not None
     stderr = process.stderr.read().decode()
     _, status, usage = os.wait4(process.pid, 0)
@@ -137,6 +185,7 @@ def run_tool(tool: str, uv: Path, requirements: Path, cache: Path, output: Path)
         peak_rss_mb=usage.ru_maxrss / 1024,
         pins=count_pins(tool, output),
         requests=requests_made(stderr) if tool == "pypi2nix" else None,
+        megabytes=megabytes_read(stderr) if tool == "pypi2nix" else None,
         sdist_reads=sdist_reads(stderr) if tool == "pypi2nix" else None,
     )
 
@@ -151,6 +200,11 @@ def requests_made(stderr: str) -> int | None:
     return int(match[2]) if match else None
 
 
+def megabytes_read(stderr: str) -> float | None:
+    match = _SUMMARY.search(stderr)
+    return float(match[3]) if match else None
+
+
 def sdist_reads(stderr: str) -> str | None:
     match = _SDIST_READS.search(stderr)
     return match[0] if match else None
@@ -159,26 +213,32 @@ def sdist_reads(stderr: str) -> str | None:
 def print_table(names: list[str], results: dict[tuple[str, str], Results]) -> None:
     print()
     print(
-        "set    tool     cold min  median  warm min  median  pins  requests"
-        "  peak RSS  ratio cold/warm"
+        "set    tool     cold min  median  warm min  median  edit min  median  pins  ms/pin"
+        "  requests      MB  peak RSS  ratio cold/warm/edit"
     )
     for name in names:
-        medians = {}
+        medians: dict[str, list[float]] = {}
         for tool in ("pypi2nix", "uv"):
             result = results[name, tool]
-            cold = [run.seconds for run in result.cold]
-            warm = [run.seconds for run in result.warm]
-            medians[tool] = (statistics.median(cold), statistics.median(warm))
-            requests = result.cold[0].requests
-            rss = max(run.peak_rss_mb for run in result.cold + result.warm)
+            times = {kind: [run.seconds for run in getattr(result, kind)] for kind in KINDS}
+            medians[tool] = [statistics.median(times[kind]) for kind in KINDS]
+            first = result.cold[0]
+            rss = max(run.peak_rss_mb for kind in KINDS for run in getattr(result, kind))
             ratio = ""
             if tool == "uv":
-                ours, theirs = medians["pypi2nix"], medians["uv"]
-                ratio = f"{ours[0] / theirs[0]:.2f}x / {ours[1] / theirs[1]:.2f}x"
+                ratio = " / ".join(
+                    f"{ours / theirs:.2f}x"
+                    for ours, theirs in zip(medians["pypi2nix"], medians["uv"], strict=True)
+                )
+            columns = " ".join(
+                f"{min(times[kind]):8.2f} {statistics.median(times[kind]):7.2f}" for kind in KINDS
+            )
+            per_pin = medians[tool][0] / first.pins * 1000
+            requests = first.requests if first.requests is not None else "-"
+            megabytes = f"{first.megabytes:7.1f}" if first.megabytes is not None else "      -"
             print(
-                f"{name:6} {tool:8} {min(cold):8.2f} {statistics.median(cold):7.2f} "
-                f"{min(warm):9.2f} {statistics.median(warm):7.2f} {result.cold[0].pins:5} "
-                f"{requests if requests is not None else '-':>9} {rss:7.0f} MB  {ratio}"
+                f"{name:6} {tool:8} {columns} {first.pins:5} {per_pin:7.1f} {requests:>9} "
+                f"{megabytes} {rss:6.0f} MB  {ratio}"
             )
     print()
     print("How far pypi2nix read the sdists (cold run):")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -16,6 +17,20 @@ if TYPE_CHECKING:
     from pypi2nix.errors import Origin
 
 DirectKind = Literal["url", "git", "path"]
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def valid_sha256(value: object) -> str | None:
+    """A sha256 hex digest in lower case, or ``None`` for anything that is not one.
+
+    A digest is data from outside (a page, a requirements file, the cache): it names
+    cache files and is written into output files, so nothing else may pass.
+    """
+    if type(value) is not str:
+        return None
+    digest = value.lower()
+    return digest if _SHA256.fullmatch(digest) else None
 
 
 # Among the names a module imports: its top-level code raises ImportError on a
@@ -94,6 +109,8 @@ class DistFile:
     yanked_reason: str | None = None
     size: int | None = None
     core_metadata: bool | None = None
+    # The sha256 the page gives for the PEP 658 ``.metadata`` file, when it gives one.
+    core_metadata_sha256: str | None = None
 
     @property
     def wheel_tags(self) -> frozenset[tags.Tag]:

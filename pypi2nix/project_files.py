@@ -68,6 +68,25 @@ def with_extra(line: str, extra: str) -> str:
     return f"{requirement.strip()} ; {condition}"
 
 
+def load_toml(data: bytes) -> dict[str, Any]:
+    """A ``pyproject.toml`` document.
+
+    :raises MetadataParseError: when it is not UTF-8 TOML, or nests too deeply for
+        the parser (thousands of ``[``).
+    """
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise MetadataParseError(f"pyproject.toml is not valid TOML ({error})") from error
+    except RecursionError as error:
+        raise MetadataParseError("pyproject.toml nests its arrays or tables too deeply") from error
+
+
+def _string_items(value: object) -> list[str]:
+    """The strings of a TOML array; nothing for any other value (``classifiers = 5``)."""
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PyprojectFacts:
     """What pypi2nix reads from a ``pyproject.toml``."""
@@ -119,10 +138,7 @@ def parse_pyproject(data: bytes, *, source: str) -> PyprojectFacts:
 
     :raises MetadataParseError: when the file is not valid TOML.
     """
-    try:
-        document = tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise MetadataParseError(f"pyproject.toml is not valid TOML ({error})") from error
+    document = load_toml(data)
     build_system = document.get("build-system")
     build_requires = None
     if isinstance(build_system, dict) and isinstance(build_system.get("requires"), list):
@@ -168,6 +184,12 @@ def _table(document: object, key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+# All dependency groups of one pyproject.toml together, includes expanded; and the
+# number of groups (which bounds how deep includes can go).
+MAX_GROUP_REQUIREMENTS = 10_000
+MAX_DEPENDENCY_GROUPS = 200
+
+
 def dependency_groups(
     table: object, *, source: str
 ) -> tuple[tuple[str, tuple[Requirement, ...]], ...]:
@@ -184,22 +206,37 @@ def dependency_groups(
         if normalized in raw or not isinstance(entries, list):
             raise MetadataParseError(f"dependency group {name!r} is duplicated or not a list")
         raw[normalized] = entries
+    if len(raw) > MAX_DEPENDENCY_GROUPS:
+        raise MetadataParseError(f"more than {MAX_DEPENDENCY_GROUPS} dependency groups")
+    expanded: dict[str, list[str]] = {}
+    total = 0
 
     def expand(group: str, trail: tuple[str, ...]) -> list[str]:
+        """The group's lines, without repeats; each group is expanded once, so an
+        include diamond costs no more than a chain."""
         if group not in raw:
             raise MetadataParseError(f"dependency group {group!r} is not defined")
         if group in trail:
             raise MetadataParseError(f"dependency group {group!r} includes itself")
-        lines: list[str] = []
+        if group in expanded:
+            return expanded[group]
+        lines: dict[str, None] = {}
         for entry in raw[group]:
             if isinstance(entry, str):
-                lines.append(entry)
+                lines[entry] = None
             elif isinstance(entry, dict) and set(entry) == {"include-group"}:
                 included = canonicalize_name(str(entry["include-group"]))
-                lines.extend(expand(included, (*trail, group)))
+                lines.update(dict.fromkeys(expand(included, (*trail, group))))
             else:
                 raise MetadataParseError(f"dependency group {group!r} has an invalid entry")
-        return lines
+        nonlocal total
+        total += len(lines)
+        if total > MAX_GROUP_REQUIREMENTS:
+            raise MetadataParseError(
+                f"the dependency groups hold more than {MAX_GROUP_REQUIREMENTS} requirements"
+            )
+        expanded[group] = list(lines)
+        return expanded[group]
 
     return tuple(
         (group, parse_requirement_lines(expand(group, ()), source=f"{source} group {group}"))
@@ -214,7 +251,7 @@ def _project_dependencies(document: dict[str, Any], source: str) -> tuple[Requir
     dynamic = project.get("dynamic", [])
     if not isinstance(dynamic, list) or "dependencies" in dynamic:
         return None
-    lines = [item for item in project.get("dependencies", []) if isinstance(item, str)]
+    lines = _string_items(project.get("dependencies"))
     optional = project.get("optional-dependencies", {})
     if "optional-dependencies" in dynamic or not isinstance(optional, dict):
         optional = {}
@@ -231,10 +268,7 @@ def project_table_metadata(data: bytes, *, source: str) -> CoreMetadata | None:
 
     :raises MetadataParseError: when the file is not valid TOML or the table is malformed.
     """
-    try:
-        document = tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise MetadataParseError(f"pyproject.toml is not valid TOML ({error})") from error
+    document = load_toml(data)
     project = document.get("project")
     if not isinstance(project, dict):
         return None
@@ -255,12 +289,14 @@ def project_table_metadata(data: bytes, *, source: str) -> CoreMetadata | None:
         project_urls=tuple((str(label), url) for label, url in urls.items() if isinstance(url, str))
         if isinstance(urls, dict)
         else (),
-        license=license_field.get("text") if isinstance(license_field, dict) else None,
+        license=_string_field(license_field.get("text"))
+        if isinstance(license_field, dict)
+        else None,
         license_expression=license_field if isinstance(license_field, str) else None,
-        classifiers=tuple(item for item in project.get("classifiers", []) if isinstance(item, str)),
+        classifiers=tuple(_string_items(project.get("classifiers"))),
         requires_dist=dependencies or (),
         requires_python=_string_field(project.get("requires-python")),
-        provides_extra=tuple(sorted(extras)) if isinstance(extras, dict) else (),
+        provides_extra=tuple(sorted(map(str, extras))) if isinstance(extras, dict) else (),
         dynamic=("Requires-Dist",) if dependencies is None else (),
     )
 

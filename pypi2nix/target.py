@@ -15,11 +15,14 @@ from typing import TYPE_CHECKING
 
 from packaging import tags
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from pypi2nix.errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from packaging.markers import Marker
 
 logger = logging.getLogger(__name__)
@@ -76,7 +79,23 @@ class Target:
         ``extra`` as the extra being installed (``""``: none)."""
         if marker is None:
             return True
-        return marker.evaluate({**_marker_environment(self.python, self.system), "extra": extra})
+        return _evaluates(marker, self.python, self.system, extra)
+
+    def extras_adding(self, marker: Marker | None, extras: Iterable[str]) -> list[str]:
+        """Of ``extras`` (normalized names), those under which a marker holds that
+        does not hold for the plain release, in the order given.
+
+        Only the extras the marker compares ``extra`` with are evaluated: under any
+        other name, ``==``, ``!=`` and the orderings answer as for the plain release.
+        """
+        if marker is None or self.evaluates(marker):
+            return []
+        named = _compared_extras(marker)
+        return [
+            extra
+            for extra in extras
+            if (named is None or extra in named) and self.evaluates(marker, extra=extra)
+        ]
 
     def allows_python(self, requires_python: str | None) -> bool:
         """Whether a ``Requires-Python`` admits the target's Python (an invalid one does)."""
@@ -102,6 +121,42 @@ def host_target(fallback: Target) -> Target:
 def python_attribute(python: str) -> str:
     """The nixpkgs interpreter attribute of a Python minor version: ``3.13`` -> ``python313``."""
     return "python" + python.replace(".", "")
+
+
+@functools.lru_cache(maxsize=65536)
+def _evaluates(marker: Marker, python: str, system: str, extra: str) -> bool:
+    """A marker for a target (remembered: the same markers come back release after
+    release, and each evaluation builds the whole environment)."""
+    return marker.evaluate({**_marker_environment(python, system), "extra": extra})
+
+
+def _compared_extras(marker: Marker) -> frozenset[str] | None:
+    """The names a marker compares ``extra`` with (normalized), or ``None`` when it
+    could hold under a name it does not spell: a substring test (``in``), a
+    comparison with the empty name, or a form this reading does not know."""
+    names: set[str] = set()
+    pending: list[object] = [getattr(marker, "_markers", None)]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, tuple) and len(item) == 3:
+            left, operator, right = item
+            kinds = (type(left).__name__, type(right).__name__)
+            if "Variable" not in kinds:
+                return None
+            variable, value = (left, right) if kinds[0] == "Variable" else (right, left)
+            if getattr(variable, "value", None) != "extra":
+                continue
+            text = getattr(value, "value", None)
+            if type(value).__name__ != "Value" or not isinstance(text, str) or not text:
+                return None
+            if getattr(operator, "value", None) not in ("==", "!=", "<", "<=", ">", ">="):
+                return None
+            names.add(canonicalize_name(text))
+        elif item not in ("and", "or"):
+            return None
+    return frozenset(names)
 
 
 @functools.cache

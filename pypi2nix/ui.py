@@ -2,12 +2,15 @@
 
 The only module that knows about the terminal. Progress is drawn on one stderr line,
 and only when stderr is a terminal; ``-q`` silences everything but errors and a
-command's own result on stdout (the table of `update`).
+command's own result on stdout (the table of `update`). Every text goes through
+:func:`printable` on its way out: a name or URL from an index cannot move the cursor,
+recolour or retitle the terminal.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import sys
 import threading
@@ -18,6 +21,16 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
 PROGRESS_INTERVAL = 0.1
+# C0 controls but tab and newline, DEL, C1 controls (ESC and CSI start sequences).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def printable(text: str, *, one_line: bool = False) -> str:
+    """The text with its control characters shown as ``\\xNN`` escapes (newlines too,
+    with ``one_line``)."""
+    pattern = _CONTROL_OR_NEWLINE if one_line else _CONTROL
+    return pattern.sub(lambda match: f"\\x{ord(match[0]):02x}", text)
 
 
 class Console:
@@ -49,7 +62,7 @@ class Console:
                 return
             self._last_draw = now
             width = shutil.get_terminal_size((80, 20)).columns - 1
-            line = f"{self._status()} {activity}"[:width]
+            line = printable(f"{self._status()} {activity}", one_line=True)[:width]
             self.stream.write("\r\x1b[K" + line)
             self.stream.flush()
             self._shown = True
@@ -65,7 +78,7 @@ class Console:
         """A line of the final report (hidden by ``-q``)."""
         if self.verbosity >= 0:
             self.clear()
-            print(message, file=self.stream)
+            print(printable(message), file=self.stream)
 
     def say_lines(self, lines: Iterable[str]) -> None:
         for line in lines:
@@ -80,11 +93,11 @@ class Console:
         """The command's result on stdout (a table to read or pipe; not hidden by ``-q``)."""
         self.clear()
         for line in lines:
-            print(line)
+            print(printable(line))
 
     def error(self, message: str) -> None:
         self.clear()
-        print(f"error: {message}", file=self.stream)
+        print(f"error: {printable(message)}", file=self.stream)
 
 
 def configure_logging(console: Console) -> None:
@@ -106,4 +119,4 @@ class _ConsoleHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         prefix = "" if record.levelno == logging.INFO else f"{record.levelname.lower()}: "
         self.console.clear()
-        print(prefix + record.getMessage(), file=self.console.stream)
+        print(prefix + printable(record.getMessage()), file=self.console.stream)

@@ -9,16 +9,25 @@ only when absent and never replaced.
 A process killed while renaming cannot restore anything itself, so the renames are
 bracketed by a journal file: while it exists, the old files are kept as hard-linked
 backups. The next run finds the journal and puts the old files back
-(:func:`recover_interrupted_write`) before it reads or writes anything.
+(:func:`recover_interrupted_write`) before it reads or writes anything. The journal
+names the files relative to the output directory, so a run started anywhere can
+recover them, and recovery only ever touches files this module names with its own
+``.pypi2nix-`` prefix.
+
+A write (and a recovery) holds an exclusive lock on the output directory, so two
+runs never mix their files: the second one waits up to :data:`LOCK_WAIT_SECONDS`,
+then fails with a one-line message.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import logging
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,12 +35,15 @@ from typing import TYPE_CHECKING
 from pypi2nix.errors import OutputError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
 logger = logging.getLogger(__name__)
 
 JOURNAL_NAME = ".pypi2nix-writing"
 TEMPORARY_PREFIX = ".pypi2nix-new-"
+BACKUP_PREFIX = ".pypi2nix-backup-"
+LOCK_WAIT_SECONDS = 5.0
+_LOCK_POLL_SECONDS = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +62,20 @@ class WriteReport:
 def write_outputs(files: Sequence[OutputFile]) -> WriteReport:
     """Write every file, or leave the directory as it was.
 
-    :raises OutputError: when a file cannot be written (nothing is changed then).
+    :raises OutputError: when a file cannot be written (nothing is changed then), or
+        another run holds the directory's lock.
     """
-    for directory in sorted({file.path.parent for file in files}):
-        recover_interrupted_write(directory)
+    directories = {file.path.parent for file in files}
+    if len(directories) != 1:
+        raise ValueError("the files of one write must share one directory")
+    directory = directories.pop()
+    _make_directory(directory, files[0].path)
+    with output_lock(directory):
+        _recover_locked(directory)
+        return _write_locked(files)
+
+
+def _write_locked(files: Sequence[OutputFile]) -> WriteReport:
     pending = [file for file in files if not (file.keep_existing and _exists(file.path))]
     for file in files:
         if file.path.is_dir():
@@ -71,6 +93,48 @@ def write_outputs(files: Sequence[OutputFile]) -> WriteReport:
     return WriteReport(written=written, kept=all_kept)
 
 
+def _make_directory(directory: Path, first_file: Path) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(str(first_file), error.strerror or str(error)) from error
+
+
+@contextlib.contextmanager
+def output_lock(directory: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``directory`` (an advisory ``flock`` on the folder
+    itself, so no lock file is left behind).
+
+    :raises OutputError: when another run still holds it after
+        :data:`LOCK_WAIT_SECONDS`, or the folder cannot be opened.
+    """
+    try:
+        descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as error:
+        raise OutputError(str(directory), error.strerror or str(error)) from error
+    try:
+        _wait_for_lock(descriptor, directory)
+        yield
+    finally:
+        os.close(descriptor)  # closing the descriptor releases the lock
+
+
+def _wait_for_lock(descriptor: int, directory: Path) -> None:
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise OutputError(
+                    str(directory),
+                    f"another pypi2nix run is writing there (waited {LOCK_WAIT_SECONDS:g} s); "
+                    "try again when it has finished",
+                ) from None
+            time.sleep(_LOCK_POLL_SECONDS)
+
+
 def _exists(path: Path) -> bool:
     return os.path.lexists(path)
 
@@ -78,7 +142,6 @@ def _exists(path: Path) -> bool:
 def _write_temporary(file: OutputFile) -> Path:
     directory = file.path.parent
     try:
-        directory.mkdir(parents=True, exist_ok=True)
         descriptor, name = tempfile.mkstemp(
             prefix=f"{TEMPORARY_PREFIX}{file.path.name}.", dir=directory
         )
@@ -134,22 +197,23 @@ def _commit(pending: Sequence[OutputFile], temporaries: dict[Path, Path]) -> set
 
 
 def recover_interrupted_write(directory: Path) -> None:
-    """Undo a commit that a killed process left half done: while its journal exists,
-    the backups are the old files, and they are put back. Backups without a journal
-    are left over from a finished commit, and temporaries from an unfinished one: both
-    are removed."""
+    """Undo a commit that a killed process left half done, holding the directory's
+    lock (see :func:`output_lock`)."""
+    with output_lock(directory):
+        _recover_locked(directory)
+
+
+def _recover_locked(directory: Path) -> None:
+    """While a journal exists, the backups are the old files, and they are put back.
+    Backups without a journal are left over from a finished commit, and temporaries
+    from an unfinished one: both are removed. Only names with this module's prefixes
+    are ever removed."""
     journal = directory / JOURNAL_NAME
-    try:
-        paths = [Path(path) for path in json.loads(journal.read_text(encoding="utf-8"))]
-    except FileNotFoundError:
-        paths = []
-    except (OSError, ValueError, TypeError):
-        logger.warning("%s is unreadable; removing it", journal)
-        paths = []
-    else:
+    names = _read_journal(journal)
+    if names is not None:
         try:
-            for path in paths:
-                backup = _backup_path(path)
+            for name in names:
+                backup, path = directory / (BACKUP_PREFIX + name), directory / name
                 if _exists(backup):
                     os.replace(backup, path)
                     logger.warning("put back %s: an earlier run was stopped while writing", path)
@@ -159,18 +223,39 @@ def recover_interrupted_write(directory: Path) -> None:
                 str(directory), f"cannot put back the files of an interrupted run ({error})"
             ) from error
     with contextlib.suppress(OSError):
-        for pattern in (".*.backup", f"{TEMPORARY_PREFIX}*", f"{JOURNAL_NAME}.tmp"):
+        for pattern in (f"{BACKUP_PREFIX}*", f"{TEMPORARY_PREFIX}*", f"{JOURNAL_NAME}.tmp"):
             for leftover in directory.glob(pattern):
                 _discard(leftover)
 
 
+def _read_journal(journal: Path) -> list[str] | None:
+    """The file names a journal lists (``None`` without a journal); an unreadable
+    journal, or one naming anything but a file of its own folder, is removed."""
+    try:
+        names = json.loads(journal.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        names = None
+    if isinstance(names, list) and all(_is_plain_name(name) for name in names):
+        return names
+    logger.warning("%s is unreadable; removing it", journal)
+    _discard(journal)
+    return None
+
+
+def _is_plain_name(name: object) -> bool:
+    return isinstance(name, str) and name not in ("", ".", "..") and "/" not in name
+
+
 def _write_journal(paths: Sequence[Path]) -> Path | None:
+    """A journal naming the files relative to their folder (where it is written)."""
     if not paths:
         return None
     journal = paths[0].parent / JOURNAL_NAME
     temporary = journal.with_name(journal.name + ".tmp")
     try:
-        temporary.write_text(json.dumps([str(path) for path in paths]), encoding="utf-8")
+        temporary.write_text(json.dumps([path.name for path in paths]), encoding="utf-8")
         os.replace(temporary, journal)
     except BaseException as error:
         _discard(temporary)
@@ -188,7 +273,7 @@ def _discard(path: Path | None) -> None:
 
 
 def _backup_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}.backup")
+    return path.with_name(BACKUP_PREFIX + path.name)
 
 
 def _backup(path: Path) -> Path | None:

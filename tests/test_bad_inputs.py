@@ -4,6 +4,7 @@ no traceback, and nothing on disk changed."""
 from __future__ import annotations
 
 import contextlib
+import os
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,8 @@ def prepare(case: dict[str, Any], root: Path) -> Path:
         requirements.write_bytes(b"six\n" * (10 * 2**20 // 4))
     elif special == "directory":
         requirements.mkdir()
+    elif special == "fifo":
+        os.mkfifo(requirements)  # no writer: reading it would block for ever
     elif special == "output-under-file":
         (root / "a-file").write_text("not a directory\n")
         return root / "a-file" / "out"
@@ -90,8 +93,8 @@ def arguments(case: dict[str, Any], out: Path) -> list[str]:
 
 
 def snapshot(root: Path) -> dict[str, bytes | None]:
-    """Every path under ``root`` with its bytes (``None`` for a directory)."""
+    """Every path under ``root`` with its bytes (``None`` for a directory or a FIFO)."""
     return {
-        str(path.relative_to(root)): None if path.is_dir() else path.read_bytes()
+        str(path.relative_to(root)): path.read_bytes() if path.is_file() else None
         for path in sorted(root.rglob("*"))
     }

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import subprocess
 import sys
 from typing import TYPE_CHECKING
 
 import pytest
 
-from pypi2nix.cli import main
+from pypi2nix.cli import GC_THRESHOLDS, main
 from pypi2nix.parser import build_parser
 from tests.support.fixture_index import INDEX_URL
 
@@ -175,3 +177,23 @@ def test_one_pin_is_one_package(
 ) -> None:
     assert generate(tmp_path, "-e", "3dmath") == 0
     assert "Locked 1 package (1 top-level)" in capsys.readouterr().err
+
+
+def test_the_collector_runs_at_a_lock_s_pace_and_leaves_the_heap_at_exit(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    thresholds = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        with contextlib.suppress(SystemExit):
+            main(["--version"])
+        assert gc.get_threshold() == GC_THRESHOLDS
+        assert gc.get_freeze_count() == 0  # called with arguments: no exit follows
+        monkeypatch.setattr(sys, "argv", ["pypi2nix", "--version"])
+        with contextlib.suppress(SystemExit):
+            main()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+    assert capsys.readouterr().out.startswith("pypi2nix")

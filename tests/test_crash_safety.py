@@ -4,11 +4,13 @@ touched."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -19,7 +21,6 @@ from tests.support.fixture_index import ROOT
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
 
 OLD = {
     "requirements.nix": "old nix\n",
@@ -160,3 +161,25 @@ def test_a_killed_run_is_repaired_by_the_next_one(tmp_path: Path, kill_at: int) 
     assert state(out) in (OLD, NEW), state(out)
     assert not (out / JOURNAL_NAME).exists()
     assert (out / "requirements_override.nix").stat().st_ino == inode
+
+
+@pytest.mark.parametrize("kill_at", range(1, 8))
+def test_a_run_from_another_folder_repairs_a_killed_one(tmp_path: Path, kill_at: int) -> None:
+    """The killed run named its output folder relative to where it ran; the next run
+    starts elsewhere and still puts the old files back."""
+    out = tmp_path / "out"
+    prepare(out)
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-c", KILLER, "out", str(kill_at)],
+        cwd=tmp_path,
+        env=environment,
+        check=False,
+        capture_output=True,
+    )
+    assert result.returncode in (-signal.SIGKILL, 0), result.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    with contextlib.chdir(elsewhere):
+        recover_interrupted_write(Path("../out"))
+    assert state(out) in (OLD, NEW), state(out)

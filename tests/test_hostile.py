@@ -228,3 +228,49 @@ def test_a_zip_sdist_with_hostile_names(fixture_index: FixtureIndex, tmp_path: P
         "work", "work/out", "work/out/requirements.nix", "work/out/requirements_frozen.txt",
         "work/out/requirements_override.nix",
     }  # fmt: skip
+
+
+def chain_wheel(index: int, depth: int) -> IndexFile:
+    name = f"chain{index}"
+    requires = f"Requires-Dist: chain{index + 1}\n" if index + 1 < depth else ""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zipped:
+        zipped.writestr(f"{name}/__init__.py", b"")
+        info = f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n{requires}"
+        zipped.writestr(f"{name}-1.0.dist-info/METADATA", info)
+        zipped.writestr(f"{name}-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nTag: py3-none-any\n")
+        zipped.writestr(f"{name}-1.0.dist-info/RECORD", "")
+    return IndexFile(name, f"{name}-1.0-py3-none-any.whl", buffer.getvalue())
+
+
+def test_a_dependency_chain_500_deep(fixture_index: FixtureIndex, tmp_path: Path) -> None:
+    """Pin assembly walks the chain without recursion (it stopped at about 480)."""
+    depth = 500
+    fixture_index.files.extend(chain_wheel(index, depth) for index in range(depth))
+    arguments = ["-e", "chain0", "-i", INDEX_URL, "--python", "3.11", "-O", "out", "-q"]
+    with contextlib.chdir(tmp_path):
+        assert main(["generate", *arguments]) == 0
+    frozen = (tmp_path / "out" / "requirements_frozen.txt").read_text()
+    assert "chain499==1.0" in frozen
+
+
+def test_a_pyproject_5000_arrays_deep(
+    fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Refused in one line, not an internal error (the TOML parser recurses)."""
+    deep = PYPROJECT + b"[project]\nname = 'evil'\nkeywords = " + b"[" * 5000 + b"]" * 5000
+    serve(fixture_index, sdist(hostile_members(pyproject=deep + b"\n")))
+    assert generate(tmp_path / "deep") == 1
+    assert "pyproject.toml nests its arrays or tables too deeply" in one_error(capsys)
+
+
+def test_a_pyproject_field_of_the_wrong_type(fixture_index: FixtureIndex, tmp_path: Path) -> None:
+    """``classifiers = 5`` and ``dependencies = 5`` are left out, not an internal error."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        "[project]\nname = 'own'\nversion = '1.0'\nclassifiers = 5\ndependencies = 5\n"
+    )
+    arguments = ["--pyproject", "project/pyproject.toml", "-i", INDEX_URL, "--python", "3.11"]
+    with contextlib.chdir(tmp_path):
+        assert main(["generate", *arguments, "-O", "out", "-q"]) == 0

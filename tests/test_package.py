@@ -7,15 +7,19 @@ from typing import TYPE_CHECKING
 
 import pytest
 import responses
+from packaging.utils import NormalizedName
 
 from pypi2nix.cli import main
-from pypi2nix.nix.nixpkgs import nixpkgs_description
+from pypi2nix.models import Dependency, PackageMeta
+from pypi2nix.nix.nixpkgs import choose_tests, nixpkgs_description, render_nixpkgs_package
 from tests.support import nix, preserved_logging
 from tests.support.fixture_index import INDEX_URL, FixtureIndex
+from tests.test_render import pin as render_pin
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from pypi2nix.models import Pin
     from tests.support.fixture_index import IndexFile
 
 
@@ -247,3 +251,65 @@ def test_descriptions_follow_nixpkgs_conventions(
     summary: str | None, description: str | None
 ) -> None:
     assert nixpkgs_description(summary) == description
+
+
+SHADOWING = ("false", "import", "true", "version")
+
+
+def shadowing_pin(*names: str) -> Pin:
+    dependencies = tuple(
+        Dependency(name=NormalizedName(n), spelled=(n,)) for n in (*SHADOWING, *names)
+    )
+    return render_pin(
+        "demo",
+        "demo-1.0.tar.gz",
+        dependencies=dependencies,
+        meta=PackageMeta(license_expression="MIT"),
+    )
+
+
+def test_names_that_would_shadow_nix_are_never_arguments() -> None:
+    text = render_nixpkgs_package(
+        shadowing_pin(), tests=choose_tests(shadowing_pin(), with_tests=False)
+    )
+    arguments = text.split("}:", 1)[0].split()
+    assert "false," not in arguments
+    assert "import," not in arguments
+    assert "version," not in arguments
+    assert "python," in arguments
+    assert 'python.pkgs."false"' in text
+    assert "doCheck = false;" in text
+
+
+@pytest.mark.nix
+def test_names_that_would_shadow_nix_keep_their_meaning(nixpkgs: Path, tmp_path: Path) -> None:
+    """A package set holding projects named ``false``, ``import``, ``true`` and
+    ``version``: ``pyproject = true`` (which the stand-in checks) is still true, and
+    each dependency is the package."""
+    pin = shadowing_pin()
+    path = tmp_path / "demo" / "default.nix"
+    path.parent.mkdir()
+    path.write_text(render_nixpkgs_package(pin, tests=choose_tests(pin, with_tests=False)))
+    fakes = " ".join(
+        f'"{name}" = super.setuptools // {{ pname = "{name}"; }};' for name in SHADOWING
+    )
+    result = nix.evaluate(
+        f"""let
+          pkgs = import {nixpkgs} {{ }};
+          python = pkgs.python311.override {{
+            packageOverrides = self: super: {{ {fakes} }};
+          }};
+          demo = python.pkgs.callPackage {path} {{ }};
+        in {{
+          inherit (demo) version;
+          instantiates = builtins.isString demo.drvPath;
+          dependencies = map (p: p.pname) demo.dependencies;
+          license = demo.meta.license.shortName;
+        }}"""
+    )
+    assert result == {
+        "instantiates": True,
+        "version": "1.0",
+        "dependencies": ["false", "import", "true", "version"],
+        "license": "mit",
+    }

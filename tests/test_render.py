@@ -20,8 +20,11 @@ from pypi2nix.nix.hashes import sri_sha256
 from pypi2nix.nix.package import OVERLAY_NAMES, fetchpypi_arguments, source_attribute
 from pypi2nix.nix.requirements import render_requirements_nix
 from pypi2nix.options import PUBLIC_FILES_HOST
+from tests.support import nix
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from pypi2nix.filenames import DistKind
 
 SHA = "0" * 63 + "1"
@@ -241,3 +244,66 @@ def test_skipped_imports_are_explained() -> None:
     ) in text
     text = render(graph(pin("empty", "empty-1.0.tar.gz", import_names=())))
     assert "      # The distribution's files hold no importable top-level module.\n" in text
+
+
+def hostile_graph(payload: str) -> LockGraph:
+    """Strings a tampered cache entry could hold, where only comments show them."""
+    cyclic = pin(
+        "cyc-b",
+        "cyc_b-1.0.tar.gz",
+        import_names=(),
+        skipped_imports=((f"mod{payload}", (f"dep{payload}",)),),
+    )
+    evil = NormalizedName(f"cyc-b{payload}")  # a dependent is only named in a comment
+    edge = BrokenCycleEdge(dependent=evil, dependency=NormalizedName("cyc-a"))
+    return graph(pin("cyc-a", "cyc_a-1.0.tar.gz"), cyclic, broken=(edge,))
+
+
+PAYLOAD = '\n  injected = builtins.abort "ran";\r\u2028 # '
+
+
+def code_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+
+
+def test_strings_in_comments_never_reach_the_code() -> None:
+    hostile, benign = render(hostile_graph(PAYLOAD)), render(hostile_graph(""))
+    assert code_lines(hostile) == code_lines(benign)
+    assert "injected" in hostile
+    assert "\r" not in hostile
+    assert "\u2028" not in hostile
+
+
+@pytest.mark.nix
+def test_strings_in_comments_parse_to_the_same_nix(tmp_path: Path) -> None:
+    """``nix-instantiate --parse`` drops comments: the two files are the same code."""
+    parsed: list[str] = []
+    for payload in (PAYLOAD, ""):
+        path = tmp_path / f"requirements-{len(parsed)}.nix"
+        path.write_text(render(hostile_graph(payload)))
+        parsed.append(nix.run("nix-instantiate", "--parse", str(path)))
+    assert parsed[0] == parsed[1]
+
+
+NIX_NAMES = ("false", "true", "import", "lib", "version", "pkgs", "python", "self", "super")
+
+
+@pytest.mark.nix
+def test_pins_named_like_nix_builtins_keep_their_meaning(nixpkgs: Path, tmp_path: Path) -> None:
+    """In requirements.nix a pin is an attribute, never a variable: pins named
+    ``false``, ``lib``, ``self``... shadow nothing."""
+    dependencies = tuple(Dependency(name=NormalizedName(n), spelled=(n,)) for n in NIX_NAMES)
+    pins = [
+        pin("demo", "demo-1.0.tar.gz", dependencies=dependencies),
+        *(pin(name, f"{name}-1.0-py3-none-any.whl", build_system=()) for name in NIX_NAMES),
+    ]
+    path = tmp_path / "requirements.nix"
+    # Locked for the stand-in's Python: requirements.nix refuses another version.
+    path.write_text(render(dataclasses.replace(graph(*pins), python="3.11")))
+    (tmp_path / "requirements_override.nix").write_text("{ pkgs, python }: self: super: { }\n")
+    result = nix.evaluate(
+        f"let pkgs = import {nixpkgs} {{ }}; "
+        f"r = import {path} {{ inherit pkgs; python = pkgs.python311; }}; "
+        "in map (p: p.pname) r.packages.demo.dependencies"
+    )
+    assert sorted(result) == sorted(NIX_NAMES)

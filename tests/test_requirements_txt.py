@@ -53,14 +53,14 @@ def test_pip_syntax(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         ("rich>=13", "command line"),
     ]
     assert result.requirements[1].hashes == {SHA, "b" * 64}
-    assert [str(c.requirement) for c in result.constraints] == ["urllib3<3", "urllib3<3"]
+    # sub/constraints.txt is included twice (from both files): it is read once
+    assert [str(c.requirement) for c in result.constraints] == ["urllib3<3"]
     assert result.index_url == "https://index.example.test/simple/"
     assert result.extra_index_urls == ("https://other.example.test/simple/",)
     assert result.pre is True
     assert result.sources == (
         str(main),
         f"{tmp_path}/sub/more.txt",
-        f"{tmp_path}/sub/constraints.txt",
         f"{tmp_path}/sub/constraints.txt",
     )
 

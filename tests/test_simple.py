@@ -1,10 +1,19 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
-from pypi2nix.index.simple import PageError, parse_project_page
+from pypi2nix.index.simple import (
+    PageError,
+    _json_page,
+    _lenient_json_page,
+    _version_text,
+    _VersionTexts,
+    parse_project_page,
+)
 from pypi2nix.nix.hashes import sri_sha256
 from tests.support.fixture_index import FIXTURES
 
@@ -69,7 +78,7 @@ def test_json_fields() -> None:
     assert sdist.core_metadata is False
     assert wheel.sha256 is None
     assert wheel.yanked is False
-    assert wheel.core_metadata is True
+    assert wheel.core_metadata is False  # its digest is not one: the file is not used
 
 
 def test_html_attributes_and_base_url() -> None:
@@ -117,3 +126,62 @@ def test_sdist_names_with_dashes() -> None:
 def test_invalid_pages(content: bytes, content_type: str) -> None:
     with pytest.raises(PageError):
         parse_project_page(SIX, content, content_type, PAGE_URL)
+
+
+def test_only_wheel_names_of_five_or_six_parts_count() -> None:
+    names = [
+        "six-1.0-py3-none-any.whl",
+        "six-1.1-1build-py3-none-any.whl",
+        "six-1.2-none-any.whl",
+        "six-1.3-1-2-py3-none-any.whl",
+        "six_other-1.4-py3-none-any.whl",
+        "Six-1.5-py3-none-any.whl",
+    ]
+    files = ",".join(f'{{"filename":"{name}","url":"{name}","hashes":{{}}}}' for name in names)
+    body = f'{{"name":"six","files":[{files}]}}'.encode()
+    page = parse_project_page(SIX, body, "application/vnd.pypi.simple.v1+json", PAGE_URL)
+    assert sorted(str(version) for version in page.versions) == ["1.0", "1.1", "1.5"]
+
+
+ODD_FILES = [
+    {"filename": "six-1.0.tar.gz", "url": "../../six-1.0.tar.gz", "hashes": {"sha256": "A" * 64}},
+    {"url": "https://files.test/six-1.1-py3-none-any.whl", "core-metadata": None},
+    {
+        "filename": "six-1.2.tar.gz",
+        "url": "https://files.test/six-1.2.tar.gz",
+        "dist-info-metadata": {"sha256": "b" * 64},
+        "yanked": "broken",
+        "size": True,
+        "requires-python": 3,
+        "upload-time": "2020-01-01T00:00:00Z",
+    },
+    {"filename": "six-1.3.tar.gz", "url": "https://files.test/six-1.3.tar.gz", "size": 12},
+    {"filename": "six-1.4.tar.gz"},
+]
+
+
+@pytest.mark.parametrize("extra_item", [None, 7])
+def test_the_decoder_and_the_lenient_reader_give_the_same_files(extra_item: object) -> None:
+    import json
+
+    files = [*ODD_FILES, *([] if extra_item is None else [extra_item])]
+    body = json.dumps({"name": "Six", "files": files}).encode()
+    decoded = _json_page(SIX, body, PAGE_URL)
+    lenient = _lenient_json_page(SIX, body, PAGE_URL)
+    assert list(decoded.all_files()) == list(lenient.all_files())
+    assert len(list(decoded.all_files())) == 4
+    recorded_page = recorded("six.json")
+    assert list(_json_page(SIX, recorded_page, PAGE_URL).all_files()) == list(
+        _lenient_json_page(SIX, recorded_page, PAGE_URL).all_files()
+    )
+
+
+name_parts = st.sampled_from(["six", "Six", "six_x", "-", "1.0", "2", ".whl", "py3", "", ".tar.gz"])
+
+
+@given(st.lists(st.lists(name_parts, max_size=10).map("".join), max_size=8))
+def test_version_texts_of_a_listing_agree_with_parsing_each_name(filenames: list[str]) -> None:
+    texts = _VersionTexts(SIX)
+    assert [texts.of(name) for name in filenames] == [
+        _version_text(SIX, name) for name in filenames
+    ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -21,6 +21,8 @@ from tests.support.fixture_index import INDEX_URL
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from pypi2nix.models import InputRequirement
+    from pypi2nix.resolve import Resolution
     from tests.support.fixture_index import FixtureIndex, IndexFile
 
 
@@ -239,3 +241,24 @@ def test_an_executable_in_a_wheel_counts_too() -> None:
     facts = read_native_facts(zipfile.ZipFile(io.BytesIO(buffer.getvalue())))
     assert facts.needed == ("libgcc_s.so.1",)
     assert facts.libraries == ()  # an executable is not a library others link
+
+
+def test_each_set_of_build_requirements_is_resolved_once_per_lock(
+    fixture_index: FixtureIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pypi2nix.pins import build_tools
+
+    resolved: list[tuple[str, ...]] = []
+    original = build_tools.resolve  # type: ignore[attr-defined]
+
+    def counting(entries: list[InputRequirement], *args: Any, **kwargs: Any) -> Resolution:
+        resolved.append(tuple(str(entry.requirement) for entry in entries))
+        return original(entries, *args, **kwargs)
+
+    monkeypatch.setattr(build_tools, "resolve", counting)
+    arguments = ["generate", "-i", INDEX_URL, "--python", "3.11", "-e", "gadget", "-e", "alpha"]
+    with contextlib.chdir(tmp_path):  # the pins are made twice: gadget's tool has no wheel
+        assert main(arguments) == 0
+    assert 'format = "wheel";' in package_text(tmp_path, "gadget")
+    assert resolved
+    assert len(resolved) == len(set(resolved)), resolved

@@ -34,3 +34,19 @@ def test_progress_is_drawn_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -
     console.say("Locked 1 packages")
     console.error("boom")
     assert quiet.getvalue() == "error: boom\n"
+
+
+def test_control_characters_never_reach_the_terminal() -> None:
+    import logging
+
+    from pypi2nix.ui import configure_logging
+
+    terminal = Terminal()
+    console = Console(0, terminal)
+    configure_logging(console)
+    logging.getLogger("pypi2nix.test").warning("name %s", "evil\x1b[2J\r\x9b1m")
+    console.say("line\x1b]0;title\x07")
+    console.error("bad\x00\x7f")
+    assert terminal.getvalue() == (
+        "warning: name evil\\x1b[2J\\x0d\\x9b1m\nline\\x1b]0;title\\x07\nerror: bad\\x00\\x7f\n"
+    )

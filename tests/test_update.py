@@ -6,6 +6,7 @@ beta 1.2.0, which needs gamma>=2.2.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import subprocess
@@ -225,7 +226,10 @@ def test_update_takes_the_password_from_the_environment(
     assert f"--index-url {INDEX_URL}" in frozen
     monkeypatch.setenv("PIP_INDEX_URL", with_password)
     fixture_index.requests.clear()
+    fixture_index.page_authorizations.clear()
     assert run(tmp_path, "update", "-q") == 0
     pages = [url for url in fixture_index.requests if "/simple/" in url]
-    assert pages == [with_password + "gamma/", with_password + "setuptools/"]  # a build tool
+    assert pages == [INDEX_URL + "gamma/", INDEX_URL + "setuptools/"]  # a build tool
+    basic = "Basic " + base64.b64encode(b"user:secret").decode()
+    assert fixture_index.page_authorizations == [basic, basic]
     assert "secret" not in (tmp_path / "requirements_frozen.txt").read_text()

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import fcntl
+import json
 import os
+import threading
+import time
 from typing import TYPE_CHECKING
 
 import pytest
 
+from pypi2nix import writer
 from pypi2nix.errors import OutputError
-from pypi2nix.writer import OutputFile, write_outputs
+from pypi2nix.writer import JOURNAL_NAME, OutputFile, recover_interrupted_write, write_outputs
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -77,3 +82,65 @@ def test_an_unwritable_output_directory(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match=r"cannot write .*file/out/a\.nix"):
         write_outputs([OutputFile(tmp_path / "file" / "out" / "a.nix", "a")])
     assert contents(tmp_path) == {"file": "not a directory"}
+
+
+def test_the_users_own_backup_files_are_never_removed(tmp_path: Path) -> None:
+    """Only names this program makes (``.pypi2nix-…``) are cleaned up."""
+    for name in (".env.backup", ".bashrc.backup", ".a.nix.backup"):
+        (tmp_path / name).write_text("the user's")
+    (tmp_path / "a.nix").write_text("old a")
+    write_outputs([OutputFile(tmp_path / "a.nix", "new a")])
+    recover_interrupted_write(tmp_path)
+    assert contents(tmp_path) == {
+        ".a.nix.backup": "the user's",
+        ".bashrc.backup": "the user's",
+        ".env.backup": "the user's",
+        "a.nix": "new a",
+    }
+
+
+def test_a_journal_naming_files_elsewhere_is_ignored(tmp_path: Path) -> None:
+    """An edited journal cannot move a file outside the output folder."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "victim").write_text("kept")
+    (tmp_path / ".pypi2nix-backup-victim").write_text("planted")
+    (out / JOURNAL_NAME).write_text(json.dumps([str(tmp_path / "victim"), "../victim"]))
+    recover_interrupted_write(out)
+    assert (tmp_path / "victim").read_text() == "kept"
+    assert not (out / JOURNAL_NAME).exists()
+
+
+def hold_lock(directory: Path) -> int:
+    """Lock ``directory`` as another run would (a separate open file description)."""
+    descriptor = os.open(directory, os.O_RDONLY)
+    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    return descriptor
+
+
+def test_a_second_run_on_a_locked_folder_fails_clearly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writer, "LOCK_WAIT_SECONDS", 0.3)
+    (tmp_path / "a.nix").write_text("old a")
+    descriptor = hold_lock(tmp_path)
+    try:
+        with pytest.raises(OutputError, match="another pypi2nix run is writing there") as error:
+            write_outputs([OutputFile(tmp_path / "a.nix", "new a")])
+        with pytest.raises(OutputError, match="another pypi2nix run"):
+            recover_interrupted_write(tmp_path)
+    finally:
+        os.close(descriptor)
+    assert "\n" not in error.value.message()
+    assert contents(tmp_path) == {"a.nix": "old a"}
+
+
+def test_a_second_run_waits_for_the_first_to_finish(tmp_path: Path) -> None:
+    descriptor = hold_lock(tmp_path)
+    release = threading.Timer(0.3, os.close, [descriptor])
+    release.start()
+    started = time.monotonic()
+    write_outputs([OutputFile(tmp_path / "a.nix", "new a")])
+    release.join()
+    assert time.monotonic() - started >= 0.25
+    assert contents(tmp_path) == {"a.nix": "new a"}

@@ -9,7 +9,12 @@ import tarfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from pypi2nix.dists.archive import MAX_MEMBERS, MAX_UNPACKED_BYTES, ArchiveError
+from pypi2nix.dists.archive import (
+    MAX_MEMBERS,
+    MAX_UNPACKED_BYTES,
+    ArchiveError,
+    open_zip_member,
+)
 from pypi2nix.filenames import split_sdist_suffix
 
 
@@ -41,7 +46,7 @@ def unpack_zip(data: bytes, destination: Path) -> None:
                     target.mkdir(parents=True, exist_ok=True)
                     continue
                 target.parent.mkdir(parents=True, exist_ok=True)
-                with archive.open(member) as source:
+                with open_zip_member(archive, member) as source:
                     target.write_bytes(source.read(MAX_UNPACKED_BYTES + 1))
     except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise ArchiveError(f"cannot unpack the archive ({error})") from error

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -13,13 +14,14 @@ from pypi2nix.backend import MetadataBuilder
 from pypi2nix.commands.once import say_again, warnings_said_once
 from pypi2nix.index.cache import Cache
 from pypi2nix.index.client import HttpClient
+from pypi2nix.index.limits import HttpLimits
 from pypi2nix.index.prefetch import Prefetcher
 from pypi2nix.index.repository import PackageIndex
 from pypi2nix.lock.cache import cached_lock, is_cacheable, lock_key, store_lock
 from pypi2nix.models import LockGraph
 from pypi2nix.options import DEFAULT_INDEX_URL, index_url_from_environment
 from pypi2nix.pins.assemble import make_pins, prefetch_build_facts
-from pypi2nix.pins.build_tools import lock_build_tools, sdists_that_cannot_build
+from pypi2nix.pins.build_tools import ToolSets, lock_build_tools, sdists_that_cannot_build
 from pypi2nix.resolve import resolve
 from pypi2nix.sources import KeptCommit, read_direct_releases
 from pypi2nix.target import Target, host_target
@@ -60,7 +62,7 @@ def lock_inputs(
     :param kept_commits: git pins to check out at their earlier commit.
     """
     started = time.monotonic()
-    client = HttpClient()
+    client = HttpClient(limits=HttpLimits.from_environment(os.environ))
     index = PackageIndex(
         client,
         index_urls(index_options, inputs),
@@ -150,14 +152,17 @@ def _lock(
         policy,
         direct=direct,
         prefetcher=prefetcher,
-        look_ahead=lambda candidate: prefetch_build_facts(candidate, index, policy, prefetcher),
+        look_ahead=lambda candidate: prefetch_build_facts(
+            candidate, index, target, policy, prefetcher
+        ),
         progress=progress,
     )
-    pins, build_tools = _pins(resolution, index, target, policy, prefetcher, progress)
+    resolved: ToolSets = {}
+    pins, build_tools = _pins(resolution, index, target, policy, prefetcher, progress, resolved)
     unserved = sdists_that_cannot_build(pins, policy.sources) - policy.sources.only_binary
     if unserved:  # those pins from their wheels, where they have one
         wheels = dataclasses.replace(policy, sources=policy.sources.merged((), unserved))
-        pins, build_tools = _pins(resolution, index, target, wheels, prefetcher, progress)
+        pins, build_tools = _pins(resolution, index, target, wheels, prefetcher, progress, resolved)
     index.save_parsed_imports()
     _warn_of_yanked(pins)
     return LockGraph(
@@ -194,10 +199,14 @@ def _pins(
     policy: ResolutionPolicy,
     prefetcher: Prefetcher,
     progress: Callable[[str], None],
+    resolved: ToolSets,
 ) -> tuple[tuple[Pin, ...], tuple[BuildTool, ...]]:
-    """The pins of a resolution, with their build tools locked."""
+    """The pins of a resolution, with their build tools locked (``resolved``: the
+    sets of build requirements resolved so far)."""
     pins = make_pins(resolution, index, target, policy, prefetcher=prefetcher, progress=progress)
-    return lock_build_tools(pins, index, target, prefetcher=prefetcher, progress=progress)
+    return lock_build_tools(
+        pins, index, target, prefetcher=prefetcher, progress=progress, resolved=resolved
+    )
 
 
 def index_urls(options: IndexOptions, inputs: RequirementSet) -> list[str]:

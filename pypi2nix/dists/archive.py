@@ -18,9 +18,10 @@ import io
 import lzma
 import zipfile
 import zlib
-from typing import TYPE_CHECKING, BinaryIO
+from typing import IO, TYPE_CHECKING, BinaryIO
 
 from pypi2nix.dists import tarstream
+from pypi2nix.dists.inflate import cap_zip_member
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -123,7 +124,7 @@ def read_zip_member(archive: zipfile.ZipFile, name: str, limit: int = MAX_MEMBER
     if info.file_size > limit:
         raise ArchiveError(f"{name} is larger than {limit} bytes")
     try:
-        with archive.open(info) as member:
+        with open_zip_member(archive, info) as member:
             data = member.read(limit + 1)
     except NotFetched:
         raise
@@ -132,6 +133,24 @@ def read_zip_member(archive: zipfile.ZipFile, name: str, limit: int = MAX_MEMBER
     if len(data) > limit:
         raise ArchiveError(f"{name} is larger than {limit} bytes")
     return data
+
+
+def open_zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[bytes]:
+    """Open a member whose decompression stops at its declared size, whatever its
+    compression method; a bzip2 or lzma member over :data:`MAX_MEMBER_BYTES` is refused.
+
+    :raises ArchiveError: for a member that cannot be read that way.
+    """
+    compressed = info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+    if compressed and info.file_size > MAX_MEMBER_BYTES:
+        raise ArchiveError(f"{info.filename} is larger than {MAX_MEMBER_BYTES} bytes")
+    member = archive.open(info)
+    try:
+        cap_zip_member(member, info)
+    except ValueError as error:
+        member.close()
+        raise ArchiveError(f"cannot read {info.filename} ({error})") from error
+    return member
 
 
 def open_zip(file: io.RawIOBase | BinaryIO) -> zipfile.ZipFile:

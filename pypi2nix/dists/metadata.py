@@ -11,6 +11,8 @@ import configparser
 import logging
 from typing import TYPE_CHECKING, Any
 
+from packaging.utils import canonicalize_name
+
 from pypi2nix.errors import MetadataError
 from pypi2nix.models import CoreMetadata
 from pypi2nix.project_files import (
@@ -87,12 +89,27 @@ def release_metadata(
 ) -> CoreMetadata:
     """:func:`core_metadata` of one file of a release.
 
-    :raises MetadataError: naming the release and the file, for unusable fields.
+    :raises MetadataError: naming the release and the file, for unusable fields or
+        metadata that names another project.
     """
     try:
-        return core_metadata(raw)
+        metadata = core_metadata(raw)
     except MetadataParseError as error:
         raise MetadataError(project, version, f"{filename}: {error}") from error
+    check_project_name(metadata, project=project, version=version, filename=filename)
+    return metadata
+
+
+def check_project_name(
+    metadata: CoreMetadata, *, project: str, version: str, filename: str
+) -> None:
+    """A file whose metadata names another project does not tell about this one.
+
+    :raises MetadataError: when the metadata's ``Name`` is not the project's.
+    """
+    if canonicalize_name(metadata.name) != canonicalize_name(project):
+        reason = f"{filename}: its metadata names another project, {metadata.name!r}"
+        raise MetadataError(project, version, reason)
 
 
 def parse_egg_info_requires(data: bytes, *, source: str) -> tuple[Requirement, ...]:

@@ -259,13 +259,13 @@ def _top_level_imports(text: str) -> str:
         if not line.startswith(("import ", "from ")):
             continue
         statement = [line]
-        while statement[-1].rstrip().endswith("\\") or "".join(statement).count("(") > "".join(
-            statement
-        ).count(")"):
+        open_parentheses = line.count("(") - line.count(")")
+        while statement[-1].rstrip().endswith("\\") or open_parentheses > 0:
             following = next(lines, None)
             if following is None:
                 break
             statement.append(following)
+            open_parentheses += following.count("(") - following.count(")")
         statements.append("\n".join(statement))
     return "\n".join(statements)
 

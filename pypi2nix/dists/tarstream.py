@@ -4,8 +4,9 @@
 an object per member; a large sdist has thousands of members and is read up to its
 ``pyproject.toml``, so that overhead dominated. This reader decompresses large
 chunks (zlib, bz2 and lzma release the GIL, so several sdists decompress at once on
-several cores) and walks the 512-byte headers of a buffer. It understands what
-build tools write: ustar, GNU long names and PAX extended headers.
+several cores; :mod:`pypi2nix.dists.inflate` bounds each step) and walks the
+512-byte headers of a buffer. It understands what build tools write: ustar, GNU long
+names and PAX extended headers.
 
 Only regular files are reported; their names are never used as paths.
 """
@@ -15,15 +16,17 @@ from __future__ import annotations
 import bz2
 import lzma
 import zlib
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
+
+from pypi2nix.dists.inflate import StreamInflater
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from pypi2nix.dists.inflate import Decompressor
     from pypi2nix.dists.streams import Readable
 
 BLOCK = 512
-READ_SIZE = 256 * 1024
 _REGULAR = frozenset(b"0\x007")
 
 
@@ -31,17 +34,7 @@ class TarError(ValueError):
     """A corrupt archive, or one that breaks a limit."""
 
 
-class _Decompressor(Protocol):
-    def decompress(self, data: bytes, /) -> bytes: ...
-
-    @property
-    def eof(self) -> bool: ...
-
-    @property
-    def unused_data(self) -> bytes: ...
-
-
-def _decompressor(filename: str) -> Callable[[], _Decompressor]:
+def _decompressor(filename: str) -> Callable[[], Decompressor]:
     if filename.endswith((".tar.gz", ".tgz")):
         return lambda: zlib.decompressobj(wbits=31)
     if filename.endswith(".tar.bz2"):
@@ -55,14 +48,11 @@ class _Unpacked:
     """The decompressed bytes of a stream, pulled on demand and counted."""
 
     def __init__(self, stream: Readable, filename: str, limit: int) -> None:
-        self._stream = stream
-        self._new_decompressor = _decompressor(filename)
-        self._decompressor = self._new_decompressor()
+        self._inflater = StreamInflater(stream.read, _decompressor(filename))
         self._buffer = b""
         self._offset = 0
         self._limit = limit
         self.unpacked = 0
-        self._ended = False
 
     def take(self, size: int) -> bytes:
         """Exactly ``size`` bytes (fewer only at the end of the stream)."""
@@ -81,20 +71,12 @@ class _Unpacked:
         self._offset += size
 
     def _fill(self) -> bool:
-        if self._ended:
-            return False
-        compressed = self._stream.read(READ_SIZE)
-        if not compressed:
-            self._ended = True
-            return False
         try:
-            data = self._decompressor.decompress(compressed)
-            while self._decompressor.eof and self._decompressor.unused_data:
-                rest = self._decompressor.unused_data  # another gzip member follows
-                self._decompressor = self._new_decompressor()
-                data += self._decompressor.decompress(rest)
+            data = self._inflater.next_piece()
         except (zlib.error, OSError, EOFError, lzma.LZMAError) as error:
             raise TarError(f"the archive is corrupt ({error})") from error
+        if data is None:
+            return False
         self.unpacked += len(data)
         if self.unpacked > self._limit:
             raise TarError(f"the archive unpacks to more than {self._limit} bytes")

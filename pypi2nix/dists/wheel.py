@@ -20,6 +20,7 @@ from pypi2nix.dists.archive import (
     NotFetched,
     RemoteFile,
     open_zip,
+    open_zip_member,
     read_zip_member,
     zip_names,
 )
@@ -147,7 +148,7 @@ def _top_level_module(name: str) -> str | None:
 
 def _starts_as_elf(archive: zipfile.ZipFile, name: str) -> bool:
     try:
-        with archive.open(name) as member:
+        with open_zip_member(archive, archive.getinfo(name)) as member:
             return is_elf(member.read(4))
     except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise ArchiveError(f"cannot read {name} ({error})") from error

@@ -4,15 +4,21 @@ Layout under the cache directory (``$XDG_CACHE_HOME/pypi2nix`` by default)::
 
     pages/<sha256 of the URL>.json   a project page's HTTP validators and fetch time
     pages/<sha256 of the URL>.body   the page as the index sent it
-    files/<sha256 of the file>.json  what was read from one wheel or sdist
+    files/<sha256 of URL and digest>.json  what was read from one wheel or sdist
+    files/<sha256 of the file>.<kind>.json  what was read from a whole, verified file
     locks/<sha256 of the inputs>.json  the last lock made from those inputs
 
-A file's facts never change (the key is its content hash). A page is fresh for its
+A file's facts never change. What is read from part of a file (a range, a stream
+left early) cannot be checked against its digest, so it is kept under the file's
+URL and digest together (:func:`read_facts_key`): it is never reused for another
+index's or another project's file that claims the same digest. A page is fresh for its
 ``Cache-Control: max-age``, or for :data:`DEFAULT_FRESH_SECONDS` when the index sends
 no caching headers, and is then revalidated with its ``ETag``/``Last-Modified``. A
 lock is reused only while every page it was made from is fresh and unchanged.
 Every write goes to a temporary file renamed into place, so two runs at once never
-see half an entry; an entry that does not parse is deleted and fetched again.
+see half an entry; an entry that does not parse is deleted and fetched again. Every
+file name is a hex digest (a key that is not one is a miss), and no entry holds a
+credential.
 """
 
 from __future__ import annotations
@@ -22,16 +28,21 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pypi2nix.credentials import without_credentials
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_FRESH_SECONDS = 600
-FORMAT = 6
+FORMAT = 7
+# A cache file name: a hex digest, maybe with a kind (``<sha256>.native``).
+_KEY = re.compile(r"[0-9a-f]{64}(?:\.[a-z]+)?")
 
 
 def default_cache_dir() -> Path:
@@ -58,6 +69,23 @@ class PageValidators:
         lifetime = DEFAULT_FRESH_SECONDS if self.max_age is None else self.max_age
         return at - self.fetched < lifetime
 
+    @classmethod
+    def from_json(cls, entry: dict[str, Any]) -> PageValidators | None:
+        """The validators of a cache entry; ``None`` when a field has the wrong type."""
+        number = (int, float)
+        valid = (
+            set(entry) == set(cls.__slots__)
+            and type(entry["fetched"]) in number
+            and (entry["max_age"] is None or type(entry["max_age"]) in number)
+            and all(
+                entry[name] is None or type(entry[name]) is str
+                for name in ("etag", "last_modified")
+            )
+            and type(entry["content_type"]) is str
+            and type(entry["final_url"]) is str
+        )
+        return cls(**entry) if valid else None
+
 
 class Cache:
     """Read and write cache entries; ``Cache(None)`` remembers nothing."""
@@ -76,11 +104,10 @@ class Cache:
         entry = self._read_json("pages", _key(url))
         if entry is None:
             return None
-        try:
-            return PageValidators(**entry)
-        except TypeError:
+        validators = PageValidators.from_json(entry)
+        if validators is None:
             self._discard("pages", _key(url))
-            return None
+        return validators
 
     def page_body(self, url: str) -> bytes | None:
         path = self._path("pages", _key(url), ".body")
@@ -93,7 +120,9 @@ class Cache:
         """Store a page; ``body=None`` keeps the stored body (after a 304)."""
         if body is not None:
             self._write("pages", _key(url), body, ".body")
-        self._write_json("pages", _key(url), dataclass_fields(validators))
+        fields = dataclass_fields(validators)
+        fields["final_url"] = without_credentials(validators.final_url)
+        self._write_json("pages", _key(url), fields)
 
     # File facts and locks
 
@@ -122,7 +151,11 @@ class Cache:
     # Storage
 
     def _path(self, kind: str, key: str, suffix: str = ".json") -> Path | None:
-        return None if self.root is None else self.root / kind / f"{key}{suffix}"
+        """Where an entry is kept; ``None`` without a cache, or for a key that is not a
+        digest (it must never name a file elsewhere)."""
+        if self.root is None or not _KEY.fullmatch(key):
+            return None
+        return self.root / kind / f"{key}{suffix}"
 
     def _read_json(self, kind: str, key: str) -> dict[str, Any] | None:
         path = self._path(kind, key)
@@ -132,7 +165,7 @@ class Cache:
             data = json.loads(path.read_bytes())
         except FileNotFoundError:
             return None
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             logger.debug("discarding the unreadable cache entry %s", path)
             self._discard(kind, key)
             return None
@@ -174,6 +207,12 @@ class Cache:
 
 def dataclass_fields(value: PageValidators) -> dict[str, Any]:
     return {name: getattr(value, name) for name in PageValidators.__slots__}
+
+
+def read_facts_key(url: str, sha256: str) -> str:
+    """The key of what was read from part of a file: its URL (without credentials)
+    and the digest the page gives, together."""
+    return _key(f"{without_credentials(url)}\n{sha256}")
 
 
 def _key(url: str) -> str:

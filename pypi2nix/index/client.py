@@ -4,7 +4,8 @@ cloned by the git program, see :mod:`pypi2nix.sources.git`).
 One pooled ``requests`` session per thread, timeouts, and retries with capped
 exponential backoff on connection errors, timeouts, truncated bodies and 429/5xx
 answers (a ``Retry-After`` is honoured, up to a cap). A 404 is an answer (``None``),
-not an error; every other failure becomes a :class:`NetworkError`.
+not an error; every other failure becomes a :class:`NetworkError`. Every body is
+read in chunks, within the size limits and the deadline of :mod:`.limits`.
 
 ``requests`` is imported on the first request: a run answered from the cache never
 pays for it.
@@ -25,9 +26,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pypi2nix import __version__
-from pypi2nix.credentials import redact_url
+from pypi2nix.credentials import Origin, origin, redact_url, split_credentials
 from pypi2nix.dists.streams import RangeResponse, Readable
 from pypi2nix.errors import NetworkError
+from pypi2nix.index.limits import BodyReader, Budget, HttpLimits, Retryable
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -113,24 +115,45 @@ class HttpClient:
     """Fetch bytes over HTTP(S); safe to share between threads."""
 
     def __init__(
-        self, *, timeout: float = 30.0, retries: int = 4, backoff_factor: float = 0.25
+        self,
+        *,
+        timeout: float = 30.0,
+        retries: int = 4,
+        backoff_factor: float = 0.25,
+        limits: HttpLimits | None = None,
     ) -> None:
         self.timeout = timeout
+        self.limits = limits or HttpLimits()
         self.retries = retries
         self.backoff_factor = backoff_factor
         self.stats = TransferStats()
         self._local = threading.local()
         self._stats_lock = threading.Lock()
         self._context: ssl.SSLContext | None = None
+        self._credentials: dict[Origin, tuple[str, str]] = {}
 
-    def get(self, url: str, *, headers: Mapping[str, str] | None = None) -> HttpResponse | None:
+    def keep_credentials(self, url: str) -> str:
+        """Send the user name and password of ``url`` with every request to its origin
+        from now on (as pip does); the URL without them, for every other use."""
+        bare, credentials = split_credentials(url)
+        if credentials is not None:
+            self._credentials[origin(bare)] = credentials
+        return bare
+
+    def get(
+        self, url: str, *, headers: Mapping[str, str] | None = None, metadata: bool = False
+    ) -> HttpResponse | None:
         """GET a URL; ``None`` when the server answers 404 (or 410). A conditional
-        request may answer 304, with no content."""
-        response = self._retrying(url, lambda: self._attempt(url, headers, stream=False))
-        if response is None:
+        request may answer 304, with no content. A ``metadata`` file has a limit of its
+        own."""
+        if metadata:
+            limit = self.limits.max_metadata_bytes, "PYPI2NIX_HTTP_MAX_METADATA"
+        else:
+            limit = self.limits.max_body_bytes, "PYPI2NIX_HTTP_MAX_BODY"
+        answer = self._get_body(url, headers, limit)
+        if answer is None:
             return None
-        content = response.content
-        self._count(len(content))
+        response, content = answer
         return HttpResponse(
             url=response.url, status=response.status_code, headers=response.headers, content=content
         )
@@ -138,13 +161,13 @@ class HttpClient:
     def get_range(self, url: str, start: int | None, end: int | None) -> RangeResponse:
         """GET bytes ``start..end`` (inclusive) of a file; ``start=None`` asks for the last
         ``end`` bytes. Servers that ignore ``Range`` answer with the whole file, which is
-        returned as a range starting at 0."""
+        returned as a range starting at 0 (up to the body limit)."""
         spec = f"bytes=-{end}" if start is None else f"bytes={start}-{end}"
-        response = self._retrying(url, lambda: self._attempt(url, {"Range": spec}, stream=False))
-        if response is None:
+        limit = self.limits.max_body_bytes, "PYPI2NIX_HTTP_MAX_BODY"
+        answer = self._get_body(url, {"Range": spec}, limit)
+        if answer is None:
             raise NetworkError(redact_url(url), "the file is gone (404)")
-        content = response.content
-        self._count(len(content))
+        response, content = answer
         if response.status_code != 206:
             return RangeResponse(start=0, content=content, total_size=len(content))
         match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", ""))
@@ -157,28 +180,49 @@ class HttpClient:
         connection breaks on the way, the file is read again from its start (with the
         same retries as every request)."""
 
+        budget = Budget(redact_url(url), self.limits)
+
         def attempt() -> T:
-            response = self._attempt(url, None, stream=True)
+            response = self._attempt(url, None, budget)
             if response is None:
                 raise NetworkError(redact_url(url), "the file is gone (404)")
             try:
-                response.raw.decode_content = True
-                reader = _CountingReader(cast("Readable", response.raw), self._count)
+                limit = self.limits.max_stream_bytes, "PYPI2NIX_HTTP_MAX_STREAM"
+                reader = BodyReader(response.raw, self._count, budget, limit)
                 result = consume(reader)
                 logger.debug("read %d bytes of %s", reader.bytes_read, redact_url(url))
                 return result
             finally:
                 response.close()
 
-        return self._retrying(url, attempt)
+        return self._retrying(url, budget, attempt)
 
-    def _retrying(self, url: str, attempt: Callable[[], T]) -> T:
+    def _get_body(
+        self, url: str, headers: Mapping[str, str] | None, limit: tuple[int, str]
+    ) -> tuple[requests.Response, bytes] | None:
+        """The response and its whole body, read within ``(bytes, variable)``."""
+        budget = Budget(redact_url(url), self.limits)
+
+        def attempt() -> tuple[requests.Response, bytes] | None:
+            response = self._attempt(url, headers, budget)
+            if response is None:
+                return None
+            try:
+                reader = BodyReader(response.raw, self._count, budget, limit)
+                return response, reader.read()
+            finally:
+                response.close()
+
+        return self._retrying(url, budget, attempt)
+
+    def _retrying(self, url: str, budget: Budget, attempt: Callable[[], T]) -> T:
         """Run ``attempt`` until it does not fail in a way worth retrying, waiting a
-        little longer each time (or as long as ``Retry-After`` asks, up to a cap)."""
+        little longer each time (or as long as ``Retry-After`` asks, up to a cap), while
+        the request's deadline allows."""
         for number in itertools.count():
             try:
                 return attempt()
-            except _Retryable as failure:
+            except Retryable as failure:
                 if number >= self.retries:
                     reason = f"{failure.reason} (after {self.retries} retries)"
                     raise NetworkError(redact_url(url), reason) from failure
@@ -186,28 +230,37 @@ class HttpClient:
                 if delay is None:
                     delay = self.backoff_factor * 2**number
                 delay = min(delay, MAX_BACKOFF_SECONDS)
+                if budget.remaining() <= delay:
+                    raise budget.passed() from failure
                 logger.info("%s: %s; retrying in %.1f s", redact_url(url), failure.reason, delay)
                 time.sleep(delay)
         raise AssertionError("unreachable")
 
     def _attempt(
-        self, url: str, headers: Mapping[str, str] | None, *, stream: bool
+        self, url: str, headers: Mapping[str, str] | None, budget: Budget
     ) -> requests.Response | None:
-        """One GET: the response (its body read unless ``stream``), or ``None`` for 404.
+        """One GET: the response (its body not read yet), or ``None`` for 404. No read
+        waits past the deadline.
 
-        :raises _Retryable: for a failure that may pass (connection, timeout, a body cut
+        :raises Retryable: for a failure that may pass (connection, timeout, a body cut
             short, 429 and 5xx answers).
         :raises NetworkError: for one that will not.
         """
         import requests
 
         started = time.monotonic()
+        budget.check()
+        read_timeout = max(min(self.timeout, budget.remaining()), 0.001)
         try:
             response = self._session().get(
-                url, headers=dict(headers or {}), timeout=self.timeout, stream=stream
+                url,
+                headers=dict(headers or {}),
+                timeout=(self.timeout, read_timeout),
+                stream=True,
+                auth=self._credentials.get(origin(url)),
             )
         except _transient_errors() as error:
-            raise _Retryable(_describe(error)) from error
+            raise Retryable(_describe(error)) from error
         except requests.RequestException as error:
             raise NetworkError(redact_url(url), _describe(error)) from error
         with self._stats_lock:
@@ -222,7 +275,7 @@ class HttpClient:
             return None
         reason = f"HTTP {status} {response.reason or ''}".rstrip()
         if status in RETRY_STATUSES:
-            raise _Retryable(reason, retry_after(response.headers.get("Retry-After")))
+            raise Retryable(reason, retry_after(response.headers.get("Retry-After")))
         raise NetworkError(redact_url(url), reason)
 
     def _session(self) -> requests.Session:
@@ -249,37 +302,6 @@ class HttpClient:
     def _count(self, size: int) -> None:
         with self._stats_lock:
             self.stats.bytes += size
-
-
-class _CountingReader:
-    """A read-only stream that counts the bytes it hands out; a connection that breaks
-    while it is read is a failure worth retrying."""
-
-    def __init__(self, raw: Readable, count: Callable[[int], None]) -> None:
-        self._raw = raw
-        self._count = count
-        self.bytes_read = 0
-
-    def read(self, size: int = -1) -> bytes:
-        import requests
-        from urllib3.exceptions import HTTPError as Urllib3Error
-
-        try:
-            data = self._raw.read(size)
-        except (requests.RequestException, Urllib3Error, OSError) as error:
-            raise _Retryable(f"connection broken ({error})") from error
-        self._count(len(data))
-        self.bytes_read += len(data)
-        return data
-
-
-class _Retryable(Exception):
-    """A failure that may pass if the request is made again."""
-
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
 
 
 @functools.cache

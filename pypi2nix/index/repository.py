@@ -14,14 +14,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
-
-from packaging.utils import NormalizedName, canonicalize_name
 
 from pypi2nix.credentials import redact_url
 from pypi2nix.dists.archive import ArchiveError, HashingReader, RemoteFile, open_zip
-from pypi2nix.dists.metadata import metadata_fields, release_metadata
+from pypi2nix.dists.metadata import check_project_name, metadata_fields, release_metadata
 from pypi2nix.dists.sdist import (
     NoStaticMetadata,
     SdistContents,
@@ -40,14 +38,18 @@ from pypi2nix.errors import (
     MetadataError,
     OfflineError,
 )
-from pypi2nix.index.cache import Cache
+from pypi2nix.index.cache import Cache, read_facts_key
+from pypi2nix.index.entries import valid_sdist_contents, valid_wheel_facts
 from pypi2nix.index.pages import ProjectPages
 from pypi2nix.index.prefetch import Memo
+from pypi2nix.index.sdist_reads import SdistReads
 from pypi2nix.index.whole_files import WholeFiles
 from pypi2nix.project_files import MetadataParseError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+
+    from packaging.utils import NormalizedName
 
     from pypi2nix.dists.streams import Readable
     from pypi2nix.index.client import HttpClient
@@ -60,33 +62,6 @@ T = TypeVar("T")
 F = TypeVar("F", WheelFacts, SdistContents)
 
 WHEELS_TRIED_FOR_METADATA = 3
-
-
-@dataclass
-class SdistReads:
-    """How far the tar sdists of a run were streamed."""
-
-    stopped_early: int = 0
-    to_the_end_for_pyproject: int = 0  # pyproject.toml came last, or never
-    whole_for_file_list: int = 0  # no wheel lists the files
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-
-    def count(self, *, until_pyproject: bool, complete: bool) -> None:
-        with self._lock:
-            if not until_pyproject:
-                self.whole_for_file_list += 1
-            elif complete:
-                self.to_the_end_for_pyproject += 1
-            else:
-                self.stopped_early += 1
-
-    def describe(self) -> str:
-        total = self.stopped_early + self.to_the_end_for_pyproject + self.whole_for_file_list
-        return (
-            f"Streamed {total} sdists: {self.stopped_early} stopped after pyproject.toml, "
-            f"{self.to_the_end_for_pyproject} read to the end (pyproject.toml last or "
-            f"missing), {self.whole_for_file_list} read whole (no wheel lists their files)."
-        )
 
 
 class PackageIndex:
@@ -108,7 +83,10 @@ class PackageIndex:
         progress: Callable[[str], None] | None = None,
     ) -> None:
         self.client = client
-        self.index_urls = tuple(url.rstrip("/") + "/" for url in index_urls)
+        # Credentials stay in the client: no page, file URL or cache entry holds them.
+        self.index_urls = tuple(
+            client.keep_credentials(url.rstrip("/") + "/") for url in index_urls
+        )
         self.cache = cache or Cache(None)
         self.offline = offline
         self.refresh = refresh
@@ -177,18 +155,15 @@ class PackageIndex:
         for wheel in wheels[:WHEELS_TRIED_FOR_METADATA]:
             fields = self._wheel_metadata(wheel)
             if fields is not None:
-                metadata = release_metadata(
+                return release_metadata(
                     fields, project=name, version=version, filename=wheel.filename
                 )
-                if canonicalize_name(metadata.name) != name:
-                    logger.warning("%s %s: its metadata names it %r", name, version, metadata.name)
-                return metadata
         sdists = [file for file in files if file.kind == "sdist"]
         if not sdists:
             raise MetadataError(name, version, "no file of this release has readable metadata")
         contents = self.sdist_contents(sdists[0], until_pyproject=False)
         try:
-            return sdist_metadata(contents, project=name, version=version)
+            metadata = sdist_metadata(contents, project=name, version=version)
         except NoStaticMetadata as error:
             if self.metadata_builder is None:
                 reason = f"{sdists[0].filename}: {error}, and no build backend may run here"
@@ -200,6 +175,8 @@ class PackageIndex:
             return metadata
         except MetadataParseError as error:
             raise MetadataError(name, version, f"{sdists[0].filename}: {error}") from error
+        check_project_name(metadata, project=name, version=version, filename=sdists[0].filename)
+        return metadata
 
     def _wheel_metadata(self, wheel: DistFile) -> dict[str, Any] | None:
         try:
@@ -215,7 +192,7 @@ class PackageIndex:
         return self._wheels.get(wheel.url, lambda: self._fetch_wheel_facts(wheel))
 
     def _fetch_wheel_facts(self, wheel: DistFile) -> WheelFacts:
-        cached = self._cached_facts(wheel, "wheel", WheelFacts.from_json)
+        cached = self._cached_facts(wheel, "wheel", valid_wheel_facts, WheelFacts.from_json)
         if cached is not None:
             return self._remember(wheel, cached)
         if self.offline:
@@ -236,16 +213,29 @@ class PackageIndex:
                 facts = replace(facts, metadata=fields)
         except ArchiveError as error:
             raise _unreadable(wheel, f"cannot read the wheel ({error})") from error
-        if wheel.sha256 is not None:
-            self.cache.store_file_facts(wheel.sha256, facts.to_json())
+        key = _facts_key(wheel)
+        if key is not None:
+            self.cache.store_file_facts(key, facts.to_json())
         return self._remember(wheel, facts)
 
     def _pep_658_metadata(self, wheel: DistFile) -> bytes | None:
-        """The PEP 658 file, tried even when the page does not advertise it."""
+        """The PEP 658 file, tried even when the page does not advertise it, and checked
+        against the sha256 the page gives for it.
+
+        :raises HashMismatch: when it does not match that sha256.
+        """
         if wheel.core_metadata is False:
             return None
-        response = self.client.get(wheel.url + ".metadata")
-        return None if response is None else response.content
+        url = wheel.url + ".metadata"
+        response = self.client.get(url, metadata=True)
+        if response is None:
+            return None
+        expected = wheel.core_metadata_sha256
+        if expected is not None:
+            actual = hashlib.sha256(response.content).hexdigest()
+            if actual != expected:
+                raise HashMismatch(redact_url(url), expected, actual)
+        return response.content
 
     def wheel_names(self, wheel: DistFile) -> tuple[str, ...]:
         """The member list of a wheel, read from its central directory."""
@@ -272,7 +262,7 @@ class PackageIndex:
         )
 
     def _fetch_sdist_contents(self, sdist: DistFile, *, until_pyproject: bool) -> SdistContents:
-        cached = self._cached_facts(sdist, "sdist", SdistContents.from_json)
+        cached = self._cached_facts(sdist, "sdist", valid_sdist_contents, SdistContents.from_json)
         if cached is not None and (cached.complete or until_pyproject):
             return self._remember(sdist, cached)
         if self.offline:
@@ -290,10 +280,11 @@ class PackageIndex:
                 self.sdist_reads.count(until_pyproject=until_pyproject, complete=contents.complete)
         except ArchiveError as error:
             raise _unreadable(sdist, f"cannot read the sdist ({error})") from error
-        if sdist.sha256 is not None and (
-            contents.complete or not self.cache.has_file_facts(sdist.sha256)
+        key = _facts_key(sdist)
+        if key is not None and (
+            contents.complete or not self.cache.has_file_facts(key)
         ):  # a partial read never replaces a complete one
-            self.cache.store_file_facts(sdist.sha256, contents.to_json())
+            self.cache.store_file_facts(key, contents.to_json())
         return self._remember(sdist, contents)
 
     def _read_tar(self, sdist: DistFile, *, until_pyproject: bool) -> SdistContents:
@@ -314,15 +305,15 @@ class PackageIndex:
         return self.client.read_stream(sdist.url, read)
 
     def _remember(self, file: DistFile, facts: F) -> F:
-        if file.sha256 is not None:
-            self._facts[file.sha256] = facts
+        key = _facts_key(file)
+        if key is not None:
+            self._facts[key] = facts
         return facts
 
     def has_cached_facts(self, file: DistFile) -> bool:
         """Whether what is read from a file is in memory or in the cache (a cheap hint)."""
-        return file.sha256 is not None and (
-            file.sha256 in self._facts or self.cache.has_file_facts(file.sha256)
-        )
+        key = _facts_key(file)
+        return key is not None and (key in self._facts or self.cache.has_file_facts(key))
 
     # Whole files: see WholeFiles
 
@@ -340,25 +331,38 @@ class PackageIndex:
 
     def save_parsed_imports(self) -> None:
         """Cache the import lists parsed this run, so the next run parses nothing."""
-        for sha256, facts in sorted(self._facts.items()):
+        for key, facts in sorted(self._facts.items()):
             if facts.imports.grew:
-                self.cache.store_file_facts(sha256, facts.to_json())
+                self.cache.store_file_facts(key, facts.to_json())
 
     def _cached_facts(
-        self, file: DistFile, kind: str, load: Callable[[dict[str, Any]], T]
+        self,
+        file: DistFile,
+        kind: str,
+        valid: Callable[[dict[str, Any]], bool],
+        load: Callable[[dict[str, Any]], T],
     ) -> T | None:
-        """What the cache knows about a file, or ``None`` (a bad entry is dropped)."""
-        if file.sha256 is None:
+        """What the cache knows about a file, or ``None``: an entry that fails the
+        checks is dropped and read again."""
+        key = _facts_key(file)
+        if key is None:
             return None
-        facts = self.cache.file_facts(file.sha256)
-        if facts is None or facts.get("kind") != kind:
+        facts = self.cache.file_facts(key)
+        if facts is None:
             return None
         try:
-            return load(facts)
+            if facts.get("kind") == kind and valid(facts):
+                return load(facts)
         except (KeyError, TypeError, ValueError, AttributeError):
-            logger.debug("discarding the cached facts of %s", file.filename)
-            self.cache.discard_file_facts(file.sha256)
-            return None
+            pass
+        logger.debug("discarding the cached facts of %s", file.filename)
+        self.cache.discard_file_facts(key)
+        return None
+
+
+def _facts_key(file: DistFile) -> str | None:
+    """Where what is read from a file is cached (see :func:`read_facts_key`)."""
+    return None if file.sha256 is None else read_facts_key(file.url, file.sha256)
 
 
 def _verify_whole_file(file: DistFile, data: bytes | None) -> None:

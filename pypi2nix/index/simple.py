@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import posixpath
-from typing import TYPE_CHECKING, Any
+import re
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
+import msgspec
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from pypi2nix.filenames import dist_kind, parse_wheel_name, sdist_stem
-from pypi2nix.models import DistFile
+from pypi2nix.filenames import WHEEL_SUFFIX, dist_kind, sdist_stem
+from pypi2nix.models import DistFile, valid_sha256
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -26,9 +29,18 @@ if TYPE_CHECKING:
 JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
 
 # One file as the page lists it: filename, url, kind, sha256, requires-python, yanked
-# (False, True, or the reason given as a string), size, core-metadata (None: not
-# said). Plain lists, so that a page is cheap to store in the cache as JSON.
+# (False, True, or the reason given as a string),
+# size, core-metadata (None: not said), the core-metadata file's sha256. Plain lists,
+# so that a page is cheap to store in the cache as JSON.
 FileEntry = list[Any]
+
+logger = logging.getLogger(__name__)
+
+# Longer version strings are not versions (a number of 100,000 digits would take
+# seconds to parse, and fail); such a file is skipped with a warning.
+MAX_VERSION_CHARS = 256
+MAX_REQUIRES_PYTHON_CHARS = 1024
+_LONG_NUMBER = re.compile(r"\d{40}")
 
 
 class PageError(ValueError):
@@ -38,9 +50,9 @@ class PageError(ValueError):
 class ProjectPage:
     """The files an index lists for one project, grouped by version string.
 
-    :param entries: version string -> :data:`FileEntry` lists; or PEP 691 file dicts
-        when ``raw_base`` (the page's URL) is given: those are converted when their
-        version is looked at.
+    :param entries: version string -> :data:`FileEntry` lists; or PEP 691 files
+        (undecoded JSON, or decoded) when ``raw_base`` (the page's URL) is given:
+        those are converted when their version is looked at.
     """
 
     __slots__ = ("_entries", "_files", "_newest_first", "_raw_base", "_versions", "name")
@@ -68,6 +80,12 @@ class ProjectPage:
                 version = _version(text)
                 if version is not None:
                     versions.setdefault(version, []).append(text)
+                elif len(text) > MAX_VERSION_CHARS:
+                    logger.warning(
+                        "%s: the index lists a version of %d characters; its files are skipped",
+                        self.name,
+                        len(text),
+                    )
             self._versions = {version: tuple(texts) for version, texts in versions.items()}
         return self._versions
 
@@ -80,8 +98,8 @@ class ProjectPage:
     def entries(self, text: str) -> list[FileEntry]:
         """The files of one version string, as :data:`FileEntry` lists."""
         entries = self._entries[text]
-        if self._raw_base is not None and entries and type(entries[0]) is dict:
-            converted = (_json_entry(item, self._raw_base) for item in entries)
+        if self._raw_base is not None and entries and type(entries[0]) is not list:
+            converted = (_file_entry(item, self._raw_base) for item in entries)
             entries = self._entries[text] = [entry for entry in converted if entry is not None]
         return entries
 
@@ -130,17 +148,120 @@ def parse_project_page(
     return ProjectPage(name, entries)
 
 
+class _File(msgspec.Struct):
+    """The fields of a PEP 691 file that are used: the decoder skips the others
+    unread (typed ``Any``: their values are checked as the dicts' are)."""
+
+    filename: Any = None
+    url: Any = None
+    hashes: Any = None
+    requires_python: Any = msgspec.field(default=None, name="requires-python")
+    yanked: Any = False
+    size: Any = None
+    core_metadata: Any = msgspec.field(default=msgspec.UNSET, name="core-metadata")
+    dist_info_metadata: Any = msgspec.field(default=msgspec.UNSET, name="dist-info-metadata")
+
+
+class _FileName(msgspec.Struct):
+    filename: Any = None
+
+
+class _Page(msgspec.Struct):
+    name: Any = None
+    files: list[msgspec.Raw] | None = None
+
+
+_PAGE_DECODER = msgspec.json.Decoder(_Page)
+_NAME_DECODER = msgspec.json.Decoder(_FileName)
+_FILE_DECODER = msgspec.json.Decoder(_File)
+
+
 def _json_page(name: NormalizedName, content: bytes, url: str) -> ProjectPage:
-    """Only the file names are looked at here (this loop runs for every file)."""
+    """Only the file names are decoded here (this loop runs for every file): a
+    file's other fields stay undecoded JSON until its version is looked at. A page
+    of unexpected shape is read by :func:`_lenient_json_page`."""
+    try:
+        page = _PAGE_DECODER.decode(content)
+    except (msgspec.MsgspecError, RecursionError):
+        return _lenient_json_page(name, content, url)
+    if page.files is None:
+        raise PageError("the project page has no 'files' list")
+    _check_page_name(name, page.name)
+    groups: dict[str, list[Any]] = {}
+    version_texts = _VersionTexts(name)
+    for raw in page.files:
+        try:
+            filename = _NAME_DECODER.decode(raw).filename
+        except msgspec.MsgspecError:
+            continue  # not an object
+        if type(filename) is not str:
+            file_url = _raw_file(raw).url
+            filename = _filename_from_url(file_url) if type(file_url) is str else ""
+        version_text = version_texts.of(filename)
+        if version_text is not None:
+            groups.setdefault(version_text, []).append(raw)
+    return ProjectPage(name, groups, raw_base=url)
+
+
+class _VersionTexts:
+    """:func:`_version_text` for the files of one page, in the order listed: a wheel
+    that starts as the last one did (``<name>-<version>-``, as an index lists a
+    release's wheels one after another) has its version without parsing."""
+
+    def __init__(self, name: NormalizedName) -> None:
+        self.name = name
+        self._prefix = "\0"
+        self._text = ""
+
+    def of(self, filename: str) -> str | None:
+        if (
+            filename.startswith(self._prefix)
+            and filename.endswith(WHEEL_SUFFIX)
+            and 4 <= filename.count("-") <= 5
+        ):
+            return self._text
+        text = _version_text(self.name, filename)
+        if text is not None and filename.endswith(WHEEL_SUFFIX):
+            self._prefix = filename[: filename.index("-", filename.index("-") + 1) + 1]
+            self._text = text
+        return text
+
+
+def _raw_file(raw: msgspec.Raw) -> _File:
+    """A file's JSON decoded (a value out of the decoder's range, such as a number
+    of more than 64 bits, is read as :mod:`json` reads it)."""
+    try:
+        return _FILE_DECODER.decode(raw)
+    except msgspec.MsgspecError:
+        return _file_from_dict(json.loads(bytes(raw)))
+
+
+def _file_from_dict(item: dict[str, Any]) -> _File:
+    return _File(
+        filename=item.get("filename"),
+        url=item.get("url"),
+        hashes=item.get("hashes"),
+        requires_python=item.get("requires-python"),
+        yanked=item.get("yanked", False),
+        size=item.get("size"),
+        core_metadata=item.get("core-metadata", item.get("dist-info-metadata")),
+    )
+
+
+def _lenient_json_page(name: NormalizedName, content: bytes, url: str) -> ProjectPage:
+    """A page read as plain JSON: files that are not objects are left out.
+
+    :raises PageError: when it is not JSON, or has no list of files.
+    """
     try:
         data = json.loads(content)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise PageError(f"the project page is not valid JSON ({error})") from error
+    except RecursionError as error:
+        raise PageError("the project page nests JSON too deeply") from error
     if not isinstance(data, dict) or not isinstance(data.get("files"), list):
         raise PageError("the project page has no 'files' list")
-    page_name = data.get("name")
-    if isinstance(page_name, str) and canonicalize_name(page_name) != name:
-        raise PageError(f"it is the page of another project, {page_name!r}")
+    _check_page_name(name, data.get("name"))
     groups: dict[str, list[Any]] = {}
     for item in data["files"]:
         if type(item) is not dict:
@@ -151,36 +272,90 @@ def _json_page(name: NormalizedName, content: bytes, url: str) -> ProjectPage:
             filename = _filename_from_url(file_url) if type(file_url) is str else ""
         version_text = _version_text(name, filename)
         if version_text is not None:
-            groups.setdefault(version_text, []).append(item)
+            groups.setdefault(version_text, []).append(_file_from_dict(item))
     return ProjectPage(name, groups, raw_base=url)
 
 
-def _json_entry(item: dict[str, Any], base: str) -> FileEntry | None:
-    """A PEP 691 file dict as a :data:`FileEntry` (``None`` when it has no URL)."""
-    file_url = item.get("url")
+def _check_page_name(name: NormalizedName, page_name: object) -> None:
+    if isinstance(page_name, str) and canonicalize_name(page_name) != name:
+        raise PageError(f"it is the page of another project, {page_name!r}")
+
+
+def _file_entry(file: msgspec.Raw | _File, base: str) -> FileEntry | None:
+    """A PEP 691 file as a :data:`FileEntry` (``None`` when it has no URL)."""
+    item = _raw_file(file) if type(file) is msgspec.Raw else file
+    assert isinstance(item, _File)
+    file_url = item.url
     if type(file_url) is not str:
         return None
     if not file_url.startswith(("https://", "http://")):
         file_url = urljoin(base, file_url)
-    filename = item.get("filename")
+    filename = item.filename
     if type(filename) is not str or not filename:
         filename = _filename_from_url(file_url)
-    hashes = item.get("hashes")
-    digest = hashes.get("sha256") if type(hashes) is dict else None
-    requires_python = item.get("requires-python")
-    yanked = item.get("yanked", False)
-    size = item.get("size")
-    metadata = item.get("core-metadata", item.get("dist-info-metadata"))
+    hashes = item.hashes
+    digest = _page_digest(hashes, filename) if type(hashes) is dict else None
+    requires_python = _requires_python(item.requires_python, filename)
+    if digest is False or requires_python is False:
+        return None
+    metadata = item.core_metadata
+    if metadata is msgspec.UNSET:
+        metadata = None if item.dist_info_metadata is msgspec.UNSET else item.dist_info_metadata
+    offered, metadata_digest = _core_metadata(metadata)
+    size = item.size
     return [
         filename,
         file_url,
         dist_kind(filename),
-        digest.lower() if type(digest) is str and len(digest) == 64 else None,
-        requires_python if type(requires_python) is str else None,
-        yanked if type(yanked) is str and yanked else yanked is not False and yanked is not None,
-        size if type(size) is int else None,
-        None if metadata is None else bool(metadata),
+        digest,
+        requires_python,
+        _yanked(item.yanked),
+        size if type(size) is int and size >= 0 else None,
+        offered,
+        metadata_digest,
     ]
+
+
+def _core_metadata(value: object) -> tuple[bool | None, str | None]:
+    """Whether a PEP 691 ``core-metadata`` value offers the ``.metadata`` file, and its
+    sha256. A file offered with a digest that is not one is not used."""
+    if type(value) is not dict:
+        return (None if value is None else bool(value)), None
+    if "sha256" not in value:
+        return bool(value), None
+    digest = valid_sha256(value["sha256"])
+    return digest is not None, digest
+
+
+def _page_digest(hashes: dict[str, Any], filename: str) -> str | Literal[False] | None:
+    """The sha256 of a PEP 691 ``hashes`` dict: ``None`` when it gives none, ``False``
+    (the file is left out, with a warning) when it gives one that is not 64 hex digits."""
+    if "sha256" not in hashes:
+        return None
+    digest = valid_sha256(hashes["sha256"])
+    if digest is None:
+        _warn_invalid_digest(filename)
+        return False
+    return digest
+
+
+def _requires_python(value: object, filename: str) -> str | Literal[False] | None:
+    """A file's ``requires-python``; ``False`` (the file is left out, with a warning)
+    for one too long, or with a number too long, to be a Python version range."""
+    if type(value) is not str:
+        return None
+    if len(value) > MAX_REQUIRES_PYTHON_CHARS or _LONG_NUMBER.search(value):
+        logger.warning(
+            "the index gives %s a requires-python of %d characters; the file is ignored",
+            filename,
+            len(value),
+        )
+        return False
+    return value
+
+
+def _warn_invalid_digest(filename: str) -> None:
+    logger.warning("the index gives %s a sha256 that is not one; the file is ignored", filename)
 
 
 def _html_entries(content: bytes, url: str) -> list[FileEntry]:
@@ -195,25 +370,56 @@ def _html_entries(content: bytes, url: str) -> list[FileEntry]:
     entries = []
     for attributes in parser.anchors:
         href = attributes.get("href")
-        if not href:
-            continue
-        file_url, fragment = urldefrag(urljoin(base, href))
-        algorithm, _, digest = fragment.partition("=")
-        metadata = attributes.get("data-core-metadata", attributes.get("data-dist-info-metadata"))
-        filename = _filename_from_url(file_url)
-        entries.append(
-            [
-                filename,
-                file_url,
-                dist_kind(filename),
-                digest.lower() if algorithm == "sha256" and len(digest) == 64 else None,
-                attributes.get("data-requires-python"),
-                attributes.get("data-yanked") or "data-yanked" in attributes,
-                None,
-                None if metadata is None else metadata != "false",
-            ]
-        )
+        if href:
+            entry = _html_entry(attributes, urljoin(base, href))
+            if entry is not None:
+                entries.append(entry)
     return entries
+
+
+def _html_entry(attributes: dict[str, str], href: str) -> FileEntry | None:
+    """A PEP 503 anchor as a :data:`FileEntry` (``None`` when a digest is not one)."""
+    file_url, fragment = urldefrag(href)
+    filename = _filename_from_url(file_url)
+    digest = _fragment_digest(fragment, filename)
+    requires_python = _requires_python(attributes.get("data-requires-python"), filename)
+    if digest is False or requires_python is False:
+        return None
+    metadata = attributes.get("data-core-metadata", attributes.get("data-dist-info-metadata"))
+    metadata_digest = None
+    if metadata is not None and metadata.startswith("sha256="):
+        metadata_digest = valid_sha256(metadata.removeprefix("sha256="))
+        metadata = "true" if metadata_digest is not None else "false"
+    return [
+        filename,
+        file_url,
+        dist_kind(filename),
+        digest,
+        requires_python,
+        attributes.get("data-yanked") or "data-yanked" in attributes,
+        None,
+        None if metadata is None else metadata != "false",
+        metadata_digest,
+    ]
+
+
+def _yanked(value: Any) -> bool | str:
+    """A file's ``yanked``: its reason when the index gives one, else whether it is."""
+    if type(value) is str and value:
+        return value
+    return value is not False and value is not None
+
+
+def _fragment_digest(fragment: str, filename: str) -> str | Literal[False] | None:
+    """The sha256 of a ``sha256=<hex>`` fragment or attribute, as :func:`_page_digest`."""
+    algorithm, _, value = fragment.partition("=")
+    if algorithm != "sha256":
+        return None
+    digest = valid_sha256(value)
+    if digest is None:
+        _warn_invalid_digest(filename)
+        return False
+    return digest
 
 
 def _anchor_parser() -> Any:
@@ -241,7 +447,7 @@ def _filename_from_url(url: str) -> str:
 
 
 def _dist_file(entry: FileEntry, version: Version) -> DistFile:
-    filename, url, kind, sha256, requires_python, yanked, size, core_metadata = entry
+    filename, url, kind, sha256, requires_python, yanked, size, core_metadata = entry[:8]
     return DistFile(
         filename=filename,
         url=url,
@@ -253,14 +459,19 @@ def _dist_file(entry: FileEntry, version: Version) -> DistFile:
         yanked_reason=yanked if type(yanked) is str else None,
         size=size,
         core_metadata=core_metadata,
+        core_metadata_sha256=entry[8],
     )
 
 
 def _version_text(name: NormalizedName, filename: str) -> str | None:
-    """The version string of a wheel or sdist of the project; ``None`` for other files."""
-    wheel = parse_wheel_name(filename)
-    if wheel is not None:
-        return wheel.version if _normalized(wheel.distribution) == name else None
+    """The version string of a wheel or sdist of the project; ``None`` for other files.
+    (This runs for every file of every page: a wheel's name is split here, as
+    :func:`~pypi2nix.filenames.parse_wheel_name` does, without building a WheelName.)"""
+    if filename.endswith(WHEEL_SUFFIX):
+        parts = filename[: -len(WHEEL_SUFFIX)].split("-", 2)
+        if len(parts) < 3 or not 2 <= parts[2].count("-") <= 3:
+            return None  # not the 5 or 6 parts of a wheel's name
+        return parts[1] if _normalized(parts[0]) == name else None
     stem = sdist_stem(filename)
     return None if stem is None else _sdist_version(name, stem)
 
@@ -285,6 +496,8 @@ def _normalized(name: str) -> NormalizedName:
 
 @functools.lru_cache(maxsize=65536)
 def _version(text: str) -> Version | None:
+    if len(text) > MAX_VERSION_CHARS:
+        return None
     try:
         return Version(text)
     except InvalidVersion:

@@ -13,6 +13,7 @@ from pypi2nix.credentials import redact_url
 from pypi2nix.dists.archive import ArchiveError, HashingReader, open_zip
 from pypi2nix.dists.wheel import NativeFacts, read_native_facts
 from pypi2nix.errors import HashMismatch, MetadataError, OfflineError
+from pypi2nix.index.entries import valid_native_facts
 from pypi2nix.index.prefetch import Memo
 
 if TYPE_CHECKING:
@@ -77,9 +78,11 @@ class WholeFiles:
         cached = None if key is None else self.cache.file_facts(key)
         if cached is not None and key is not None:
             try:
-                return NativeFacts.from_json(cached)
+                if valid_native_facts(cached):
+                    return NativeFacts.from_json(cached)
             except (KeyError, TypeError, ValueError):
-                self.cache.discard_file_facts(key)
+                pass
+            self.cache.discard_file_facts(key)
         if self.offline:
             raise OfflineError(f"the shared libraries of {wheel.filename}")
         self._progress(f"libraries of {wheel.filename}")

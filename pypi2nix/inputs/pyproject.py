@@ -3,7 +3,6 @@ folder, with the extras asked for) and the PEP 735 dependency groups asked for."
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -12,12 +11,20 @@ from packaging.utils import canonicalize_name
 
 from pypi2nix.errors import InputError, InputFileError, Origin, UsageError
 from pypi2nix.inputs.direct import looks_direct, parse_direct
+from pypi2nix.local_files import LocalFileError, read_local_file
 from pypi2nix.models import DirectSource, InputRequirement
-from pypi2nix.project_files import MetadataParseError, dependency_groups, project_table_metadata
+from pypi2nix.project_files import (
+    MetadataParseError,
+    dependency_groups,
+    load_toml,
+    project_table_metadata,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
+
+MAX_PYPROJECT_BYTES = 5 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,10 +48,13 @@ def read_pyproject(
     """
     path = request.path
     try:
-        data = path.read_bytes()
-        document = tomllib.loads(data.decode("utf-8"))
+        data = read_local_file(path, MAX_PYPROJECT_BYTES)
+    except LocalFileError as error:
+        raise InputFileError(f"cannot read {path}: {error.reason}") from error
+    try:
+        document = load_toml(data)
         project = project_table_metadata(data, source=str(path))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, MetadataParseError) as error:
+    except MetadataParseError as error:
         raise InputFileError(f"cannot read {path}: {error}") from error
     if project is None:
         raise InputFileError(f"{path} has no [project] table: pypi2nix needs its name")

@@ -24,6 +24,7 @@ from packaging.utils import canonicalize_name
 from pypi2nix.errors import InputError, InputFileError, Origin
 from pypi2nix.inputs.direct import looks_direct, parse_direct
 from pypi2nix.inputs.pyproject import PyprojectInput, read_pyproject
+from pypi2nix.local_files import LocalFileError, read_local_file
 from pypi2nix.models import DirectSource, InputRequirement, RequirementSet
 
 if TYPE_CHECKING:
@@ -99,6 +100,8 @@ class _Reader:
     binary: dict[str, list[str]] = field(default_factory=lambda: {o: [] for o in _BINARY_OPTIONS})
     sources: list[str] = field(default_factory=list)
     _open_files: list[str] = field(default_factory=list)
+    # Files read in full, and how: an include diamond reads each file once.
+    _read_files: set[tuple[str, bool]] = field(default_factory=set)
 
     def result(self) -> RequirementSet:
         return RequirementSet(
@@ -120,6 +123,9 @@ class _Reader:
         if key in self._open_files:
             assert included_from is not None
             raise InputError(included_from, f"include cycle: {display} includes itself")
+        if (key, constraint) in self._read_files:
+            return  # a file means the same wherever it is included: once is enough
+        self._read_files.add((key, constraint))
         self._open_files.append(key)
         self.sources.append(display)
         try:
@@ -240,18 +246,15 @@ def _read_text(
         return InputFileError(f"cannot read {kind} {display!r}: {reason}")
 
     if display == "-":
-        return sys.stdin.read()
+        text = sys.stdin.read(MAX_FILE_BYTES + 1)
+        if len(text) > MAX_FILE_BYTES:
+            raise fail(f"it is more than the limit of {MAX_FILE_BYTES // 2**20} MiB")
+        return text
 
     try:
-        if path.is_dir():
-            raise fail("it is a directory")
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            limit = MAX_FILE_BYTES // 2**20
-            raise fail(f"it is {size / 2**20:.1f} MiB, more than the limit of {limit} MiB")
-        data = path.read_bytes()
-    except OSError as error:
-        raise fail(error.strerror or str(error)) from error
+        data = read_local_file(path, MAX_FILE_BYTES)
+    except LocalFileError as error:
+        raise fail(error.reason) from error
     for mark, encoding in _BYTE_ORDER_MARKS:
         if data.startswith(mark):
             try:

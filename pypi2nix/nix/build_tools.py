@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pypi2nix.nix.escape import nix_attribute, nix_select
+from pypi2nix.nix.escape import nix_attribute, nix_comment, nix_select
 from pypi2nix.nix.lines import indent
 from pypi2nix.nix.package import OVERLAY_NAMES, Names, package_expression
 
@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 # The helpers, in the generated overlay's let block. builtins.compareVersions orders
 # release versions as PEP 440 does.
 _HELPERS = [
-    "# Build tools: nixpkgs' own where it has one at a version the sdist allows, else",
-    "# the copy locked below, installed from its wheel.",
+    nix_comment("Build tools: nixpkgs' own where it has one at a version the sdist allows, else"),
+    nix_comment("the copy locked below, installed from its wheel."),
     "compare =",
     "  version: constraint:",
     "  let",

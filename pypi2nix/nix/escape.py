@@ -1,13 +1,16 @@
 """The one place where text becomes Nix syntax.
 
 Every string that reaches a generated file goes through :func:`nix_string` (or
-:func:`nix_attribute` for attribute names), so an index string can never change the
-meaning of the file: quotes, backslashes, ``${`` and control characters are escaped.
+:func:`nix_attribute` for attribute names, :func:`nix_comment` for a ``#`` comment),
+so an index string (or a cache entry) can never change the meaning of the file:
+quotes, backslashes, ``${`` and control characters are escaped, and a comment never
+holds a line break.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_'-]*")
 _KEYWORDS = frozenset({"assert", "else", "if", "in", "inherit", "let", "or", "rec", "then", "with"})
@@ -58,3 +61,21 @@ def nix_relative_path(relative: str) -> str:
     if _PATH_LITERAL.fullmatch(text):
         return text
     return f"(./. + {nix_string('/' + relative)})"
+
+
+# Control and format characters, line and paragraph separators, lone surrogates.
+_UNSAFE_IN_COMMENT = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def nix_comment(text: str) -> str:
+    """A ``#`` comment line showing ``text``, which cannot end the comment: line breaks
+    (``\\n``, ``\\r``, U+2028, ...), other control characters and invisible format
+    characters are written as Python-style escapes (``\\n``, ``\\x85``, ``\\u202e``)."""
+    safe = "".join(_comment_character(character) for character in text)
+    return f"# {safe}".rstrip()
+
+
+def _comment_character(character: str) -> str:
+    if unicodedata.category(character) in _UNSAFE_IN_COMMENT:
+        return character.encode("unicode_escape").decode("ascii")
+    return character

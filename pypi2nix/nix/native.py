@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pypi2nix.filenames import is_linux_binary_wheel
-from pypi2nix.nix.escape import nix_string
+from pypi2nix.nix.escape import nix_comment, nix_string
 from pypi2nix.nix.lines import indent, list_attribute
 from pypi2nix.nix.tables import is_driver_library, system_library_attribute
 from pypi2nix.project_files import MOVED_BACKENDS
@@ -104,7 +104,7 @@ def source_build_attributes(pin: Pin, names: Names) -> list[str]:
     moved = MOVED_BACKENDS.get(pin.build_backend or "")
     if moved is not None:
         lines += [
-            f"# Its build backend moved to {moved[1]}; patched as nixpkgs does.",
+            nix_comment(f"Its build backend moved to {moved[1]}; patched as nixpkgs does."),
             "postPatch = ''",
             f'  substituteInPlace pyproject.toml --replace-fail "{pin.build_backend}" "{moved[0]}"',
             "'';",
@@ -116,8 +116,8 @@ def source_build_attributes(pin: Pin, names: Names) -> list[str]:
         lines += list_attribute("buildInputs", [names.system(path) for path in build.build_inputs])
     if build.cargo:
         lines += [
-            "# The hash of the vendored crates is not known before a first build: that",
-            "# build fails and prints it; put it here (or in your overrides).",
+            nix_comment("The hash of the vendored crates is not known before a first build: that"),
+            nix_comment("build fails and prints it; put it here (or in your overrides)."),
             f"cargoDeps = {names.system('rustPlatform.fetchCargoVendor')} {{",
             *indent(["inherit pname version src;", f"hash = {names.lib}.fakeHash;"]),
             "};",
@@ -132,23 +132,29 @@ def binary_wheel_attributes(pin: Pin, names: Names) -> list[str]:
         return []
     attributes, left_out, unknown = split_system_libraries(pin)
     lines = [
-        "# A binary wheel: autoPatchelfHook points its native code at nixpkgs' libraries.",
+        nix_comment(
+            "A binary wheel: autoPatchelfHook points its native code at nixpkgs' libraries."
+        ),
         f"nativeBuildInputs = [ {names.auto_patchelf} ];",
     ]
     if not pin.libraries_known:
         lines.append(
-            "# Too large to be searched for the libraries it needs: add those the build "
-            "reports missing to buildInputs in your overrides."
+            nix_comment(
+                "Too large to be searched for the libraries it needs: add those the build "
+                "reports missing to buildInputs in your overrides."
+            )
         )
     if attributes:
         lines += list_attribute("buildInputs", [names.system(path) for path in attributes])
     lines += [
-        f"# Needs {library}, which pypi2nix cannot map to a nixpkgs package: add the package "
-        "that has it to buildInputs in your overrides."
+        nix_comment(
+            f"Needs {library}, which pypi2nix cannot map to a nixpkgs package: add the package "
+            "that has it to buildInputs in your overrides."
+        )
         for library in unknown
     ]
     if left_out:
-        lines += [f"# {library}: {why}." for library, why in left_out]
+        lines += [nix_comment(f"{library}: {why}.") for library, why in left_out]
         ignored = [nix_string(library) for library, _ in left_out]
         lines += list_attribute("autoPatchelfIgnoreMissingDeps", ignored)
     return lines

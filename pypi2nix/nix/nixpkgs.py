@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from pypi2nix.errors import UsageError
 from pypi2nix.filenames import is_linux_binary_wheel
-from pypi2nix.nix.escape import is_identifier, nix_attribute, nix_string
+from pypi2nix.nix.escape import is_identifier, nix_attribute, nix_comment, nix_string
 from pypi2nix.nix.lines import indent, list_attribute
 from pypi2nix.nix.native import (
     NOT_PYTHON_ATTRIBUTES,
@@ -56,6 +56,22 @@ DEVELOPMENT_EXTRAS = frozenset(
 TEST_ATTRIBUTES = {"pytest": None, "pytest-cov": "pytest-cov-stub"}
 
 _LEADING_ARTICLE = re.compile(r"^(?:A|An|The)\s+(?=\w)")
+
+# Names a dependency cannot take as a function argument without changing what the
+# body means: Nix's global builtins, what the body itself uses, and the ``rec``
+# attributes of ``buildPythonPackage rec { ... }`` (which shadow any argument there).
+# Such a dependency is reached through the interpreter's package set instead.
+# Dependency names are canonical (lowercase), so only lowercase names can clash.
+PACKAGE_SET = "python"
+SHADOWING_NAMES = frozenset(
+    {
+        "abort", "break", "builtins", "derivation", "false", "import", "map", "null",
+        "placeholder", "throw", "true",
+        PACKAGE_SET, "lib", "fetchurl", "fetchgit",
+        "pname", "version", "format", "pyproject", "src", "build-system", "dependencies",
+        "optional-dependencies", "meta",
+    }
+)  # fmt: skip
 
 ARGUMENT_NAMES = Names(
     build_python_package="buildPythonPackage",
@@ -111,11 +127,11 @@ def render_nixpkgs_package(pin: Pin, *, tests: Tests, fetcher: Fetcher = "auto")
     if patchelf:
         body += [*patchelf, ""]
     if pin.source.kind == "sdist":
-        body += [*list_attribute("build-system", list(build_tools(pin))), ""]
+        body += [*list_attribute("build-system", _references(build_tools(pin))), ""]
         native = source_build_attributes(pin, ARGUMENT_NAMES)
         if native:
             body += [*native, ""]
-    body += [*list_attribute("dependencies", list(runtime_dependencies(pin))), ""]
+    body += [*list_attribute("dependencies", _references(runtime_dependencies(pin))), ""]
     if extras:
         body += [*_optional_dependencies(extras), ""]
     body += [*_check_attributes(tests), ""]
@@ -132,6 +148,20 @@ def render_nixpkgs_package(pin: Pin, *, tests: Tests, fetcher: Fetcher = "auto")
         "}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def shadows(name: str) -> bool:
+    """Whether a package taken by this name as an argument would hide a meaning."""
+    return name in SHADOWING_NAMES or name.startswith("__")
+
+
+def package_reference(name: str) -> str:
+    """How the body refers to a package: its argument, or ``python.pkgs."false"``."""
+    return f"{PACKAGE_SET}.pkgs.{nix_string(name)}" if shadows(name) else name
+
+
+def _references(names: Sequence[str]) -> list[str]:
+    return [package_reference(name) for name in names]
 
 
 def _argument_groups(
@@ -154,10 +184,15 @@ def _argument_groups(
         ("optional-dependencies", sorted({name for _, names in extras for name in names})),
         ("tests", list(tests.inputs or ())),
     ]
+    packages = {name for _, names in candidates[1:] for name in names}
+    if any(shadows(name) for name in packages):
+        candidates[0] = (None, [*candidates[0][1], PACKAGE_SET])
     seen: set[str] = set()
     groups = []
     for heading, names in candidates:
-        fresh = [name for name in names if name not in seen]
+        fresh = [
+            name for name in names if name not in seen and (heading is None or not shadows(name))
+        ]
         seen.update(fresh)
         if fresh:
             groups.append((heading, fresh))
@@ -175,7 +210,7 @@ def _arguments(groups: Sequence[tuple[str | None, Sequence[str]]]) -> list[str]:
     lines: list[str] = []
     for heading, names in groups:
         if heading is not None:
-            lines += ["", f"# {heading}"]
+            lines += ["", nix_comment(heading)]
         lines += [f"{name}," for name in names]
     return lines
 
@@ -220,7 +255,7 @@ def runtime_dependencies(pin: Pin) -> tuple[str, ...]:
 def _optional_dependencies(extras: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
     body = []
     for extra, names in extras:
-        body += list_attribute(nix_attribute(extra), list(names))
+        body += list_attribute(nix_attribute(extra), _references(names))
     return ["optional-dependencies = {", *indent(body), "};"]
 
 
@@ -237,5 +272,5 @@ def nixpkgs_description(description: str | None) -> str | None:
 
 def _check_attributes(tests: Tests) -> list[str]:
     if tests.inputs is None:
-        return [f"# {tests.reason}", "doCheck = false;"]
-    return [*list_attribute("nativeCheckInputs", list(tests.inputs)), "doCheck = true;"]
+        return [nix_comment(tests.reason), "doCheck = false;"]
+    return [*list_attribute("nativeCheckInputs", _references(tests.inputs)), "doCheck = true;"]

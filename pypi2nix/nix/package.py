@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 from pypi2nix.filenames import parse_wheel_name
 from pypi2nix.models import IMPORT_GUARD
 from pypi2nix.nix.constraints import build_tool_reference
-from pypi2nix.nix.escape import nix_relative_path, nix_select, nix_string
+from pypi2nix.nix.escape import nix_comment, nix_relative_path, nix_select, nix_string
 from pypi2nix.nix.hashes import sri_sha256
 from pypi2nix.nix.licenses import map_license
 from pypi2nix.nix.lines import indent, list_attribute
@@ -255,8 +255,10 @@ def _dropped_dependencies(pin: Pin) -> list[str]:
     lines = []
     for dependency in pin.dropped_dependencies:
         lines.append(
-            f"# Dependency cycle broken here: {pin.name} -> {dependency.name} is left out"
-            f" ({dependency.name} depends on {pin.name} through the cycle)."
+            nix_comment(
+                f"Dependency cycle broken here: {pin.name} -> {dependency.name} is left out"
+                f" ({dependency.name} depends on {pin.name} through the cycle)."
+            )
         )
     spelled = sorted({name for dep in pin.dropped_dependencies for name in dep.spelled})
     return [*lines, *list_attribute("pythonRemoveDeps", [nix_string(name) for name in spelled])]
@@ -266,11 +268,11 @@ def imports_check_attribute(
     import_names: Sequence[str], skipped: Sequence[tuple[str, Sequence[str]]] = ()
 ) -> list[str]:
     lines = [
-        f"# pythonImportsCheck leaves out {module}: {_why_skipped(missing)}"
+        nix_comment(f"pythonImportsCheck leaves out {module}: {_why_skipped(missing)}")
         for module, missing in skipped
     ]
     if not import_names and not skipped:
-        lines.append("# The distribution's files hold no importable top-level module.")
+        lines.append(nix_comment("The distribution's files hold no importable top-level module."))
     items = [nix_string(name) for name in import_names]
     return [*lines, *list_attribute("pythonImportsCheck", items)]
 
@@ -302,7 +304,9 @@ def meta_attribute(
 def license_attribute(meta: PackageMeta, names: Names) -> list[str]:
     mapping = map_license(meta)
     lines = [
-        f"# License {nix_string(unknown)} names no single lib.licenses attribute; it is left out."
+        nix_comment(
+            f"License {nix_string(unknown)} names no single lib.licenses attribute; it is left out."
+        )
         for unknown in mapping.unknown
     ]
     attributes = mapping.attributes

@@ -3,6 +3,7 @@ building it needs (build system, import names, ``meta``), read from the index.""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -181,16 +182,30 @@ def _wheels(candidate: Candidate) -> list[DistFile]:
 
 
 def prefetch_build_facts(
-    candidate: Candidate, index: PackageIndex, policy: ResolutionPolicy, prefetcher: Prefetcher
+    candidate: Candidate,
+    index: PackageIndex,
+    target: Target,
+    policy: ResolutionPolicy,
+    prefetcher: Prefetcher,
 ) -> None:
-    """Start reading what building the candidate's source needs, as :func:`make_pins`
-    will: up to ``pyproject.toml`` when a wheel has the file list, else all of it."""
+    """Start reading what the candidate's pin will need, as :func:`make_pins` will:
+    an sdist up to ``pyproject.toml`` when a wheel has the file list, else all of it,
+    and then the pages of its build tools (their locking asks for them next); a
+    Linux binary wheel whole, for the libraries it needs."""
+    if candidate.direct is not None:
+        return
     source = _source(candidate, policy)
-    if source.kind == "sdist" and candidate.direct is None:
+    if source.kind == "sdist":
         whole = not _wheels(candidate)
-        prefetcher.submit(
-            lambda: index.sdist_contents(source, until_pyproject=not whole), bulk=True
-        )
+
+        def read_sdist() -> None:
+            contents = index.sdist_contents(source, until_pyproject=not whole)
+            for tool in _build_requirements(contents, source, candidate.name, target):
+                prefetcher.submit(functools.partial(index.project_page, tool.name))
+
+        prefetcher.submit(read_sdist, bulk=True)
+    elif target.is_linux and is_linux_binary_wheel(source.filename):
+        prefetcher.submit(lambda: index.native_facts(source), bulk=True)
 
 
 def _files_read(release: ResolvedRelease, context: _Context) -> list[DistFile]:
@@ -302,14 +317,22 @@ def _runtime_closures(
 ) -> dict[NormalizedName, set[NormalizedName]]:
     """Each project with everything it needs at run time (the graph is acyclic)."""
     closures: dict[NormalizedName, set[NormalizedName]] = {}
-
-    def closure(name: NormalizedName) -> set[NormalizedName]:
-        if name not in closures:
-            closures[name] = {name}.union(*(closure(d.name) for d in dependencies[name]))
-        return closures[name]
-
-    for name in dependencies:
-        closure(name)
+    for start in dependencies:
+        if start in closures:
+            continue
+        path, on_path = [start], {start}  # a walk, not recursion: chains can be long
+        while path:
+            name = path[-1]
+            waiting = (d.name for d in dependencies[name] if d.name not in closures)
+            child = next((other for other in waiting if other not in on_path), None)
+            if child is not None:
+                path.append(child)
+                on_path.add(child)
+                continue
+            needed = (closures.get(d.name, {d.name}) for d in dependencies[name])
+            closures[name] = {name}.union(*needed)
+            path.pop()
+            on_path.discard(name)
     return closures
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from packaging.requirements import Requirement
@@ -35,6 +36,11 @@ logger = logging.getLogger(__name__)
 
 WHEELS_ONLY = ResolutionPolicy(sources=SourcePolicy(only_binary=frozenset({ALL})))
 
+# Each set of build requirements resolved so far: the key of each requirement's
+# tool and the tools pinned (None: the set cannot be resolved). The answer depends
+# on nothing else, so a lock asks once, however often the pins are made again.
+ToolSets = dict[tuple[BuildRequirement, ...], tuple[dict[str, str] | None, tuple[BuildTool, ...]]]
+
 
 def lock_build_tools(
     pins: Iterable[Pin],
@@ -43,16 +49,22 @@ def lock_build_tools(
     *,
     prefetcher: Prefetcher,
     progress: Callable[[str], None] = lambda _: None,
+    resolved: ToolSets | None = None,
 ) -> tuple[tuple[Pin, ...], tuple[BuildTool, ...]]:
     """The pins with each build requirement naming its locked tool, and the tools
-    (sorted by key). A requirement no wheel satisfies gets no copy."""
+    (sorted by key). A requirement no wheel satisfies gets no copy.
+
+    :param resolved: the sets resolved by an earlier call for the same lock (read
+        and added to).
+    """
     pins = tuple(pins)
+    locking = _Locking(index, target, prefetcher, {} if resolved is None else resolved)
     tools: dict[str, BuildTool] = {}
     chosen: dict[tuple[BuildRequirement, ...], dict[str, str]] = {}
     distinct = {pin.build_requirements for pin in pins if pin.build_requirements}
     for requirements in sorted(distinct, key=lambda group: list(map(requirement_text, group))):
         progress(f"build tools {', '.join(r.name for r in requirements)}")
-        chosen[requirements] = _lock_set(requirements, index, target, prefetcher, tools)
+        chosen[requirements] = _lock_set(requirements, locking, tools)
     closures = _runtime_closures(pins)
     locked = tuple(
         dataclasses.replace(
@@ -131,45 +143,61 @@ def sdists_that_cannot_build(pins: Iterable[Pin], sources: SourcePolicy) -> froz
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Locking:
+    index: PackageIndex
+    target: Target
+    prefetcher: Prefetcher
+    resolved: ToolSets
+
+
 def _lock_set(
-    requirements: tuple[BuildRequirement, ...],
-    index: PackageIndex,
-    target: Target,
-    prefetcher: Prefetcher,
-    tools: dict[str, BuildTool],
+    requirements: tuple[BuildRequirement, ...], locking: _Locking, tools: dict[str, BuildTool]
 ) -> dict[str, str]:
     """Resolve one set of build requirements from wheels; the key of each tool. When
     the set cannot be resolved together, each requirement is tried on its own, so one
     tool without wheels leaves only itself without a copy."""
-    keys = _lock_requirements(requirements, index, target, prefetcher, tools)
+    keys = _lock_requirements(requirements, locking, tools)
     if keys is not None or len(requirements) == 1:
         return keys or {}
     found: dict[str, str] = {}
     for requirement in requirements:
-        found.update(_lock_requirements((requirement,), index, target, prefetcher, tools) or {})
+        found.update(_lock_requirements((requirement,), locking, tools) or {})
     return found
 
 
 def _lock_requirements(
-    requirements: tuple[BuildRequirement, ...],
-    index: PackageIndex,
-    target: Target,
-    prefetcher: Prefetcher,
-    tools: dict[str, BuildTool],
+    requirements: tuple[BuildRequirement, ...], locking: _Locking, tools: dict[str, BuildTool]
 ) -> dict[str, str] | None:
+    if requirements not in locking.resolved:
+        locking.resolved[requirements] = _resolve_requirements(requirements, locking)
+    keys, pinned = locking.resolved[requirements]
+    for tool in pinned:
+        tools.setdefault(tool.key, tool)
+    return keys
+
+
+def _resolve_requirements(
+    requirements: tuple[BuildRequirement, ...], locking: _Locking
+) -> tuple[dict[str, str] | None, tuple[BuildTool, ...]]:
+    index, target, prefetcher = locking.index, locking.target, locking.prefetcher
     entries = _entries(requirement_text(requirement) for requirement in requirements)
     try:
         resolution = resolve(entries, index, target, WHEELS_ONLY, prefetcher=prefetcher)
         tool_pins = make_pins(resolution, index, target, WHEELS_ONLY, prefetcher=prefetcher)
     except Pypi2NixError as error:
         logger.info("no locked copies of %s: %s", entries[0].origin.line, error)
-        return None
+        return None, ()
     keys = {pin.name: tool_key(pin) for pin in tool_pins}
-    for pin in tool_pins:
-        dependencies = tuple(sorted(keys[dependency.name] for dependency in pin.dependencies))
-        tool = BuildTool(key=keys[pin.name], pin=pin, dependencies=dependencies)
-        tools.setdefault(tool.key, tool)
-    return {requirement.name: keys[requirement.name] for requirement in requirements}
+    pinned = tuple(
+        BuildTool(
+            key=keys[pin.name],
+            pin=pin,
+            dependencies=tuple(sorted(keys[dependency.name] for dependency in pin.dependencies)),
+        )
+        for pin in tool_pins
+    )
+    return {requirement.name: keys[requirement.name] for requirement in requirements}, pinned
 
 
 def requirement_text(requirement: BuildRequirement) -> str:

@@ -41,6 +41,10 @@ class Requirement:
     requested_by: str
     # The name as the dependent's metadata spells it (for pythonRemoveDeps).
     spelled: str
+    # The answers of is_satisfied_by_version: the resolver asks again and again.
+    _admits: dict[Version, bool] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     @classmethod
     def from_packaging(
@@ -76,7 +80,10 @@ class Requirement:
     def is_satisfied_by_version(self, version: Version) -> bool:
         """Whether the specifier admits the version (pre-releases are the policy's
         business, not the specifier's)."""
-        return self.specifier.contains(version, prereleases=True)
+        admits = self._admits.get(version)
+        if admits is None:
+            admits = self._admits[version] = self.specifier.contains(version, prereleases=True)
+        return admits
 
     def describe(self) -> str:
         constraint = str(self.specifier) or "any version"

@@ -263,9 +263,7 @@ class Factory:
         ``extras``), or one that those extras add."""
         if not extras:
             return self.target.evaluates(requirement.marker)
-        if requirement.marker is None or self.target.evaluates(requirement.marker):
-            return False
-        return any(self.target.evaluates(requirement.marker, extra=extra) for extra in extras)
+        return bool(self.target.extras_adding(requirement.marker, sorted(extras)))
 
     def optional_dependencies(
         self, name: NormalizedName, metadata: CoreMetadata
@@ -274,27 +272,31 @@ class Factory:
         extra that asks for other extras of the project itself gets theirs too."""
         direct: dict[str, set[NormalizedName]] = {}
         own_extras: dict[str, set[str]] = {}
-        for extra in {canonicalize_name(extra) for extra in metadata.provides_extra}:
+        extras: list[str] = sorted({canonicalize_name(e) for e in metadata.provides_extra})
+        for extra in extras:
             direct[extra], own_extras[extra] = set(), set()
-            for requirement in metadata.requires_dist:
-                if requirement.url or not self._applies(requirement, frozenset({extra})):
-                    continue
-                dependency = canonicalize_name(requirement.name)
+        for requirement in metadata.requires_dist:
+            if requirement.url:
+                continue
+            dependency = canonicalize_name(requirement.name)
+            for added in self.target.extras_adding(requirement.marker, extras):
                 if dependency == name:
-                    own_extras[extra].update(canonicalize_name(e) for e in requirement.extras)
+                    own_extras[added].update(canonicalize_name(e) for e in requirement.extras)
                 else:
-                    direct[extra].add(dependency)
+                    direct[added].add(dependency)
 
-        def closure(extra: str, seen: frozenset[str]) -> set[NormalizedName]:
-            names = set(direct.get(extra, ()))
-            for other in own_extras.get(extra, ()):
-                if other not in seen:
-                    names |= closure(other, seen | {other})
+        def closure(extra: str) -> set[NormalizedName]:
+            """The projects of every extra reachable from ``extra`` (each visited once)."""
+            reached, pending, names = {extra}, [extra], set()
+            while pending:
+                current = pending.pop()
+                names |= direct.get(current, set())
+                fresh = own_extras.get(current, set()) - reached
+                reached |= fresh
+                pending.extend(fresh)
             return names
 
-        return tuple(
-            (extra, tuple(sorted(closure(extra, frozenset({extra}))))) for extra in sorted(direct)
-        )
+        return tuple((extra, tuple(sorted(closure(extra)))) for extra in sorted(direct))
 
     def _warn_unknown_extras(self, candidate: Candidate, metadata: CoreMetadata) -> None:
         provided = {canonicalize_name(extra) for extra in metadata.provides_extra}

@@ -29,6 +29,7 @@ from pypi2nix.dists.sdist import (
 from pypi2nix.dists.wheel import read_wheel_bytes
 from pypi2nix.errors import HashMismatch, MetadataError
 from pypi2nix.filenames import dist_kind
+from pypi2nix.local_files import LocalFileError, read_local_file
 from pypi2nix.models import DistFile
 from pypi2nix.project_files import MetadataParseError
 from pypi2nix.sources import git
@@ -40,6 +41,9 @@ if TYPE_CHECKING:
     from pypi2nix.dists.wheel import WheelFacts
     from pypi2nix.index.client import HttpClient
     from pypi2nix.models import CoreMetadata, DirectSource
+
+# A wheel or sdist named by its path, read whole (as an sdist downloaded to build).
+MAX_LOCAL_ARCHIVE_BYTES = 512 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -81,7 +85,10 @@ def read_direct(source: DirectSource, client: HttpClient) -> DirectRelease:
 
 def _archive_bytes(source: DirectSource, client: HttpClient) -> bytes:
     if source.kind == "path":
-        return Path(source.url).read_bytes()
+        try:
+            return read_local_file(source.url, MAX_LOCAL_ARCHIVE_BYTES)
+        except LocalFileError as error:
+            raise ArchiveError(error.reason) from error
 
     def read_all(raw: Readable) -> bytes:
         buffer = io.BytesIO()
@@ -129,7 +136,11 @@ def _read_git(source: DirectSource) -> DirectRelease:
     with tempfile.TemporaryDirectory(prefix="pypi2nix-git-") as temporary:
         tree = Path(temporary) / "source"
         commit = git.checkout(source.url, source.rev, tree)
-        fetched = replace(source, commit=commit, export_differs=git.uses_export_attributes(tree))
+        try:
+            export_differs = git.uses_export_attributes(tree)
+        except LocalFileError as error:
+            raise git.GitError(redact_url(source.url), error.reason) from error
+        fetched = replace(source, commit=commit, export_differs=export_differs)
         return _read_tree(fetched, tree, sha256=nar_sha256(tree).hex())
 
 

@@ -11,13 +11,11 @@ import os
 import re
 import shutil
 import subprocess
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 from pypi2nix.credentials import redact_url
 from pypi2nix.errors import NetworkError
-
-if TYPE_CHECKING:
-    from pathlib import Path
+from pypi2nix.local_files import LocalFileError, read_local_file
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +27,7 @@ _NEUTRAL_CONFIG = (
     "-c", "advice.detachedHead=false", "-c", "init.defaultBranch=main",
 )  # fmt: skip
 GIT_TIMEOUT_SECONDS = 300.0
+MAX_ATTRIBUTES_BYTES = 1024 * 1024
 
 
 class GitError(NetworkError):
@@ -70,15 +69,29 @@ def checkout(url: str, rev: str | None, destination: Path) -> str:
 
 def uses_export_attributes(tree: Path) -> bool:
     """Whether ``.gitattributes`` files make ``git archive`` (and so a GitHub tarball)
-    hold other files than a checkout (``export-ignore``, ``export-subst``)."""
+    hold other files than a checkout (``export-ignore``, ``export-subst``).
+
+    :raises LocalFileError: for a ``.gitattributes`` that is not a regular file, or
+        larger than :data:`MAX_ATTRIBUTES_BYTES` (its path relative to the tree).
+    """
     for directory, _, files in os.walk(tree):
         if ".gitattributes" in files:
-            path = os.path.join(directory, ".gitattributes")
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                text = handle.read()
+            text = _attributes_text(Path(directory, ".gitattributes"), tree)
             if "export-ignore" in text or "export-subst" in text:
                 return True
     return False
+
+
+def _attributes_text(path: Path, tree: Path) -> str:
+    """A ``.gitattributes`` file's text. git ignores one that is a symbolic link, and
+    so does this: it is never followed."""
+    if path.is_symlink():
+        return ""
+    try:
+        data = read_local_file(path, MAX_ATTRIBUTES_BYTES, follow_symlinks=False)
+    except LocalFileError as error:
+        raise LocalFileError(f"{path.relative_to(tree)}: {error.reason}") from error
+    return data.decode("utf-8", "replace")
 
 
 def _git(url: str, *arguments: str) -> str:

@@ -187,6 +187,8 @@ class FixtureIndex:
     files: list[IndexFile]
     html: bool = False
     requests: list[str] = field(default_factory=list)
+    # The Authorization header of each page request (None: none was sent).
+    page_authorizations: list[str | None] = field(default_factory=list)
 
     def register(self, mock: responses.RequestsMock) -> None:
         # With or without a user name and password in the URL.
@@ -203,6 +205,8 @@ class FixtureIndex:
     def _page(self, request: PreparedRequest) -> tuple[int, dict[str, str], bytes]:
         assert request.url is not None
         self.requests.append(request.url)
+        authorization = request.headers.get("Authorization")
+        self.page_authorizations.append(None if authorization is None else str(authorization))
         name = request.url.rstrip("/").rsplit("/", 1)[-1]
         files = self.project_files(name)
         if not files:

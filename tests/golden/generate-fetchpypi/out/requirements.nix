@@ -257,7 +257,7 @@ let
     overrides
   ];
 
-  # The pins fit one Python version: another one stops evaluation, saying so.
+  # The pins fit one Python version: another one stops evaluation.
   pythonVersion =
     let
       parts = builtins.splitVersion python.version;
