@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from pypi2nix.cli import main
 from tests.support.fixture_index import INDEX_URL, ROOT
 from tests.support.local_index import local_index
+from tests.test_direct_sources import project as make_project
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -56,7 +57,8 @@ def test_output_does_not_depend_on_where_it_runs_or_how_paths_are_spelled(
 ) -> None:
     project = tmp_path / "project"
     (project / "reqs").mkdir(parents=True)
-    (project / "reqs" / "top.txt").write_text("alpha\n-r more.txt\n")
+    (project / "reqs" / "top.txt").write_text("alpha\n-r more.txt\n./locallib\n")
+    make_project(project / "reqs" / "locallib", "locallib", "0.1", ["beta"])
     (project / "reqs" / "more.txt").write_text("kappa\n")
     runs = {
         "project": ["-r", "reqs/top.txt", "-O", "nix"],
@@ -75,6 +77,7 @@ def test_output_does_not_depend_on_where_it_runs_or_how_paths_are_spelled(
     frozen = outputs[0]["requirements_frozen.txt"].decode()
     assert "# via ../reqs/top.txt:1\n" in frozen
     assert "# via ../reqs/more.txt:1\n" in frozen
+    assert "# locallib @ ../reqs/locallib\n" in frozen
     assert '# Requirements: "../reqs/top.txt", "../reqs/more.txt"' in (
         outputs[0]["requirements.nix"].decode()
     )

@@ -151,6 +151,9 @@ def test_each_kind_of_source_is_written_as_nixpkgs_fetches_it(
         in text
     )
     assert "src = lib.cleanSource ../libs/localpkg;" in text
+    assert (
+        "# localpkg @ ../libs/localpkg\n" in (work / "out" / "requirements_frozen.txt").read_text()
+    )
     git_tree = nar_sha256(
         checkout_tree(sources["git_repo"], sources["git_commit"], tmp_path / "check")
     )

@@ -74,7 +74,7 @@ def test_the_project_its_extras_and_groups(fixture_index: FixtureIndex, app: Pat
     assert "cyc-a" not in text
     assert "3dmath" not in text
     frozen = (app / "requirements_frozen.txt").read_text()
-    assert "# my-app @ file://" in frozen
+    assert "# my-app @ ./.\n" in frozen
     assert "pypi2nix generate --pyproject pyproject.toml --extra fast --group test" in frozen
 
 

@@ -191,7 +191,12 @@ def render_outputs(graph: LockGraph, options: GenerateOptions) -> list[OutputFil
         fetcher=options.fetcher,
         output_dir=options.output_dir.absolute(),
     )
-    frozen = render_frozen(graph, file_name=paths.frozen.name, command=recorded_command(options))
+    frozen = render_frozen(
+        graph,
+        file_name=paths.frozen.name,
+        command=recorded_command(options),
+        output_dir=options.output_dir.absolute(),
+    )
     return [
         OutputFile(paths.nix, nix),
         OutputFile(paths.override, render_override_nix(generated_file=paths.nix.name), True),
