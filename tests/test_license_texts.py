@@ -13,7 +13,7 @@ from pypi2nix.dists.license_texts import recognize_license_text
 from pypi2nix.models import CoreMetadata, PackageMeta
 from pypi2nix.nix.licenses import map_license
 from pypi2nix.pins.meta import package_meta
-from tests.support.fixture_index import INDEX_URL
+from tests.support.fixture_index import INDEX_URL, IndexFile, build_wheel
 from tests.test_hostile import sdist, serve, tar_member
 
 if TYPE_CHECKING:
@@ -138,3 +138,23 @@ def test_the_sdist_license_file_gives_meta_license(
     package = text[text.index("    evil = self.buildPythonPackage") :]
     assert "license = lib.licenses.bsd3;" in package
     assert "license = lib.licenses.bsd3;" in (tmp_path / "evil" / "default.nix").read_text()
+
+
+def test_a_wheel_license_file_gives_meta_license(
+    fixture_index: FixtureIndex, tmp_path: Path
+) -> None:
+    tree = tmp_path / "tree"
+    (tree / "wlic").mkdir(parents=True)
+    (tree / "wlic" / "__init__.py").write_text("")
+    (tree / "PKG-INFO").write_text(
+        f"Metadata-Version: 2.1\nName: wlic\nVersion: 1.0\nClassifier: {CLASSIFIER}\n"
+    )
+    (tree / "wlic-1.0.dist-info" / "licenses").mkdir(parents=True)
+    (tree / "wlic-1.0.dist-info" / "licenses" / "LICENSE").write_text(BSD2)
+    wheel = build_wheel(tree, "wlic-1.0-py3-none-any.whl")
+    fixture_index.files.append(IndexFile("wlic", "wlic-1.0-py3-none-any.whl", wheel))
+    with contextlib.chdir(tmp_path):
+        arguments = ["generate", "-e", "wlic", "-i", INDEX_URL, "--python", "3.11", "-q"]
+        assert main(arguments) == 0
+    text = (tmp_path / "requirements.nix").read_text()
+    assert "license = lib.licenses.bsd2;" in text[text.index("    wlic = ") :]

@@ -298,7 +298,8 @@ def _facts(
         import_names=import_names,
         provides=provides,
         imports_of=imports_of,
-        license_file=None if contents is None else contents.license_file(),
+        license_file=(contents.license_file() if contents is not None else None)
+        or (wheel.license_file if wheel is not None else None),
     )
 
 
