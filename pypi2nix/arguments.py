@@ -19,6 +19,7 @@ from pypi2nix.target import Target
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
+    from pathlib import Path
 
 __all__ = ["generate_options", "package_options", "parse", "update_options"]
 
@@ -75,11 +76,15 @@ def generate_options(arguments: argparse.Namespace) -> GenerateOptions:
         arguments.extras or arguments.all_extras or arguments.groups
     ):
         raise UsageError("--extra, --all-extras and --group need --pyproject")
+    if arguments.check and arguments.dry_run:
+        raise UsageError("--check and --dry-run cannot be used together")
+    if arguments.upgrade and arguments.upgrade_packages:
+        raise UsageError("--upgrade already lets every pin move; drop --upgrade-package")
     options = GenerateOptions(
-        requirement_files=tuple(arguments.requirement_files),
+        requirement_files=(*arguments.files, *arguments.requirement_files),
         specs=tuple(arguments.specs),
         constraint_files=tuple(arguments.constraint_files),
-        pyproject=arguments.pyproject,
+        pyproject=_pyproject_file(arguments.pyproject),
         extras=tuple(arguments.extras),
         all_extras=arguments.all_extras,
         groups=tuple(arguments.groups),
@@ -93,8 +98,19 @@ def generate_options(arguments: argparse.Namespace) -> GenerateOptions:
         output_dir=arguments.output_dir,
         basename=_check_basename(arguments.basename),
         fetcher=arguments.fetcher,
+        upgrade=arguments.upgrade,
+        upgrade_packages=tuple(arguments.upgrade_packages),
+        dry_run=arguments.dry_run,
+        check=arguments.check,
     )
     return _check_source_policy(options)
+
+
+def _pyproject_file(path: Path | None) -> Path | None:
+    """``--pyproject`` names the file or the project folder that holds it (as uv)."""
+    if path is not None and path.is_dir():
+        return path / "pyproject.toml"
+    return path
 
 
 def package_options(arguments: argparse.Namespace) -> PackageOptions:

@@ -1,4 +1,5 @@
-"""Command-line entry point: parse arguments, run a command, turn errors into exit 1.
+"""Command-line entry point: parse arguments, run a command, turn errors into an exit
+status (2 for a usage error, 1 for any other).
 
 This is the only module that catches :class:`Pypi2NixError`; each becomes one line
 ``error: ...`` on stderr (plus the traceback with ``--verbose``).
@@ -22,11 +23,15 @@ if TYPE_CHECKING:
 
 def _run(arguments: argparse.Namespace, console: Console) -> None:
     if arguments.command == "generate":
-        from pypi2nix.commands.generate import detail_lines, generate, report_lines
+        from pypi2nix.commands.generate import detail_lines, generate, pins_table, report_lines
 
-        result = generate(generate_options(arguments), console)
+        generating = generate_options(arguments)
+        if arguments.generate_hashes:
+            console.say("note: --generate-hashes has no effect: hashes are always written")
+        result = generate(generating, console)
+        console.output(pins_table(result, generating))
         console.detail_lines(detail_lines(result))
-        console.say_lines(report_lines(result))
+        console.say_lines(report_lines(result, generating))
     elif arguments.command == "package":
         from pypi2nix.commands.package import package, package_report
 
@@ -47,7 +52,8 @@ GC_THRESHOLDS = (100_000, 50, 1000)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run pypi2nix; returns the exit status: 0, 1 for every error, 130 when interrupted.
+    """Run pypi2nix; returns the exit status: 0, 2 for a usage error, 1 for any other
+    error, 130 when interrupted.
 
     Without ``argv`` (the command line), the process ends next: what is left is left
     to the operating system rather than walked by the collector at exit.
@@ -71,7 +77,7 @@ def _main(argv: Sequence[str] | None) -> int:
         _run(arguments, console)
     except Pypi2NixError as error:
         _report(console, str(error), verbosity)
-        return 1
+        return error.exit_status
     except KeyboardInterrupt:
         console.error("interrupted")
         return 130

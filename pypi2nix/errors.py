@@ -1,7 +1,8 @@
 """Errors the user sees: each one is a single clear line, built from its fields.
 
 Every failure that is not a bug is a subclass of :class:`Pypi2NixError`; ``cli.py``
-is the only place that catches them, prints ``error: <message>`` and exits with 1.
+is the only place that catches them, prints ``error: <message>`` and exits with the
+error's ``exit_status``: 2 for a usage error (as argparse, pip and uv do), else 1.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from dataclasses import dataclass
 class Pypi2NixError(Exception):
     """Base class of every user-facing error."""
 
+    exit_status = 1
+
     def __str__(self) -> str:
         return self.message()
 
@@ -21,6 +24,17 @@ class Pypi2NixError(Exception):
 
 class UsageError(Pypi2NixError):
     """A bad command-line option or combination of options."""
+
+    exit_status = 2
+
+
+class NotUpToDate(Pypi2NixError):
+    """``--check``: the files are not what the inputs lock to now."""
+
+
+class InputFileError(Pypi2NixError):
+    """A file named on the command line (or the frozen file of an earlier run) that
+    cannot be read, or holds nothing to use."""
 
 
 @dataclass(frozen=True, slots=True)

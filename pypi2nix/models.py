@@ -105,6 +105,8 @@ class DistFile:
     sha256: str | None = None
     requires_python: str | None = None
     yanked: bool = False
+    # The reason the index gives for the yank, when it gives one.
+    yanked_reason: str | None = None
     size: int | None = None
     core_metadata: bool | None = None
     # The sha256 the page gives for the PEP 658 ``.metadata`` file, when it gives one.
@@ -126,6 +128,9 @@ class PackageMeta:
     license_expression: str | None = None
     license_text: str | None = None
     license_classifiers: tuple[str, ...] = ()
+    # The SPDX id of the license whose full text the release ships (its license file,
+    # or a License field holding the whole text), when the text is recognized.
+    license_from_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -60,6 +60,11 @@ class GenerateOptions:
     output_dir: Path = Path()
     basename: str = "requirements"
     fetcher: Fetcher = "auto"
+    # How this run treats the earlier pins and the files (never recorded).
+    upgrade: bool = False
+    upgrade_packages: tuple[str, ...] = ()
+    dry_run: bool = False
+    check: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

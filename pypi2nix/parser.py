@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from pypi2nix import __version__
 from pypi2nix.errors import UsageError
@@ -32,7 +32,13 @@ Run 'pypi2nix COMMAND --help' for a command's options.
 
 
 class _ArgumentParser(argparse.ArgumentParser):
-    """argparse, but a usage mistake is an ordinary error: one line, exit status 1."""
+    """argparse, but a usage mistake is an ordinary error: one line, exit status 2; and
+    no abbreviated long options (a flag added later must not change what a script's
+    abbreviation means)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see '{self.prog} --help')")
@@ -61,7 +67,9 @@ def _add_output_flags(parser: argparse._ActionsContainer) -> None:
         "--verbose",
         action="count",
         default=0,
-        help="say more: -v shows what is fetched and the traceback of an error, -vv debug",
+        help="say more: -v names the pins from wheels and from source, skipped requirements, "
+        "retries and build backends run, and prints the traceback of an error; -vv adds "
+        "debug output, every request among it",
     )
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="print nothing but errors (no progress)"
@@ -71,6 +79,8 @@ def _add_output_flags(parser: argparse._ActionsContainer) -> None:
 def _add_target_flags(parser: argparse._ActionsContainer) -> None:
     parser.add_argument(
         "--python",
+        "--python-version",
+        dest="python",
         default=DEFAULT_PYTHON,
         metavar="X.Y",
         help=f"Python version to lock for: {', '.join(PYTHON_VERSIONS)} (default: "
@@ -236,6 +246,13 @@ def _add_generate(commands: argparse._SubParsersAction[_ArgumentParser]) -> None
     )
     inputs = parser.add_argument_group("inputs")
     inputs.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        metavar="FILE",
+        help="requirements files, as with -r (as pip-compile and uv take them)",
+    )
+    inputs.add_argument(
         "-r",
         "--requirement",
         dest="requirement_files",
@@ -243,7 +260,7 @@ def _add_generate(commands: argparse._SubParsersAction[_ArgumentParser]) -> None
         default=[],
         type=Path,
         metavar="FILE",
-        help="a requirements file in pip's syntax (repeatable)",
+        help="a requirements file in pip's syntax (repeatable; '-' reads standard input)",
     )
     inputs.add_argument(
         "-e",
@@ -294,10 +311,43 @@ def _add_generate(commands: argparse._SubParsersAction[_ArgumentParser]) -> None
     )
     _add_lock_flags(parser)
     _add_source_flags(parser.add_argument_group(SOURCES_TITLE, SOURCES_DESCRIPTION))
+    _add_upgrade_flags(parser.add_argument_group("pins (as pip-compile and uv lock)"))
     output = parser.add_argument_group("output")
     _add_location_flags(output, "the output files")
     _add_fetcher_flag(output)
+    output.add_argument(
+        "--generate-hashes",
+        action="store_true",
+        help="accepted for pip-compile's sake and ignored: hashes are always written",
+    )
     _add_output_flags(output)
+
+
+def _add_upgrade_flags(group: argparse._ActionsContainer) -> None:
+    group.add_argument(
+        "-U",
+        "--upgrade",
+        action="store_true",
+        help="let every pin move to the newest allowed version (as 'pypi2nix update')",
+    )
+    group.add_argument(
+        "-P",
+        "--upgrade-package",
+        dest="upgrade_packages",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="let this pin move (repeatable; as 'pypi2nix update NAME')",
+    )
+    group.add_argument(
+        "--dry-run", action="store_true", help="lock and show what would change, write nothing"
+    )
+    group.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit with status 1 when the files are not up to date with the "
+        "inputs (for CI)",
+    )
 
 
 def _add_package(commands: argparse._SubParsersAction[_ArgumentParser]) -> None:

@@ -35,13 +35,28 @@ class MetadataParseError(ValueError):
     """A metadata file that cannot be parsed at all."""
 
 
-def parse_requirement_lines(lines: Any, *, source: str) -> tuple[Requirement, ...]:
+# A log record's attribute naming the release (name, version) a warning is about.
+RELEASE_ATTRIBUTE = "pypi2nix_release"
+
+
+def parse_requirement_lines(
+    lines: Any, *, source: str, release: tuple[str, str] | None = None
+) -> tuple[Requirement, ...]:
+    """The requirements of the lines; an invalid one is left out with a warning (about
+    ``release``, when the lines are a release's metadata)."""
     requirements = []
+    extra = None if release is None else {RELEASE_ATTRIBUTE: release}
     for line in lines:
         try:
             requirements.append(Requirement(line))
         except InvalidRequirement as error:
-            logger.warning("%s: ignoring invalid requirement %r (%s)", source, line, error)
+            logger.warning(
+                "%s: ignoring invalid requirement %r (%s)",
+                source,
+                line,
+                str(error).splitlines()[0],
+                extra=extra,
+            )
     return tuple(requirements)
 
 

@@ -64,6 +64,8 @@ def prepare(case: dict[str, Any], root: Path) -> Path:
     requirements = root / "requirements.txt"
     if special == "binary":
         requirements.write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\xff\xfe")
+    elif special == "utf16-broken":
+        requirements.write_bytes(b"\xff\xfes\x00i\x00x\x00\x00\xd8")
     elif special == "latin1":
         requirements.write_bytes("caf\xe9==1.0\n".encode("latin-1"))
     elif special == "huge":

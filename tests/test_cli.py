@@ -57,7 +57,7 @@ def test_output_is_byte_identical_and_the_override_is_kept(
     (first / "requirements_override.nix").write_text("{ pkgs, python }: self: super: { }\n")
     assert generate(first, *FIXTURE_ROOTS) == 0
     assert (first / "requirements_override.nix").read_text().startswith("{ pkgs, python }")
-    assert "Kept " in capsys.readouterr().err
+    assert "Nothing changed: every file was already up to date" in capsys.readouterr().err
 
 
 def reversed_pairs(arguments: list[str]) -> list[str]:
@@ -88,31 +88,41 @@ def test_index_url_from_the_environment(
 
 
 @pytest.mark.parametrize(
-    ("arguments", "message"),
+    ("arguments", "message", "status"),
     [
-        (["-e", "nope"], "error: no such project on the index: 'nope' (required by command line)"),
-        (["-e", "gamma==0.0.0"], "error: no version of gamma matches ==0.0.0 (from command line)"),
-        (["-e", "gamma<2", "-e", "beta"], "error: conflicting requirements for gamma: <2"),
-        (["-e", "gamma =="], "error: command line: invalid requirement"),
-        (["-r", "{tmp}/bad.txt"], "error: {tmp}/bad.txt:2: invalid requirement"),
-        (["-e", "gamma", "--python", "2.7"], "error: unsupported Python version '2.7'"),
-        (["-e", "gamma", "--system", "x86_64-windows"], "error: unsupported system"),
-        (["-e", "gamma", "--frobnicate"], "error: unrecognized arguments: --frobnicate"),
-        ([], "error: nothing to lock"),
-        (["-e", "gamma", "--basename", "../x"], "error: invalid --basename '../x'"),
+        (
+            ["-e", "nope"],
+            "error: no such project on the index: 'nope' (required by command line)",
+            1,
+        ),
+        (
+            ["-e", "gamma==0.0.0"],
+            "error: no version of gamma matches ==0.0.0 (from command line)",
+            1,
+        ),
+        (["-e", "gamma<2", "-e", "beta"], "error: conflicting requirements for gamma: <2", 1),
+        (["-e", "gamma =="], "error: command line: invalid requirement", 1),
+        (["-r", "{tmp}/bad.txt"], "error: {tmp}/bad.txt:2: invalid requirement", 1),
+        (["-e", "gamma", "--python", "2.7"], "error: unsupported Python version '2.7'", 2),
+        (["-e", "gamma", "--system", "x86_64-windows"], "error: unsupported system", 2),
+        (["-e", "gamma", "--frobnicate"], "error: unrecognized arguments: --frobnicate", 2),
+        (["-e", "gamma", "--pyth", "3.11"], "error: unrecognized arguments: --pyth", 2),
+        ([], "error: nothing to lock", 2),
+        (["-e", "gamma", "--basename", "../x"], "error: invalid --basename '../x'", 2),
     ],
 )
-def test_errors_are_one_line_with_status_1(
+def test_errors_are_one_line_with_status_1_or_2_for_usage(
     fixture_index: FixtureIndex,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     arguments: list[str],
     message: str,
+    status: int,
 ) -> None:
     (tmp_path / "bad.txt").write_text("gamma\nnot a ( requirement\n")
     output = tmp_path / "out"
     arguments = [argument.format(tmp=tmp_path) for argument in arguments]
-    assert generate(output, *arguments) == 1
+    assert generate(output, *arguments) == status
     captured = capsys.readouterr()
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1, captured.err
@@ -160,6 +170,13 @@ def test_python_dash_m_and_version() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.startswith("pypi2nix ")
+
+
+def test_one_pin_is_one_package(
+    fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert generate(tmp_path, "-e", "3dmath") == 0
+    assert "Locked 1 package (1 top-level)" in capsys.readouterr().err
 
 
 def test_the_collector_runs_at_a_lock_s_pace_and_leaves_the_heap_at_exit(

@@ -13,8 +13,10 @@ import subprocess
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from packaging.utils import canonicalize_name
 
 from pypi2nix.cli import main
+from pypi2nix.lock.frozen import parse_frozen
 from pypi2nix.nix.hashes import sri_sha256
 from pypi2nix.sources.nar import nar_sha256
 from tests.support import nix
@@ -149,6 +151,9 @@ def test_each_kind_of_source_is_written_as_nixpkgs_fetches_it(
         in text
     )
     assert "src = lib.cleanSource ../libs/localpkg;" in text
+    assert (
+        "# localpkg @ ../libs/localpkg\n" in (work / "out" / "requirements_frozen.txt").read_text()
+    )
     git_tree = nar_sha256(
         checkout_tree(sources["git_repo"], sources["git_commit"], tmp_path / "check")
     )
@@ -259,4 +264,107 @@ def test_a_pin_that_needs_another_version_of_a_direct_source(
         f"gitpkg @ git+{sources['git_repo'].as_uri()}@v1.2.0\ngitpkg<1\n"
     )
     assert generate(work) == 1
-    assert "gitpkg" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no version of gitpkg matches <1" in err
+    source = f"git+{sources['git_repo'].as_uri()}@{sources['git_commit']}"
+    assert f"its only source, {source}, holds 1.2.0" in err
+    assert "the index has" not in err
+
+
+# Direct sources are pins like the others: read back from the frozen file, listed once
+# in the change table, movable with ``update NAME``; a git branch or tag keeps its
+# commit until it is updated.
+
+
+def update(work: Path, *names: str) -> int:
+    with contextlib.chdir(work):
+        return main(["update", "-O", "out", "--no-cache", *names])
+
+
+def frozen_pins(work: Path) -> dict[str, str]:
+    frozen = parse_frozen((work / "out" / "requirements_frozen.txt").read_text())
+    return {name: str(version) for name, version in frozen.pins.items()}
+
+
+def on_branch(sources: dict[str, Any]) -> Path:
+    """The requirements name gitpkg by its branch ``main``."""
+    work: Path = sources["work"]
+    text = (work / "requirements.txt").read_text().replace("@v1.2.0", "@main")
+    (work / "requirements.txt").write_text(text)
+    return work
+
+
+def move_branch(repository: Path) -> str:
+    (repository / "CHANGES").write_text("a new commit on main\n")
+    git(repository, "add", "CHANGES")
+    git(repository, "commit", "--quiet", "-m", "more")
+    return git(repository, "rev-parse", "HEAD")
+
+
+def test_direct_pins_are_read_back_from_the_frozen_file(sources: dict[str, Any]) -> None:
+    work = sources["work"]
+    assert generate(work) == 0
+    pins = frozen_pins(work)
+    assert {name: pins[name] for name in ("urlpkg", "localpkg", "gitpkg", "githubpkg")} == {
+        "urlpkg": "1.0",
+        "localpkg": "0.3.0",
+        "gitpkg": "1.2.0",
+        "githubpkg": "0.1.0",
+    }
+    frozen = parse_frozen((work / "out" / "requirements_frozen.txt").read_text())
+    gitpkg = frozen.commits[canonicalize_name("gitpkg")]
+    assert (gitpkg.rev, gitpkg.commit) == ("v1.2.0", sources["git_commit"])
+
+
+def test_a_second_run_lists_no_direct_pin_as_added(
+    sources: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    work = sources["work"]
+    assert generate(work) == 0
+    capsys.readouterr()
+    with contextlib.chdir(work):
+        arguments = ["-r", "requirements.txt", "-i", INDEX_URL, "--python", "3.11", "-O", "out"]
+        assert main(["generate", *arguments]) == 0
+    captured = capsys.readouterr()
+    assert "Added" not in captured.out + captured.err
+    assert "(none)" not in captured.out + captured.err
+
+
+def test_update_names_a_direct_pin(
+    sources: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    work = sources["work"]
+    assert generate(work) == 0
+    for name in ("gitpkg", "urlpkg", "localpkg"):
+        assert update(work, name) == 0, capsys.readouterr().err
+    assert "not pinned" not in capsys.readouterr().err
+
+
+def test_a_moved_branch_keeps_its_commit_until_updated(
+    sources: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    work = on_branch(sources)
+    old = sources["git_commit"]
+    assert generate(work) == 0
+    new = move_branch(sources["git_repo"])
+    assert generate(work) == 0
+    assert f'rev = "{old}";' in (work / "out" / "requirements.nix").read_text()
+    capsys.readouterr()
+    assert update(work, "alpha") == 0  # another pin: gitpkg stays
+    assert f'rev = "{old}";' in (work / "out" / "requirements.nix").read_text()
+    capsys.readouterr()
+    assert update(work, "gitpkg") == 0
+    assert f'rev = "{new}";' in (work / "out" / "requirements.nix").read_text()
+    table = capsys.readouterr().out
+    assert f"gitpkg  1.2.0 ({old[:7]} -> {new[:7]})" in table
+
+
+def test_a_fixed_commit_stays_when_updated(sources: dict[str, Any]) -> None:
+    work: Path = sources["work"]
+    old = sources["git_commit"]
+    text = (work / "requirements.txt").read_text().replace("@v1.2.0", f"@{old}")
+    (work / "requirements.txt").write_text(text)
+    assert generate(work) == 0
+    move_branch(sources["git_repo"])
+    assert update(work) == 0
+    assert f'rev = "{old}";' in (work / "out" / "requirements.nix").read_text()

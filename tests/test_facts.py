@@ -14,7 +14,45 @@ from pypi2nix.dists.modules import (
     ("project", "paths", "expected"),
     [
         ("six", ["six.py", "six-1.17.0.dist-info/RECORD"], ("six",)),
-        ("black", ["black/__init__.py", "blackd/__init__.py", "_black_version.py"], ("black",)),
+        (
+            "attrs",
+            ["attr/__init__.py", "attrs/__init__.py", "attrs-25.dist-info/RECORD"],
+            ("attr", "attrs"),
+        ),
+        (
+            "black",
+            ["black/__init__.py", "blackd/__init__.py", "_black_version.py"],
+            ("black", "blackd"),  # blackd leaves the check when aiohttp is not a dependency
+        ),
+        (
+            "nvidia-cuda-cupti-cu13",
+            [
+                "nvidia/cu13/lib/libcupti.so.13",
+                "nvidia/cu13/lib/libnvperf_host.so",
+                "nvidia/cu13/lib/libcheckpoint.so",
+                "nvidia/cu13/include/cupti.h",
+            ],
+            (),
+        ),
+        (
+            "nvidia-cuda-cupti-cu12",
+            [
+                "nvidia/cuda_cupti/__init__.py",
+                "nvidia/cuda_cupti/lib/__init__.py",
+                "nvidia/cuda_cupti/lib/libnvperf_host.so",
+            ],
+            ("nvidia.cuda_cupti",),
+        ),
+        (
+            "nsext",
+            [
+                "ns/fast.cpython-312-x86_64-linux-gnu.so",
+                "ns/plain.so",
+                "ns/win.cp312-win_amd64.pyd",
+            ],
+            ("ns.fast", "ns.win"),
+        ),
+        ("oldext", ["oldext.so"], ("oldext",)),
         ("PyYAML", ["yaml/__init__.py", "_yaml/__init__.py"], ("yaml",)),
         ("beautifulsoup4", ["bs4/__init__.py", "bs4/element.py"], ("bs4",)),
         (
@@ -34,22 +72,21 @@ from pypi2nix.dists.modules import (
     ],
 )
 def test_wheel_import_names(project: str, paths: list[str], expected: tuple[str, ...]) -> None:
-    assert import_names_from_wheel(paths, project=project) == expected
+    del project  # the names come from the files alone
+    assert import_names_from_wheel(paths) == expected
 
 
 def test_sdist_import_names() -> None:
     six = ["six.py", "setup.py", "test_six.py", "conftest.py", "documentation/index.rst"]
-    assert import_names_from_sdist(six, project="six") == ("six",)
+    assert import_names_from_sdist(six) == ("six",)
     src_layout = ["src/foo/__init__.py", "tests/test_x.py", "tests/__init__.py", "setup.py"]
-    assert import_names_from_sdist(src_layout, project="bar") == ("foo",)
+    assert import_names_from_sdist(src_layout) == ("foo",)
     flat = ["pkg/__init__.py", "examples/demo.py", "noxfile.py"]
-    assert import_names_from_sdist(flat, project="other") == ("pkg",)
+    assert import_names_from_sdist(flat) == ("pkg",)
 
 
 def test_sdist_top_level_txt_wins() -> None:
-    names = import_names_from_sdist(
-        ["lib/whatever.py"], project="demo", top_level_txt=b"demo_core\n_private\n"
-    )
+    names = import_names_from_sdist(["lib/whatever.py"], top_level_txt=b"demo_core\n_private\n")
     assert names == ("demo_core",)
 
 

@@ -204,7 +204,7 @@ def test_a_pkg_info_that_is_not_utf8(fixture_index: FixtureIndex, tmp_path: Path
     serve(fixture_index, sdist(hostile_members(info)))
     assert generate(tmp_path) == 0
     text = (tmp_path / "out" / "requirements.nix").read_text(encoding="utf-8")
-    assert "caf" not in text
+    assert "latin-1" not in text  # the summary's other word ("caf" can be in a hash)
     package = text[text.index("    evil = self.buildPythonPackage") :]
     assert "description" not in package
     assert "license = lib.licenses.mit;" in text  # the other fields are still read

@@ -316,3 +316,29 @@ def test_stand_in_fetchpypi_urls(nixpkgs: Path) -> None:
         "mirror://pypi/T/Twisted/Twisted-19.10.0.tar.bz2",
         "https://files.example.test/packages/py3/b/black/black-24.4.2-py3-none-any.whl",
     ]
+
+
+def test_a_python_of_another_version_stops_evaluation_naming_both(
+    nixpkgs: Path, generated: dict[str, Path]
+) -> None:
+    output = generated["auto"]
+    same = evaluate_requirements(
+        nixpkgs, output, "r.interpreter.name"
+    )  # the default python, of the locked version
+    assert same == "python3.11-env"
+    expression = with_nixpkgs(
+        nixpkgs,
+        f"(import {output}/requirements.nix {{ inherit pkgs; "
+        'python = pkgs.python311 // { version = "3.12.8"; }; }).interpreter.name',
+    )
+    result = subprocess.run(
+        ["nix-instantiate", "--eval", "--strict", "--expr", expression],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert (
+        "requirements.nix was locked for Python 3.11, but the python given is 3.12.8: pass "
+        "python = pkgs.python311, or lock again with pypi2nix generate --python 3.12"
+    ) in " ".join(result.stderr.split())

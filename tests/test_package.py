@@ -99,7 +99,20 @@ def test_with_tests_without_a_test_extra(
     err = capsys.readouterr().err
     assert "Tests are off." in err
     assert "Wrote beta/default.nix." in err
-    assert "python3Packages.callPackage ./beta { }" in err
+    assert "python311Packages.callPackage ./beta { }" in err
+    assert "0 extras" in err
+
+
+def test_the_report_counts_the_extras_written_and_names_the_package_set(
+    fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with contextlib.chdir(tmp_path):
+        assert main(["package", "-i", INDEX_URL, "--python", "3.13", "alpha==1.0.0"]) == 0
+        assert main(["package", "-i", INDEX_URL, "--python", "3.12", "alpha", "-o", "a"]) == 0
+    err = capsys.readouterr().err
+    assert "2 dependencies, 1 extra, built from" in err  # fast; not the test extra
+    assert "python3Packages.callPackage ./alpha { }" in err
+    assert "python312Packages.callPackage ./a { }" in err
 
 
 @pytest.mark.parametrize(
@@ -152,7 +165,8 @@ def test_bad_package_arguments(
     arguments: list[str],
     message: str,
 ) -> None:
-    assert package(tmp_path, *arguments) == 1
+    # A bad argument is a usage error (2); a version the index lacks is not (1).
+    assert package(tmp_path, *arguments) == (1 if "no version" in message else 2)
     err = capsys.readouterr().err
     assert message in err
     assert len(err.strip().splitlines()) == 1

@@ -298,7 +298,8 @@ def test_pins_named_like_nix_builtins_keep_their_meaning(nixpkgs: Path, tmp_path
         *(pin(name, f"{name}-1.0-py3-none-any.whl", build_system=()) for name in NIX_NAMES),
     ]
     path = tmp_path / "requirements.nix"
-    path.write_text(render(graph(*pins)))
+    # Locked for the stand-in's Python: requirements.nix refuses another version.
+    path.write_text(render(dataclasses.replace(graph(*pins), python="3.11")))
     (tmp_path / "requirements_override.nix").write_text("{ pkgs, python }: self: super: { }\n")
     result = nix.evaluate(
         f"let pkgs = import {nixpkgs} {{ }}; "

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import codecs
 from typing import TYPE_CHECKING
 
 import pytest
 from packaging.utils import canonicalize_name
 
-from pypi2nix.errors import InputError, UsageError
+from pypi2nix.errors import InputError, InputFileError
 from pypi2nix.models import DirectSource
 from tests.support import read_inputs
 
@@ -122,18 +123,32 @@ def test_include_cycle(tmp_path: Path) -> None:
 
 
 def test_unreadable_top_level_files(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match=r"cannot read requirements file .*No such file"):
+    with pytest.raises(InputFileError, match=r"cannot read requirements file .*No such file"):
         read_inputs([tmp_path / "absent.txt"])
+    with pytest.raises(InputFileError, match=r"cannot read constraints file .*No such file"):
+        read_inputs([], constraint_files=[tmp_path / "absent.txt"])
     binary = tmp_path / "binary.txt"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0")
-    with pytest.raises(UsageError, match="binary file"):
+    with pytest.raises(InputFileError, match="binary file"):
         read_inputs([binary])
     latin = tmp_path / "latin.txt"
     latin.write_bytes("caf\xe9\n".encode("latin-1"))
-    with pytest.raises(UsageError, match="not UTF-8"):
+    with pytest.raises(InputFileError, match="not UTF-8"):
         read_inputs([latin])
-    with pytest.raises(UsageError, match="it is a directory"):
+    with pytest.raises(InputFileError, match="it is a directory"):
         read_inputs([tmp_path])
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-8-sig"])
+def test_a_file_with_a_byte_order_mark_is_read_as_pip_reads_it(
+    tmp_path: Path, encoding: str
+) -> None:
+    path = tmp_path / "requirements.txt"
+    text = "six>=1\nrequests==2.31.0\n"
+    marks = {"utf-16-be": codecs.BOM_UTF16_BE, "utf-16": b"", "utf-32": b"", "utf-8-sig": b""}
+    path.write_bytes(marks[encoding] + text.encode(encoding))
+    names = [str(entry.requirement) for entry in read_inputs([path]).requirements]
+    assert names == ["six>=1", "requests==2.31.0"]
 
 
 def test_ignored_options_warn(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

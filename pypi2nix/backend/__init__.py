@@ -72,7 +72,8 @@ class MetadataBuilder:
                 name,
                 version,
                 f"{sdist.filename}: its dependencies are only declared in setup.py, and "
-                "--no-build forbids running its build backend to read them",
+                "--no-build forbids running its build backend to read them: run without "
+                f"--no-build, or use its wheel with --only-binary {name} if it has one",
             )
         key = f"{sdist.sha256}.built"
         cached = self.index.cache.file_facts(key)

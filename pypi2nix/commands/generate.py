@@ -2,35 +2,49 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from packaging.utils import canonicalize_name
 
 from pypi2nix.commands.outputs import (
     OutputPaths,
     check_output_directory,
+    project_name,
     read_frozen,
     recorded_command,
+    relocated_origins,
+    unchanged_files,
 )
 from pypi2nix.commands.pipeline import LockRun, lock_inputs
 from pypi2nix.dists.sdist import local_project_name
-from pypi2nix.errors import UsageError
+from pypi2nix.errors import InputFileError, NotUpToDate, UsageError
 from pypi2nix.filenames import is_binary_wheel
 from pypi2nix.inputs import PyprojectInput, read_inputs
-from pypi2nix.lock.changes import PinChanges, changes_table, compare_pins, graph_pins
+from pypi2nix.lock.changes import (
+    PinChanges,
+    changes_table,
+    compare_pins,
+    graph_commits,
+    graph_pins,
+)
 from pypi2nix.lock.frozen import render_frozen
 from pypi2nix.nix.native import source_build_note, split_system_libraries
 from pypi2nix.nix.override import render_override_nix
 from pypi2nix.nix.requirements import render_requirements_nix
 from pypi2nix.resolve import ResolutionPolicy
 from pypi2nix.resolve.policy import SourcePolicy
+from pypi2nix.sources import KeptCommit
 from pypi2nix.writer import OutputFile, WriteReport, recover_interrupted_write, write_outputs
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Collection
+    from pathlib import Path
 
     from packaging.utils import NormalizedName
-    from packaging.version import Version
 
+    from pypi2nix.lock.frozen import FrozenFile
     from pypi2nix.models import LockGraph
     from pypi2nix.options import GenerateOptions
     from pypi2nix.ui import Console
@@ -44,32 +58,56 @@ class GenerateResult:
     report: WriteReport | None
     # None when there were no earlier pins to compare with.
     changes: PinChanges | None
+    # Without writing: the generated files whose text differs from the one on disk.
+    stale: tuple[Path, ...] = ()
 
 
 def generate(options: GenerateOptions, console: Console) -> GenerateResult:
     """Read the inputs, lock them for the target, write the three files.
 
     The pins of an existing frozen file are kept wherever they still fit, as
-    pip-compile does: running it again is not an upgrade.
+    pip-compile does: running it again is not an upgrade (unless ``--upgrade`` or
+    ``--upgrade-package`` says so).
+
+    :raises NotUpToDate: with ``--check``, when a file would change.
     """
-    check_output_directory(options.output_dir)
-    if options.output_dir.is_dir():
+    writes = not (options.dry_run or options.check)
+    check_output_directory(options.output_dir, writing=writes)
+    if writes and options.output_dir.is_dir():
         recover_interrupted_write(options.output_dir)
     previous = read_frozen(OutputPaths.for_options(options).frozen)
-    return lock_and_write(options, console, previous=previous.pins, preferences=previous.pins)
+    upgraded = {project_name(name, "--upgrade-package") for name in options.upgrade_packages}
+    kept = () if options.upgrade else previous.pins.keys() - upgraded
+    result = lock_and_write(options, console, previous=previous, kept=kept, dry_run=not writes)
+    if options.check and result.stale:
+        raise NotUpToDate(_stale_reason(result))
+    return result
+
+
+def _stale_reason(result: GenerateResult) -> str:
+    files = ", ".join(path.name for path in result.stale)
+    moved = sum(len(group) for _, group in (result.changes or PinChanges()).groups)
+    if result.changes is None:
+        why = "there is no earlier lock"
+    elif moved:
+        why = f"{_count(moved, 'pin')} would change"
+    else:
+        why = "the pins are the same, the files' text is not"
+    return f"not up to date with the inputs: {files} would change ({why}); run pypi2nix generate"
 
 
 def lock_and_write(
     options: GenerateOptions,
     console: Console,
     *,
-    previous: Mapping[NormalizedName, Version],
-    preferences: Mapping[NormalizedName, Version],
+    previous: FrozenFile,
+    kept: Collection[NormalizedName],
     dry_run: bool = False,
 ) -> GenerateResult:
-    """Lock with ``preferences`` and write the files (unless ``dry_run``); the changes
-    are counted against the ``previous`` pins. The caller has checked the output
-    directory (:func:`check_output_directory`)."""
+    """Lock, keeping the ``kept`` pins of the ``previous`` frozen file where they still
+    fit (versions, and the commits of git branches and tags), and write the files
+    (unless ``dry_run``); the changes are counted against the ``previous`` pins. The
+    caller has checked the output directory (:func:`check_output_directory`)."""
     pyproject = None
     if options.pyproject is not None:
         pyproject = PyprojectInput(
@@ -86,6 +124,8 @@ def lock_and_write(
         project_name=local_project_name,
     )
     if not inputs.requirements:
+        if inputs.sources:
+            raise InputFileError(f"nothing to lock: no requirement in {', '.join(inputs.sources)}")
         raise UsageError(
             "nothing to lock: give a requirements file (-r FILE), a spec (-e SPEC) or "
             "a project (--pyproject)"
@@ -100,7 +140,7 @@ def lock_and_write(
             default="wheel-first" if options.prefer_wheels else "auto",
         ),
         builds=not options.no_build,
-        preferences=preferences,
+        preferences={name: previous.pins[name] for name in kept},
     )
     run = lock_inputs(
         inputs,
@@ -108,10 +148,38 @@ def lock_and_write(
         policy=policy,
         index_options=options.index,
         console=console,
+        kept_commits={
+            name: KeptCommit(pin.url, pin.rev, pin.commit)
+            for name, pin in previous.commits.items()
+            if name in kept
+        },
     )
-    report = None if dry_run else write_outputs(render_outputs(run.graph, options))
-    changes = compare_pins(previous, graph_pins(run.graph)) if previous else None
-    return GenerateResult(graph=run.graph, run=run, report=report, changes=changes)
+    graph = relocated_origins(run.graph, inputs, options.output_dir)
+    run = dataclasses.replace(run, graph=graph)
+    files = render_outputs(graph, options)
+    report = None if dry_run else write_changed(files)
+    unchanged = unchanged_files(files)
+    stale = tuple(file.path for file in files if not file.keep_existing and file not in unchanged)
+    changes = None
+    if previous.pins:
+        changes = compare_pins(
+            previous.pins,
+            graph_pins(run.graph),
+            old_commits={name: pin.commit for name, pin in previous.commits.items()},
+            new_commits=graph_commits(run.graph),
+        )
+    return GenerateResult(
+        graph=run.graph, run=run, report=report, changes=changes, stale=stale if dry_run else ()
+    )
+
+
+def write_changed(files: list[OutputFile]) -> WriteReport:
+    """Write the files whose text changed; the others are left untouched (and kept)."""
+    unchanged = unchanged_files(files)
+    changed = [file for file in files if file not in unchanged]
+    report = write_outputs(changed) if changed else WriteReport(written=(), kept=())
+    kept = (*report.kept, *(file.path for file in unchanged))
+    return WriteReport(written=report.written, kept=tuple(sorted(kept)))
 
 
 def render_outputs(graph: LockGraph, options: GenerateOptions) -> list[OutputFile]:
@@ -123,7 +191,12 @@ def render_outputs(graph: LockGraph, options: GenerateOptions) -> list[OutputFil
         fetcher=options.fetcher,
         output_dir=options.output_dir.absolute(),
     )
-    frozen = render_frozen(graph, file_name=paths.frozen.name, command=recorded_command(options))
+    frozen = render_frozen(
+        graph,
+        file_name=paths.frozen.name,
+        command=recorded_command(options),
+        output_dir=options.output_dir.absolute(),
+    )
     return [
         OutputFile(paths.nix, nix),
         OutputFile(paths.override, render_override_nix(generated_file=paths.nix.name), True),
@@ -202,17 +275,30 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-def report_lines(result: GenerateResult) -> list[str]:
-    """What ``generate`` tells at the end: the summary, pins that moved, files written."""
+def pins_table(result: GenerateResult, options: GenerateOptions) -> list[str]:
+    """The pins that moved since the last run (on stdout, as ``update``'s table); nothing
+    on a first run. Those that moved only because the ones asked for did are marked."""
+    if result.changes is None:
+        return []
+    asked = {canonicalize_name(name) for name in options.upgrade_packages}
+    return changes_table(result.changes, asked=asked)
+
+
+def report_lines(result: GenerateResult, options: GenerateOptions) -> list[str]:
+    """What ``generate`` tells at the end: the summary, then the files written."""
     lines = summary_lines(result)
-    if result.changes:
-        lines += ["Pins changed since the last run:", *changes_table(result.changes)]
-    if result.report is not None:
+    if options.check:
+        lines.append("Up to date: the files are what the inputs lock to.")
+    elif result.report is None:
+        lines.append("Dry run: nothing was written.")
+    else:
         lines += written_lines(result.report)
     return lines
 
 
 def written_lines(report: WriteReport) -> list[str]:
+    if not report.written:
+        return ["Nothing changed: every file was already up to date, none was written."]
     lines = [f"Wrote {', '.join(str(path) for path in report.written)}."]
     if report.kept:
         lines.append(f"Kept {', '.join(str(path) for path in report.kept)} as it was.")

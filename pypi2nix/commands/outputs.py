@@ -11,14 +11,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from packaging.utils import InvalidName, NormalizedName, canonicalize_name
+
 from pypi2nix.arguments import generate_options, parse
 from pypi2nix.credentials import without_credentials
-from pypi2nix.errors import OutputError, UsageError
+from pypi2nix.errors import InputFileError, Origin, OutputError, UsageError
 from pypi2nix.lock.frozen import FrozenFile, parse_frozen
 from pypi2nix.options import index_url_from_environment
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from pypi2nix.models import LockGraph, RequirementSet
     from pypi2nix.options import GenerateOptions, UpdateOptions
+    from pypi2nix.writer import OutputFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,9 +43,10 @@ class OutputPaths:
         )
 
 
-def check_output_directory(directory: Path) -> None:
+def check_output_directory(directory: Path, *, writing: bool = True) -> None:
     """Fail before any network work when the output directory cannot be one: it, or
-    the nearest of its parents that exists, is not a directory.
+    the nearest of its parents that exists, is not a directory, or (when ``writing``)
+    cannot be written to.
 
     :raises OutputError: naming the path in the way.
     """
@@ -47,6 +54,10 @@ def check_output_directory(directory: Path) -> None:
         if path.exists():
             if not path.is_dir():
                 raise OutputError(str(directory), f"{path} is not a directory")
+            if writing and not os.access(path, os.W_OK | os.X_OK):
+                raise OutputError(
+                    str(directory), f"{path} is not writable (checked before locking)"
+                )
             return
 
 
@@ -57,7 +68,7 @@ def read_frozen(path: Path) -> FrozenFile:
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return FrozenFile()  # nothing to keep; the writer reports what is in the way
     except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"cannot read {path}: {error}") from error
+        raise InputFileError(f"cannot read {path}: {error}") from error
     return parse_frozen(text)
 
 
@@ -111,8 +122,17 @@ def _absolute_local_path(spec: str) -> str:
     return f"{match['name'] or ''}{os.path.normpath(path)}{match['rest']}"
 
 
+STANDARD_INPUT = "-"
+
+
 def _relative_to(path: Path, directory: Path) -> str:
+    if str(path) == STANDARD_INPUT:
+        return STANDARD_INPUT
     return os.path.relpath(path.absolute(), directory.absolute())
+
+
+def _in_directory(directory: Path, file: Path) -> Path:
+    return file if str(file) == STANDARD_INPUT else directory / file
 
 
 def frozen_path(options: UpdateOptions) -> Path:
@@ -125,11 +145,11 @@ def recorded_options(
     """The options of the recorded ``generate`` command, with its paths taken relative
     to the output directory and the index settings of this run."""
     if command[:2] != ("pypi2nix", "generate"):
-        raise UsageError(f"{path}: the recorded command is not a 'pypi2nix generate' command")
+        raise InputFileError(f"{path}: the recorded command is not a 'pypi2nix generate' command")
     try:
         recorded = generate_options(parse(command[1:]))
     except UsageError as error:
-        raise UsageError(f"{path}: the recorded command does not parse: {error}") from error
+        raise InputFileError(f"{path}: the recorded command does not parse: {error}") from error
     directory = options.output_dir
     index = dataclasses.replace(
         options.index,
@@ -139,8 +159,8 @@ def recorded_options(
     )
     return dataclasses.replace(
         recorded,
-        requirement_files=tuple(directory / file for file in recorded.requirement_files),
-        constraint_files=tuple(directory / file for file in recorded.constraint_files),
+        requirement_files=tuple(_in_directory(directory, f) for f in recorded.requirement_files),
+        constraint_files=tuple(_in_directory(directory, f) for f in recorded.constraint_files),
         pyproject=None if recorded.pyproject is None else directory / recorded.pyproject,
         output_dir=directory,
         basename=options.basename,
@@ -155,3 +175,52 @@ def _with_credentials(url: str | None) -> str | None:
     if url and from_environment and without_credentials(from_environment) == url:
         return from_environment
     return url
+
+
+def relocated_origins(graph: LockGraph, inputs: RequirementSet, directory: Path) -> LockGraph:
+    """The graph with the input files it names (its sources, the ``via`` of its roots)
+    written relative to the output directory and normalized, as the files that hold
+    them are read from there: where the command ran and how a path was spelled must
+    not change the output."""
+    renamed = {source: _relative_to(Path(source), directory) for source in graph.sources}
+    for entry in (*inputs.requirements, *inputs.constraints):
+        origin = entry.origin
+        if origin.path is not None:
+            moved = Origin(_relative_to(Path(origin.path), directory), origin.line_number, "")
+            renamed[str(origin)] = str(moved)
+    pins = tuple(
+        dataclasses.replace(
+            pin, required_by=tuple(sorted({renamed.get(by, by) for by in pin.required_by}))
+        )
+        for pin in graph.pins
+    )
+    sources = tuple(dict.fromkeys(renamed[source] for source in graph.sources))
+    return dataclasses.replace(graph, pins=pins, sources=sources)
+
+
+def unchanged_files(files: Sequence[OutputFile]) -> list[OutputFile]:
+    """The files whose text is already on disk, byte for byte."""
+    return [file for file in files if _holds(file.path, file.text)]
+
+
+def _holds(path: Path, text: str) -> bool:
+    try:
+        return path.read_bytes() == text.encode("utf-8")
+    except OSError:
+        return False
+
+
+def project_name(text: str, command: str) -> NormalizedName:
+    """A project name given to move a pin; a requirement (``numpy>=2``) is refused with
+    what to do instead.
+
+    :raises UsageError: for anything but a project name.
+    """
+    try:
+        return canonicalize_name(text, validate=True)
+    except InvalidName:
+        raise UsageError(
+            f"{command} takes project names, not requirements: {text!r}; it moves a pin to "
+            "the newest version the requirements allow, so change the requirement in the "
+            "inputs to ask for a version"
+        ) from None

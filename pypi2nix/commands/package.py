@@ -20,9 +20,10 @@ from pypi2nix.commands.pipeline import LockRun, lock_inputs
 from pypi2nix.dists.sdist import local_project_name
 from pypi2nix.errors import UsageError
 from pypi2nix.inputs import read_inputs
-from pypi2nix.nix.nixpkgs import Tests, choose_tests, render_nixpkgs_package
+from pypi2nix.nix.nixpkgs import Tests, choose_tests, render_nixpkgs_package, user_extras
 from pypi2nix.resolve import ResolutionPolicy
 from pypi2nix.resolve.policy import SourcePolicy
+from pypi2nix.target import DEFAULT_PYTHON, python_attribute
 from pypi2nix.writer import OutputFile, WriteReport, write_outputs
 
 if TYPE_CHECKING:
@@ -89,11 +90,12 @@ def package_spec(name: str, version: str | None) -> str:
 
 def package_report(result: PackageResult) -> list[str]:
     pin, run = result.pin, result.run
-    extras = len(pin.optional_dependencies)
+    extras = len(user_extras(pin))  # those written; test extras only with --with-tests
+    dependencies = len(pin.dependencies) + len(pin.dropped_dependencies)
     lines = [
         f"Packaged {pin.name} {pin.version} for Python {run.graph.python} on "
-        f"{run.graph.system}: {len(pin.dependencies) + len(pin.dropped_dependencies)} "
-        f"dependencies, {extras} extra{'' if extras == 1 else 's'}, built from "
+        f"{run.graph.system}: {_count(dependencies, 'dependency', 'dependencies')}, "
+        f"{_count(extras, 'extra', 'extras')}, built from "
         f"{'a wheel' if pin.source.kind == 'wheel' else 'its sdist'} "
         f"({run.seconds:.1f} s, {run.requests} requests).",
     ]
@@ -103,6 +105,18 @@ def package_report(result: PackageResult) -> list[str]:
     directory = result.path.parent if result.path.name == "default.nix" else result.path
     lines.append(
         "Build it in nixpkgs with: nix-build -E 'with import <nixpkgs> { }; "
-        f"python3Packages.callPackage ./{directory.as_posix()} {{ }}'"
+        f"{package_set(run.graph.python)}.callPackage ./{directory.as_posix()} {{ }}'"
     )
     return lines
+
+
+def package_set(python: str) -> str:
+    """nixpkgs' package set of a Python version: ``python3Packages`` for its default
+    ``python3``, else ``python312Packages`` and so on."""
+    if python == DEFAULT_PYTHON:
+        return "python3Packages"
+    return f"{python_attribute(python)}Packages"
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pypi2nix.backend import MetadataBuilder
+from pypi2nix.commands.once import say_again, warnings_said_once
 from pypi2nix.index.cache import Cache
 from pypi2nix.index.client import HttpClient
 from pypi2nix.index.limits import HttpLimits
@@ -22,11 +23,13 @@ from pypi2nix.options import DEFAULT_INDEX_URL, index_url_from_environment
 from pypi2nix.pins.assemble import make_pins, prefetch_build_facts
 from pypi2nix.pins.build_tools import ToolSets, lock_build_tools, sdists_that_cannot_build
 from pypi2nix.resolve import resolve
-from pypi2nix.sources import read_direct_releases
+from pypi2nix.sources import KeptCommit, read_direct_releases
 from pypi2nix.target import Target, host_target
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
+
+    from packaging.utils import NormalizedName
 
     from pypi2nix.models import BuildTool, Pin, RequirementSet
     from pypi2nix.options import IndexOptions
@@ -51,9 +54,13 @@ def lock_inputs(
     policy: ResolutionPolicy,
     index_options: IndexOptions,
     console: Console,
+    kept_commits: Mapping[NormalizedName, KeptCommit] | None = None,
 ) -> LockRun:
     """Lock the inputs for the target against the index, with the cache and threads
-    the options ask for, and count what it cost."""
+    the options ask for, and count what it cost.
+
+    :param kept_commits: git pins to check out at their earlier commit.
+    """
     started = time.monotonic()
     client = HttpClient(limits=HttpLimits.from_environment(os.environ))
     index = PackageIndex(
@@ -71,7 +78,13 @@ def lock_inputs(
     prefetcher = Prefetcher(index_options.workers)
     try:
         graph = lock(
-            inputs, index, target, policy, prefetcher=prefetcher, progress=console.progress
+            inputs,
+            index,
+            target,
+            policy,
+            prefetcher=prefetcher,
+            kept_commits=kept_commits,
+            progress=console.progress,
         )
     finally:
         prefetcher.close()
@@ -92,6 +105,7 @@ def lock(
     policy: ResolutionPolicy,
     *,
     prefetcher: Prefetcher | None = None,
+    kept_commits: Mapping[NormalizedName, KeptCommit] | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> LockGraph:
     """The lock of the inputs: from the lock cache while the pages it was made from
@@ -100,14 +114,36 @@ def lock(
     :param prefetcher: worker threads that look ahead of the resolver (none: no threads).
     :raises ResolutionError: when the requirements cannot be satisfied together.
     """
-    cacheable = is_cacheable(inputs)
-    key = lock_key(inputs, index.index_urls, target, policy)
-    cached = cached_lock(index, key) if cacheable else None
-    if cached is not None:
-        return cached
+    with warnings_said_once() as warnings:
+        cacheable = is_cacheable(inputs)
+        key = lock_key(inputs, index.index_urls, target, policy)
+        cached = cached_lock(index, key) if cacheable else None
+        if cached is not None:
+            say_again(cached.warnings)
+            return cached.graph
+        graph = _lock(inputs, index, target, policy, prefetcher, kept_commits, progress)
+        warnings.say_held((pin.name, pin.version) for pin in graph.pins)
+        if cacheable:
+            store_lock(index, key, graph, warnings.said)
+        return graph
+
+
+def _lock(
+    inputs: RequirementSet,
+    index: PackageIndex,
+    target: Target,
+    policy: ResolutionPolicy,
+    prefetcher: Prefetcher | None,
+    kept_commits: Mapping[NormalizedName, KeptCommit] | None,
+    progress: Callable[[str], None],
+) -> LockGraph:
     prefetcher = prefetcher or Prefetcher(1)
     direct = read_direct_releases(
-        inputs.requirements, index.client, offline=index.offline, progress=progress
+        inputs.requirements,
+        index.client,
+        offline=index.offline,
+        kept_commits=kept_commits,
+        progress=progress,
     )
     resolution = resolve(
         inputs.requirements,
@@ -128,7 +164,8 @@ def lock(
         wheels = dataclasses.replace(policy, sources=policy.sources.merged((), unserved))
         pins, build_tools = _pins(resolution, index, target, wheels, prefetcher, progress, resolved)
     index.save_parsed_imports()
-    graph = LockGraph(
+    _warn_of_yanked(pins)
+    return LockGraph(
         pins=pins,
         roots=resolution.roots,
         broken_edges=resolution.broken_edges,
@@ -139,9 +176,20 @@ def lock(
         build_tools=build_tools,
         built_metadata=tuple(sorted(index.built_metadata & {pin.name for pin in pins})),
     )
-    if cacheable:
-        store_lock(index, key, graph)
-    return graph
+
+
+def _warn_of_yanked(pins: tuple[Pin, ...]) -> None:
+    """A yanked file is only used when its version is pinned with ``==``: say so, with
+    the index's reason, as pip and uv do."""
+    for pin in pins:
+        if pin.source.yanked:
+            reason = pin.source.yanked_reason
+            logger.warning(
+                "%s %s is yanked (%s); it is used because a requirement pins it with ==",
+                pin.name,
+                pin.version,
+                f"reason: {reason}" if reason else "no reason given",
+            )
 
 
 def _pins(

@@ -20,10 +20,11 @@ from pypi2nix.commands.generate import (
 from pypi2nix.commands.outputs import (
     check_output_directory,
     frozen_path,
+    project_name,
     read_frozen,
     recorded_options,
 )
-from pypi2nix.errors import UsageError
+from pypi2nix.errors import InputFileError, UsageError
 from pypi2nix.lock.changes import PinChanges, changes_table
 from pypi2nix.writer import JOURNAL_NAME, recover_interrupted_write
 
@@ -39,7 +40,7 @@ def update(options: UpdateOptions, console: Console) -> GenerateResult:
         update is not pinned.
     """
     path = frozen_path(options)
-    check_output_directory(options.output_dir)
+    check_output_directory(options.output_dir, writing=not options.dry_run)
     if (options.output_dir / JOURNAL_NAME).exists():
         if options.dry_run:
             raise UsageError(
@@ -48,22 +49,21 @@ def update(options: UpdateOptions, console: Console) -> GenerateResult:
             )
         recover_interrupted_write(options.output_dir)
     if not path.exists():
-        raise UsageError(f"{path} not found: run 'pypi2nix generate' there first")
+        raise InputFileError(f"{path} not found: run 'pypi2nix generate' there first")
     frozen = read_frozen(path)
     if frozen.command is None:
-        raise UsageError(
+        raise InputFileError(
             f"{path} does not record the command that made it; run 'pypi2nix generate' again"
         )
-    asked = {canonicalize_name(name) for name in options.names}
+    asked = {project_name(name, "update") for name in options.names}
     unknown = sorted(asked - frozen.pins.keys())
     if unknown:
         raise UsageError(f"not pinned in {path}: {', '.join(unknown)}")
-    preferences = {name: version for name, version in frozen.pins.items() if name not in asked}
     return lock_and_write(
         recorded_options(frozen.command, options, path),
         console,
-        previous=frozen.pins,
-        preferences=preferences if asked else {},
+        previous=frozen,
+        kept=frozen.pins.keys() - asked if asked else (),
         dry_run=options.dry_run,
     )
 

@@ -75,7 +75,9 @@ def core_metadata(raw: Mapping[str, Any]) -> CoreMetadata:
         license=raw.get("license"),
         license_expression=raw.get("license_expression"),
         classifiers=tuple(raw.get("classifiers", ())),
-        requires_dist=parse_requirement_lines(raw.get("requires_dist", ()), source=name),
+        requires_dist=parse_requirement_lines(
+            raw.get("requires_dist", ()), source=f"{name} {version}", release=(name, version)
+        ),
         requires_python=raw.get("requires_python"),
         provides_extra=tuple(raw.get("provides_extra", ())),
         dynamic=tuple(raw.get("dynamic", ())),

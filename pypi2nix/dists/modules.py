@@ -2,9 +2,10 @@
 
 The names are what ``pythonImportsCheck`` imports, so they must be importable:
 only packages (directories with ``__init__.py``), modules and extension modules
-count, never tests, docs or build scripts. When one of them is named after the
-project, that one alone is checked, as nixpkgs usually does (``black`` ships
-``blackd``, which needs an optional dependency).
+count, never tests, docs, build scripts or shared libraries (``libcupti.so`` in a
+folder that is no package). Every public one is listed (``attrs`` ships ``attr`` and
+``attrs``); those that need a distribution the pin lacks (``black`` ships ``blackd``,
+which needs an optional dependency) are left out later, by what they import.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ import keyword
 import re
 import threading
 from typing import TYPE_CHECKING
-
-from packaging.utils import canonicalize_name
 
 from pypi2nix.models import IMPORT_GUARD
 
@@ -41,10 +40,13 @@ MAX_SOURCE_BYTES = 256 * 1024
 # threads, so two parses at once can fail with "AST constructor recursion depth
 # mismatch": parses take turns.
 _PARSE_LOCK = threading.Lock()
-_EXTENSION = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\.(?:[^/]*\.)?(?:so|pyd)$")
+_EXTENSION = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\.(?:([^/]*)\.)?(?:so|pyd)$")
+# The tags of CPython's and PyPy's extension module suffixes (``.cpython-312-...so``,
+# ``.abi3.so``, ``.cp312-win_amd64.pyd``, ``.pypy310-pp73-...so``).
+_EXTENSION_TAG = re.compile(r"^(?:cpython-|cp\d|abi3$|pypy)")
 
 
-def import_names_from_wheel(paths: Iterable[str], *, project: str) -> tuple[str, ...]:
+def import_names_from_wheel(paths: Iterable[str]) -> tuple[str, ...]:
     """Import names from the member list of a wheel."""
     module_paths = []
     for path in paths:
@@ -52,11 +54,11 @@ def import_names_from_wheel(paths: Iterable[str], *, project: str) -> tuple[str,
         first = path.split("/", 1)[0]
         if not first.endswith((".dist-info", ".data")):
             module_paths.append(path)
-    return _choose(_top_level_names(module_paths), project)
+    return _public(_top_level_names(module_paths))
 
 
 def import_names_from_sdist(
-    paths: Iterable[str], *, project: str, top_level_txt: bytes | None = None
+    paths: Iterable[str], *, top_level_txt: bytes | None = None
 ) -> tuple[str, ...]:
     """Import names from the member list of an sdist (paths relative to its root).
 
@@ -67,24 +69,26 @@ def import_names_from_sdist(
         listed = [line.strip() for line in top_level_txt.decode("utf-8", "replace").splitlines()]
         names = {name.replace("/", ".") for name in listed if _is_module_name(name)}
         if names:
-            return _choose(names, project)
+            return _public(names)
     all_paths = list(paths)
     src_paths = [path[4:] for path in all_paths if path.startswith("src/")]
     for candidate_paths in (src_paths, all_paths):
         packages = _top_level_names([path for path in candidate_paths if "/" in path])
         if packages:
-            return _choose(packages, project)
+            return _public(packages)
     modules = _top_level_names([path for path in all_paths if "/" not in path])
-    return _choose({name for name in modules if not _looks_like_test(name)}, project)
+    return _public({name for name in modules if not _looks_like_test(name)})
 
 
-def _top_level_names(paths: Iterable[str]) -> set[str]:
+def _top_level_names(paths: Iterable[str], *, in_namespace: bool = False) -> set[str]:
+    """:param in_namespace: the paths are inside a folder with no ``__init__.py``, where
+    an untagged ``name.so`` is a shared library, not an extension module."""
     names: set[str] = set()
     directories: dict[str, set[str]] = {}
     for path in paths:
         head, _, rest = path.partition("/")
         if not rest:
-            module = _module_name(head)
+            module = _module_name(head, untagged_extensions=not in_namespace)
             if module is not None:
                 names.add(module)
         else:
@@ -95,16 +99,22 @@ def _top_level_names(paths: Iterable[str]) -> set[str]:
         if "__init__.py" in contents:
             names.add(directory)
         else:
-            names.update(f"{directory}.{name}" for name in _top_level_names(contents))
+            inner = _top_level_names(contents, in_namespace=True)
+            names.update(f"{directory}.{name}" for name in inner)
     return {name for name in names if name.split(".")[0] not in _NOT_MODULES}
 
 
-def _module_name(filename: str) -> str | None:
+def _module_name(filename: str, *, untagged_extensions: bool = True) -> str | None:
     if filename.endswith(".py"):
         stem = filename[:-3]
         return stem if _is_module_name(stem) else None
     match = _EXTENSION.match(filename)
-    return match[1] if match else None
+    if match is None:
+        return None
+    tag = match[2]
+    if tag is None:
+        return match[1] if untagged_extensions else None
+    return match[1] if _EXTENSION_TAG.match(tag) else None
 
 
 def _is_module_name(name: str) -> bool:
@@ -115,12 +125,8 @@ def _looks_like_test(name: str) -> bool:
     return name.startswith("test_") or name.endswith("_test")
 
 
-def _choose(names: set[str], project: str) -> tuple[str, ...]:
-    normalized = canonicalize_name(project)
-    for own_name in (normalized.replace("-", "_"), normalized.replace("-", ".")):
-        matching = [name for name in names if name.lower() == own_name]
-        if matching:
-            return (min(matching),)
+def _public(names: set[str]) -> tuple[str, ...]:
+    """Every public name; when there is none, the private ones (``_cffi_backend``)."""
     public = {name for name in names if not name.split(".")[-1].startswith("_")}
     return tuple(sorted(public or names))
 

@@ -52,6 +52,9 @@ _SKIPPED_FOLDERS = frozenset(
     {".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__pycache__", "node_modules",
      "build", "dist", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
 )  # fmt: skip
+# A license file at the root (``LICENSE``, ``LICENSE.txt``, ``COPYING.md``, ...).
+_LICENSE_FILE = re.compile(r"^(?:LICEN[CS]E|COPYING)(?:\.(?:txt|md|rst))?$", re.IGNORECASE)
+MAX_LICENSE_BYTES = 64 * 1024
 _EGG_INFO_FILE = re.compile(r"^(?:src/)?[^/]+\.egg-info/(requires\.txt|top_level\.txt|PKG-INFO)$")
 # Module sources kept (for the run only) for the static import check.
 MAX_KEPT_SOURCES_BYTES = 1024 * 1024
@@ -102,6 +105,13 @@ class SdistContents:
             match = _EGG_INFO_FILE.match(path)
             if match and match[1] == member:
                 return data
+        return None
+
+    def license_file(self) -> str | None:
+        """The text of the license file at the root, when one was read."""
+        for path, data in sorted(self.files.items()):
+            if _LICENSE_FILE.match(path):
+                return data.decode("utf-8", "replace")
         return None
 
     @property
@@ -234,6 +244,8 @@ class _Collector:
     def wants(self, relative: str, size: int) -> bool:
         if relative in _ROOT_FILES or _EGG_INFO_FILE.match(relative):
             return True
+        if _LICENSE_FILE.match(relative):
+            return size <= MAX_LICENSE_BYTES
         return self.kept_bytes + size <= MAX_KEPT_SOURCES_BYTES and is_checkable_source(
             relative, size
         )

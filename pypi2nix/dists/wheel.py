@@ -51,6 +51,9 @@ class WheelFacts:
     metadata: dict[str, Any] | None
     names: tuple[str, ...]
     imports: ModuleImports = field(default_factory=ModuleImports)
+    # The text of its license file (``.dist-info/licenses/LICENSE``, ...), when that
+    # was in the bytes read.
+    license_file: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -58,6 +61,7 @@ class WheelFacts:
             "metadata": self.metadata,
             "names": list(self.names),
             "imports": self.imports.to_json(),
+            "license_file": self.license_file,
         }
 
     @classmethod
@@ -65,10 +69,12 @@ class WheelFacts:
         """:raises ValueError: for data of another shape (an old cache entry)."""
         if not isinstance(data["metadata"], dict | None) or not isinstance(data["names"], list):
             raise ValueError("not the facts of a wheel")
+        license_file = data.get("license_file")
         return cls(
             metadata=data["metadata"],
             names=tuple(data["names"]),
             imports=ModuleImports.from_json(data["imports"]),
+            license_file=license_file if isinstance(license_file, str) else None,
         )
 
 
@@ -197,7 +203,30 @@ def read_wheel_facts(archive: zipfile.ZipFile, remote: RemoteFile) -> WheelFacts
             return None
         return _read_fetched(archive, path) if is_checkable_source(path, info.file_size) else None
 
-    return WheelFacts(metadata=metadata, names=names, imports=ModuleImports(sources=read_source))
+    return WheelFacts(
+        metadata=metadata,
+        names=names,
+        imports=ModuleImports(sources=read_source),
+        license_file=_license_file(archive, names),
+    )
+
+
+# A license file of the wheel's .dist-info (PEP 639's licenses/ folder, or the root).
+_LICENSE_MEMBER = re.compile(
+    r"^[^/]+\.dist-info/(?:licenses/)?(?:LICEN[CS]E|COPYING)(?:\.(?:txt|md|rst))?$",
+    re.IGNORECASE,
+)
+MAX_LICENSE_BYTES = 64 * 1024
+
+
+def _license_file(archive: zipfile.ZipFile, names: Sequence[str]) -> str | None:
+    """The text of the wheel's license file, when its bytes were already fetched."""
+    for name in sorted(names):
+        if _LICENSE_MEMBER.match(name) and archive.getinfo(name).file_size <= MAX_LICENSE_BYTES:
+            data = _read_fetched(archive, name)
+            if data is not None:
+                return data.decode("utf-8", "replace")
+    return None
 
 
 def read_wheel_bytes(data: bytes) -> WheelFacts:

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
 
-# One file as the page lists it: filename, url, kind, sha256, requires-python, yanked,
+# One file as the page lists it: filename, url, kind, sha256, requires-python, yanked
+# (False, True, or the reason given as a string),
 # size, core-metadata (None: not said), the core-metadata file's sha256. Plain lists,
 # so that a page is cheap to store in the cache as JSON.
 FileEntry = list[Any]
@@ -308,7 +309,7 @@ def _file_entry(file: msgspec.Raw | _File, base: str) -> FileEntry | None:
         dist_kind(filename),
         digest,
         requires_python,
-        item.yanked is not False and item.yanked is not None,
+        _yanked(item.yanked),
         size if type(size) is int and size >= 0 else None,
         offered,
         metadata_digest,
@@ -395,11 +396,18 @@ def _html_entry(attributes: dict[str, str], href: str) -> FileEntry | None:
         dist_kind(filename),
         digest,
         requires_python,
-        "data-yanked" in attributes,
+        attributes.get("data-yanked") or "data-yanked" in attributes,
         None,
         None if metadata is None else metadata != "false",
         metadata_digest,
     ]
+
+
+def _yanked(value: Any) -> bool | str:
+    """A file's ``yanked``: its reason when the index gives one, else whether it is."""
+    if type(value) is str and value:
+        return value
+    return value is not False and value is not None
 
 
 def _fragment_digest(fragment: str, filename: str) -> str | Literal[False] | None:
@@ -447,7 +455,8 @@ def _dist_file(entry: FileEntry, version: Version) -> DistFile:
         version=version,
         sha256=sha256,
         requires_python=requires_python,
-        yanked=yanked,
+        yanked=bool(yanked),
+        yanked_reason=yanked if type(yanked) is str else None,
         size=size,
         core_metadata=core_metadata,
         core_metadata_sha256=entry[8],

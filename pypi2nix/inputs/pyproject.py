@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from pypi2nix.errors import InputError, Origin, UsageError
+from pypi2nix.errors import InputError, InputFileError, Origin, UsageError
 from pypi2nix.inputs.direct import looks_direct, parse_direct
 from pypi2nix.local_files import LocalFileError, read_local_file
 from pypi2nix.models import DirectSource, InputRequirement
@@ -50,14 +50,14 @@ def read_pyproject(
     try:
         data = read_local_file(path, MAX_PYPROJECT_BYTES)
     except LocalFileError as error:
-        raise UsageError(f"cannot read {path}: {error.reason}") from error
+        raise InputFileError(f"cannot read {path}: {error.reason}") from error
     try:
         document = load_toml(data)
         project = project_table_metadata(data, source=str(path))
     except MetadataParseError as error:
-        raise UsageError(f"cannot read {path}: {error}") from error
+        raise InputFileError(f"cannot read {path}: {error}") from error
     if project is None:
-        raise UsageError(f"{path} has no [project] table: pypi2nix needs its name")
+        raise InputFileError(f"{path} has no [project] table: pypi2nix needs its name")
     extras = _chosen_extras(request, project.provides_extra)
     root = Requirement(f"{project.name}[{','.join(extras)}]" if extras else project.name)
     folder = path.parent.resolve()
@@ -98,7 +98,7 @@ def _groups(path: Path, document: dict[str, object]) -> dict[str, tuple[Requirem
     try:
         return dict(dependency_groups(document["dependency-groups"], source=str(path)))
     except MetadataParseError as error:
-        raise UsageError(f"{path}: {error}") from error
+        raise InputFileError(f"{path}: {error}") from error
 
 
 def _group_entry(

@@ -7,11 +7,13 @@ Supported: comments, line continuations, ``${VAR}`` expansion, ``-r``/``-c`` inc
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import logging
 import os
 import re
 import shlex
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +21,7 @@ from typing import TYPE_CHECKING
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from pypi2nix.errors import InputError, Origin, UsageError
+from pypi2nix.errors import InputError, InputFileError, Origin
 from pypi2nix.inputs.direct import looks_direct, parse_direct
 from pypi2nix.inputs.pyproject import PyprojectInput, read_pyproject
 from pypi2nix.local_files import LocalFileError, read_local_file
@@ -116,7 +118,7 @@ class _Reader:
     def read_file(
         self, path: Path, display: str, *, constraint: bool, included_from: Origin | None
     ) -> None:
-        text = _read_text(path, display, included_from)
+        text = _read_text(path, display, included_from, constraint=constraint)
         key = os.path.realpath(path)
         if key in self._open_files:
             assert included_from is not None
@@ -225,16 +227,41 @@ def binary_names(names: list[str], value: str) -> list[str]:
     return names
 
 
-def _read_text(path: Path, display: str, included_from: Origin | None) -> str:
-    def fail(reason: str) -> InputError | UsageError:
+# Byte order marks pip recognizes (longest first: UTF-32's starts like UTF-16's).
+_BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)  # fmt: skip
+
+
+def _read_text(
+    path: Path, display: str, included_from: Origin | None, *, constraint: bool = False
+) -> str:
+    kind = "constraints file" if constraint else "requirements file"
+
+    def fail(reason: str) -> InputError | InputFileError:
         if included_from is not None:
             return InputError(included_from, reason)
-        return UsageError(f"cannot read requirements file {display!r}: {reason}")
+        return InputFileError(f"cannot read {kind} {display!r}: {reason}")
+
+    if display == "-":
+        text = sys.stdin.read(MAX_FILE_BYTES + 1)
+        if len(text) > MAX_FILE_BYTES:
+            raise fail(f"it is more than the limit of {MAX_FILE_BYTES // 2**20} MiB")
+        return text
 
     try:
         data = read_local_file(path, MAX_FILE_BYTES)
     except LocalFileError as error:
         raise fail(error.reason) from error
+    for mark, encoding in _BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as error:
+                reason = f"it is not {encoding.upper()} text as its byte order mark says"
+                raise fail(reason) from error
     if b"\0" in data:
         raise fail("it is a binary file, not a text file")
     try:
@@ -330,11 +357,20 @@ def _split_option(token: str) -> tuple[str, str | None]:
     return token, None
 
 
+# ``name=1.0``: pip's error does not say that ``==`` was meant.
+_SINGLE_EQUALS = re.compile(
+    r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]]*\])?)\s*=\s*([^=<>~!\s].*)$"
+)
+
+
 def _parse_requirement(origin: Origin, text: str) -> Requirement:
     try:
         return Requirement(text)
     except InvalidRequirement as error:
         reason = str(error).splitlines()[0]
+        single = _SINGLE_EQUALS.match(text)
+        if single is not None:
+            reason += f"; did you mean '{single[1]}=={single[2].strip()}'?"
         raise InputError(origin, f"invalid requirement ({reason})") from error
 
 

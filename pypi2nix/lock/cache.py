@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pypi2nix import __version__
@@ -52,7 +53,14 @@ def lock_key(
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
 
 
-def cached_lock(index: PackageIndex, key: str) -> LockGraph | None:
+@dataclass(frozen=True, slots=True)
+class CachedLock:
+    graph: LockGraph
+    # What the run that made it warned about (said again when it is reused).
+    warnings: tuple[str, ...] = ()
+
+
+def cached_lock(index: PackageIndex, key: str) -> CachedLock | None:
     """The lock cached under ``key``, while every page it was made from is fresh; a
     malformed entry is discarded."""
     if not index.cache.enabled or index.refresh:
@@ -63,14 +71,20 @@ def cached_lock(index: PackageIndex, key: str) -> LockGraph | None:
     try:
         if not index.pages_unchanged(entry["pages"]):
             return None
-        return graph_from_json(entry["graph"])
+        warnings = tuple(str(warning) for warning in entry.get("warnings", ()))
+        return CachedLock(graph_from_json(entry["graph"]), warnings)
     except (KeyError, TypeError, ValueError, AttributeError):
         index.cache.discard_lock(key)
         return None
 
 
-def store_lock(index: PackageIndex, key: str, graph: LockGraph) -> None:
-    """Keep the lock with the pages it was made from (and when they were fetched)."""
+def store_lock(
+    index: PackageIndex, key: str, graph: LockGraph, warnings: Sequence[str] = ()
+) -> None:
+    """Keep the lock with the pages it was made from (and when they were fetched), and
+    the warnings said while it was made."""
     if index.cache.enabled:
         pages = index.consulted_pages()
-        index.cache.store_lock(key, {"pages": pages, "graph": graph_to_json(graph)})
+        index.cache.store_lock(
+            key, {"pages": pages, "graph": graph_to_json(graph), "warnings": list(warnings)}
+        )

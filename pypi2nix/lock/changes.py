@@ -20,6 +20,9 @@ class Change:
     name: NormalizedName
     old: Version | None
     new: Version | None
+    # The commits of a git pin, when they differ.
+    old_commit: str | None = None
+    new_commit: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +33,8 @@ class PinChanges:
     removed: tuple[Change, ...] = ()
     upgraded: tuple[Change, ...] = ()
     downgraded: tuple[Change, ...] = ()
+    # Same version, another commit of its git repository.
+    moved: tuple[Change, ...] = ()
 
     @property
     def groups(self) -> tuple[tuple[str, tuple[Change, ...]], ...]:
@@ -38,6 +43,7 @@ class PinChanges:
             ("removed", self.removed),
             ("upgraded", self.upgraded),
             ("downgraded", self.downgraded),
+            ("moved to another commit", self.moved),
         )
 
     def __bool__(self) -> bool:
@@ -48,14 +54,32 @@ def graph_pins(graph: LockGraph) -> dict[NormalizedName, Version]:
     return {pin.name: Version(pin.version) for pin in graph.pins}
 
 
+def graph_commits(graph: LockGraph) -> dict[NormalizedName, str]:
+    """The commit of every pin from a git repository."""
+    return {
+        pin.name: pin.direct.commit
+        for pin in graph.pins
+        if pin.direct is not None and pin.direct.commit is not None
+    }
+
+
 def compare_pins(
-    old: Mapping[NormalizedName, Version], new: Mapping[NormalizedName, Version]
+    old: Mapping[NormalizedName, Version],
+    new: Mapping[NormalizedName, Version],
+    *,
+    old_commits: Mapping[NormalizedName, str] | None = None,
+    new_commits: Mapping[NormalizedName, str] | None = None,
 ) -> PinChanges:
-    changes = [
-        Change(name, old.get(name), new.get(name))
-        for name in sorted({*old, *new})
-        if old.get(name) != new.get(name)
-    ]
+    """How the pins moved; a git pin whose commit changed moved even at one version."""
+    before, after = old_commits or {}, new_commits or {}
+    changes = []
+    for name in sorted({*old, *new}):
+        commits = (before.get(name), after.get(name))
+        moved = None not in commits and commits[0] != commits[1]
+        if old.get(name) != new.get(name) or moved:
+            changes.append(
+                Change(name, old.get(name), new.get(name), *(commits if moved else (None, None)))
+            )
     return PinChanges(
         added=tuple(change for change in changes if change.old is None),
         removed=tuple(change for change in changes if change.new is None),
@@ -64,6 +88,9 @@ def compare_pins(
         ),
         downgraded=tuple(
             change for change in changes if change.old and change.new and change.new < change.old
+        ),
+        moved=tuple(
+            change for change in changes if change.old and change.new and change.new == change.old
         ),
     )
 
@@ -80,11 +107,23 @@ def changes_table(changes: PinChanges, *, asked: Collection[NormalizedName] = ()
             continue
         lines.append(f"{heading.capitalize()}:")
         for change in group:
-            row = f"  {change.name:<{width}}  {_shown(change.old)} -> {_shown(change.new)}"
+            row = f"  {change.name:<{width}}  {_versions(change)}"
             if asked and change.name not in asked and change.old and change.new:
                 row += "  (forced by the update)"
             lines.append(row)
     return lines
+
+
+def _versions(change: Change) -> str:
+    """``1.0 -> 1.1``, or ``1.2.0 (f2b92da -> 8ec69b0)`` for a git pin at one version."""
+    shown = (
+        str(change.old)
+        if change.old == change.new
+        else f"{_shown(change.old)} -> {_shown(change.new)}"
+    )
+    if change.old_commit and change.new_commit:
+        shown += f" ({change.old_commit[:7]} -> {change.new_commit[:7]})"
+    return shown
 
 
 def _shown(version: Version | None) -> str:

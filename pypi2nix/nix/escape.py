@@ -52,8 +52,10 @@ def nix_relative_path(relative: str) -> str:
     """A Nix path expression for a path relative to the file's own directory: a path
     literal (``./libs/foo``) when Nix's syntax allows one, else ``./. + "/..."``."""
     relative = relative.strip("/") or "."
-    if relative == "." or relative == ".." or relative.startswith("../"):
-        text = relative if relative != "." else "./."
+    if relative in (".", ".."):
+        text = relative + "/."  # a path literal needs a slash: ``./.``, ``../.``
+    elif relative.startswith("../"):
+        text = relative
     else:
         text = "./" + relative
     if _PATH_LITERAL.fullmatch(text):

@@ -1,9 +1,12 @@
 """Map a package's license facts to ``lib.licenses`` attributes.
 
 Sources, in order: ``License-Expression`` (SPDX), then the free-text ``License``
-field when it names one license, then license classifiers. A license that has no
-certain attribute is reported back so the renderer can leave it out with a comment;
-an attribute is never made up.
+field when it names one license, then license classifiers; the ambiguous "BSD
+License" classifier is made certain by the license file's text (or a ``License``
+field that holds the whole text) when that is recognized
+(:mod:`pypi2nix.dists.license_texts`). A
+license that has no certain attribute is reported back so the renderer can leave it
+out with a comment; an attribute is never made up.
 """
 
 from __future__ import annotations
@@ -177,10 +180,27 @@ def map_license(meta: PackageMeta) -> LicenseMapping:
         if from_text is not None:
             return from_text
     if meta.license_classifiers:
-        return _look_up(meta.license_classifiers, CLASSIFIER_TO_NIX)
+        return _with_license_text(_look_up(meta.license_classifiers, CLASSIFIER_TO_NIX), meta)
     if meta.license_text and _is_short(meta.license_text):
         return LicenseMapping(attributes=(), unknown=(meta.license_text,))
     return LicenseMapping(attributes=(), unknown=())
+
+
+AMBIGUOUS_BSD = _OSI + "BSD License"
+
+
+def _with_license_text(mapping: LicenseMapping, meta: PackageMeta) -> LicenseMapping:
+    """The ambiguous BSD classifier made certain by the license's text, when the text
+    is recognized as a BSD license (and nothing else says otherwise)."""
+    spdx = meta.license_from_text
+    if AMBIGUOUS_BSD not in mapping.unknown or spdx is None or not spdx.startswith("BSD-"):
+        return mapping
+    attribute = SPDX_TO_NIX[spdx]
+    attributes = (
+        mapping.attributes if attribute in mapping.attributes else (*mapping.attributes, attribute)
+    )
+    unknown = tuple(name for name in mapping.unknown if name != AMBIGUOUS_BSD)
+    return LicenseMapping(attributes=attributes, unknown=unknown)
 
 
 def _from_expression(expression: str) -> LicenseMapping:

@@ -55,6 +55,8 @@ class _Facts:
     # it is too large to search: then libraries_known is false).
     native: NativeFacts | None = None
     libraries_known: bool = True
+    # The sdist's license file, when it was read (for an ambiguous license).
+    license_file: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +118,7 @@ def make_pins(
                 dependency_groups=fact.dependency_groups,
                 import_names=checked,
                 skipped_imports=skipped,
-                meta=package_meta(release.metadata),
+                meta=package_meta(release.metadata, license_file=fact.license_file),
                 required_by=release.required_by,
                 direct=None if candidate.direct is None else candidate.direct.source,
                 compiled=has_compiled_code([*candidate.files, *candidate.other_wheels]),
@@ -272,7 +274,7 @@ def _facts(
     )
     if wheel is not None:
         sdist_imports = contents.imports.of if contents is not None else _unknown
-        import_names = import_names_from_wheel(wheel.names, project=name)
+        import_names = import_names_from_wheel(wheel.names)
         provides = provided_names(wheel.names)
 
         def imports_of(path: str) -> tuple[str, ...] | None:
@@ -281,7 +283,7 @@ def _facts(
     else:
         assert contents is not None  # a release without wheels has an sdist
         import_names = import_names_from_sdist(
-            contents.names, project=name, top_level_txt=contents.egg_info("top_level.txt")
+            contents.names, top_level_txt=contents.egg_info("top_level.txt")
         )
         provides = provided_names(path.removeprefix("src/") for path in contents.names)
         imports_of = contents.imports.of
@@ -296,6 +298,8 @@ def _facts(
         import_names=import_names,
         provides=provides,
         imports_of=imports_of,
+        license_file=(contents.license_file() if contents is not None else None)
+        or (wheel.license_file if wheel is not None else None),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pypi2nix.dists.license_texts import recognize_license_text
 from pypi2nix.models import PackageMeta
 
 if TYPE_CHECKING:
@@ -14,8 +15,9 @@ _HOMEPAGE_LABELS = ("homepage", "home", "source", "sourcecode", "repository", "c
 _CHANGELOG_LABELS = ("changelog", "changes", "releasenotes", "history", "whatsnew", "news")
 
 
-def package_meta(metadata: CoreMetadata) -> PackageMeta:
-    """``meta`` facts from core metadata: summary, home page, changelog, license."""
+def package_meta(metadata: CoreMetadata, *, license_file: str | None = None) -> PackageMeta:
+    """``meta`` facts from core metadata: summary, home page, changelog, license (and
+    the text of the license file, when it was read)."""
     urls = {_label(label): url for label, url in metadata.project_urls if _is_web_url(url)}
     homepage = _clean(metadata.home_page)
     if homepage is None or not _is_web_url(homepage):
@@ -27,7 +29,14 @@ def package_meta(metadata: CoreMetadata) -> PackageMeta:
         license_expression=_clean(metadata.license_expression),
         license_text=_clean(metadata.license),
         license_classifiers=tuple(c for c in metadata.classifiers if c.startswith("License ::")),
+        license_from_text=_license_from_texts(license_file, metadata.license),
     )
+
+
+def _license_from_texts(*texts: str | None) -> str | None:
+    """The license the full texts name, when they are recognized and agree."""
+    found = {recognize_license_text(text) for text in texts if text and "\n" in text.strip()}
+    return found.pop() if len(found) == 1 else None
 
 
 def _label(text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pypi2nix.credentials import redact_url
 from pypi2nix.resolve.base import Candidate
 
 if TYPE_CHECKING:
@@ -80,6 +81,10 @@ def _no_match(name: NormalizedName, requirement: Requirement, factory: Factory) 
     if matching:
         reasons = [f"{version} {_why_not(version, requirement, factory)}" for version in matching]
         return f"{head}: {_listing(reasons)}"
+    direct = factory.direct.get(name)
+    if direct is not None:
+        where = redact_url(direct.source.describe())
+        return f"{head}: its only source, {where}, holds {direct.metadata.version}"
     if not versions:
         return f"{head}: the project has no files"
     return f"{head}: the index has {_listing([str(v) for v in versions])}"

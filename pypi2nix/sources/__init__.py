@@ -4,21 +4,38 @@ instead of a version on an index (pip's direct references), read into
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+import re
 from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from pypi2nix.credentials import redact_url
+from pypi2nix.credentials import redact_url, without_credentials
 from pypi2nix.errors import InputError, OfflineError
 from pypi2nix.sources.direct import DirectRelease, read_direct
+from pypi2nix.sources.git import GitError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Mapping
 
     from pypi2nix.index.client import HttpClient
     from pypi2nix.models import DirectSource, InputRequirement
 
-__all__ = ["DirectRelease", "read_direct_releases"]
+__all__ = ["DirectRelease", "KeptCommit", "read_direct_releases"]
+
+logger = logging.getLogger(__name__)
+_COMMIT = re.compile(r"[0-9a-f]{40}")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class KeptCommit:
+    """The commit an earlier lock found for a git branch or tag (``url`` without
+    credentials), to be used again instead of resolving the ref anew."""
+
+    url: str
+    rev: str | None
+    commit: str
 
 
 def read_direct_releases(
@@ -26,10 +43,14 @@ def read_direct_releases(
     client: HttpClient,
     *,
     offline: bool = False,
+    kept_commits: Mapping[NormalizedName, KeptCommit] | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> dict[NormalizedName, DirectRelease]:
     """The release of every project the inputs name by a URL, git or a path (each
     source read once).
+
+    :param kept_commits: per project, the commit to check out again for a git branch
+        or tag still asked for as before (a pin is not moved by a plain ``generate``).
 
     :raises InputError: for two different sources of one project, or a source that
         holds another project than its requirement names.
@@ -53,10 +74,32 @@ def read_direct_releases(
                     f"{redact_url(source.describe())} (direct sources are not cached)"
                 )
             progress(f"reading {redact_url(source.describe())}")
-            read[source] = read_direct(source, client)
+            read[source] = _read(source, client, (kept_commits or {}).get(name))
         release = read[source]
         found = canonicalize_name(release.metadata.name)
         if found != name:
             raise InputError(entry.origin, f"the source holds {found}, not {name}")
         releases[name] = release
     return releases
+
+
+def _read(source: DirectSource, client: HttpClient, kept: KeptCommit | None) -> DirectRelease:
+    """Read the source; a git ref at the commit kept for it, when there is one and the
+    repository still has it."""
+    if (
+        kept is None
+        or source.kind != "git"
+        or (source.rev is not None and _COMMIT.fullmatch(source.rev))
+        or (kept.url, kept.rev) != (without_credentials(source.url), source.rev)
+    ):
+        return read_direct(source, client)
+    try:
+        release = read_direct(dataclasses.replace(source, rev=kept.commit), client)
+    except GitError as error:
+        logger.warning(
+            "%s: the locked commit cannot be fetched (%s); resolving the ref",
+            redact_url(source.url),
+            error,
+        )
+        return read_direct(source, client)
+    return dataclasses.replace(release, source=dataclasses.replace(release.source, rev=source.rev))

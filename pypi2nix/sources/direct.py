@@ -71,7 +71,15 @@ def read_direct(source: DirectSource, client: HttpClient) -> DirectRelease:
         if source.kind == "path" and Path(source.url).is_dir():
             return _read_tree(source, Path(source.url), sha256=None)
         return _read_archive(source, _archive_bytes(source, client))
-    except (NoStaticMetadata, MetadataParseError, ArchiveError, InvalidVersion) as error:
+    except NoStaticMetadata as error:
+        reason = str(error)
+        if reason.endswith("only declared in setup.py"):
+            reason += (
+                ", and pypi2nix never runs the code of a direct source: list them as "
+                "dependencies in the [project] table of its pyproject.toml"
+            )
+        raise MetadataError(redact_url(source.describe()), "", reason) from error
+    except (MetadataParseError, ArchiveError, InvalidVersion) as error:
         raise MetadataError(redact_url(source.describe()), "", str(error)) from error
 
 

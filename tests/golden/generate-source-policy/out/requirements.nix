@@ -211,7 +211,22 @@ let
     overrides
   ];
 
-  pythonWithPins = python.override {
+  # The pins fit one Python version: another one stops evaluation.
+  pythonVersion =
+    let
+      parts = builtins.splitVersion python.version;
+    in
+    "${builtins.elemAt parts 0}.${builtins.elemAt parts 1}";
+  lockedPython =
+    if pythonVersion == "3.11" then
+      python
+    else
+      throw (
+        "requirements.nix was locked for Python 3.11, but the python given is "
+        + "${python.version}: pass python = pkgs.python311, or lock again with pypi2nix generate --python ${pythonVersion}"
+      );
+
+  pythonWithPins = lockedPython.override {
     self = pythonWithPins;
     packageOverrides = overlay;
   };
