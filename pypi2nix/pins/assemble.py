@@ -7,24 +7,21 @@ import functools
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from packaging.requirements import Requirement
-from packaging.utils import NormalizedName, canonicalize_name
-
 from pypi2nix.dists.modules import (
     import_names_from_sdist,
     import_names_from_wheel,
     provided_names,
 )
-from pypi2nix.dists.sdist import build_requirements
-from pypi2nix.errors import MetadataError
 from pypi2nix.filenames import is_binary_wheel, is_linux_binary_wheel
 from pypi2nix.models import IMPORT_GUARD, BuildRequirement, Pin
+from pypi2nix.pins.build_requirements import group_names, sdist_build_requirements
 from pypi2nix.pins.imports import missing_imports
 from pypi2nix.pins.meta import package_meta
-from pypi2nix.project_files import MOVED_BACKENDS, MetadataParseError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping
+
+    from packaging.utils import NormalizedName
 
     from pypi2nix.dists.sdist import SdistContents
     from pypi2nix.dists.wheel import NativeFacts, WheelFacts
@@ -34,9 +31,6 @@ if TYPE_CHECKING:
     from pypi2nix.resolve import Candidate, Resolution, ResolutionPolicy, ResolvedRelease
     from pypi2nix.resolve.policy import SourceMode
     from pypi2nix.target import Target
-
-# What a build frontend installs for an sdist that declares no build system (PEP 517).
-DEFAULT_BUILD_REQUIREMENT = "setuptools>=40.8.0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +194,7 @@ def prefetch_build_facts(
 
         def read_sdist() -> None:
             contents = index.sdist_contents(source, until_pyproject=not whole)
-            for tool in _build_requirements(contents, source, candidate.name, target):
+            for tool in sdist_build_requirements(contents, source, candidate.name, target):
                 prefetcher.submit(functools.partial(index.project_page, tool.name))
 
         prefetcher.submit(read_sdist, bulk=True)
@@ -265,12 +259,12 @@ def _facts(
     sdist, the import names from the wheel's file list, else the sdist's."""
     name = release.candidate.name
     build_requirements = (
-        () if contents is None else _build_requirements(contents, source, name, target)
+        () if contents is None else sdist_build_requirements(contents, source, name, target)
     )
     groups = (
         ()
         if contents is None or contents.pyproject is None
-        else _group_names(contents.pyproject.dependency_groups, target)
+        else group_names(contents.pyproject.dependency_groups, target)
     )
     if wheel is not None:
         sdist_imports = contents.imports.of if contents is not None else _unknown
@@ -356,51 +350,3 @@ def _hashes(release: ResolvedRelease, source: DistFile) -> tuple[str, ...]:
     if release.candidate.direct is not None or source.sha256 is None:
         return release.file_digests
     return tuple(sorted({*release.file_digests, source.sha256}))
-
-
-def _build_requirements(
-    contents: SdistContents, source: DistFile, name: NormalizedName, target: Target
-) -> tuple[BuildRequirement, ...]:
-    """The sdist's ``[build-system] requires`` for the target (setuptools when none),
-    one per project, sorted."""
-    try:
-        requirements = build_requirements(contents)
-    except MetadataParseError as error:
-        raise MetadataError(name, str(source.version), f"{source.filename}: {error}") from error
-    if requirements is None:
-        requirements = (Requirement(DEFAULT_BUILD_REQUIREMENT),)
-    backend = contents.pyproject.build_backend if contents.pyproject is not None else None
-    if backend in MOVED_BACKENDS:  # built with the package that has the backend now
-        requirements = (Requirement(MOVED_BACKENDS[backend][1]),)
-    merged: dict[NormalizedName, tuple[list[str], set[str]]] = {}
-    for requirement in requirements:
-        if target.evaluates(requirement.marker):
-            specifiers, extras = merged.setdefault(canonicalize_name(requirement.name), ([], set()))
-            specifiers.extend(str(spec) for spec in requirement.specifier)
-            extras.update(requirement.extras)
-    return tuple(
-        BuildRequirement(
-            name=tool, specifier=",".join(sorted(set(specifiers))), extras=tuple(sorted(extras))
-        )
-        for tool, (specifiers, extras) in sorted(merged.items())
-    )
-
-
-def _group_names(
-    groups: Sequence[tuple[str, Sequence[Requirement]]], target: Target
-) -> tuple[tuple[str, tuple[NormalizedName, ...]], ...]:
-    return tuple(
-        (group, build_system_names(requirements, target)) for group, requirements in groups
-    )
-
-
-def build_system_names(
-    requirements: Sequence[Requirement], target: Target
-) -> tuple[NormalizedName, ...]:
-    """Normalized names of the requirements that apply to the target."""
-    names = {
-        canonicalize_name(requirement.name)
-        for requirement in requirements
-        if target.evaluates(requirement.marker)
-    }
-    return tuple(sorted(names))
