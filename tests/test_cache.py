@@ -8,9 +8,10 @@ import threading
 from typing import TYPE_CHECKING
 
 import pytest
+from packaging.version import Version
 
 from pypi2nix.cli import main
-from pypi2nix.errors import OfflineError
+from pypi2nix.errors import OfflineError, ProjectNotFound
 from pypi2nix.index.cache import DEFAULT_FRESH_SECONDS, Cache, PageValidators
 from pypi2nix.index.client import HttpClient
 from pypi2nix.index.repository import PackageIndex
@@ -223,3 +224,57 @@ def test_validators_round_trip(tmp_path: Path) -> None:
     assert cache.page_body(INDEX_URL) == b"{}"
     assert not validators.is_fresh(61.5)
     assert validators.is_fresh(60.5)
+
+
+def test_a_missing_project_is_remembered_while_fresh(
+    fixture_index: FixtureIndex, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    with pytest.raises(ProjectNotFound):
+        make_index(cache).project_page("no-such-project")
+    assert fixture_index.requests == [INDEX_URL + "no-such-project/"]
+    with pytest.raises(ProjectNotFound):
+        make_index(cache).project_page("no-such-project")
+    assert len(fixture_index.requests) == 1  # the 404 came from the cache
+    age_pages(cache, DEFAULT_FRESH_SECONDS + 1)
+    with pytest.raises(ProjectNotFound):
+        make_index(cache).project_page("no-such-project")
+    assert len(fixture_index.requests) == 2  # stale: asked again
+
+
+def cached_body(cache: Path) -> Path:
+    (body,) = (cache / "pages").glob("*.body")
+    return body
+
+
+def test_a_json_page_is_cached_grouped_by_version(
+    fixture_index: FixtureIndex, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    fresh = make_index(cache).project_page("gamma")
+    grouped = json.loads(cached_body(cache).read_bytes())
+    assert grouped["name"] == "gamma"
+    assert sorted(grouped["groups"]) == ["1.0.0", "2.0.0", "2.1.0", "3.0.0"]
+    page = make_index(cache).project_page("gamma")
+    assert fixture_index.requests == [INDEX_URL + "gamma/"]
+    assert list(page.all_files()) == list(fresh.all_files())
+
+
+def test_a_damaged_grouped_page_is_checked_like_the_index_page(
+    fixture_index: FixtureIndex, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    make_index(cache).project_page("gamma")
+    body = cached_body(cache)
+    grouped = json.loads(body.read_bytes())
+    moved = grouped["groups"]["1.0.0"]  # filed under another version: left out
+    grouped["groups"]["3.0.0"] = [*grouped["groups"]["3.0.0"], *moved, 7, {"url": 1}]
+    body.write_text(json.dumps(grouped))
+    page = make_index(cache).project_page("gamma")
+    assert {file.version for file in page.files(Version("3.0.0"))} == {Version("3.0.0")}
+    assert fixture_index.requests == [INDEX_URL + "gamma/"]
+    for damage in (b"{not json", b'{"name": "beta", "groups": {}}', b'{"name": "gamma"}'):
+        body.write_bytes(damage)
+        assert make_index(cache).project_page("gamma").versions
+        assert fixture_index.requests[-1] == INDEX_URL + "gamma/"  # fetched again
+    assert len(fixture_index.requests) == 4

@@ -3,7 +3,9 @@
 Layout under the cache directory (``$XDG_CACHE_HOME/pypi2nix`` by default)::
 
     pages/<sha256 of the URL>.json   a project page's HTTP validators and fetch time
-    pages/<sha256 of the URL>.body   the page as the index sent it
+                                     (or that the index answered 404)
+    pages/<sha256 of the URL>.body   a JSON page's files grouped by version
+                                     (index/cached_pages.py); an HTML page as sent
     files/<sha256 of URL and digest>.json  what was read from one wheel or sdist
     files/<sha256 of the file>.<kind>.json  what was read from a whole, verified file
     locks/<sha256 of the inputs>.json  the last lock made from those inputs
@@ -13,7 +15,8 @@ left early) cannot be checked against its digest, so it is kept under the file's
 URL and digest together (:func:`read_facts_key`): it is never reused for another
 index's or another project's file that claims the same digest. A page is fresh for its
 ``Cache-Control: max-age``, or for :data:`DEFAULT_FRESH_SECONDS` when the index sends
-no caching headers, and is then revalidated with its ``ETag``/``Last-Modified``. A
+no caching headers, and is then revalidated with its ``ETag``/``Last-Modified``; a
+404 is remembered as long, then asked again. A
 lock is reused only while every page it was made from is fresh and unchanged.
 Every write goes to a temporary file renamed into place, so two runs at once never
 see half an entry; an entry that does not parse is deleted and fetched again. Every
@@ -40,7 +43,7 @@ from pypi2nix.credentials import without_credentials
 logger = logging.getLogger(__name__)
 
 DEFAULT_FRESH_SECONDS = 600
-FORMAT = 7
+FORMAT = 8
 # A cache file name: a hex digest, maybe with a kind (``<sha256>.native``).
 _KEY = re.compile(r"[0-9a-f]{64}(?:\.[a-z]+)?")
 
@@ -64,6 +67,7 @@ class PageValidators:
     last_modified: str | None
     content_type: str
     final_url: str
+    missing: bool = False  # the index answered 404: no index page, no body
 
     def is_fresh(self, at: float) -> bool:
         lifetime = DEFAULT_FRESH_SECONDS if self.max_age is None else self.max_age
@@ -83,6 +87,7 @@ class PageValidators:
             )
             and type(entry["content_type"]) is str
             and type(entry["final_url"]) is str
+            and type(entry["missing"]) is bool
         )
         return cls(**entry) if valid else None
 
@@ -123,6 +128,9 @@ class Cache:
         fields = dataclass_fields(validators)
         fields["final_url"] = without_credentials(validators.final_url)
         self._write_json("pages", _key(url), fields)
+
+    def discard_page(self, url: str) -> None:
+        self._discard("pages", _key(url))
 
     # File facts and locks
 
