@@ -144,8 +144,9 @@ def test_corrupt_entries_are_dropped_and_fetched_again(
     assert files(tmp_path / "second") == files(tmp_path / "first")
 
 
-def test_concurrent_writers_never_expose_half_an_entry(tmp_path: Path) -> None:
-    cache = Cache(tmp_path)
+@pytest.mark.parametrize("background", [False, True])
+def test_concurrent_writers_never_expose_half_an_entry(tmp_path: Path, background: bool) -> None:
+    cache = Cache(tmp_path, background=background)
     values = [{"kind": "wheel", "payload": str(n) * 200_000} for n in range(8)]
     stop = threading.Event()
     seen: list[dict[str, object] | None] = []
@@ -166,6 +167,7 @@ def test_concurrent_writers_never_expose_half_an_entry(tmp_path: Path) -> None:
     stop.set()
     for thread in threads:
         thread.join()
+    cache.close()
     whole = [entry for entry in seen if entry is not None]
     assert whole
     assert all(entry in values for entry in whole)  # a complete value, never a mix
@@ -278,3 +280,43 @@ def test_a_damaged_grouped_page_is_checked_like_the_index_page(
         assert make_index(cache).project_page("gamma").versions
         assert fixture_index.requests[-1] == INDEX_URL + "gamma/"  # fetched again
     assert len(fixture_index.requests) == 4
+
+
+def test_background_writes_never_hold_up_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pypi2nix.index.cache_files import CacheFiles
+
+    disk = threading.Event()
+    apply = CacheFiles._apply
+
+    def slow_disk(self: CacheFiles, path: Path, data: bytes | None) -> None:
+        disk.wait(10)
+        apply(self, path, data)
+
+    monkeypatch.setattr(CacheFiles, "_apply", slow_disk)
+    cache = Cache(tmp_path, background=True)
+    cache.store_file_facts("a" * 64, {"kind": "wheel"})  # returns before the disk does
+    cache.store_file_facts("b" * 64, {"kind": "sdist"})
+    cache.discard_file_facts("b" * 64)
+    assert cache.file_facts("a" * 64) == {"kind": "wheel"}  # the run sees its own writes
+    assert cache.has_file_facts("a" * 64)
+    assert not cache.has_file_facts("b" * 64)
+    assert not (tmp_path / "files").exists()
+    disk.set()
+    cache.close()
+    assert sorted(path.name for path in (tmp_path / "files").iterdir()) == [f"{'a' * 64}.json"]
+    assert Cache(tmp_path).file_facts("a" * 64) == {"kind": "wheel"}
+
+
+def test_a_cache_that_cannot_be_written_is_logged_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder should be")
+    cache = Cache(blocked, background=True)
+    for digit in "abc":
+        cache.store_file_facts(digit * 64, {"kind": "wheel"})
+    cache.close()
+    assert [record.levelname for record in caplog.records] == ["WARNING"]
+    assert "cannot write to the cache" in caplog.records[0].getMessage()

@@ -59,7 +59,7 @@ def lock_inputs(
     index = PackageIndex(
         client,
         index_urls(index_options, inputs),
-        cache=Cache(index_options.cache_dir),
+        cache=Cache(index_options.cache_dir, background=True),
         offline=index_options.offline,
         refresh=index_options.refresh,
         progress=console.progress,
@@ -75,6 +75,7 @@ def lock_inputs(
         )
     finally:
         prefetcher.close()
+        index.cache.close()
         console.clear()
     logger.info("%s", index.sdist_reads.describe())
     return LockRun(

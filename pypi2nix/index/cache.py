@@ -19,26 +19,26 @@ no caching headers, and is then revalidated with its ``ETag``/``Last-Modified``;
 404 is remembered as long, then asked again. A
 lock is reused only while every page it was made from is fresh and unchanged.
 Every write goes to a temporary file renamed into place, so two runs at once never
-see half an entry; an entry that does not parse is deleted and fetched again. Every
+see half an entry (:mod:`~pypi2nix.index.cache_files`, which can also write from a
+thread of its own); an entry that does not parse is deleted and fetched again. Every
 file name is a hex digest (a key that is not one is a miss), and no entry holds a
 credential.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
 import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pypi2nix.credentials import without_credentials
+from pypi2nix.index.cache_files import CacheFiles
 
 logger = logging.getLogger(__name__)
 
@@ -95,9 +95,15 @@ class PageValidators:
 class Cache:
     """Read and write cache entries; ``Cache(None)`` remembers nothing."""
 
-    def __init__(self, root: Path | None) -> None:
+    def __init__(self, root: Path | None, *, background: bool = False) -> None:
+        """:param background: write in a thread of its own (then :meth:`close` at the end)."""
         self.root = root
-        self._warned = False
+        self._files = None if root is None else CacheFiles(root, background=background)
+
+    def close(self) -> None:
+        """Make the writes still queued (waiting a bounded time)."""
+        if self._files is not None:
+            self._files.close()
 
     @property
     def enabled(self) -> bool:
@@ -116,10 +122,7 @@ class Cache:
 
     def page_body(self, url: str) -> bytes | None:
         path = self._path("pages", _key(url), ".body")
-        try:
-            return None if path is None else path.read_bytes()
-        except OSError:
-            return None
+        return None if path is None or self._files is None else self._files.read(path)
 
     def store_page(self, url: str, validators: PageValidators, body: bytes | None) -> None:
         """Store a page; ``body=None`` keeps the stored body (after a 304)."""
@@ -139,7 +142,7 @@ class Cache:
 
     def has_file_facts(self, sha256: str) -> bool:
         path = self._path("files", sha256)
-        return path is not None and path.exists()
+        return path is not None and self._files is not None and self._files.exists(path)
 
     def store_file_facts(self, sha256: str, facts: dict[str, Any]) -> None:
         self._write_json("files", sha256, facts)
@@ -167,13 +170,12 @@ class Cache:
 
     def _read_json(self, kind: str, key: str) -> dict[str, Any] | None:
         path = self._path(kind, key)
-        if path is None:
+        content = None if path is None or self._files is None else self._files.read(path)
+        if content is None:
             return None
         try:
-            data = json.loads(path.read_bytes())
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, RecursionError):
+            data = json.loads(content)
+        except (ValueError, RecursionError):
             logger.debug("discarding the unreadable cache entry %s", path)
             self._discard(kind, key)
             return None
@@ -188,29 +190,14 @@ class Cache:
 
     def _write(self, kind: str, key: str, data: bytes, suffix: str = ".json") -> None:
         path = self._path(kind, key, suffix)
-        if path is None:
-            return
-        temporary = None
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(data)
-            os.replace(temporary, path)
-        except OSError as error:
-            if temporary is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
-            if not self._warned:
-                self._warned = True
-                logger.warning("cannot write to the cache %s (%s)", self.root, error)
+        if path is not None and self._files is not None:
+            self._files.write(path, data)
 
     def _discard(self, kind: str, key: str) -> None:
         for suffix in (".json", ".body"):
             path = self._path(kind, key, suffix)
-            if path is not None:
-                with contextlib.suppress(OSError):
-                    path.unlink()
+            if path is not None and self._files is not None:
+                self._files.delete(path)
 
 
 def dataclass_fields(value: PageValidators) -> dict[str, Any]:
