@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from packaging.version import Version
@@ -320,3 +320,63 @@ def test_a_cache_that_cannot_be_written_is_logged_once(
     cache.close()
     assert [record.levelname for record in caplog.records] == ["WARNING"]
     assert "cannot write to the cache" in caplog.records[0].getMessage()
+
+
+def tool_set_resolutions(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Count the build requirement sets resolved (not taken from the cache)."""
+    from pypi2nix.pins import build_tools
+
+    calls: list[object] = []
+    resolve_tools = build_tools._resolve_tools
+
+    def counted(requirements: Any, locking: Any) -> Any:
+        calls.append(requirements)
+        return resolve_tools(requirements, locking)
+
+    monkeypatch.setattr(build_tools, "_resolve_tools", counted)
+    return calls
+
+
+def test_build_tool_sets_are_reused_while_their_pages_are_unchanged(
+    fixture_index: FixtureIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    calls = tool_set_resolutions(monkeypatch)
+    assert generate(tmp_path / "first", "--cache-dir", str(cache)) == 0
+    resolved = len(calls)
+    assert resolved == 2  # flit-core, setuptools
+    (cache / "locks").rename(tmp_path / "locks-1")
+    assert generate(tmp_path / "second", "--cache-dir", str(cache)) == 0
+    assert len(calls) == resolved  # from the cache: no set resolved again
+    assert files(tmp_path / "second") == files(tmp_path / "first")
+    (cache / "locks").rename(tmp_path / "locks-2")
+    age_pages(cache, DEFAULT_FRESH_SECONDS + 1)  # revalidated: fetched anew
+    assert generate(tmp_path / "third", "--cache-dir", str(cache)) == 0
+    assert len(calls) == 2 * resolved
+    assert files(tmp_path / "third") == files(tmp_path / "first")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        [],
+        [{"requirements": [["Setuptools", ">=61", []]], "keys": None, "tools": [], "pages": {}}],
+        [{"requirements": [["setuptools", 61, []]], "keys": None, "tools": [], "pages": {"u": 1}}],
+        [{"requirements": [], "keys": {"a": 1}, "tools": [], "pages": {"u": 1}}],
+        [{"requirements": [], "keys": None, "tools": [{"key": "x"}], "pages": {"u": 1}}],
+    ],
+)
+def test_a_damaged_tool_set_entry_is_a_miss(
+    fixture_index: FixtureIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: Any
+) -> None:
+    cache = tmp_path / "cache"
+    calls = tool_set_resolutions(monkeypatch)
+    assert generate(tmp_path / "first", "--cache-dir", str(cache)) == 0
+    (cache / "locks").rename(tmp_path / "locks")
+    (entry,) = (cache / "tools").glob("*.json")
+    stored = json.loads(entry.read_bytes())
+    stored["value"]["sets"] = [*stored["value"]["sets"], *damage] if damage else "x"
+    entry.write_text(json.dumps(stored))
+    assert generate(tmp_path / "second", "--cache-dir", str(cache)) == 0
+    assert len(calls) == 4  # resolved again
+    assert files(tmp_path / "second") == files(tmp_path / "first")

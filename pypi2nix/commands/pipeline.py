@@ -17,6 +17,7 @@ from pypi2nix.index.limits import HttpLimits
 from pypi2nix.index.prefetch import Prefetcher
 from pypi2nix.index.repository import PackageIndex
 from pypi2nix.lock.cache import cached_lock, is_cacheable, lock_key, store_lock
+from pypi2nix.lock.tool_cache import cached_tool_sets, store_tool_sets
 from pypi2nix.models import LockGraph
 from pypi2nix.options import DEFAULT_INDEX_URL, index_url_from_environment
 from pypi2nix.pins.assemble import make_pins, prefetch_build_facts
@@ -122,13 +123,15 @@ def lock(
         ),
         progress=progress,
     )
-    resolved: ToolSets = {}
+    resolved: ToolSets = cached_tool_sets(index, target)
+    known = len(resolved)
     pins, build_tools = _pins(resolution, index, target, policy, prefetcher, progress, resolved)
     unserved = sdists_that_cannot_build(pins, policy.sources) - policy.sources.only_binary
     if unserved:  # those pins from their wheels, where they have one
         wheels = dataclasses.replace(policy, sources=policy.sources.merged((), unserved))
         pins, build_tools = _pins(resolution, index, target, wheels, prefetcher, progress, resolved)
     index.save_parsed_imports()
+    store_tool_sets(index, target, resolved, known=known)
     graph = LockGraph(
         pins=pins,
         roots=resolution.roots,

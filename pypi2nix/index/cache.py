@@ -9,6 +9,7 @@ Layout under the cache directory (``$XDG_CACHE_HOME/pypi2nix`` by default)::
     files/<sha256 of URL and digest>.json  what was read from one wheel or sdist
     files/<sha256 of the file>.<kind>.json  what was read from a whole, verified file
     locks/<sha256 of the inputs>.json  the last lock made from those inputs
+    tools/<sha256 of target and indexes>.json  build requirement sets resolved
 
 A file's facts never change. What is read from part of a file (a range, a stream
 left early) cannot be checked against its digest, so it is kept under the file's
@@ -158,6 +159,15 @@ class Cache:
 
     def discard_lock(self, key: str) -> None:
         self._discard("locks", key)
+
+    def tool_sets(self, key: str) -> dict[str, Any] | None:
+        return self._read_json("tools", key)
+
+    def store_tool_sets(self, key: str, value: dict[str, Any]) -> None:
+        self._write_json("tools", key, value)
+
+    def discard_tool_sets(self, key: str) -> None:
+        self._discard("tools", key)
 
     # Storage
 

@@ -4,7 +4,9 @@ first)."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
@@ -19,7 +21,7 @@ from pypi2nix.index.prefetch import Memo
 from pypi2nix.index.simple import JSON_CONTENT_TYPE, PageError, ProjectPage, parse_project_page
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Sequence
 
 _MAX_AGE = re.compile(r"max-age=(\d+)")
 
@@ -48,6 +50,7 @@ class ProjectPages:
         self._progress = progress
         self._pages: Memo[NormalizedName, ProjectPage] = Memo()
         self._consulted: dict[str, float] = {}
+        self._recording = threading.local()
 
     def project_page(self, name: str) -> ProjectPage:
         """Every file of a project, merged over the indexes.
@@ -55,7 +58,30 @@ class ProjectPages:
         :raises ProjectNotFound: when no index knows the project.
         """
         normalized = canonicalize_name(name)
+        recorded = getattr(self._recording, "names", None)
+        if recorded is not None:
+            recorded.add(normalized)
         return self._pages.get(normalized, lambda: self._merged_page(normalized))
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[set[NormalizedName]]:
+        """The projects whose pages this thread asks for within the block."""
+        names: set[NormalizedName] = set()
+        outer = getattr(self._recording, "names", None)
+        self._recording.names = names
+        try:
+            yield names
+        finally:
+            self._recording.names = outer
+
+    def pages_of(self, names: Iterable[NormalizedName]) -> dict[str, float] | None:
+        """The projects' pages read this run, with when they were fetched; ``None``
+        when one of them was not read (it failed)."""
+        urls = sorted(f"{index_url}{name}/" for name in names for index_url in self.index_urls)
+        consulted = self._consulted
+        if not all(url in consulted for url in urls):
+            return None
+        return {url: consulted[url] for url in urls}
 
     def page_is_cached(self, name: NormalizedName) -> bool:
         """Whether the project's page will come from memory or the cache (no network)."""
