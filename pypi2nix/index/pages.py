@@ -101,7 +101,12 @@ class ProjectPages:
         """Whether each page is still cached, fetched at the same time, and fresh (always,
         offline) — so that a lock made from them still holds."""
         moment = now()
+        consulted = self._consulted
         for url, fetched in pages.items():
+            if url in consulted and not self.refresh:  # as read this run, fresh then
+                if consulted[url] != fetched:
+                    return False
+                continue
             validators = self.cache.page_validators(url)
             if validators is None or validators.fetched != fetched:
                 return False
