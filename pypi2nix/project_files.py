@@ -10,6 +10,7 @@ code.
 from __future__ import annotations
 
 import configparser
+import functools
 import logging
 import tomllib
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ def parse_requirement_lines(
     extra = None if release is None else {RELEASE_ATTRIBUTE: release}
     for line in lines:
         try:
-            requirements.append(Requirement(line))
+            requirements.append(parsed_requirement(line))
         except InvalidRequirement as error:
             logger.warning(
                 "%s: ignoring invalid requirement %r (%s)",
@@ -58,6 +59,16 @@ def parse_requirement_lines(
                 extra=extra,
             )
     return tuple(requirements)
+
+
+@functools.lru_cache(maxsize=65536)
+def parsed_requirement(line: str) -> Requirement:
+    """A requirement string parsed, once per run (a lock meets the same strings in many
+    releases' metadata; the objects are shared, and never changed).
+
+    :raises InvalidRequirement: when it does not parse.
+    """
+    return Requirement(line)
 
 
 def with_extra(line: str, extra: str) -> str:
@@ -112,7 +123,7 @@ class PyprojectFacts:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PyprojectFacts:
         def requirements(lines: list[str] | None) -> tuple[Requirement, ...] | None:
-            return None if lines is None else tuple(Requirement(line) for line in lines)
+            return None if lines is None else tuple(map(parsed_requirement, lines))
 
         return cls(
             build_requires=requirements(data["build_requires"]),

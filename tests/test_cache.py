@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import os
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from packaging.version import Version
 
 from pypi2nix.cli import main
-from pypi2nix.errors import OfflineError
+from pypi2nix.errors import OfflineError, ProjectNotFound
 from pypi2nix.index.cache import DEFAULT_FRESH_SECONDS, Cache, PageValidators
 from pypi2nix.index.client import HttpClient
 from pypi2nix.index.repository import PackageIndex
@@ -143,8 +144,9 @@ def test_corrupt_entries_are_dropped_and_fetched_again(
     assert files(tmp_path / "second") == files(tmp_path / "first")
 
 
-def test_concurrent_writers_never_expose_half_an_entry(tmp_path: Path) -> None:
-    cache = Cache(tmp_path)
+@pytest.mark.parametrize("background", [False, True])
+def test_concurrent_writers_never_expose_half_an_entry(tmp_path: Path, background: bool) -> None:
+    cache = Cache(tmp_path, background=background)
     values = [{"kind": "wheel", "payload": str(n) * 200_000} for n in range(8)]
     stop = threading.Event()
     seen: list[dict[str, object] | None] = []
@@ -165,6 +167,7 @@ def test_concurrent_writers_never_expose_half_an_entry(tmp_path: Path) -> None:
     stop.set()
     for thread in threads:
         thread.join()
+    cache.close()
     whole = [entry for entry in seen if entry is not None]
     assert whole
     assert all(entry in values for entry in whole)  # a complete value, never a mix
@@ -223,3 +226,157 @@ def test_validators_round_trip(tmp_path: Path) -> None:
     assert cache.page_body(INDEX_URL) == b"{}"
     assert not validators.is_fresh(61.5)
     assert validators.is_fresh(60.5)
+
+
+def test_a_missing_project_is_remembered_while_fresh(
+    fixture_index: FixtureIndex, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    with pytest.raises(ProjectNotFound):
+        make_index(cache).project_page("no-such-project")
+    assert fixture_index.requests == [INDEX_URL + "no-such-project/"]
+    with pytest.raises(ProjectNotFound):
+        make_index(cache).project_page("no-such-project")
+    assert len(fixture_index.requests) == 1  # the 404 came from the cache
+    age_pages(cache, DEFAULT_FRESH_SECONDS + 1)
+    with pytest.raises(ProjectNotFound):
+        make_index(cache).project_page("no-such-project")
+    assert len(fixture_index.requests) == 2  # stale: asked again
+
+
+def cached_body(cache: Path) -> Path:
+    (body,) = (cache / "pages").glob("*.body")
+    return body
+
+
+def test_a_json_page_is_cached_grouped_by_version(
+    fixture_index: FixtureIndex, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    fresh = make_index(cache).project_page("gamma")
+    grouped = json.loads(cached_body(cache).read_bytes())
+    assert grouped["name"] == "gamma"
+    assert sorted(grouped["groups"]) == ["1.0.0", "2.0.0", "2.1.0", "3.0.0"]
+    page = make_index(cache).project_page("gamma")
+    assert fixture_index.requests == [INDEX_URL + "gamma/"]
+    assert list(page.all_files()) == list(fresh.all_files())
+
+
+def test_a_damaged_grouped_page_is_checked_like_the_index_page(
+    fixture_index: FixtureIndex, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    make_index(cache).project_page("gamma")
+    body = cached_body(cache)
+    grouped = json.loads(body.read_bytes())
+    moved = grouped["groups"]["1.0.0"]  # filed under another version: left out
+    grouped["groups"]["3.0.0"] = [*grouped["groups"]["3.0.0"], *moved, 7, {"url": 1}]
+    body.write_text(json.dumps(grouped))
+    page = make_index(cache).project_page("gamma")
+    assert {file.version for file in page.files(Version("3.0.0"))} == {Version("3.0.0")}
+    assert fixture_index.requests == [INDEX_URL + "gamma/"]
+    for damage in (b"{not json", b'{"name": "beta", "groups": {}}', b'{"name": "gamma"}'):
+        body.write_bytes(damage)
+        assert make_index(cache).project_page("gamma").versions
+        assert fixture_index.requests[-1] == INDEX_URL + "gamma/"  # fetched again
+    assert len(fixture_index.requests) == 4
+
+
+def test_background_writes_never_hold_up_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pypi2nix.index.cache_files import CacheFiles
+
+    disk = threading.Event()
+    apply = CacheFiles._apply
+
+    def slow_disk(self: CacheFiles, path: Path, data: bytes | None) -> None:
+        disk.wait(10)
+        apply(self, path, data)
+
+    monkeypatch.setattr(CacheFiles, "_apply", slow_disk)
+    cache = Cache(tmp_path, background=True)
+    cache.store_file_facts("a" * 64, {"kind": "wheel"})  # returns before the disk does
+    cache.store_file_facts("b" * 64, {"kind": "sdist"})
+    cache.discard_file_facts("b" * 64)
+    assert cache.file_facts("a" * 64) == {"kind": "wheel"}  # the run sees its own writes
+    assert cache.has_file_facts("a" * 64)
+    assert not cache.has_file_facts("b" * 64)
+    assert not (tmp_path / "files").exists()
+    disk.set()
+    cache.close()
+    assert sorted(path.name for path in (tmp_path / "files").iterdir()) == [f"{'a' * 64}.json"]
+    assert Cache(tmp_path).file_facts("a" * 64) == {"kind": "wheel"}
+
+
+def test_a_cache_that_cannot_be_written_is_logged_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder should be")
+    cache = Cache(blocked, background=True)
+    for digit in "abc":
+        cache.store_file_facts(digit * 64, {"kind": "wheel"})
+    cache.close()
+    assert [record.levelname for record in caplog.records] == ["WARNING"]
+    assert "cannot write to the cache" in caplog.records[0].getMessage()
+
+
+def tool_set_resolutions(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Count the build requirement sets resolved (not taken from the cache)."""
+    from pypi2nix.pins import build_tools
+
+    calls: list[object] = []
+    resolve_tools = build_tools._resolve_tools
+
+    def counted(requirements: Any, locking: Any) -> Any:
+        calls.append(requirements)
+        return resolve_tools(requirements, locking)
+
+    monkeypatch.setattr(build_tools, "_resolve_tools", counted)
+    return calls
+
+
+def test_build_tool_sets_are_reused_while_their_pages_are_unchanged(
+    fixture_index: FixtureIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    calls = tool_set_resolutions(monkeypatch)
+    assert generate(tmp_path / "first", "--cache-dir", str(cache)) == 0
+    resolved = len(calls)
+    assert resolved == 2  # flit-core, setuptools
+    (cache / "locks").rename(tmp_path / "locks-1")
+    assert generate(tmp_path / "second", "--cache-dir", str(cache)) == 0
+    assert len(calls) == resolved  # from the cache: no set resolved again
+    assert files(tmp_path / "second") == files(tmp_path / "first")
+    (cache / "locks").rename(tmp_path / "locks-2")
+    age_pages(cache, DEFAULT_FRESH_SECONDS + 1)  # revalidated: fetched anew
+    assert generate(tmp_path / "third", "--cache-dir", str(cache)) == 0
+    assert len(calls) == 2 * resolved
+    assert files(tmp_path / "third") == files(tmp_path / "first")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        [],
+        [{"requirements": [["Setuptools", ">=61", []]], "keys": None, "tools": [], "pages": {}}],
+        [{"requirements": [["setuptools", 61, []]], "keys": None, "tools": [], "pages": {"u": 1}}],
+        [{"requirements": [], "keys": {"a": 1}, "tools": [], "pages": {"u": 1}}],
+        [{"requirements": [], "keys": None, "tools": [{"key": "x"}], "pages": {"u": 1}}],
+    ],
+)
+def test_a_damaged_tool_set_entry_is_a_miss(
+    fixture_index: FixtureIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: Any
+) -> None:
+    cache = tmp_path / "cache"
+    calls = tool_set_resolutions(monkeypatch)
+    assert generate(tmp_path / "first", "--cache-dir", str(cache)) == 0
+    (cache / "locks").rename(tmp_path / "locks")
+    (entry,) = (cache / "tools").glob("*.json")
+    stored = json.loads(entry.read_bytes())
+    stored["value"]["sets"] = [*stored["value"]["sets"], *damage] if damage else "x"
+    entry.write_text(json.dumps(stored))
+    assert generate(tmp_path / "second", "--cache-dir", str(cache)) == 0
+    assert len(calls) == 4  # resolved again
+    assert files(tmp_path / "second") == files(tmp_path / "first")

@@ -162,3 +162,19 @@ dependencies = ["mypy>=1"]
     facts = parse_pyproject(document, source="pyproject.toml")
     assert facts.build_requires is not None
     assert [str(requirement) for requirement in facts.build_requires] == ["hatchling", "babel"]
+
+
+def test_a_requirement_string_is_parsed_once_per_run() -> None:
+    from pypi2nix.project_files import PyprojectFacts, parse_requirement_lines
+
+    lines = ["setuptools>=61", "wheel ; python_version >= '3.8'"]
+    first = parse_requirement_lines(lines, source="a")
+    second = parse_requirement_lines(lines, source="b")
+    assert [str(r) for r in first] == ["setuptools>=61", 'wheel; python_version >= "3.8"']
+    assert all(a is b for a, b in zip(first, second, strict=True))
+    facts = PyprojectFacts.from_json(
+        {"build_requires": lines, "dependencies": None, "build_backend": None,
+         "backend_path": None, "dependency_groups": []}
+    )  # fmt: skip
+    assert facts.build_requires is not None
+    assert all(a is b for a, b in zip(facts.build_requires, first, strict=True))

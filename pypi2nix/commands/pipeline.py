@@ -18,6 +18,7 @@ from pypi2nix.index.limits import HttpLimits
 from pypi2nix.index.prefetch import Prefetcher
 from pypi2nix.index.repository import PackageIndex
 from pypi2nix.lock.cache import cached_lock, is_cacheable, lock_key, store_lock
+from pypi2nix.lock.tool_cache import cached_tool_sets, store_tool_sets
 from pypi2nix.models import LockGraph
 from pypi2nix.options import DEFAULT_INDEX_URL, index_url_from_environment
 from pypi2nix.pins.assemble import make_pins, prefetch_build_facts
@@ -66,7 +67,7 @@ def lock_inputs(
     index = PackageIndex(
         client,
         index_urls(index_options, inputs),
-        cache=Cache(index_options.cache_dir),
+        cache=Cache(index_options.cache_dir, background=True),
         offline=index_options.offline,
         refresh=index_options.refresh,
         progress=console.progress,
@@ -88,6 +89,7 @@ def lock_inputs(
         )
     finally:
         prefetcher.close()
+        index.cache.close()
         console.clear()
     logger.info("%s", index.sdist_reads.describe())
     return LockRun(
@@ -157,7 +159,8 @@ def _lock(
         ),
         progress=progress,
     )
-    resolved: ToolSets = {}
+    resolved: ToolSets = cached_tool_sets(index, target)
+    known = len(resolved)
     pins, build_tools = _pins(resolution, index, target, policy, prefetcher, progress, resolved)
     unserved = sdists_that_cannot_build(pins, policy.sources) - policy.sources.only_binary
     if unserved:  # those pins from their wheels, where they have one
@@ -165,6 +168,7 @@ def _lock(
         pins, build_tools = _pins(resolution, index, target, wheels, prefetcher, progress, resolved)
     index.save_parsed_imports()
     _warn_of_yanked(pins)
+    store_tool_sets(index, target, resolved, known=known)
     return LockGraph(
         pins=pins,
         roots=resolution.roots,

@@ -3,44 +3,48 @@
 Layout under the cache directory (``$XDG_CACHE_HOME/pypi2nix`` by default)::
 
     pages/<sha256 of the URL>.json   a project page's HTTP validators and fetch time
-    pages/<sha256 of the URL>.body   the page as the index sent it
+                                     (or that the index answered 404)
+    pages/<sha256 of the URL>.body   a JSON page's files grouped by version
+                                     (index/cached_pages.py); an HTML page as sent
     files/<sha256 of URL and digest>.json  what was read from one wheel or sdist
     files/<sha256 of the file>.<kind>.json  what was read from a whole, verified file
     locks/<sha256 of the inputs>.json  the last lock made from those inputs
+    tools/<sha256 of target and indexes>.json  build requirement sets resolved
 
 A file's facts never change. What is read from part of a file (a range, a stream
 left early) cannot be checked against its digest, so it is kept under the file's
 URL and digest together (:func:`read_facts_key`): it is never reused for another
 index's or another project's file that claims the same digest. A page is fresh for its
 ``Cache-Control: max-age``, or for :data:`DEFAULT_FRESH_SECONDS` when the index sends
-no caching headers, and is then revalidated with its ``ETag``/``Last-Modified``. A
+no caching headers, and is then revalidated with its ``ETag``/``Last-Modified``; a
+404 is remembered as long, then asked again. A
 lock is reused only while every page it was made from is fresh and unchanged.
 Every write goes to a temporary file renamed into place, so two runs at once never
-see half an entry; an entry that does not parse is deleted and fetched again. Every
+see half an entry (:mod:`~pypi2nix.index.cache_files`, which can also write from a
+thread of its own); an entry that does not parse is deleted and fetched again. Every
 file name is a hex digest (a key that is not one is a miss), and no entry holds a
 credential.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
 import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pypi2nix.credentials import without_credentials
+from pypi2nix.index.cache_files import CacheFiles
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_FRESH_SECONDS = 600
-FORMAT = 7
+FORMAT = 8
 # A cache file name: a hex digest, maybe with a kind (``<sha256>.native``).
 _KEY = re.compile(r"[0-9a-f]{64}(?:\.[a-z]+)?")
 
@@ -64,6 +68,7 @@ class PageValidators:
     last_modified: str | None
     content_type: str
     final_url: str
+    missing: bool = False  # the index answered 404: no index page, no body
 
     def is_fresh(self, at: float) -> bool:
         lifetime = DEFAULT_FRESH_SECONDS if self.max_age is None else self.max_age
@@ -83,6 +88,7 @@ class PageValidators:
             )
             and type(entry["content_type"]) is str
             and type(entry["final_url"]) is str
+            and type(entry["missing"]) is bool
         )
         return cls(**entry) if valid else None
 
@@ -90,9 +96,15 @@ class PageValidators:
 class Cache:
     """Read and write cache entries; ``Cache(None)`` remembers nothing."""
 
-    def __init__(self, root: Path | None) -> None:
+    def __init__(self, root: Path | None, *, background: bool = False) -> None:
+        """:param background: write in a thread of its own (then :meth:`close` at the end)."""
         self.root = root
-        self._warned = False
+        self._files = None if root is None else CacheFiles(root, background=background)
+
+    def close(self) -> None:
+        """Make the writes still queued (waiting a bounded time)."""
+        if self._files is not None:
+            self._files.close()
 
     @property
     def enabled(self) -> bool:
@@ -111,10 +123,7 @@ class Cache:
 
     def page_body(self, url: str) -> bytes | None:
         path = self._path("pages", _key(url), ".body")
-        try:
-            return None if path is None else path.read_bytes()
-        except OSError:
-            return None
+        return None if path is None or self._files is None else self._files.read(path)
 
     def store_page(self, url: str, validators: PageValidators, body: bytes | None) -> None:
         """Store a page; ``body=None`` keeps the stored body (after a 304)."""
@@ -124,6 +133,9 @@ class Cache:
         fields["final_url"] = without_credentials(validators.final_url)
         self._write_json("pages", _key(url), fields)
 
+    def discard_page(self, url: str) -> None:
+        self._discard("pages", _key(url))
+
     # File facts and locks
 
     def file_facts(self, sha256: str) -> dict[str, Any] | None:
@@ -131,7 +143,7 @@ class Cache:
 
     def has_file_facts(self, sha256: str) -> bool:
         path = self._path("files", sha256)
-        return path is not None and path.exists()
+        return path is not None and self._files is not None and self._files.exists(path)
 
     def store_file_facts(self, sha256: str, facts: dict[str, Any]) -> None:
         self._write_json("files", sha256, facts)
@@ -148,6 +160,15 @@ class Cache:
     def discard_lock(self, key: str) -> None:
         self._discard("locks", key)
 
+    def tool_sets(self, key: str) -> dict[str, Any] | None:
+        return self._read_json("tools", key)
+
+    def store_tool_sets(self, key: str, value: dict[str, Any]) -> None:
+        self._write_json("tools", key, value)
+
+    def discard_tool_sets(self, key: str) -> None:
+        self._discard("tools", key)
+
     # Storage
 
     def _path(self, kind: str, key: str, suffix: str = ".json") -> Path | None:
@@ -159,13 +180,12 @@ class Cache:
 
     def _read_json(self, kind: str, key: str) -> dict[str, Any] | None:
         path = self._path(kind, key)
-        if path is None:
+        content = None if path is None or self._files is None else self._files.read(path)
+        if content is None:
             return None
         try:
-            data = json.loads(path.read_bytes())
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, RecursionError):
+            data = json.loads(content)
+        except (ValueError, RecursionError):
             logger.debug("discarding the unreadable cache entry %s", path)
             self._discard(kind, key)
             return None
@@ -180,29 +200,14 @@ class Cache:
 
     def _write(self, kind: str, key: str, data: bytes, suffix: str = ".json") -> None:
         path = self._path(kind, key, suffix)
-        if path is None:
-            return
-        temporary = None
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(data)
-            os.replace(temporary, path)
-        except OSError as error:
-            if temporary is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
-            if not self._warned:
-                self._warned = True
-                logger.warning("cannot write to the cache %s (%s)", self.root, error)
+        if path is not None and self._files is not None:
+            self._files.write(path, data)
 
     def _discard(self, kind: str, key: str) -> None:
         for suffix in (".json", ".body"):
             path = self._path(kind, key, suffix)
-            if path is not None:
-                with contextlib.suppress(OSError):
-                    path.unlink()
+            if path is not None and self._files is not None:
+                self._files.delete(path)
 
 
 def dataclass_fields(value: PageValidators) -> dict[str, Any]:

@@ -4,7 +4,9 @@ first)."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
@@ -13,12 +15,13 @@ from packaging.utils import NormalizedName, canonicalize_name
 from pypi2nix.credentials import redact_url
 from pypi2nix.errors import NetworkError, OfflineError, ProjectNotFound
 from pypi2nix.index.cache import Cache, PageValidators, now
+from pypi2nix.index.cached_pages import grouped_form, parse_grouped_page
 from pypi2nix.index.client import SIMPLE_API_ACCEPT, HttpClient, HttpResponse
 from pypi2nix.index.prefetch import Memo
-from pypi2nix.index.simple import PageError, ProjectPage, parse_project_page
+from pypi2nix.index.simple import JSON_CONTENT_TYPE, PageError, ProjectPage, parse_project_page
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Sequence
 
 _MAX_AGE = re.compile(r"max-age=(\d+)")
 
@@ -47,6 +50,7 @@ class ProjectPages:
         self._progress = progress
         self._pages: Memo[NormalizedName, ProjectPage] = Memo()
         self._consulted: dict[str, float] = {}
+        self._recording = threading.local()
 
     def project_page(self, name: str) -> ProjectPage:
         """Every file of a project, merged over the indexes.
@@ -54,7 +58,30 @@ class ProjectPages:
         :raises ProjectNotFound: when no index knows the project.
         """
         normalized = canonicalize_name(name)
+        recorded = getattr(self._recording, "names", None)
+        if recorded is not None:
+            recorded.add(normalized)
         return self._pages.get(normalized, lambda: self._merged_page(normalized))
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[set[NormalizedName]]:
+        """The projects whose pages this thread asks for within the block."""
+        names: set[NormalizedName] = set()
+        outer = getattr(self._recording, "names", None)
+        self._recording.names = names
+        try:
+            yield names
+        finally:
+            self._recording.names = outer
+
+    def pages_of(self, names: Iterable[NormalizedName]) -> dict[str, float] | None:
+        """The projects' pages read this run, with when they were fetched; ``None``
+        when one of them was not read (it failed)."""
+        urls = sorted(f"{index_url}{name}/" for name in names for index_url in self.index_urls)
+        consulted = self._consulted
+        if not all(url in consulted for url in urls):
+            return None
+        return {url: consulted[url] for url in urls}
 
     def page_is_cached(self, name: NormalizedName) -> bool:
         """Whether the project's page will come from memory or the cache (no network)."""
@@ -74,7 +101,12 @@ class ProjectPages:
         """Whether each page is still cached, fetched at the same time, and fresh (always,
         offline) — so that a lock made from them still holds."""
         moment = now()
+        consulted = self._consulted
         for url, fetched in pages.items():
+            if url in consulted and not self.refresh:  # as read this run, fresh then
+                if consulted[url] != fetched:
+                    return False
+                continue
             validators = self.cache.page_validators(url)
             if validators is None or validators.fetched != fetched:
                 return False
@@ -94,16 +126,15 @@ class ProjectPages:
     def _page(self, index_url: str, name: NormalizedName) -> ProjectPage | None:
         url = f"{index_url}{name}/"
         cached = self.cache.page_validators(url)
-        body = None
         if cached is not None and (self.offline or (not self.refresh and cached.is_fresh(now()))):
-            body = self.cache.page_body(url)
-        if body is not None and cached is not None:
-            self._consulted[url] = cached.fetched
-            return self._parse_page(name, url, body, cached.content_type, cached.final_url)
+            page = None if cached.missing else self._cached_page(name, url, cached)
+            if cached.missing or page is not None:
+                self._consulted[url] = cached.fetched
+                return page
         if self.offline:
             raise OfflineError(f"the project page of {name!r} ({redact_url(url)})")
         headers = {"Accept": SIMPLE_API_ACCEPT}
-        if cached is not None and not self.refresh:
+        if cached is not None and not cached.missing and not self.refresh:
             if cached.etag:
                 headers["If-None-Match"] = cached.etag
             if cached.last_modified:
@@ -111,30 +142,59 @@ class ProjectPages:
         self._progress(f"project {name}")
         response = self.client.get(url, headers=headers)
         if response is None:
+            self._store(url, PageValidators(now(), None, None, None, "", "", missing=True), None)
             return None
         _check_not_redirected_elsewhere(url, name, response.url)
-        revalidated = response.status == 304 and cached is not None
-        body = self.cache.page_body(url) if revalidated else response.content
-        if body is None:  # the cached body went missing: fetch it again, unconditionally
+        page = None
+        if response.status == 304 and cached is not None:
+            page = self._cached_page(name, url, cached)
+        revalidated = page is not None
+        if page is None and response.status == 304:
+            # the cached body went missing: fetch it again, unconditionally
             response = self.client.get(url, headers={"Accept": SIMPLE_API_ACCEPT})
             if response is None:
                 return None
-            body, revalidated = response.content, False
-        content_type = cached.content_type if revalidated and cached else _content_type(response)
-        final_url = cached.final_url if revalidated and cached else response.url
-        page = self._parse_page(name, url, body, content_type, final_url)
+        if page is None:
+            page = self._parse_page(
+                name, url, response.content, _content_type(response), response.url
+            )
         validators = PageValidators(
             fetched=now(),
             max_age=_max_age(response.headers.get("Cache-Control")),
             etag=response.headers.get("ETag") or (cached.etag if cached else None),
             last_modified=response.headers.get("Last-Modified")
             or (cached.last_modified if cached else None),
-            content_type=content_type,
-            final_url=final_url,
+            content_type=cached.content_type if revalidated and cached else _content_type(response),
+            final_url=cached.final_url if revalidated and cached else response.url,
         )
-        self.cache.store_page(url, validators, None if revalidated else body)
-        self._consulted[url] = validators.fetched
+        body = None
+        if not revalidated:
+            body = response.content
+            if _is_json(validators.content_type):
+                body = grouped_form(page) or b""  # b"": not kept, fetched again next run
+        self._store(url, validators, body)
         return page
+
+    def _store(self, url: str, validators: PageValidators, body: bytes | None) -> None:
+        self.cache.store_page(url, validators, body)
+        self._consulted[url] = validators.fetched
+
+    def _cached_page(
+        self, name: NormalizedName, url: str, validators: PageValidators
+    ) -> ProjectPage | None:
+        """The cached copy of a page; ``None`` (and the entry is dropped) when it is
+        missing or does not parse: a JSON page is kept grouped by version
+        (:mod:`~pypi2nix.index.cached_pages`), an HTML page as the index sent it."""
+        body = self.cache.page_body(url)
+        if body is None:
+            return None
+        try:
+            if _is_json(validators.content_type):
+                return parse_grouped_page(name, body, validators.final_url)
+            return parse_project_page(name, body, validators.content_type, validators.final_url)
+        except PageError:
+            self.cache.discard_page(url)
+            return None
 
     def _parse_page(
         self, name: NormalizedName, url: str, body: bytes, content_type: str, final_url: str
@@ -158,6 +218,11 @@ def _check_not_redirected_elsewhere(url: str, name: NormalizedName, final_url: s
             redact_url(url),
             f"the index redirected it to {redact_url(final_url)}, the page of another project",
         )
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == JSON_CONTENT_TYPE or media_type.endswith("+json")
 
 
 def _content_type(response: HttpResponse) -> str:

@@ -47,7 +47,8 @@ from pypi2nix.index.whole_files import WholeFiles
 from pypi2nix.project_files import MetadataParseError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    import contextlib
+    from collections.abc import Callable, Iterable, Sequence
 
     from packaging.utils import NormalizedName
 
@@ -133,6 +134,14 @@ class PackageIndex:
     def pages_unchanged(self, pages: dict[str, float]) -> bool:
         """Whether a lock made from these pages still holds (see :class:`ProjectPages`)."""
         return self.pages.pages_unchanged(pages)
+
+    def recording_pages(self) -> contextlib.AbstractContextManager[set[NormalizedName]]:
+        """The projects whose pages this thread asks for within the block."""
+        return self.pages.recording()
+
+    def pages_of(self, names: Iterable[NormalizedName]) -> dict[str, float] | None:
+        """The projects' pages read this run (``None``: one was not read)."""
+        return self.pages.pages_of(names)
 
     # Metadata
 

@@ -96,12 +96,24 @@ class ProjectPage:
         return self._newest_first
 
     def entries(self, text: str) -> list[FileEntry]:
-        """The files of one version string, as :data:`FileEntry` lists."""
+        """The files of one version string, as :data:`FileEntry` lists (a file whose name
+        does not give that version, as in a damaged cache entry, is left out)."""
         entries = self._entries[text]
         if self._raw_base is not None and entries and type(entries[0]) is not list:
             converted = (_file_entry(item, self._raw_base) for item in entries)
-            entries = self._entries[text] = [entry for entry in converted if entry is not None]
+            entries = self._entries[text] = [
+                entry
+                for entry in converted
+                if entry is not None and _version_text(self.name, entry[0]) == text
+            ]
         return entries
+
+    def raw_groups(self) -> dict[str, list[Any]] | None:
+        """The PEP 691 files by version string, not converted yet (``None`` for an
+        HTML page, or one whose versions were looked at)."""
+        if self._raw_base is None or self._versions is not None:
+            return None
+        return self._entries
 
     def files(self, version: Version) -> tuple[DistFile, ...]:
         """The files of one version."""
@@ -195,7 +207,8 @@ def _json_page(name: NormalizedName, content: bytes, url: str) -> ProjectPage:
         except msgspec.MsgspecError:
             continue  # not an object
         if type(filename) is not str:
-            file_url = _raw_file(raw).url
+            file = _raw_file(raw)
+            file_url = None if file is None else file.url
             filename = _filename_from_url(file_url) if type(file_url) is str else ""
         version_text = version_texts.of(filename)
         if version_text is not None:
@@ -227,13 +240,15 @@ class _VersionTexts:
         return text
 
 
-def _raw_file(raw: msgspec.Raw) -> _File:
+def _raw_file(raw: msgspec.Raw) -> _File | None:
     """A file's JSON decoded (a value out of the decoder's range, such as a number
-    of more than 64 bits, is read as :mod:`json` reads it)."""
+    of more than 64 bits, is read as :mod:`json` reads it); ``None`` for JSON that
+    is not an object."""
     try:
         return _FILE_DECODER.decode(raw)
     except msgspec.MsgspecError:
-        return _file_from_dict(json.loads(bytes(raw)))
+        item = json.loads(bytes(raw))
+        return _file_from_dict(item) if type(item) is dict else None
 
 
 def _file_from_dict(item: dict[str, Any]) -> _File:
@@ -284,7 +299,8 @@ def _check_page_name(name: NormalizedName, page_name: object) -> None:
 def _file_entry(file: msgspec.Raw | _File, base: str) -> FileEntry | None:
     """A PEP 691 file as a :data:`FileEntry` (``None`` when it has no URL)."""
     item = _raw_file(file) if type(file) is msgspec.Raw else file
-    assert isinstance(item, _File)
+    if not isinstance(item, _File):
+        return None
     file_url = item.url
     if type(file_url) is not str:
         return None

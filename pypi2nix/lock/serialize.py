@@ -51,13 +51,19 @@ def graph_from_json(data: dict[str, Any]) -> LockGraph:
         system=data["system"],
         sources=tuple(data["sources"]),
         index_urls=tuple(data["index_urls"]),
-        build_tools=tuple(
-            BuildTool(
-                key=tool["key"], pin=_pin(tool["pin"]), dependencies=tuple(tool["dependencies"])
-            )
-            for tool in data["build_tools"]
-        ),
+        build_tools=tuple(build_tool_from_json(tool) for tool in data["build_tools"]),
         built_metadata=tuple(NormalizedName(name) for name in data["built_metadata"]),
+    )
+
+
+def build_tool_to_json(tool: BuildTool) -> dict[str, Any]:
+    return _plain(dataclasses.asdict(tool))  # type: ignore[no-any-return]
+
+
+def build_tool_from_json(data: dict[str, Any]) -> BuildTool:
+    """:raises KeyError, TypeError, ValueError: for data of another shape."""
+    return BuildTool(
+        key=data["key"], pin=_pin(data["pin"]), dependencies=tuple(data["dependencies"])
     )
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from packaging.requirements import Requirement
 
-from pypi2nix.errors import Origin, Pypi2NixError
+from pypi2nix.errors import Origin, ProjectNotFound, Pypi2NixError, ResolutionError
 from pypi2nix.models import BuildRequirement, BuildTool, InputRequirement, Pin
 from pypi2nix.pins.assemble import choose_source, make_pins
 from pypi2nix.project_files import NETWORK_BACKENDS
@@ -36,10 +36,22 @@ logger = logging.getLogger(__name__)
 
 WHEELS_ONLY = ResolutionPolicy(sources=SourcePolicy(only_binary=frozenset({ALL})))
 
-# Each set of build requirements resolved so far: the key of each requirement's
-# tool and the tools pinned (None: the set cannot be resolved). The answer depends
-# on nothing else, so a lock asks once, however often the pins are made again.
-ToolSets = dict[tuple[BuildRequirement, ...], tuple[dict[str, str] | None, tuple[BuildTool, ...]]]
+
+@dataclass(frozen=True, slots=True)
+class ToolSet:
+    """One set of build requirements resolved: the key of each requirement's tool
+    (None: the set cannot be resolved), the tools pinned, and the project pages the
+    resolution read, with when they were fetched (None: one could not be read)."""
+
+    keys: dict[str, str] | None
+    tools: tuple[BuildTool, ...]
+    pages: dict[str, float] | None
+
+
+# Each set of build requirements resolved so far. The answer depends on nothing but
+# the target, the indexes and the pages it read, so a lock asks once, however often
+# the pins are made again (and the lock cache keeps it while those pages are unchanged).
+ToolSets = dict[tuple[BuildRequirement, ...], ToolSet]
 
 
 def lock_build_tools(
@@ -171,15 +183,24 @@ def _lock_requirements(
 ) -> dict[str, str] | None:
     if requirements not in locking.resolved:
         locking.resolved[requirements] = _resolve_requirements(requirements, locking)
-    keys, pinned = locking.resolved[requirements]
-    for tool in pinned:
+    resolved = locking.resolved[requirements]
+    for tool in resolved.tools:
         tools.setdefault(tool.key, tool)
-    return keys
+    return resolved.keys
 
 
-def _resolve_requirements(
+def _resolve_requirements(requirements: tuple[BuildRequirement, ...], locking: _Locking) -> ToolSet:
+    index = locking.index
+    with index.recording_pages() as names:
+        keys, pinned, lasting = _resolve_tools(requirements, locking)
+    return ToolSet(keys, pinned, index.pages_of(names) if lasting else None)
+
+
+def _resolve_tools(
     requirements: tuple[BuildRequirement, ...], locking: _Locking
-) -> tuple[dict[str, str] | None, tuple[BuildTool, ...]]:
+) -> tuple[dict[str, str] | None, tuple[BuildTool, ...], bool]:
+    """The keys and tools, and whether the answer lasts as long as the pages do (a
+    failure to read a file does not)."""
     index, target, prefetcher = locking.index, locking.target, locking.prefetcher
     entries = _entries(requirement_text(requirement) for requirement in requirements)
     try:
@@ -187,7 +208,7 @@ def _resolve_requirements(
         tool_pins = make_pins(resolution, index, target, WHEELS_ONLY, prefetcher=prefetcher)
     except Pypi2NixError as error:
         logger.info("no locked copies of %s: %s", entries[0].origin.line, error)
-        return None, ()
+        return None, (), isinstance(error, ResolutionError | ProjectNotFound)
     keys = {pin.name: tool_key(pin) for pin in tool_pins}
     pinned = tuple(
         BuildTool(
@@ -197,7 +218,7 @@ def _resolve_requirements(
         )
         for pin in tool_pins
     )
-    return {requirement.name: keys[requirement.name] for requirement in requirements}, pinned
+    return {requirement.name: keys[requirement.name] for requirement in requirements}, pinned, True
 
 
 def requirement_text(requirement: BuildRequirement) -> str:
