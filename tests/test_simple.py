@@ -6,8 +6,8 @@ from hypothesis import strategies as st
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
+from pypi2nix.index.file_fields import PageError
 from pypi2nix.index.simple import (
-    PageError,
     _json_page,
     _lenient_json_page,
     _version_text,

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from pypi2nix.index.simple import PageError, ProjectPage
+from pypi2nix.index.file_fields import PageError
+from pypi2nix.index.simple import ProjectPage
 
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName

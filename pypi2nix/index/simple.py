@@ -11,40 +11,36 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import posixpath
-import re
-from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
 
 import msgspec
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from pypi2nix.filenames import WHEEL_SUFFIX, dist_kind, sdist_stem
-from pypi2nix.models import DistFile, valid_sha256
+from pypi2nix.index.file_fields import (
+    FileEntry,
+    PageError,
+    checked_requires_python,
+    core_metadata_offer,
+    filename_from_url,
+    page_digest,
+    yanked_value,
+)
+from pypi2nix.index.html_page import html_entries
+from pypi2nix.models import DistFile
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
 
-# One file as the page lists it: filename, url, kind, sha256, requires-python, yanked
-# (False, True, or the reason given as a string),
-# size, core-metadata (None: not said), the core-metadata file's sha256. Plain lists,
-# so that a page is cheap to store in the cache as JSON.
-FileEntry = list[Any]
-
 logger = logging.getLogger(__name__)
 
 # Longer version strings are not versions (a number of 100,000 digits would take
 # seconds to parse, and fail); such a file is skipped with a warning.
 MAX_VERSION_CHARS = 256
-MAX_REQUIRES_PYTHON_CHARS = 1024
-_LONG_NUMBER = re.compile(r"\d{40}")
-
-
-class PageError(ValueError):
-    """A project page that cannot be parsed."""
 
 
 class ProjectPage:
@@ -153,7 +149,7 @@ def parse_project_page(
     if media_type == JSON_CONTENT_TYPE or media_type.endswith("+json"):
         return _json_page(name, content, url)
     entries: dict[str, list[FileEntry]] = {}
-    for entry in _html_entries(content, url):
+    for entry in html_entries(content, url):
         version_text = _version_text(name, entry[0])
         if version_text is not None:
             entries.setdefault(version_text, []).append(entry)
@@ -209,7 +205,7 @@ def _json_page(name: NormalizedName, content: bytes, url: str) -> ProjectPage:
         if type(filename) is not str:
             file = _raw_file(raw)
             file_url = None if file is None else file.url
-            filename = _filename_from_url(file_url) if type(file_url) is str else ""
+            filename = filename_from_url(file_url) if type(file_url) is str else ""
         version_text = version_texts.of(filename)
         if version_text is not None:
             groups.setdefault(version_text, []).append(raw)
@@ -284,7 +280,7 @@ def _lenient_json_page(name: NormalizedName, content: bytes, url: str) -> Projec
         filename = item.get("filename")
         if type(filename) is not str:
             file_url = item.get("url")
-            filename = _filename_from_url(file_url) if type(file_url) is str else ""
+            filename = filename_from_url(file_url) if type(file_url) is str else ""
         version_text = _version_text(name, filename)
         if version_text is not None:
             groups.setdefault(version_text, []).append(_file_from_dict(item))
@@ -308,16 +304,16 @@ def _file_entry(file: msgspec.Raw | _File, base: str) -> FileEntry | None:
         file_url = urljoin(base, file_url)
     filename = item.filename
     if type(filename) is not str or not filename:
-        filename = _filename_from_url(file_url)
+        filename = filename_from_url(file_url)
     hashes = item.hashes
-    digest = _page_digest(hashes, filename) if type(hashes) is dict else None
-    requires_python = _requires_python(item.requires_python, filename)
+    digest = page_digest(hashes, filename) if type(hashes) is dict else None
+    requires_python = checked_requires_python(item.requires_python, filename)
     if digest is False or requires_python is False:
         return None
     metadata = item.core_metadata
     if metadata is msgspec.UNSET:
         metadata = None if item.dist_info_metadata is msgspec.UNSET else item.dist_info_metadata
-    offered, metadata_digest = _core_metadata(metadata)
+    offered, metadata_digest = core_metadata_offer(metadata)
     size = item.size
     return [
         filename,
@@ -325,141 +321,11 @@ def _file_entry(file: msgspec.Raw | _File, base: str) -> FileEntry | None:
         dist_kind(filename),
         digest,
         requires_python,
-        _yanked(item.yanked),
+        yanked_value(item.yanked),
         size if type(size) is int and size >= 0 else None,
         offered,
         metadata_digest,
     ]
-
-
-def _core_metadata(value: object) -> tuple[bool | None, str | None]:
-    """Whether a PEP 691 ``core-metadata`` value offers the ``.metadata`` file, and its
-    sha256. A file offered with a digest that is not one is not used."""
-    if type(value) is not dict:
-        return (None if value is None else bool(value)), None
-    if "sha256" not in value:
-        return bool(value), None
-    digest = valid_sha256(value["sha256"])
-    return digest is not None, digest
-
-
-def _page_digest(hashes: dict[str, Any], filename: str) -> str | Literal[False] | None:
-    """The sha256 of a PEP 691 ``hashes`` dict: ``None`` when it gives none, ``False``
-    (the file is left out, with a warning) when it gives one that is not 64 hex digits."""
-    if "sha256" not in hashes:
-        return None
-    digest = valid_sha256(hashes["sha256"])
-    if digest is None:
-        _warn_invalid_digest(filename)
-        return False
-    return digest
-
-
-def _requires_python(value: object, filename: str) -> str | Literal[False] | None:
-    """A file's ``requires-python``; ``False`` (the file is left out, with a warning)
-    for one too long, or with a number too long, to be a Python version range."""
-    if type(value) is not str:
-        return None
-    if len(value) > MAX_REQUIRES_PYTHON_CHARS or _LONG_NUMBER.search(value):
-        logger.warning(
-            "the index gives %s a requires-python of %d characters; the file is ignored",
-            filename,
-            len(value),
-        )
-        return False
-    return value
-
-
-def _warn_invalid_digest(filename: str) -> None:
-    logger.warning("the index gives %s a sha256 that is not one; the file is ignored", filename)
-
-
-def _html_entries(content: bytes, url: str) -> list[FileEntry]:
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise PageError(f"the project page is not UTF-8 ({error.reason})") from error
-    parser = _anchor_parser()
-    parser.feed(text)
-    parser.close()
-    base = parser.base_url or url
-    entries = []
-    for attributes in parser.anchors:
-        href = attributes.get("href")
-        if href:
-            entry = _html_entry(attributes, urljoin(base, href))
-            if entry is not None:
-                entries.append(entry)
-    return entries
-
-
-def _html_entry(attributes: dict[str, str], href: str) -> FileEntry | None:
-    """A PEP 503 anchor as a :data:`FileEntry` (``None`` when a digest is not one)."""
-    file_url, fragment = urldefrag(href)
-    filename = _filename_from_url(file_url)
-    digest = _fragment_digest(fragment, filename)
-    requires_python = _requires_python(attributes.get("data-requires-python"), filename)
-    if digest is False or requires_python is False:
-        return None
-    metadata = attributes.get("data-core-metadata", attributes.get("data-dist-info-metadata"))
-    metadata_digest = None
-    if metadata is not None and metadata.startswith("sha256="):
-        metadata_digest = valid_sha256(metadata.removeprefix("sha256="))
-        metadata = "true" if metadata_digest is not None else "false"
-    return [
-        filename,
-        file_url,
-        dist_kind(filename),
-        digest,
-        requires_python,
-        attributes.get("data-yanked") or "data-yanked" in attributes,
-        None,
-        None if metadata is None else metadata != "false",
-        metadata_digest,
-    ]
-
-
-def _yanked(value: Any) -> bool | str:
-    """A file's ``yanked``: its reason when the index gives one, else whether it is."""
-    if type(value) is str and value:
-        return value
-    return value is not False and value is not None
-
-
-def _fragment_digest(fragment: str, filename: str) -> str | Literal[False] | None:
-    """The sha256 of a ``sha256=<hex>`` fragment or attribute, as :func:`_page_digest`."""
-    algorithm, _, value = fragment.partition("=")
-    if algorithm != "sha256":
-        return None
-    digest = valid_sha256(value)
-    if digest is None:
-        _warn_invalid_digest(filename)
-        return False
-    return digest
-
-
-def _anchor_parser() -> Any:
-    """An HTML parser that collects anchors (imported here: JSON pages are the rule)."""
-    from html.parser import HTMLParser
-
-    class AnchorParser(HTMLParser):
-        def __init__(self) -> None:
-            super().__init__(convert_charrefs=True)
-            self.anchors: list[dict[str, str]] = []
-            self.base_url: str | None = None
-
-        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-            attributes = {key: value or "" for key, value in attrs}
-            if tag == "a":
-                self.anchors.append(attributes)
-            elif tag == "base" and self.base_url is None and attributes.get("href"):
-                self.base_url = attributes["href"]
-
-    return AnchorParser()
-
-
-def _filename_from_url(url: str) -> str:
-    return unquote(posixpath.basename(urlsplit(url).path))
 
 
 def _dist_file(entry: FileEntry, version: Version) -> DistFile:

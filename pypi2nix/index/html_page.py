@@ -1,0 +1,81 @@
+"""PEP 503 HTML project pages: each anchor as a file entry."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urldefrag, urljoin
+
+from pypi2nix.filenames import dist_kind
+from pypi2nix.index.file_fields import (
+    FileEntry,
+    PageError,
+    checked_requires_python,
+    filename_from_url,
+    fragment_digest,
+)
+from pypi2nix.models import valid_sha256
+
+
+def html_entries(content: bytes, url: str) -> list[FileEntry]:
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise PageError(f"the project page is not UTF-8 ({error.reason})") from error
+    parser = _anchor_parser()
+    parser.feed(text)
+    parser.close()
+    base = parser.base_url or url
+    entries = []
+    for attributes in parser.anchors:
+        href = attributes.get("href")
+        if href:
+            entry = _html_entry(attributes, urljoin(base, href))
+            if entry is not None:
+                entries.append(entry)
+    return entries
+
+
+def _html_entry(attributes: dict[str, str], href: str) -> FileEntry | None:
+    """A PEP 503 anchor as a :data:`FileEntry` (``None`` when a digest is not one)."""
+    file_url, fragment = urldefrag(href)
+    filename = filename_from_url(file_url)
+    digest = fragment_digest(fragment, filename)
+    requires_python = checked_requires_python(attributes.get("data-requires-python"), filename)
+    if digest is False or requires_python is False:
+        return None
+    metadata = attributes.get("data-core-metadata", attributes.get("data-dist-info-metadata"))
+    metadata_digest = None
+    if metadata is not None and metadata.startswith("sha256="):
+        metadata_digest = valid_sha256(metadata.removeprefix("sha256="))
+        metadata = "true" if metadata_digest is not None else "false"
+    return [
+        filename,
+        file_url,
+        dist_kind(filename),
+        digest,
+        requires_python,
+        attributes.get("data-yanked") or "data-yanked" in attributes,
+        None,
+        None if metadata is None else metadata != "false",
+        metadata_digest,
+    ]
+
+
+def _anchor_parser() -> Any:
+    """An HTML parser that collects anchors (imported here: JSON pages are the rule)."""
+    from html.parser import HTMLParser
+
+    class AnchorParser(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.anchors: list[dict[str, str]] = []
+            self.base_url: str | None = None
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            attributes = {key: value or "" for key, value in attrs}
+            if tag == "a":
+                self.anchors.append(attributes)
+            elif tag == "base" and self.base_url is None and attributes.get("href"):
+                self.base_url = attributes["href"]
+
+    return AnchorParser()
