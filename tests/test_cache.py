@@ -380,3 +380,27 @@ def test_a_damaged_tool_set_entry_is_a_miss(
     assert generate(tmp_path / "second", "--cache-dir", str(cache)) == 0
     assert len(calls) == 4  # resolved again
     assert files(tmp_path / "second") == files(tmp_path / "first")
+
+
+def test_generate_run_again_in_its_folder_reuses_the_lock(
+    fixture_index: FixtureIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The second run prefers the pins the first wrote (its frozen file): a lock made
+    # without preferences is also kept under the key of the run that prefers its pins.
+    from pypi2nix.commands import pipeline
+
+    locks = []
+    real_lock = pipeline._lock
+
+    def counted_lock(*arguments: Any) -> Any:
+        locks.append(arguments)
+        return real_lock(*arguments)
+
+    monkeypatch.setattr(pipeline, "_lock", counted_lock)
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    assert generate(tmp_path / "out", *cache) == 0
+    written = files(tmp_path / "out")
+    assert generate(tmp_path / "out", *cache) == 0
+    assert generate(tmp_path / "out", *cache, "-U") == 0
+    assert len(locks) == 1
+    assert files(tmp_path / "out") == written

@@ -127,6 +127,9 @@ def lock(
         warnings.say_held((pin.name, pin.version) for pin in graph.pins)
         if cacheable:
             store_lock(index, key, graph, warnings.said)
+            settled = lock_key(inputs, index.index_urls, target, policy.preferring(graph.pins))
+            if settled != key:  # the next run, which prefers the pins this one wrote
+                store_lock(index, settled, graph, warnings.said)
         return graph
 
 

@@ -3,20 +3,20 @@ versions and files may be pinned."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from pypi2nix.resolve.base import Requirement
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from packaging.version import Version
-
-    from pypi2nix.models import InputRequirement, RequirementSet
+    from pypi2nix.models import InputRequirement, Pin, RequirementSet
     from pypi2nix.target import Target
 
 logger = logging.getLogger(__name__)
@@ -106,6 +106,15 @@ class ResolutionPolicy:
             constraints=_constraints(applicable(inputs.constraints, target)),
             builds=builds,
         )
+
+    def preferring(self, pins: Iterable[Pin]) -> ResolutionPolicy:
+        """This policy, preferring exactly the versions of ``pins`` (as the next run
+        does, which reads them back from the frozen file)."""
+        preferences = {}
+        for pin in pins:
+            with contextlib.suppress(InvalidVersion):
+                preferences[pin.name] = Version(pin.version)
+        return replace(self, preferences=preferences)
 
 
 def applicable(entries: Iterable[InputRequirement], target: Target) -> list[InputRequirement]:
