@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import shlex
+import subprocess
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ import pytest
 from pypi2nix.cli import main
 from pypi2nix.commands import pipeline
 from pypi2nix.lock import frozen
+from tests.support import nix
 from tests.support.doc_blocks import ROOT, Block, all_blocks, shows
 from tests.support.elf import shared_object
 from tests.support.fixture_index import INDEX_URL, IndexFile, build_wheel
@@ -112,20 +114,57 @@ def direct_frozen(context: Context) -> str:
     return text.replace(found["git_repo"].as_uri(), "https://example.test/gitpkg.git")
 
 
+def binary_wheel(
+    context: Context, name: str, files: dict[str, list[str]], requires: str = ""
+) -> None:
+    """Serve a binary wheel whose shared objects (path: the libraries each needs) are
+    made up for the case."""
+    tree = context.folder / "trees" / f"{name}-1.0.0"
+    metadata = f"Metadata-Version: 2.2\nName: {name}\nVersion: 1.0.0\nSummary: {name}\n"
+    write(tree, {"PKG-INFO": metadata + requires})
+    for path, needed in files.items():
+        (tree / path).parent.mkdir(parents=True, exist_ok=True)
+        soname = path.rsplit("/", 1)[-1] if ".so." in path else None
+        (tree / path).write_bytes(shared_object(needed, soname, None))
+    filename = f"{name.replace('-', '_')}-1.0.0-cp311-cp311-manylinux_2_17_x86_64.whl"
+    context.index.files.append(IndexFile(name, filename, build_wheel(tree, filename)))
+
+
 def unmapped_library(context: Context) -> str:
     """A binary wheel whose extension needs a library that pypi2nix cannot map."""
-    tree = context.folder / "trees" / "bar-1.0.0"
-    write(
-        tree,
-        {
-            "PKG-INFO": "Metadata-Version: 2.2\nName: bar\nVersion: 1.0.0\nSummary: Bar\n",
-            "bar/__init__.py": "",
-        },
-    )
-    (tree / "bar" / "_sound.so").write_bytes(shared_object(["libsndfile.so.1"], None, None))
-    filename = "bar-1.0.0-cp311-cp311-manylinux_2_17_x86_64.whl"
-    context.index.files.append(IndexFile("bar", filename, build_wheel(tree, filename)))
+    binary_wheel(context, "bar", {"bar/__init__.py": [], "bar/_sound.so": ["libsndfile.so.1"]})
     return run(context.folder, "pypi2nix generate -e bar --python 3.11")
+
+
+def driver_library(context: Context) -> str:
+    """A binary wheel that needs the GPU driver and a library of a dependency's wheel."""
+    runtime = "nvidia-cuda-runtime-cu12"
+    binary_wheel(context, runtime, {"nvidia/cuda_runtime/lib/libcudart.so.12": []})
+    needs = ["libcuda.so.1", "libcudart.so.12", "libstdc++.so.6"]
+    binary_wheel(
+        context, "gpu", {"gpu/__init__.py": [], "gpu/_ext.so": needs}, f"Requires-Dist: {runtime}\n"
+    )
+    run(context.folder, "pypi2nix generate -e gpu --python 3.11")
+    return (context.folder / "requirements.nix").read_text()
+
+
+def wrong_python(context: Context) -> str:
+    """What Nix says when requirements.nix is given a python of another version."""
+    nix.require_nix()
+    nixpkgs: Path = context.request.getfixturevalue("nixpkgs")
+    run(context.folder, "pypi2nix generate -e alpha --python 3.11")
+    expression = (
+        f"let pkgs = import {nixpkgs} {{ }}; in (import {context.folder}/requirements.nix "
+        '{ inherit pkgs; python = pkgs.python311 // { version = "3.12.8"; }; }).interpreter.name'
+    )
+    result = subprocess.run(
+        ["nix-instantiate", "--eval", "--strict", "--expr", expression],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    return result.stderr
 
 
 ALPHA = {"requirements.txt": "alpha\n"}
@@ -159,6 +198,9 @@ CASES: dict[str, Callable[[Context], str]] = {
     "pypi2nix generate -e cxxpkg --no-binary cxxpkg --python 3.11": output_of(
         "pypi2nix generate -e cxxpkg --no-binary cxxpkg --python 3.11"
     ),
+    "nix-instantiate --eval of requirements.nix given a python of another version": (wrong_python),
+    "requirements.nix of pypi2nix generate -e gpu --python 3.11, gpu a binary wheel "
+    "needing libcuda.so.1 and the libcudart.so.12 of its dependency": driver_library,
     "pypi2nix generate -e bar --python 3.11, bar a binary wheel needing libsndfile.so.1": (
         unmapped_library
     ),
