@@ -97,6 +97,12 @@ def stale_check(context: Context) -> str:
     return run(context.folder, "pypi2nix generate requirements.txt --check")
 
 
+def fresh_check(context: Context) -> str:
+    write(context.folder, {"requirements.txt": "alpha\n"})
+    run(context.folder, "pypi2nix generate requirements.txt")
+    return run(context.folder, "pypi2nix generate requirements.txt --check")
+
+
 def moved_branch(context: Context) -> str:
     found: dict[str, Any] = context.request.getfixturevalue("sources")
     work = on_branch(found)
@@ -170,6 +176,7 @@ def wrong_python(context: Context) -> str:
 ALPHA = {"requirements.txt": "alpha\n"}
 CASES: dict[str, Callable[[Context], str]] = {
     "pypi2nix generate requirements.txt --check, after a requirement changed": stale_check,
+    "pypi2nix generate requirements.txt --check, on the inputs of the files": fresh_check,
     "pypi2nix generate -e alpha -e cxxpkg --python 3.11": output_of(
         "pypi2nix generate -e alpha -e cxxpkg --python 3.11"
     ),
