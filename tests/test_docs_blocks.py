@@ -25,22 +25,9 @@ if TYPE_CHECKING:
 
 # Blocks of files other changes are rewriting now, by (file, first line): not output
 # of a command (a diagram, a file layout), or output that another test makes.
-NOT_MARKED_YET = {
-    ("docs/how-it-works.md", "options -> RequirementSet (+ direct releases) -> Resolution"),
-    ("docs/how-it-works.md", "cli.py                   main: runs a command, turns an e"),
-    ("docs/security.md", "error: legacy 1.0.0: legacy-1.0.0.tar.gz: its dependencies "),
-}
 # A real SRI hash: a Nix block holding one shows a generated file, not a user's snippet.
 GENERATED_HASH = re.compile(r'hash = "sha256-[A-Za-z0-9+/]{43}="')
 OUTPUT_LANGUAGES = {"", "text", "console"}
-
-
-def exempt(block: Block) -> bool:
-    first = block.text.split("\n", 1)[0]
-    return any(
-        str(block.path.relative_to(ROOT)) == path and first.startswith(start)
-        for path, start in NOT_MARKED_YET
-    )
 
 
 def problem(block: Block) -> str | None:
@@ -82,9 +69,7 @@ def producer_problem(block: Block, marker: Marker) -> str | None:
     return None
 
 
-@pytest.mark.parametrize(
-    "block", [block for block in all_blocks() if not exempt(block)], ids=lambda block: block.where
-)
+@pytest.mark.parametrize("block", all_blocks(), ids=lambda block: block.where)
 def test_every_output_block_names_what_makes_it(block: Block) -> None:
     assert problem(block) is None, f"{block.where}: {problem(block)}"
 
