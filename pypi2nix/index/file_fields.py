@@ -10,6 +10,7 @@ import re
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
+from pypi2nix.filenames import dist_kind
 from pypi2nix.models import valid_sha256
 
 # One file as the page lists it: filename, url, kind, sha256, requires-python, yanked
@@ -26,6 +27,31 @@ _LONG_NUMBER = re.compile(r"\d{40}")
 
 class PageError(ValueError):
     """A project page that cannot be parsed."""
+
+
+def file_entry(
+    filename: str,
+    url: str,
+    *,
+    sha256: str | None,
+    requires_python: str | None,
+    yanked: bool | str,
+    size: int | None,
+    core_metadata: tuple[bool | None, str | None],
+) -> FileEntry:
+    """A :data:`FileEntry` of checked fields, in its order."""
+    offered, metadata_sha256 = core_metadata
+    return [
+        filename,
+        url,
+        dist_kind(filename),
+        sha256,
+        requires_python,
+        yanked,
+        size,
+        offered,
+        metadata_sha256,
+    ]
 
 
 def core_metadata_offer(value: object) -> tuple[bool | None, str | None]:

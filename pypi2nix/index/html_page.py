@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
-from pypi2nix.filenames import dist_kind
 from pypi2nix.index.file_fields import (
     FileEntry,
     PageError,
     checked_requires_python,
+    file_entry,
     filename_from_url,
     fragment_digest,
+    yanked_value,
 )
 from pypi2nix.models import valid_sha256
 
@@ -44,21 +45,26 @@ def _html_entry(attributes: dict[str, str], href: str) -> FileEntry | None:
     if digest is False or requires_python is False:
         return None
     metadata = attributes.get("data-core-metadata", attributes.get("data-dist-info-metadata"))
-    metadata_digest = None
-    if metadata is not None and metadata.startswith("sha256="):
-        metadata_digest = valid_sha256(metadata.removeprefix("sha256="))
-        metadata = "true" if metadata_digest is not None else "false"
-    return [
+    return file_entry(
         filename,
         file_url,
-        dist_kind(filename),
-        digest,
-        requires_python,
-        attributes.get("data-yanked") or "data-yanked" in attributes,
-        None,
-        None if metadata is None else metadata != "false",
-        metadata_digest,
-    ]
+        sha256=digest,
+        requires_python=requires_python,
+        yanked=yanked_value(attributes.get("data-yanked")),
+        size=None,
+        core_metadata=_core_metadata_attribute(metadata),
+    )
+
+
+def _core_metadata_attribute(value: str | None) -> tuple[bool | None, str | None]:
+    """Whether a ``data-core-metadata`` attribute offers the ``.metadata`` file, and its
+    sha256. A file offered with a digest that is not one is not used."""
+    if value is None:
+        return None, None
+    if value.startswith("sha256="):
+        digest = valid_sha256(value.removeprefix("sha256="))
+        return digest is not None, digest
+    return value != "false", None
 
 
 def _anchor_parser() -> Any:

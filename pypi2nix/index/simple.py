@@ -18,12 +18,13 @@ import msgspec
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from pypi2nix.filenames import WHEEL_SUFFIX, dist_kind, sdist_stem
+from pypi2nix.filenames import WHEEL_SUFFIX, sdist_stem
 from pypi2nix.index.file_fields import (
     FileEntry,
     PageError,
     checked_requires_python,
     core_metadata_offer,
+    file_entry,
     filename_from_url,
     page_digest,
     yanked_value,
@@ -313,19 +314,16 @@ def _file_entry(file: msgspec.Raw | _File, base: str) -> FileEntry | None:
     metadata = item.core_metadata
     if metadata is msgspec.UNSET:
         metadata = None if item.dist_info_metadata is msgspec.UNSET else item.dist_info_metadata
-    offered, metadata_digest = core_metadata_offer(metadata)
     size = item.size
-    return [
+    return file_entry(
         filename,
         file_url,
-        dist_kind(filename),
-        digest,
-        requires_python,
-        yanked_value(item.yanked),
-        size if type(size) is int and size >= 0 else None,
-        offered,
-        metadata_digest,
-    ]
+        sha256=digest,
+        requires_python=requires_python,
+        yanked=yanked_value(item.yanked),
+        size=size if type(size) is int and size >= 0 else None,
+        core_metadata=core_metadata_offer(metadata),
+    )
 
 
 def _dist_file(entry: FileEntry, version: Version) -> DistFile:
