@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import io
 import shlex
-import subprocess
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -163,14 +162,7 @@ def wrong_python(context: Context) -> str:
         f"let pkgs = import {nixpkgs} {{ }}; in (import {context.folder}/requirements.nix "
         '{ inherit pkgs; python = pkgs.python311 // { version = "3.12.8"; }; }).interpreter.name'
     )
-    result = subprocess.run(
-        ["nix-instantiate", "--eval", "--strict", "--expr", expression],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode != 0
-    return result.stderr
+    return nix.evaluation_error(expression)
 
 
 ALPHA = {"requirements.txt": "alpha\n"}

@@ -290,14 +290,7 @@ def test_stand_in_rejects_bad_arguments(nixpkgs: Path, arguments: str, message: 
         '(pkgs.python311.pkgs.buildPythonPackage { pname = "x"; version = "1"; '
         f'src = pkgs.fetchurl {{ url = "https://x.test/x.tar.gz"; hash = "sha256-{"A" * 43}="; }}; {arguments} }}).drvPath',
     )
-    result = subprocess.run(
-        ["nix-instantiate", "--eval", "--strict", "--expr", expression],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode != 0
-    assert message in result.stderr
+    assert message in nix.evaluation_error(expression)
 
 
 def test_stand_in_fetchpypi_urls(nixpkgs: Path) -> None:
@@ -331,14 +324,8 @@ def test_a_python_of_another_version_stops_evaluation_naming_both(
         f"(import {output}/requirements.nix {{ inherit pkgs; "
         'python = pkgs.python311 // { version = "3.12.8"; }; }).interpreter.name',
     )
-    result = subprocess.run(
-        ["nix-instantiate", "--eval", "--strict", "--expr", expression],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode != 0
+    stderr = nix.evaluation_error(expression)
     assert (
         "requirements.nix was locked for Python 3.11, but the python given is 3.12.8: pass "
         "python = pkgs.python311, or lock again with pypi2nix generate --python 3.12"
-    ) in " ".join(result.stderr.split())
+    ) in " ".join(stderr.split())

@@ -75,6 +75,18 @@ def evaluate(expression: str) -> Any:
     return json.loads(run("nix-instantiate", "--eval", "--strict", "--json", "--expr", expression))
 
 
+def evaluation_error(expression: str) -> str:
+    """What ``nix-instantiate --eval --strict`` prints for an expression that must fail."""
+    result = subprocess.run(
+        ["nix-instantiate", "--eval", "--strict", "--expr", expression],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0, result.stdout
+    return result.stderr
+
+
 def build(expression: str) -> Path:
     """``nix-build`` an expression offline; the output path."""
     output = run("nix-build", "--no-out-link", *BUILD_OPTIONS, "--expr", expression)
