@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, settings
 
 from tests.support import nix, preserved_logging
 from tests.support.fixture_index import FIXTURES, FixtureIndex, IndexFile, build_files
+from tests.support.hostile_index import HostileIndex
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -93,6 +94,15 @@ def fixture_files() -> list[IndexFile]:
 def fixture_index(fixture_files: list[IndexFile]) -> Iterator[FixtureIndex]:
     """The fixture index, served for the duration of the test."""
     index = FixtureIndex(list(fixture_files))
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        index.register(mock)
+        yield index
+
+
+@pytest.fixture
+def hostile(fixture_files: list[IndexFile]) -> Iterator[HostileIndex]:
+    """The fixture index, with the attacks of :class:`HostileIndex` it is told to make."""
+    index = HostileIndex(list(fixture_files))
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         index.register(mock)
         yield index

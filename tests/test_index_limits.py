@@ -25,7 +25,6 @@ from tests.support.hostile_index import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
     from requests import PreparedRequest
@@ -56,14 +55,6 @@ class SlowBody(io.RawIOBase):
 
 def body(size: int, delay: float = 0.0, chunk: int = 1) -> io.BufferedReader:
     return io.BufferedReader(SlowBody(size, delay, chunk), buffer_size=chunk)
-
-
-@pytest.fixture
-def hostile(fixture_files: list[IndexFile]) -> Iterator[HostileIndex]:
-    index = HostileIndex(list(fixture_files))
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        index.register(mock)
-        yield index
 
 
 def generate(tmp_path: Path, spec: str = "alpha==1.0.0") -> int:

@@ -13,7 +13,6 @@ import zipfile
 from typing import TYPE_CHECKING, Any
 
 import pytest
-import responses
 
 from pypi2nix.cli import main
 from tests.support.fixture_index import INDEX_URL, IndexFile
@@ -27,16 +26,7 @@ from tests.support.hostile_index import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
-
-
-@pytest.fixture
-def hostile(fixture_files: list[IndexFile]) -> Iterator[HostileIndex]:
-    index = HostileIndex(list(fixture_files))
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        index.register(mock)
-        yield index
 
 
 def generate(work: Path, spec: str, *extra: str, index_url: str = INDEX_URL) -> int:
