@@ -8,9 +8,12 @@ import tracemalloc
 from typing import TYPE_CHECKING
 
 import responses
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from pypi2nix.index.cache import Cache
 from pypi2nix.index.cache_files import CacheFiles
+from pypi2nix.index.cached_pages import parse_grouped_page
 from pypi2nix.index.client import HttpClient
 from pypi2nix.index.pages import ProjectPages
 from tests.support.fixture_index import INDEX_URL
@@ -64,3 +67,22 @@ def test_a_fetched_page_and_its_queued_cache_write_share_one_body(
     assert held < 1.5 * len(body)
     disk.set()
     cache.close()
+
+
+def test_a_cached_page_decodes_a_version_s_files_only_when_it_is_looked_at() -> None:
+    files = [
+        {"filename": f"huge-1.0-py3-none-any{number}.whl", "url": f"huge-1.0-{number}.whl"}
+        for number in range(2000)
+    ]
+    files[0]["filename"] = "huge-1.0.tar.gz"
+    content = json.dumps({"name": "huge", "groups": {"1.0": files, "2.0": []}}).encode()
+    tracemalloc.start()
+    try:
+        page = parse_grouped_page(canonicalize_name("huge"), content, INDEX_URL + "huge/")
+        held, _peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert held < 20_000  # not an object per file: one undecoded list per version
+    listed = [file.filename for file in page.files(Version("1.0"))]
+    assert listed == [item["filename"] for item in files]
+    assert page.files(Version("2.0")) == ()
