@@ -4,6 +4,7 @@ import gzip
 import io
 import random
 import tarfile
+import tracemalloc
 import zipfile
 
 import pytest
@@ -19,6 +20,7 @@ from pypi2nix.dists.archive import (
 )
 from pypi2nix.dists.sdist import read_tar_sdist, read_zip_sdist, sdist_metadata
 from pypi2nix.dists.streams import RangeResponse
+from pypi2nix.dists.wheel import read_wheel_facts
 from tests.support.fixture_index import FIXTURES
 
 SIX_WHEEL = (FIXTURES / "real" / "six-1.17.0-py2.py3-none-any.whl").read_bytes()
@@ -162,3 +164,29 @@ def test_zip_sdist_listing() -> None:
     assert contents.names == ("PKG-INFO", "setup.cfg", "demo/__init__.py")
     metadata = sdist_metadata(contents, project="demo", version="1.0")
     assert [str(r) for r in metadata.requires_dist] == ["gamma"]
+
+
+def test_wheel_facts_keep_only_the_module_sources_bytes() -> None:
+    padding = random.Random(1).randbytes(TAIL_BYTES // 2)  # incompressible
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("pkg/__init__.py", b"import json\nfrom . import core\n")
+        archive.writestr("pkg/_native.so", padding)
+        archive.writestr("pkg-1.0.dist-info/METADATA", b"Name: pkg\nVersion: 1.0\n")
+        archive.writestr("pkg-1.0.dist-info/RECORD", b"")
+    data = buffer.getvalue()
+
+    def fetch(start: int | None, end: int) -> RangeResponse:
+        copy = bytes(bytearray(data))  # bytes of its own, as a download is
+        return RangeResponse(start=0, content=copy, total_size=len(copy))
+
+    tracemalloc.start()
+    try:
+        remote = RemoteFile(fetch, len(data))
+        facts = read_wheel_facts(open_zip(remote), remote)
+        held, _peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert facts.metadata is not None
+    assert facts.imports.of("pkg/__init__.py") == ("json", "pkg.core")
+    assert held < len(padding) // 4  # the shared object's bytes were let go

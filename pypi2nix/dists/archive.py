@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import io
 import lzma
+import struct
 import zipfile
 import zlib
 from typing import IO, TYPE_CHECKING
@@ -26,13 +27,14 @@ from pypi2nix.dists import tarstream
 from pypi2nix.dists.inflate import cap_zip_member
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     from pypi2nix.dists.streams import RangeResponse, Readable
 
 TAIL_BYTES = 512 * 1024
 WHOLE_FILE_BYTES = 768 * 1024
 MIN_FETCH_BYTES = 16 * 1024
+_LOCAL_HEADER_BYTES = 30  # a zip member's local header, before its name and extra field
 MAX_MEMBER_BYTES = 16 * 1024 * 1024
 MAX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024
 MAX_MEMBERS = 200_000
@@ -98,10 +100,32 @@ class RemoteFile(io.RawIOBase):
         self._position += len(data)
         return len(data)
 
-    def _read_at(self, start: int, length: int) -> bytes:
+    def keep_only_members(self, members: Iterable[zipfile.ZipInfo]) -> None:
+        """Drop the fetched bytes but those of these zip members (local header and
+        data), where they were fetched: reads of anything else then fetch again, or
+        raise :class:`NotFetched` offline."""
+        kept = []
+        for info in members:
+            header = self._fetched(info.header_offset, _LOCAL_HEADER_BYTES)
+            if header is None:
+                continue
+            name_length, extra_length = struct.unpack_from("<HH", header, 26)
+            length = _LOCAL_HEADER_BYTES + name_length + extra_length + info.compress_size
+            data = self._fetched(info.header_offset, length)
+            if data is not None:
+                kept.append((info.header_offset, data))
+        self._chunks = kept
+
+    def _fetched(self, start: int, length: int) -> bytes | None:
         for chunk_start, chunk in self._chunks:
             if chunk_start <= start and start + length <= chunk_start + len(chunk):
                 return chunk[start - chunk_start : start - chunk_start + length]
+        return None
+
+    def _read_at(self, start: int, length: int) -> bytes:
+        data = self._fetched(start, length)
+        if data is not None:
+            return data
         if self.offline:
             raise NotFetched(f"bytes {start}-{start + length - 1} were not fetched")
         end = min(self._size, start + max(length, MIN_FETCH_BYTES)) - 1

@@ -195,6 +195,12 @@ def read_wheel_facts(archive: zipfile.ZipFile, remote: RemoteFile) -> WheelFacts
     data = None if metadata_name is None else _read_fetched(archive, metadata_name)
     metadata = None if data is None else metadata_fields(data)
 
+    license_file = _license_file(archive, names)
+    # Only the module sources' bytes stay in memory for the import check.
+    remote.keep_only_members(
+        info for info in archive.infolist() if is_checkable_source(info.filename, info.file_size)
+    )
+
     def read_source(path: str) -> bytes | None:
         """A module source, when its bytes were fetched (the archive stays open for it)."""
         try:
@@ -207,7 +213,7 @@ def read_wheel_facts(archive: zipfile.ZipFile, remote: RemoteFile) -> WheelFacts
         metadata=metadata,
         names=names,
         imports=ModuleImports(sources=read_source),
-        license_file=_license_file(archive, names),
+        license_file=license_file,
     )
 
 

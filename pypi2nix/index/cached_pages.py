@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
 class _Grouped(msgspec.Struct, forbid_unknown_fields=True):
     name: str
-    groups: dict[str, list[msgspec.Raw]]
+    # each version's files stay one undecoded JSON list until the version is looked at
+    groups: dict[str, msgspec.Raw]
 
 
 _DECODER = msgspec.json.Decoder(_Grouped)

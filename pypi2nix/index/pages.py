@@ -173,6 +173,7 @@ class ProjectPages:
             body = response.content
             if _is_json(validators.content_type):
                 body = grouped_form(page) or b""  # b"": not kept, fetched again next run
+                page = _sharing_body(page, body, validators.final_url)
         self._store(url, validators, body)
         return page
 
@@ -206,6 +207,18 @@ class ProjectPages:
             raise NetworkError(
                 redact_url(url), f"the index sent an invalid page: {error}"
             ) from error
+
+
+def _sharing_body(page: ProjectPage, grouped: bytes, final_url: str) -> ProjectPage:
+    """The page read back from its cached form: its undecoded files then point into
+    the body the cache writes (queued until written), and the index's answer is
+    freed, rather than both being held."""
+    if not grouped:
+        return page
+    try:
+        return parse_grouped_page(page.name, grouped, final_url)
+    except PageError:
+        return page
 
 
 def _check_not_redirected_elsewhere(url: str, name: NormalizedName, final_url: str) -> None:

@@ -48,8 +48,9 @@ class ProjectPage:
     """The files an index lists for one project, grouped by version string.
 
     :param entries: version string -> :data:`FileEntry` lists; or PEP 691 files
-        (undecoded JSON, or decoded) when ``raw_base`` (the page's URL) is given:
-        those are converted when their version is looked at.
+        (undecoded JSON, or decoded, or one undecoded JSON list of them) when
+        ``raw_base`` (the page's URL) is given: those are converted when their
+        version is looked at.
     """
 
     __slots__ = ("_entries", "_files", "_newest_first", "_raw_base", "_versions", "name")
@@ -57,12 +58,12 @@ class ProjectPage:
     def __init__(
         self,
         name: NormalizedName,
-        entries: dict[str, list[Any]],
+        entries: dict[str, list[Any]] | dict[str, msgspec.Raw],
         *,
         raw_base: str | None = None,
     ) -> None:
         self.name = name
-        self._entries = entries
+        self._entries: dict[str, Any] = entries
         self._raw_base = raw_base
         self._versions: dict[Version, tuple[str, ...]] | None = None
         self._newest_first: tuple[Version, ...] | None = None
@@ -95,14 +96,18 @@ class ProjectPage:
     def entries(self, text: str) -> list[FileEntry]:
         """The files of one version string, as :data:`FileEntry` lists (a file whose name
         does not give that version, as in a damaged cache entry, is left out)."""
-        entries = self._entries[text]
-        if self._raw_base is not None and entries and type(entries[0]) is not list:
-            converted = (_file_entry(item, self._raw_base) for item in entries)
-            entries = self._entries[text] = [
+        stored: Any = self._entries[text]
+        if self._raw_base is not None and (
+            type(stored) is msgspec.Raw or (stored and type(stored[0]) is not list)
+        ):
+            items = _group_files(stored) if type(stored) is msgspec.Raw else stored
+            converted = (_file_entry(item, self._raw_base) for item in items)
+            stored = self._entries[text] = [
                 entry
                 for entry in converted
                 if entry is not None and _version_text(self.name, entry[0]) == text
             ]
+        entries: list[FileEntry] = stored
         return entries
 
     def raw_groups(self) -> dict[str, list[Any]] | None:
@@ -183,6 +188,7 @@ class _Page(msgspec.Struct):
 _PAGE_DECODER = msgspec.json.Decoder(_Page)
 _NAME_DECODER = msgspec.json.Decoder(_FileName)
 _FILE_DECODER = msgspec.json.Decoder(_File)
+_GROUP_DECODER = msgspec.json.Decoder(list[msgspec.Raw])
 
 
 def _json_page(name: NormalizedName, content: bytes, url: str) -> ProjectPage:
@@ -291,6 +297,14 @@ def _lenient_json_page(name: NormalizedName, content: bytes, url: str) -> Projec
 def _check_page_name(name: NormalizedName, page_name: object) -> None:
     if isinstance(page_name, str) and canonicalize_name(page_name) != name:
         raise PageError(f"it is the page of another project, {page_name!r}")
+
+
+def _group_files(group: msgspec.Raw) -> list[msgspec.Raw]:
+    """The files of one version's undecoded JSON list (none when it is not a list)."""
+    try:
+        return _GROUP_DECODER.decode(group)
+    except msgspec.MsgspecError:
+        return []
 
 
 def _file_entry(file: msgspec.Raw | _File, base: str) -> FileEntry | None:

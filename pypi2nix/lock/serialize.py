@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
+import msgspec
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
@@ -22,17 +22,20 @@ from pypi2nix.models import (
 
 
 def graph_to_json(graph: LockGraph) -> dict[str, Any]:
-    return _plain(dataclasses.asdict(graph))  # type: ignore[no-any-return]
+    return _plain(graph)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
+def _plain(value: LockGraph | BuildTool) -> dict[str, Any]:
+    """The dataclass as JSON data (tuples as lists, versions as strings), made in one
+    pass by msgspec: ``dataclasses.asdict`` deep-copies, the slowest step of storing
+    a lock."""
+    return msgspec.json.decode(msgspec.json.encode(value, enc_hook=_version_text))  # type: ignore[no-any-return]
+
+
+def _version_text(value: object) -> str:
     if isinstance(value, Version):
         return str(value)
-    return value
+    raise TypeError(f"{type(value).__name__} is not JSON data")
 
 
 def graph_from_json(data: dict[str, Any]) -> LockGraph:
@@ -57,7 +60,7 @@ def graph_from_json(data: dict[str, Any]) -> LockGraph:
 
 
 def build_tool_to_json(tool: BuildTool) -> dict[str, Any]:
-    return _plain(dataclasses.asdict(tool))  # type: ignore[no-any-return]
+    return _plain(tool)
 
 
 def build_tool_from_json(data: dict[str, Any]) -> BuildTool:
