@@ -275,11 +275,17 @@ def test_a_damaged_grouped_page_is_checked_like_the_index_page(
     page = make_index(cache).project_page("gamma")
     assert {file.version for file in page.files(Version("3.0.0"))} == {Version("3.0.0")}
     assert fixture_index.requests == [INDEX_URL + "gamma/"]
-    for damage in (b"{not json", b'{"name": "beta", "groups": {}}', b'{"name": "gamma"}'):
+    damaged = [
+        b"{not json",
+        b'{"name": "beta", "groups": {}}',
+        b'{"name": "gamma"}',
+        b'{"name": "gamma", "groups": {"3.0.0": {"files": []}}}',
+    ]
+    for damage in damaged:
         body.write_bytes(damage)
         assert make_index(cache).project_page("gamma").versions
         assert fixture_index.requests[-1] == INDEX_URL + "gamma/"  # fetched again
-    assert len(fixture_index.requests) == 4
+    assert len(fixture_index.requests) == 5
 
 
 def test_background_writes_never_hold_up_the_run(

@@ -51,4 +51,7 @@ def parse_grouped_page(name: NormalizedName, content: bytes, url: str) -> Projec
         raise PageError(f"the cached page does not parse ({error})") from error
     if grouped.name != name:
         raise PageError(f"the cached page is that of {grouped.name!r}")
+    # The decoder has checked each group is JSON; one that is not a list fails the page.
+    if not all(bytes(memoryview(group)[:1]) == b"[" for group in grouped.groups.values()):
+        raise PageError("a version of the cached page does not list files")
     return ProjectPage(name, dict(grouped.groups), raw_base=url)

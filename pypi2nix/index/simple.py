@@ -300,11 +300,9 @@ def _check_page_name(name: NormalizedName, page_name: object) -> None:
 
 
 def _group_files(group: msgspec.Raw) -> list[msgspec.Raw]:
-    """The files of one version's undecoded JSON list (none when it is not a list)."""
-    try:
-        return _GROUP_DECODER.decode(group)
-    except msgspec.MsgspecError:
-        return []
+    """The files of one version's undecoded JSON list (checked to be a list when the
+    cached page was read)."""
+    return _GROUP_DECODER.decode(group)
 
 
 def _file_entry(file: msgspec.Raw | _File, base: str) -> FileEntry | None:
