@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from typing import TYPE_CHECKING
 
 import pytest
@@ -120,3 +121,19 @@ def nixpkgs(tmp_path_factory: pytest.TempPathFactory, fixture_files: list[IndexF
     )
     (directory / "default.nix").write_text(f"{{ ... }}: {nix.stand_in(base)}\n")
     return directory
+
+
+@pytest.fixture
+def held_cache_writes(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """The cache's writer thread waits (at most 10 s) until the event is set."""
+    from pypi2nix.index.cache_files import CacheFiles
+
+    disk = threading.Event()
+    apply = CacheFiles._apply
+
+    def slow_disk(self: CacheFiles, path: Path, data: bytes | None) -> None:
+        disk.wait(10)
+        apply(self, path, data)
+
+    monkeypatch.setattr(CacheFiles, "_apply", slow_disk)
+    return disk

@@ -289,18 +289,9 @@ def test_a_damaged_grouped_page_is_checked_like_the_index_page(
 
 
 def test_background_writes_never_hold_up_the_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, held_cache_writes: threading.Event
 ) -> None:
-    from pypi2nix.index.cache_files import CacheFiles
-
-    disk = threading.Event()
-    apply = CacheFiles._apply
-
-    def slow_disk(self: CacheFiles, path: Path, data: bytes | None) -> None:
-        disk.wait(10)
-        apply(self, path, data)
-
-    monkeypatch.setattr(CacheFiles, "_apply", slow_disk)
+    disk = held_cache_writes
     cache = Cache(tmp_path, background=True)
     cache.store_file_facts("a" * 64, {"kind": "wheel"})  # returns before the disk does
     cache.store_file_facts("b" * 64, {"kind": "sdist"})

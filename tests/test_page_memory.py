@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import tracemalloc
 from typing import TYPE_CHECKING
 
@@ -12,16 +11,15 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from pypi2nix.index.cache import Cache
-from pypi2nix.index.cache_files import CacheFiles
 from pypi2nix.index.cached_pages import parse_grouped_page
 from pypi2nix.index.client import HttpClient
 from pypi2nix.index.pages import ProjectPages
 from tests.support.fixture_index import INDEX_URL
 
 if TYPE_CHECKING:
+    import threading
     from pathlib import Path
 
-    import pytest
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 
@@ -40,16 +38,9 @@ def _big_page(files: int, padding: int) -> bytes:
 
 
 def test_a_fetched_page_and_its_queued_cache_write_share_one_body(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, held_cache_writes: threading.Event
 ) -> None:
-    disk = threading.Event()
-    apply = CacheFiles._apply
-
-    def slow_disk(self: CacheFiles, path: Path, data: bytes | None) -> None:
-        disk.wait(10)
-        apply(self, path, data)
-
-    monkeypatch.setattr(CacheFiles, "_apply", slow_disk)
+    disk = held_cache_writes
     body = _big_page(files=20, padding=200_000)
     cache = Cache(tmp_path, background=True)
     pages = ProjectPages(HttpClient(retries=0), [INDEX_URL], cache=cache)
