@@ -211,7 +211,7 @@ def build_lock(lock: Lock, nixpkgs: Path, jobs: int) -> None:
     for drv in failed_builders:
         if drv not in pin_drvs:  # a build tool of nixpkgs' or a locked one
             print(f"{lock.name}: {drv.split('-', 1)[1]} failed: {_cause(drv)}")
-    built = {name for name, value in tried.items() if Path(value["out"]).exists()}
+    built = _valid_outputs(tried)
     for name in sorted(lock.pins):
         if name in lock.verdicts:
             continue
@@ -250,6 +250,17 @@ def _evaluate(expression: str, names: list[str]) -> dict[str, dict[str, str] | N
         except AssertionError:
             result[name] = None
     return result
+
+
+def _valid_outputs(tried: dict[str, dict[str, str]]) -> set[str]:
+    """The pins whose output is a valid store path: a failed build may leave its output
+    folder behind (without a sandbox), so existing is not enough."""
+    outputs = {value["out"]: name for name, value in tried.items()}
+    invalid = subprocess.run(
+        ["nix-store", "--check-validity", "--print-invalid", *outputs],
+        capture_output=True, text=True, check=False,
+    ).stdout.split()  # fmt: skip
+    return {name for out, name in outputs.items() if out not in invalid}
 
 
 def _failed_dependency(lock: Lock, name: str, built: set[str]) -> bool:

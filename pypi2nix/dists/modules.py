@@ -225,10 +225,44 @@ def source_imports(path: str, source: bytes) -> tuple[str, ...] | None:
     is_package = parts[-1] == "__init__"
     module = ".".join(parts[:-1] if is_package else parts)
     package = module if is_package else module.rpartition(".")[0]
-    names = {name for statement in tree.body for name in _imported_names(statement, package)}
+    statements = [*tree.body, *_imports_made_unconditional(decoded)]
+    names = {name for statement in statements for name in _imported_names(statement, package)}
     if guards_its_import(decoded):
         names.add(IMPORT_GUARD)
     return tuple(sorted(names))
+
+
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+
+def _imports_made_unconditional(text: str) -> list[ast.stmt]:
+    """The imports of a module-level ``try`` whose ImportError handler raises again
+    (``try: import aiohttp`` / ``except ImportError: raise ImportError("install [d]")``):
+    those are needed as much as unindented ones. Only modules that say ``raise
+    ImportError`` are parsed whole for them."""
+    if not any(raise_ in text for raise_ in _RAISES):
+        return []
+    try:
+        with _PARSE_LOCK:
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return []
+    return [
+        statement
+        for node in tree.body
+        if isinstance(node, ast.Try) and any(_raises_again(handler) for handler in node.handlers)
+        for statement in node.body
+        if isinstance(statement, ast.Import | ast.ImportFrom)
+    ]
+
+
+def _raises_again(handler: ast.ExceptHandler) -> bool:
+    caught = handler.type
+    names = caught.elts if isinstance(caught, ast.Tuple) else [caught]
+    catches_import_error = caught is None or any(
+        isinstance(name, ast.Name) and name.id in _IMPORT_ERRORS for name in names
+    )
+    return catches_import_error and any(isinstance(node, ast.Raise) for node in handler.body)
 
 
 _RAISES = ("raise ImportError", "raise ModuleNotFoundError")
