@@ -157,3 +157,31 @@ def test_a_module_that_raises_importerror_on_a_condition_is_not_judged() -> None
         "# pythonImportsCheck leaves out psycopg_binary: it raises ImportError at import "
         "time on a condition pypi2nix cannot judge."
     )
+
+
+def test_setup_py_literal_lists_name_what_an_sdist_installs() -> None:
+    from pypi2nix.dists.modules import declared_in_setup_py, import_names_from_sdist
+
+    # uWSGI: a C server whose sdist has contrib/ and plugins/ folders of scripts it
+    # does not install; setup.py says which module it does.
+    setup_py = (
+        b"from setuptools import setup\nsetup(name='uWSGI', py_modules=['uwsgidecorators'])\n"
+    )
+    names = ["setup.py", "uwsgiconfig.py", "uwsgidecorators.py", "contrib/runuwsgi.py",
+             "plugins/airbrake/uwsgiplugin.py", "t/core/readline/__init__.py"]  # fmt: skip
+    assert import_names_from_sdist(names, setup_py=setup_py) == ("uwsgidecorators",)
+    assert "uwsgidecorators" not in import_names_from_sdist(names)  # the guess, without it
+    packages = (
+        b"import setuptools\nsetuptools.setup(packages=['foo', 'foo.sub'], py_modules=('bar',))\n"
+    )
+    assert declared_in_setup_py(packages) == ("bar", "foo")
+    for unknown in (
+        b"from setuptools import setup, find_packages\nsetup(packages=find_packages())\n",
+        b"from setuptools import setup\nsetup(**options)\n",
+        b"from setuptools import setup\nsetup(name='x')\n",
+        b"if True:\n    setup(py_modules=['x'])\n",
+        b"setup(py_modules=['x'])\nsetup(py_modules=['y'])\n",
+        b"setup(py_modules=[NAME])\n",
+        b"def broken(:\n",
+    ):
+        assert declared_in_setup_py(unknown) is None, unknown

@@ -58,11 +58,12 @@ def import_names_from_wheel(paths: Iterable[str]) -> tuple[str, ...]:
 
 
 def import_names_from_sdist(
-    paths: Iterable[str], *, top_level_txt: bytes | None = None
+    paths: Iterable[str], *, top_level_txt: bytes | None = None, setup_py: bytes | None = None
 ) -> tuple[str, ...]:
     """Import names from the member list of an sdist (paths relative to its root).
 
-    setuptools' ``*.egg-info/top_level.txt`` wins when present; otherwise packages
+    setuptools' ``*.egg-info/top_level.txt`` wins when present, then the ``packages``
+    and ``py_modules`` that ``setup.py`` gives as literal lists; otherwise packages
     under ``src/`` (or else at the root) and, failing those, root-level modules.
     """
     if top_level_txt is not None:
@@ -70,6 +71,9 @@ def import_names_from_sdist(
         names = {name.replace("/", ".") for name in listed if _is_module_name(name)}
         if names:
             return _public(names)
+    declared = declared_in_setup_py(setup_py) if setup_py is not None else None
+    if declared:
+        return _public(set(declared))
     all_paths = list(paths)
     src_paths = [path[4:] for path in all_paths if path.startswith("src/")]
     for candidate_paths in (src_paths, all_paths):
@@ -78,6 +82,51 @@ def import_names_from_sdist(
             return _public(packages)
     modules = _top_level_names([path for path in all_paths if "/" not in path])
     return _public({name for name in modules if not _looks_like_test(name)})
+
+
+def declared_in_setup_py(source: bytes) -> tuple[str, ...] | None:
+    """The top-level names of the ``packages`` and ``py_modules`` a module-level
+    ``setup(...)`` call gives as literal lists of strings (``None`` when there is no
+    such call, or either is computed: then only running it could tell)."""
+    try:
+        with _PARSE_LOCK:
+            tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    calls = [
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Call)
+        and _called_name(node.value.func) == "setup"
+    ]
+    if len(calls) != 1:
+        return None
+    names: set[str] = set()
+    for argument in calls[0].keywords:
+        if argument.arg in ("packages", "py_modules"):
+            listed = _literal_strings(argument.value)
+            if listed is None:
+                return None
+            names.update(name.split(".")[0] for name in listed if _is_module_name(name))
+        elif argument.arg is None:  # setup(**options): the lists may be in there
+            return None
+    return tuple(sorted(names)) or None
+
+
+def _called_name(function: ast.expr) -> str | None:
+    if isinstance(function, ast.Name):
+        return function.id
+    return function.attr if isinstance(function, ast.Attribute) else None
+
+
+def _literal_strings(value: ast.expr) -> list[str] | None:
+    if not isinstance(value, ast.List | ast.Tuple):
+        return None
+    items = [item.value for item in value.elts if isinstance(item, ast.Constant)]
+    if len(items) != len(value.elts) or not all(isinstance(item, str) for item in items):
+        return None
+    return [str(item) for item in items]
 
 
 def _top_level_names(paths: Iterable[str], *, in_namespace: bool = False) -> set[str]:

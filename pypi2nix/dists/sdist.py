@@ -55,6 +55,9 @@ _SKIPPED_FOLDERS = frozenset(
 # A license file at the root (``LICENSE``, ``LICENSE.txt``, ``COPYING.md``, ...).
 _LICENSE_FILE = re.compile(r"^(?:LICEN[CS]E|COPYING)(?:\.(?:txt|md|rst))?$", re.IGNORECASE)
 MAX_LICENSE_BYTES = 64 * 1024
+# setup.py is kept (and cached) for the modules it may declare as literals.
+SETUP_PY = "setup.py"
+MAX_SETUP_PY_BYTES = 256 * 1024
 _EGG_INFO_FILE = re.compile(r"^(?:src/)?[^/]+\.egg-info/(requires\.txt|top_level\.txt|PKG-INFO)$")
 # Module sources kept (for the run only) for the static import check.
 MAX_KEPT_SOURCES_BYTES = 1024 * 1024
@@ -246,12 +249,14 @@ class _Collector:
             return True
         if _LICENSE_FILE.match(relative):
             return size <= MAX_LICENSE_BYTES
+        if relative == SETUP_PY:
+            return size <= MAX_SETUP_PY_BYTES
         return self.kept_bytes + size <= MAX_KEPT_SOURCES_BYTES and is_checkable_source(
             relative, size
         )
 
     def keep(self, relative: str, data: bytes) -> None:
-        if relative.endswith(".py"):
+        if relative.endswith(".py") and relative != SETUP_PY:
             self.sources[relative] = data
             self.kept_bytes += len(data)
         else:

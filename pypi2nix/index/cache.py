@@ -44,7 +44,7 @@ from pypi2nix.index.cache_files import CacheFiles
 logger = logging.getLogger(__name__)
 
 DEFAULT_FRESH_SECONDS = 600
-FORMAT = 9
+FORMAT = 10
 # A cache file name: a hex digest, maybe with a kind (``<sha256>.native``).
 _KEY = re.compile(r"[0-9a-f]{64}(?:\.[a-z]+)?")
 

@@ -12,6 +12,7 @@ from pypi2nix.dists.modules import (
     import_names_from_wheel,
     provided_names,
 )
+from pypi2nix.dists.sdist import SETUP_PY
 from pypi2nix.filenames import is_binary_wheel, is_linux_binary_wheel
 from pypi2nix.models import IMPORT_GUARD, BuildRequirement, Pin
 from pypi2nix.pins.build_requirements import group_names, sdist_build_requirements
@@ -277,7 +278,9 @@ def _facts(
     else:
         assert contents is not None  # a release without wheels has an sdist
         import_names = import_names_from_sdist(
-            contents.names, top_level_txt=contents.egg_info("top_level.txt")
+            contents.names,
+            top_level_txt=contents.egg_info("top_level.txt"),
+            setup_py=contents.files.get(SETUP_PY),
         )
         provides = provided_names(path.removeprefix("src/") for path in contents.names)
         imports_of = contents.imports.of
