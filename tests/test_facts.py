@@ -185,3 +185,24 @@ def test_setup_py_literal_lists_name_what_an_sdist_installs() -> None:
         b"def broken(:\n",
     ):
         assert declared_in_setup_py(unknown) is None, unknown
+
+
+def test_the_cached_facts_of_a_guarded_module_pass_the_cache_checks() -> None:
+    """A wheel whose module raises ImportError on a condition (bs4) is kept in the cache:
+    before, its entry failed the checks, so every run read the wheel again and an
+    ``--offline`` run failed."""
+    from pypi2nix.dists.modules import ModuleImports
+    from pypi2nix.dists.wheel import WheelFacts
+    from pypi2nix.index.entries import valid_wheel_facts
+    from pypi2nix.models import IMPORT_GUARD
+
+    guarded = b'import sys\n\nif "x" not in sys.modules:\n    raise ImportError("first")\n'
+    imports = ModuleImports(sources={"bs4/__init__.py": guarded})
+    assert imports.of("bs4/__init__.py") == (IMPORT_GUARD, "sys")
+    facts = WheelFacts(
+        metadata={"name": "bs4", "version": "1"}, names=("bs4/__init__.py",), imports=imports
+    )
+    assert valid_wheel_facts(facts.to_json())
+    assert not valid_wheel_facts(
+        {**facts.to_json(), "imports": {"bs4/__init__.py": ["not a name"]}}
+    )

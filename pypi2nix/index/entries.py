@@ -12,6 +12,8 @@ import binascii
 import re
 from typing import Any
 
+from pypi2nix.models import IMPORT_GUARD
+
 # PEP 508's project names.
 _PROJECT_NAME = re.compile(r"[A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9]", re.IGNORECASE)
 _LIST_FIELDS = frozenset({"classifiers", "requires_dist", "provides_extra", "dynamic"})
@@ -70,7 +72,8 @@ def _valid_imports(imports: object) -> bool:
     if type(imports) is not dict:
         return False
     return all(
-        type(path) is str and (names is None or (_strings(names) and all(map(_dotted_name, names))))
+        type(path) is str
+        and (names is None or (_strings(names) and all(map(_imported_name, names))))
         for path, names in imports.items()
     )
 
@@ -95,8 +98,9 @@ def _valid_pyproject(facts: object) -> bool:
     )
 
 
-def _dotted_name(name: str) -> bool:
-    return all(part.isidentifier() for part in name.split("."))
+def _imported_name(name: str) -> bool:
+    """A dotted module name, or the mark of a module-level ``raise ImportError``."""
+    return name == IMPORT_GUARD or all(part.isidentifier() for part in name.split("."))
 
 
 def _strings(value: object) -> bool:
