@@ -10,10 +10,10 @@ import re
 from typing import TYPE_CHECKING
 
 from pypi2nix.errors import UsageError
-from pypi2nix.index.cache import default_cache_dir
-from pypi2nix.inputs.requirements_txt import binary_names
 from pypi2nix.options import GenerateOptions, IndexOptions, PackageOptions, UpdateOptions
 from pypi2nix.parser import build_parser
+from pypi2nix.resolve.policy import binary_names
+from pypi2nix.store import default_cache_dir
 from pypi2nix.target import Target
 
 if TYPE_CHECKING:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pypi2nix.index.cache import default_cache_dir
-from pypi2nix.index.prefetch import DEFAULT_WORKERS
 from pypi2nix.options import FETCHERS, INDEX_URL_ENVIRONMENT_VARIABLE
+from pypi2nix.store import default_cache_dir
 from pypi2nix.target import DEFAULT_PYTHON, DEFAULT_SYSTEM, PYTHON_VERSIONS, SYSTEMS
+from pypi2nix.threads import DEFAULT_WORKERS
 
 if TYPE_CHECKING:
     import argparse

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from packaging.version import Version
 
     from pypi2nix.errors import Origin
+    from pypi2nix.target import Target
 
 DirectKind = Literal["url", "git", "path"]
 
@@ -217,13 +218,10 @@ class BuildTool:
 class LockGraph:
     """The resolved, pinned set for one target."""
 
+    target: Target
     pins: tuple[Pin, ...]
     roots: tuple[NormalizedName, ...]
     broken_edges: tuple[BrokenCycleEdge, ...] = ()
-    python: str = ""
-    system: str = ""
-    sources: tuple[str, ...] = ()
-    index_urls: tuple[str, ...] = ()
     build_tools: tuple[BuildTool, ...] = ()
     # Pins whose metadata only their build backend could give (it was run).
     built_metadata: tuple[NormalizedName, ...] = ()
@@ -233,6 +231,21 @@ class LockGraph:
             if pin.name == name:
                 return pin
         raise KeyError(name)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Lock:
+    """What a run locks, and every output is rendered from: one graph per target, in
+    the order the targets were given, and what the graphs share."""
+
+    graphs: tuple[LockGraph, ...]
+    # The input files the requirements came from.
+    sources: tuple[str, ...] = ()
+    index_urls: tuple[str, ...] = ()
+
+    @property
+    def targets(self) -> tuple[Target, ...]:
+        return tuple(graph.target for graph in self.graphs)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -126,7 +126,7 @@ def nixpkgs(tmp_path_factory: pytest.TempPathFactory, fixture_files: list[IndexF
 @pytest.fixture
 def held_cache_writes(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     """The cache's writer thread waits (at most 10 s) until the event is set."""
-    from pypi2nix.index.cache_files import CacheFiles
+    from pypi2nix.store.files import CacheFiles
 
     disk = threading.Event()
     apply = CacheFiles._apply

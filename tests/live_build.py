@@ -119,7 +119,7 @@ def lock_set(name: str, files: list[Path], work: Path) -> Lock:
         index=IndexOptions(cache_dir=work / "cache"),
     )
     result = generate(options, Console(-1))
-    graph = result.graph
+    (graph,) = result.lock.graphs
     lock = Lock(name=name, folder=folder, roots=list(graph.roots))
     tools = {tool.key: tool for tool in graph.build_tools}
     for pin in graph.pins:

@@ -47,7 +47,7 @@ def files(directory: Path) -> dict[str, bytes]:
 
 
 def make_index(cache: Path, *, offline: bool = False) -> PackageIndex:
-    return PackageIndex(HttpClient(retries=0), [INDEX_URL], cache=Cache(cache), offline=offline)
+    return PackageIndex(HttpClient(retries=0), [INDEX_URL], cache=Cache.at(cache), offline=offline)
 
 
 def age_pages(cache: Path, seconds: float) -> None:
@@ -123,7 +123,7 @@ def test_revalidation_answered_with_304(tmp_path: Path) -> None:
         page = make_index(cache).project_page("demo")
         assert revalidation.call_count == 1
     assert [file.filename for file in page.all_files()] == ["demo-1.0.tar.gz"]
-    validators = Cache(cache).page_validators(url)
+    validators = Cache.at(cache).page_validators(url)
     assert validators is not None
     assert validators.is_fresh(validators.fetched + 1)  # the 304 made it fresh again
 
@@ -146,7 +146,7 @@ def test_corrupt_entries_are_dropped_and_fetched_again(
 
 @pytest.mark.parametrize("background", [False, True])
 def test_concurrent_writers_never_expose_half_an_entry(tmp_path: Path, background: bool) -> None:
-    cache = Cache(tmp_path, background=background)
+    cache = Cache.at(tmp_path, background=background)
     values = [{"kind": "wheel", "payload": str(n) * 200_000} for n in range(8)]
     stop = threading.Event()
     seen: list[dict[str, object] | None] = []
@@ -216,7 +216,7 @@ def test_offline_cli_error_is_one_line(
 
 
 def test_validators_round_trip(tmp_path: Path) -> None:
-    cache = Cache(tmp_path)
+    cache = Cache.at(tmp_path)
     validators = PageValidators(
         fetched=1.0, max_age=60.0, etag='"x"', last_modified=None,
         content_type="application/vnd.pypi.simple.v1+json", final_url=INDEX_URL,
@@ -292,7 +292,7 @@ def test_background_writes_never_hold_up_the_run(
     tmp_path: Path, held_cache_writes: threading.Event
 ) -> None:
     disk = held_cache_writes
-    cache = Cache(tmp_path, background=True)
+    cache = Cache.at(tmp_path, background=True)
     cache.store_file_facts("a" * 64, {"kind": "wheel"})  # returns before the disk does
     cache.store_file_facts("b" * 64, {"kind": "sdist"})
     cache.discard_file_facts("b" * 64)
@@ -303,7 +303,7 @@ def test_background_writes_never_hold_up_the_run(
     disk.set()
     cache.close()
     assert sorted(path.name for path in (tmp_path / "files").iterdir()) == [f"{'a' * 64}.json"]
-    assert Cache(tmp_path).file_facts("a" * 64) == {"kind": "wheel"}
+    assert Cache.at(tmp_path).file_facts("a" * 64) == {"kind": "wheel"}
 
 
 def test_a_cache_that_cannot_be_written_is_logged_once(
@@ -311,7 +311,7 @@ def test_a_cache_that_cannot_be_written_is_logged_once(
 ) -> None:
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the cache folder should be")
-    cache = Cache(blocked, background=True)
+    cache = Cache.at(blocked, background=True)
     for digit in "abc":
         cache.store_file_facts(digit * 64, {"kind": "wheel"})
     cache.close()

@@ -208,10 +208,12 @@ def test_page_validators_of_the_wrong_type_are_a_miss(
 
 def test_a_digest_is_checked_before_it_names_a_cache_file(tmp_path: Path) -> None:
     from pypi2nix.index.cache import Cache
+    from pypi2nix.store import Store
 
-    cache = Cache(tmp_path / "cache")
+    store = Store(tmp_path / "cache")
+    cache = Cache(store)
     cache.store_file_facts("../../outside", {"kind": "wheel"})
-    cache.store_lock("a" * 64 + "/../../x", {})
+    store.write_json("locks", "a" * 64 + "/../../x", {})
     assert not (tmp_path / "outside.json").exists()
     assert list(tmp_path.rglob("*.json")) == []
     assert hashlib.sha256(b"").hexdigest()  # a real digest still names a file:

@@ -9,16 +9,17 @@ from packaging.version import Version
 
 from pypi2nix.dists.sdist import SdistContents
 from pypi2nix.models import DistFile
-from pypi2nix.pins.assemble import prefetch_build_facts
+from pypi2nix.pins import BuildFactsLookAhead
 from pypi2nix.resolve import ResolutionPolicy
 from pypi2nix.resolve.base import Candidate
+from pypi2nix.session import LockSession
 from pypi2nix.target import Target
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from pypi2nix.index.prefetch import Prefetcher
     from pypi2nix.index.repository import PackageIndex
+    from pypi2nix.threads import Prefetcher
 
 TARGET = Target(python="3.11", system="x86_64-linux")
 VERSION = Version("1.0")
@@ -66,13 +67,13 @@ def look_ahead(*filenames: str) -> tuple[RecordingIndex, InlinePrefetcher]:
         version=VERSION,
         files=tuple(dist_file(filename) for filename in filenames),
     )
-    prefetch_build_facts(
-        candidate,
-        cast("PackageIndex", index),
-        TARGET,
-        ResolutionPolicy(),
-        cast("Prefetcher", prefetcher),
+    session = LockSession(
+        index=cast("PackageIndex", index),
+        target=TARGET,
+        policy=ResolutionPolicy(),
+        prefetcher=cast("Prefetcher", prefetcher),
     )
+    BuildFactsLookAhead(session)(candidate)
     return index, prefetcher
 
 

@@ -43,7 +43,7 @@ def test_the_built_metadata_is_cached(
 ) -> None:
     cache = tmp_path / "cache"
     assert generate(tmp_path, "--cache-dir", str(cache), "-q") == 0
-    assert len(list((cache / "files").glob("*.built.json"))) == 1
+    assert len(list((cache / "built").glob("*.json"))) == 1
     (cache / "locks").rename(tmp_path / "old-locks")
 
     def no_build(*arguments: object, **options: object) -> None:

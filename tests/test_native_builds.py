@@ -4,8 +4,9 @@ crates, the tools of its build backend, and the C libraries of well-known packag
 from __future__ import annotations
 
 from pypi2nix.nix import nixpkgs
+from pypi2nix.nix.names import OVERLAY_NAMES
 from pypi2nix.nix.native import source_build, source_build_note
-from pypi2nix.nix.package import OVERLAY_NAMES, package_expression
+from pypi2nix.nix.package import package_expression
 from tests.test_render import pin
 
 

@@ -42,7 +42,7 @@ def test_a_fetched_page_and_its_queued_cache_write_share_one_body(
 ) -> None:
     disk = held_cache_writes
     body = _big_page(files=20, padding=200_000)
-    cache = Cache(tmp_path, background=True)
+    cache = Cache.at(tmp_path, background=True)
     pages = ProjectPages(HttpClient(retries=0), [INDEX_URL], cache=cache)
     with responses.RequestsMock() as mock:
         mock.add(responses.GET, INDEX_URL + "huge/", body=body, content_type=JSON_TYPE)

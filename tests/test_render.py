@@ -12,14 +12,17 @@ from pypi2nix.models import (
     BrokenCycleEdge,
     Dependency,
     DistFile,
+    Lock,
     LockGraph,
     PackageMeta,
     Pin,
 )
 from pypi2nix.nix.hashes import sri_sha256
-from pypi2nix.nix.package import OVERLAY_NAMES, fetchpypi_arguments, source_attribute
+from pypi2nix.nix.names import OVERLAY_NAMES
+from pypi2nix.nix.package import fetchpypi_arguments, source_attribute
 from pypi2nix.nix.requirements import render_requirements_nix
 from pypi2nix.options import PUBLIC_FILES_HOST
+from pypi2nix.target import Target
 from tests.support import nix
 
 if TYPE_CHECKING:
@@ -108,19 +111,18 @@ def test_fetchurl_gets_a_valid_store_name() -> None:
     assert '  name = "demo-1.0+local.tar.gz";' in lines
 
 
-def graph(*pins: Pin, broken: tuple[BrokenCycleEdge, ...] = ()) -> LockGraph:
-    return LockGraph(
-        pins=pins,
-        roots=(pins[0].name,),
-        broken_edges=broken,
-        python="3.12",
-        system="x86_64-linux",
+def graph(*pins: Pin, broken: tuple[BrokenCycleEdge, ...] = (), python: str = "3.12") -> Lock:
+    """A lock of one target."""
+    target = Target.parse(python, "x86_64-linux")
+    graph = LockGraph(target=target, pins=pins, roots=(pins[0].name,), broken_edges=broken)
+    return Lock(
+        graphs=(graph,),
         sources=("requirements.txt",),
         index_urls=("https://index.example.test/simple/",),
     )
 
 
-def render(lock: LockGraph) -> str:
+def render(lock: Lock) -> str:
     return render_requirements_nix(
         lock, nix_file="requirements.nix", override_file="requirements_override.nix", fetcher="auto"
     )
@@ -246,7 +248,7 @@ def test_skipped_imports_are_explained() -> None:
     assert "      # The distribution's files hold no importable top-level module.\n" in text
 
 
-def hostile_graph(payload: str) -> LockGraph:
+def hostile_graph(payload: str) -> Lock:
     """Strings a tampered cache entry could hold, where only comments show them."""
     cyclic = pin(
         "cyc-b",
@@ -299,7 +301,7 @@ def test_pins_named_like_nix_builtins_keep_their_meaning(nixpkgs: Path, tmp_path
     ]
     path = tmp_path / "requirements.nix"
     # Locked for the stand-in's Python: requirements.nix refuses another version.
-    path.write_text(render(dataclasses.replace(graph(*pins), python="3.11")))
+    path.write_text(render(graph(*pins, python="3.11")))
     (tmp_path / "requirements_override.nix").write_text("{ pkgs, python }: self: super: { }\n")
     result = nix.evaluate(
         f"let pkgs = import {nixpkgs} {{ }}; "

@@ -12,7 +12,9 @@ from pypi2nix.index.client import HttpClient
 from pypi2nix.index.repository import PackageIndex
 from pypi2nix.resolve import ResolutionPolicy
 from pypi2nix.resolve.graph import find_back_edges
+from pypi2nix.session import LockSession
 from pypi2nix.target import Target
+from pypi2nix.threads import Prefetcher
 from tests.support import read_inputs
 from tests.support.fixture_index import INDEX_URL, IndexFile, build_wheel
 
@@ -39,8 +41,14 @@ def resolve(
 def lock_with_fixture_index(
     inputs: RequirementSet, target: Target = PY311, policy: ResolutionPolicy | None = None
 ) -> LockGraph:
-    index = PackageIndex(HttpClient(retries=0), [INDEX_URL])
-    return lock(inputs, index, target, policy or ResolutionPolicy.for_inputs(inputs, target))
+    session = LockSession(
+        index=PackageIndex(HttpClient(retries=0), [INDEX_URL]),
+        target=target,
+        policy=policy or ResolutionPolicy.for_inputs(inputs, target),
+        prefetcher=Prefetcher(1),
+    )
+    (graph,) = lock(inputs, session).graphs
+    return graph
 
 
 def versions(graph: LockGraph) -> dict[str, str]:

@@ -77,7 +77,7 @@ def wheel_file(data: bytes, sha256: str | None = None) -> DistFile:
 
 def test_a_wheel_is_not_held_in_memory(tmp_path: Path) -> None:
     data = big_wheel()
-    files = WholeFiles(ServingClient(data), Cache(tmp_path))
+    files = WholeFiles(ServingClient(data), Cache.at(tmp_path))
     tracemalloc.start()
     try:
         facts = files.native_facts(wheel_file(data))
@@ -91,7 +91,7 @@ def test_a_wheel_is_not_held_in_memory(tmp_path: Path) -> None:
 
 def test_a_spooled_wheel_is_checked_against_its_sha256(tmp_path: Path) -> None:
     data = big_wheel()
-    files = WholeFiles(ServingClient(data), Cache(tmp_path))
+    files = WholeFiles(ServingClient(data), Cache.at(tmp_path))
     with pytest.raises(HashMismatch, match="expected sha256 0000"):
         files.native_facts(wheel_file(data, sha256="0" * 64))
 
@@ -101,7 +101,7 @@ def test_a_wheel_growing_past_the_limit_is_cut(
 ) -> None:
     monkeypatch.setattr(whole_files, "MAX_INSPECTED_WHEEL_BYTES", 1 << 20)
     data = big_wheel()
-    files = WholeFiles(ServingClient(data), Cache(tmp_path))
+    files = WholeFiles(ServingClient(data), Cache.at(tmp_path))
     with pytest.raises(MetadataError, match="larger than 1 MiB"):
         files.native_facts(wheel_file(data))
 
@@ -114,6 +114,6 @@ def test_a_full_temporary_folder_is_one_clear_error(
 
     monkeypatch.setattr(tempfile, "TemporaryFile", no_space)
     data = big_wheel()
-    files = WholeFiles(ServingClient(data), Cache(tmp_path))
+    files = WholeFiles(ServingClient(data), Cache.at(tmp_path))
     with pytest.raises(MetadataError, match=r"cannot write it to a temporary file in .*No space"):
         files.native_facts(wheel_file(data))

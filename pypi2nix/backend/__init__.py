@@ -1,7 +1,11 @@
 """Metadata no static file gives: run the sdist's PEP 517 build backend, as pip and uv
-do, in an isolated environment that holds only its build requirements (locked from
-wheels through the index), with a time limit. The answer is cached by the sdist's
-sha256, so each sdist is built once."""
+do, in an isolated environment that holds only its build requirements (the wheels a
+:class:`BuildEnvironment` gives), with a time limit. The answer is cached by the
+sdist's sha256 (the ``built`` entries of the store), so each sdist is built once.
+
+The backend implements :class:`pypi2nix.resolve.MetadataBuilder`; what it needs from
+the rest (files, and the wheels of an environment) it is given, as the protocols
+below."""
 
 from __future__ import annotations
 
@@ -12,26 +16,25 @@ import tempfile
 import threading
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pypi2nix.backend.environment import install_wheels, make_interpreter
 from pypi2nix.backend.unpack import unpack_sdist
 from pypi2nix.dists.archive import ArchiveError
 from pypi2nix.dists.metadata import metadata_fields, release_metadata
 from pypi2nix.errors import MetadataError, Pypi2NixError
-from pypi2nix.pins.build_tools import build_environment_wheels
+from pypi2nix.threads import Memo
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from packaging.utils import NormalizedName
 
-    from pypi2nix.dists.sdist import SdistContents
-    from pypi2nix.index.repository import PackageIndex
+    from pypi2nix.dists.sdist import BuildRequest, SdistContents
     from pypi2nix.models import CoreMetadata, DistFile
-    from pypi2nix.target import Target
+    from pypi2nix.store import Store
 
-__all__ = ["MetadataBuilder"]
+__all__ = ["BuildEnvironment", "Download", "MetadataBuilder"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,31 +45,71 @@ LEGACY_BACKEND = "setuptools.build_meta:__legacy__"
 _HOOKS = threading.Lock()
 
 
+KIND = "built"
+
+
 class BuildFailed(MetadataError):
     """The build backend did not give metadata."""
+
+
+class Download(Protocol):
+    """A file of the index, whole, checked against its sha256."""
+
+    def __call__(self, file: DistFile, limit: int) -> bytes: ...
+
+
+class BuildEnvironment(Protocol):
+    """The wheels that install build requirements for the interpreter that runs the
+    backend."""
+
+    def __call__(self, requirements: Sequence[str]) -> Sequence[DistFile]:
+        """:raises Pypi2NixError: when they cannot be resolved."""
+        ...
 
 
 class MetadataBuilder:
     """Reads an sdist's metadata by running its build backend.
 
-    :param host: the interpreter that runs the backend (its build requirements are
-        locked for it).
+    :param store: where the answers are kept (by the sdist's sha256).
+    :param download: how the sdist and the wheels of its environment are fetched.
+    :param environment: the wheels of its build requirements.
     :param allowed: False for ``--no-build``: refuse, naming the flag.
     :param timeout: seconds each backend hook may run.
     """
 
     def __init__(
-        self, index: PackageIndex, host: Target, *, allowed: bool = True, timeout: float = 300
+        self,
+        store: Store,
+        download: Download,
+        environment: BuildEnvironment,
+        *,
+        allowed: bool = True,
+        timeout: float = 300,
     ) -> None:
-        self.index = index
-        self.host = host
+        self.store = store
+        self.download = download
+        self.environment = environment
         self.allowed = allowed
         self.timeout = timeout
+        # The projects whose metadata was asked of a build backend.
+        self.built: set[NormalizedName] = set()
+        self._answers: Memo[str, CoreMetadata] = Memo()
+        self._lock = threading.Lock()
 
-    def __call__(
-        self, name: NormalizedName, version: str, sdist: DistFile, contents: SdistContents
-    ) -> CoreMetadata:
+    def __call__(self, request: BuildRequest) -> CoreMetadata:
         """:raises MetadataError: when building is refused or fails."""
+        metadata = self._answers.get(request.sdist.url, lambda: self._metadata(request))
+        with self._lock:
+            self.built.add(request.name)
+        return metadata
+
+    def _metadata(self, request: BuildRequest) -> CoreMetadata:
+        name, version, sdist, contents = (
+            request.name,
+            request.version,
+            request.sdist,
+            request.contents,
+        )
         if not self.allowed:
             raise MetadataError(
                 name,
@@ -75,22 +118,22 @@ class MetadataBuilder:
                 "--no-build forbids running its build backend to read them: run without "
                 f"--no-build, or use its wheel with --only-binary {name} if it has one",
             )
-        key = f"{sdist.sha256}.built"
-        cached = self.index.cache.file_facts(key)
+        key = str(sdist.sha256)
+        cached = self.store.read_json(KIND, key)
         if cached is not None and isinstance(cached.get("fields"), dict):
             return release_metadata(
                 cached["fields"], project=name, version=version, filename=sdist.filename
             )
         logger.info("%s: running its build backend for its metadata", sdist.filename)
         fields = self._build(sdist, contents, name, version)
-        self.index.cache.store_file_facts(key, {"kind": "built", "fields": fields})
+        self.store.write_json(KIND, key, {"kind": "built", "fields": fields})
         return release_metadata(fields, project=name, version=version, filename=sdist.filename)
 
     def _build(
         self, sdist: DistFile, contents: SdistContents, name: str, version: str
     ) -> dict[str, Any]:
         requires, backend, backend_path = _build_system(contents)
-        data = self.index.download(sdist, MAX_SDIST_BYTES)
+        data = self.download(sdist, MAX_SDIST_BYTES)
         with tempfile.TemporaryDirectory(prefix="pypi2nix-build-") as temporary:
             work = Path(temporary)
             try:
@@ -124,11 +167,11 @@ class MetadataBuilder:
 
     def _install(self, requires: Sequence[str], site: Path, name: str, version: str) -> None:
         try:
-            wheels = build_environment_wheels(requires, self.index, self.host)
+            wheels = self.environment(requires)
         except Pypi2NixError as error:
             reason = f"cannot set up its build requirements ({error})"
             raise BuildFailed(name, version, reason) from error
-        install_wheels((self.index.download(wheel, MAX_SDIST_BYTES) for wheel in wheels), site)
+        install_wheels((self.download(wheel, MAX_SDIST_BYTES) for wheel in wheels), site)
 
 
 def _build_system(contents: SdistContents) -> tuple[tuple[str, ...], str, list[str] | None]:

@@ -26,8 +26,8 @@ from pypi2nix.lock.changes import (
     PinChanges,
     changes_table,
     compare_pins,
-    graph_commits,
-    graph_pins,
+    lock_commits,
+    lock_pins,
 )
 from pypi2nix.lock.frozen import render_frozen
 from pypi2nix.nix.native import source_build_note, split_system_libraries
@@ -45,14 +45,14 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
     from pypi2nix.lock.frozen import FrozenFile
-    from pypi2nix.models import LockGraph
+    from pypi2nix.models import Lock, LockGraph
     from pypi2nix.options import GenerateOptions
     from pypi2nix.ui import Console
 
 
 @dataclass(frozen=True, slots=True)
 class GenerateResult:
-    graph: LockGraph
+    lock: Lock
     run: LockRun
     # None when nothing was written (a dry run).
     report: WriteReport | None
@@ -154,9 +154,9 @@ def lock_and_write(
             if name in kept
         },
     )
-    graph = relocated_origins(run.graph, inputs, options.output_dir)
-    run = dataclasses.replace(run, graph=graph)
-    files = render_outputs(graph, options)
+    lock = relocated_origins(run.lock, inputs, options.output_dir)
+    run = dataclasses.replace(run, lock=lock)
+    files = render_outputs(lock, options)
     report = None if dry_run else write_changed(files)
     unchanged = unchanged_files(files)
     stale = tuple(file.path for file in files if not file.keep_existing and file not in unchanged)
@@ -164,12 +164,12 @@ def lock_and_write(
     if previous.pins:
         changes = compare_pins(
             previous.pins,
-            graph_pins(run.graph),
+            lock_pins(lock),
             old_commits={name: pin.commit for name, pin in previous.commits.items()},
-            new_commits=graph_commits(run.graph),
+            new_commits=lock_commits(lock),
         )
     return GenerateResult(
-        graph=run.graph, run=run, report=report, changes=changes, stale=stale if dry_run else ()
+        lock=lock, run=run, report=report, changes=changes, stale=stale if dry_run else ()
     )
 
 
@@ -182,17 +182,17 @@ def write_changed(files: list[OutputFile]) -> WriteReport:
     return WriteReport(written=report.written, kept=tuple(sorted(kept)))
 
 
-def render_outputs(graph: LockGraph, options: GenerateOptions) -> list[OutputFile]:
+def render_outputs(lock: Lock, options: GenerateOptions) -> list[OutputFile]:
     paths = OutputPaths.for_options(options)
     nix = render_requirements_nix(
-        graph,
+        lock,
         nix_file=paths.nix.name,
         override_file=paths.override.name,
         fetcher=options.fetcher,
         output_dir=options.output_dir.absolute(),
     )
     frozen = render_frozen(
-        graph,
+        lock,
         file_name=paths.frozen.name,
         command=recorded_command(options),
         output_dir=options.output_dir.absolute(),
@@ -206,12 +206,14 @@ def render_outputs(graph: LockGraph, options: GenerateOptions) -> list[OutputFil
 
 def summary_lines(result: GenerateResult) -> list[str]:
     """One line of counts, then only what needs the user's attention."""
-    graph, run = result.graph, result.run
+    (graph,) = result.lock.graphs  # one target
+    run = result.run
     wheels = [pin for pin in graph.pins if pin.source.kind == "wheel"]
     binary = [pin for pin in wheels if is_binary_wheel(pin.source.filename)]
     lines = [
         f"Locked {_count(len(graph.pins), 'package')} ({len(graph.roots)} top-level) for "
-        f"Python {graph.python} on {graph.system}: {len(graph.pins) - len(wheels)} from "
+        f"Python {graph.target.python} on {graph.target.system}: "
+        f"{len(graph.pins) - len(wheels)} from "
         f"source, {len(wheels)} from wheels ({len(binary)} with compiled code), in "
         f"{run.seconds:.1f} s ({run.requests} requests, {run.bytes / 1e6:.1f} MB).",
     ]
@@ -262,7 +264,7 @@ def _unserved_build_tools(graph: LockGraph) -> list[str]:
 
 def detail_lines(result: GenerateResult) -> list[str]:
     """What ``-v`` adds: which pins come from wheels and which from source."""
-    pins = result.graph.pins
+    pins = [pin for graph in result.lock.graphs for pin in graph.pins]
     wheels = [pin.name for pin in pins if pin.source.kind == "wheel"]
     sources = [pin.name for pin in pins if pin.source.kind != "wheel"]
     return [

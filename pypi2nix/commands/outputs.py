@@ -22,7 +22,7 @@ from pypi2nix.options import index_url_from_environment
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from pypi2nix.models import LockGraph, RequirementSet
+    from pypi2nix.models import Lock, Pin, RequirementSet
     from pypi2nix.options import GenerateOptions, UpdateOptions
     from pypi2nix.writer import OutputFile
 
@@ -177,25 +177,27 @@ def _with_credentials(url: str | None) -> str | None:
     return url
 
 
-def relocated_origins(graph: LockGraph, inputs: RequirementSet, directory: Path) -> LockGraph:
-    """The graph with the input files it names (its sources, the ``via`` of its roots)
+def relocated_origins(lock: Lock, inputs: RequirementSet, directory: Path) -> Lock:
+    """The lock with the input files it names (its sources, the ``via`` of its roots)
     written relative to the output directory and normalized, as the files that hold
     them are read from there: where the command ran and how a path was spelled must
     not change the output."""
-    renamed = {source: _relative_to(Path(source), directory) for source in graph.sources}
+    renamed = {source: _relative_to(Path(source), directory) for source in lock.sources}
     for entry in (*inputs.requirements, *inputs.constraints):
         origin = entry.origin
         if origin.path is not None:
             moved = Origin(_relative_to(Path(origin.path), directory), origin.line_number, "")
             renamed[str(origin)] = str(moved)
-    pins = tuple(
-        dataclasses.replace(
-            pin, required_by=tuple(sorted({renamed.get(by, by) for by in pin.required_by}))
-        )
-        for pin in graph.pins
+
+    def relocated(pin: Pin) -> Pin:
+        required_by = tuple(sorted({renamed.get(by, by) for by in pin.required_by}))
+        return dataclasses.replace(pin, required_by=required_by)
+
+    graphs = tuple(
+        dataclasses.replace(graph, pins=tuple(map(relocated, graph.pins))) for graph in lock.graphs
     )
-    sources = tuple(dict.fromkeys(renamed[source] for source in graph.sources))
-    return dataclasses.replace(graph, pins=pins, sources=sources)
+    sources = tuple(dict.fromkeys(renamed[source] for source in lock.sources))
+    return dataclasses.replace(lock, graphs=graphs, sources=sources)
 
 
 def unchanged_files(files: Sequence[OutputFile]) -> list[OutputFile]:

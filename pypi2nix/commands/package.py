@@ -56,7 +56,8 @@ def package(options: PackageOptions, console: Console) -> PackageResult:
         index_options=options.index,
         console=console,
     )
-    pin = run.graph.pin(canonicalize_name(Requirement(spec).name))
+    (graph,) = run.lock.graphs
+    pin = graph.pin(canonicalize_name(Requirement(spec).name))
     tests = choose_tests(pin, with_tests=options.with_tests)
     text = render_nixpkgs_package(pin, tests=tests, fetcher=options.fetcher)
     path = options.output or Path(pin.name) / "default.nix"
@@ -90,11 +91,12 @@ def package_spec(name: str, version: str | None) -> str:
 
 def package_report(result: PackageResult) -> list[str]:
     pin, run = result.pin, result.run
+    (graph,) = run.lock.graphs
     extras = len(user_extras(pin))  # those written; test extras only with --with-tests
     dependencies = len(pin.dependencies) + len(pin.dropped_dependencies)
     lines = [
-        f"Packaged {pin.name} {pin.version} for Python {run.graph.python} on "
-        f"{run.graph.system}: {_count(dependencies, 'dependency', 'dependencies')}, "
+        f"Packaged {pin.name} {pin.version} for Python {graph.target.python} on "
+        f"{graph.target.system}: {_count(dependencies, 'dependency', 'dependencies')}, "
         f"{_count(extras, 'extra', 'extras')}, built from "
         f"{'a wheel' if pin.source.kind == 'wheel' else 'its sdist'} "
         f"({run.seconds:.1f} s, {run.requests} requests).",
@@ -105,7 +107,7 @@ def package_report(result: PackageResult) -> list[str]:
     directory = result.path.parent if result.path.name == "default.nix" else result.path
     lines.append(
         "Build it in nixpkgs with: nix-build -E 'with import <nixpkgs> { }; "
-        f"{package_set(run.graph.python)}.callPackage ./{directory.as_posix()} {{ }}'"
+        f"{package_set(graph.target.python)}.callPackage ./{directory.as_posix()} {{ }}'"
     )
     return lines
 

@@ -1,9 +1,11 @@
-"""The pipeline every command shares: build the index, check the lock cache, read
-the direct sources, resolve, make the pins, and count what it cost."""
+"""The pipeline every command shares, composed here and nowhere else: the store, the
+index, the build backend and the lock session are made once; then the lock cache is
+checked, or the direct sources are read, the requirements resolved and the releases
+pinned; and what it cost is counted."""
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import logging
 import os
 import time
@@ -15,26 +17,28 @@ from pypi2nix.commands.once import say_again, warnings_said_once
 from pypi2nix.index.cache import Cache
 from pypi2nix.index.client import HttpClient
 from pypi2nix.index.limits import HttpLimits
-from pypi2nix.index.prefetch import Prefetcher
 from pypi2nix.index.repository import PackageIndex
-from pypi2nix.lock.cache import cached_lock, is_cacheable, lock_key, store_lock
-from pypi2nix.lock.tool_cache import cached_tool_sets, store_tool_sets
-from pypi2nix.models import LockGraph
+from pypi2nix.lock.cache import LockCache, cached_lock, is_cacheable, lock_key, store_lock
+from pypi2nix.lock.tool_cache import cached_tool_sets, store_tool_sets, tool_sets_key
+from pypi2nix.models import Lock, LockGraph
 from pypi2nix.options import DEFAULT_INDEX_URL, index_url_from_environment
-from pypi2nix.pins.assemble import make_pins, prefetch_build_facts
-from pypi2nix.pins.build_tools import ToolSets, lock_build_tools, sdists_that_cannot_build
+from pypi2nix.pins import BuildFactsLookAhead, build_environment_wheels, pin_releases
+from pypi2nix.pins.build_tools import FROM_WHEELS
 from pypi2nix.resolve import resolve
+from pypi2nix.session import LockSession
 from pypi2nix.sources import KeptCommit, read_direct_releases
+from pypi2nix.store import Store
 from pypi2nix.target import Target, host_target
+from pypi2nix.threads import Prefetcher
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
     from packaging.utils import NormalizedName
 
-    from pypi2nix.models import BuildTool, Pin, RequirementSet
+    from pypi2nix.models import Pin, RequirementSet
     from pypi2nix.options import IndexOptions
-    from pypi2nix.resolve import Resolution, ResolutionPolicy
+    from pypi2nix.resolve import ResolutionPolicy
     from pypi2nix.ui import Console
 
 logger = logging.getLogger(__name__)
@@ -42,7 +46,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class LockRun:
-    graph: LockGraph
+    lock: Lock
     seconds: float
     requests: int
     bytes: int
@@ -64,125 +68,144 @@ def lock_inputs(
     """
     started = time.monotonic()
     client = HttpClient(limits=HttpLimits.from_environment(os.environ))
+    store = Store(index_options.cache_dir, background=True)
     index = PackageIndex(
         client,
         index_urls(index_options, inputs),
-        cache=Cache(index_options.cache_dir, background=True),
+        cache=Cache(store),
         offline=index_options.offline,
         refresh=index_options.refresh,
         progress=console.progress,
     )
-    index.metadata_builder = MetadataBuilder(index, host_target(target), allowed=policy.builds)
     console.set_status(
         lambda: f"[{client.stats.requests} requests, {client.stats.bytes / 1e6:.1f} MB]"
     )
     prefetcher = Prefetcher(index_options.workers)
+    session = LockSession(
+        index=index,
+        target=target,
+        policy=policy,
+        prefetcher=prefetcher,
+        progress=console.progress,
+    )
     try:
-        graph = lock(
+        locked = lock(
             inputs,
-            index,
-            target,
-            policy,
-            prefetcher=prefetcher,
+            session,
+            builder=metadata_builder(session, store),
+            cache=LockCache(store, index, reuse=not index.refresh),
             kept_commits=kept_commits,
-            progress=console.progress,
         )
     finally:
         prefetcher.close()
-        index.cache.close()
+        store.close()
         console.clear()
     logger.info("%s", index.sdist_reads.describe())
     return LockRun(
-        graph=graph,
+        lock=locked,
         seconds=time.monotonic() - started,
         requests=client.stats.requests,
         bytes=client.stats.bytes,
     )
 
 
+def metadata_builder(session: LockSession, store: Store) -> MetadataBuilder:
+    """The build backend runner: on the interpreter running pypi2nix, with the wheels
+    of its build requirements locked for it through the index, in no other thread."""
+    host = LockSession(
+        index=session.index,
+        target=host_target(session.target),
+        policy=FROM_WHEELS,
+        prefetcher=Prefetcher(1),
+    )
+    return MetadataBuilder(
+        store,
+        session.index.download,
+        functools.partial(build_environment_wheels, session=host),
+        allowed=session.policy.builds,
+    )
+
+
 def lock(
     inputs: RequirementSet,
-    index: PackageIndex,
-    target: Target,
-    policy: ResolutionPolicy,
+    session: LockSession,
     *,
-    prefetcher: Prefetcher | None = None,
+    builder: MetadataBuilder | None = None,
+    cache: LockCache | None = None,
     kept_commits: Mapping[NormalizedName, KeptCommit] | None = None,
-    progress: Callable[[str], None] = lambda _: None,
-) -> LockGraph:
+) -> Lock:
     """The lock of the inputs: from the lock cache while the pages it was made from
     are unchanged, else read the direct sources, resolve, and pin every release.
 
-    :param prefetcher: worker threads that look ahead of the resolver (none: no threads).
+    :param builder: runs the build backend of an sdist whose metadata no static file
+        gives (none: such a release is an error).
+    :param cache: the lock cache (none: locks are neither reused nor kept).
     :raises ResolutionError: when the requirements cannot be satisfied together.
     """
+    index, policy = session.index, session.policy
+    targets = (session.target,)
     with warnings_said_once() as warnings:
-        cacheable = is_cacheable(inputs)
-        key = lock_key(inputs, index.index_urls, target, policy)
-        cached = cached_lock(index, key) if cacheable else None
+        cacheable = cache is not None and is_cacheable(inputs)
+        key = lock_key(inputs, index.index_urls, targets, policy)
+        cached = cached_lock(cache, key) if cache is not None and cacheable else None
         if cached is not None:
             say_again(cached.warnings)
-            return cached.graph
-        graph = _lock(inputs, index, target, policy, prefetcher, kept_commits, progress)
-        warnings.say_held((pin.name, pin.version) for pin in graph.pins)
-        if cacheable:
-            store_lock(index, key, graph, warnings.said)
-            settled = lock_key(inputs, index.index_urls, target, policy.preferring(graph.pins))
+            return cached.lock
+        locked = _lock(inputs, session, builder, cache, kept_commits)
+        pins = [pin for graph in locked.graphs for pin in graph.pins]
+        warnings.say_held((pin.name, pin.version) for pin in pins)
+        if cache is not None and cacheable:
+            store_lock(cache, key, locked, warnings.said)
+            settled = lock_key(inputs, index.index_urls, targets, policy.preferring(pins))
             if settled != key:  # the next run, which prefers the pins this one wrote
-                store_lock(index, settled, graph, warnings.said)
-        return graph
+                store_lock(cache, settled, locked, warnings.said)
+        return locked
 
 
 def _lock(
     inputs: RequirementSet,
-    index: PackageIndex,
-    target: Target,
-    policy: ResolutionPolicy,
-    prefetcher: Prefetcher | None,
+    session: LockSession,
+    builder: MetadataBuilder | None,
+    cache: LockCache | None,
     kept_commits: Mapping[NormalizedName, KeptCommit] | None,
-    progress: Callable[[str], None],
-) -> LockGraph:
-    prefetcher = prefetcher or Prefetcher(1)
+) -> Lock:
+    index, target = session.index, session.target
     direct = read_direct_releases(
         inputs.requirements,
         index.client,
         offline=index.offline,
         kept_commits=kept_commits,
-        progress=progress,
+        progress=session.progress,
     )
     resolution = resolve(
         inputs.requirements,
         index,
         target,
-        policy,
+        session.policy,
         direct=direct,
-        prefetcher=prefetcher,
-        look_ahead=lambda candidate: prefetch_build_facts(
-            candidate, index, target, policy, prefetcher
-        ),
-        progress=progress,
+        prefetcher=session.prefetcher,
+        look_ahead=BuildFactsLookAhead(session),
+        builder=builder,
+        progress=session.progress,
     )
-    resolved: ToolSets = cached_tool_sets(index, target)
+    tools_key = tool_sets_key(index.index_urls, target)
+    resolved = cached_tool_sets(cache, tools_key) if cache is not None else {}
     known = len(resolved)
-    pins, build_tools = _pins(resolution, index, target, policy, prefetcher, progress, resolved)
-    unserved = sdists_that_cannot_build(pins, policy.sources) - policy.sources.only_binary
-    if unserved:  # those pins from their wheels, where they have one
-        wheels = dataclasses.replace(policy, sources=policy.sources.merged((), unserved))
-        pins, build_tools = _pins(resolution, index, target, wheels, prefetcher, progress, resolved)
+    pins, build_tools = pin_releases(resolution, session, resolved)
     index.save_parsed_imports()
     _warn_of_yanked(pins)
-    store_tool_sets(index, target, resolved, known=known)
-    return LockGraph(
+    if cache is not None:
+        store_tool_sets(cache, tools_key, resolved, known=known)
+    built = builder.built if builder is not None else set()
+    graph = LockGraph(
+        target=target,
         pins=pins,
         roots=resolution.roots,
         broken_edges=resolution.broken_edges,
-        python=target.python,
-        system=target.system,
-        sources=inputs.sources,
-        index_urls=index.index_urls,
         build_tools=build_tools,
-        built_metadata=tuple(sorted(index.built_metadata & {pin.name for pin in pins})),
+        built_metadata=tuple(sorted(built & {pin.name for pin in pins})),
     )
+    return Lock(graphs=(graph,), sources=inputs.sources, index_urls=index.index_urls)
 
 
 def _warn_of_yanked(pins: tuple[Pin, ...]) -> None:
@@ -197,23 +220,6 @@ def _warn_of_yanked(pins: tuple[Pin, ...]) -> None:
                 pin.version,
                 f"reason: {reason}" if reason else "no reason given",
             )
-
-
-def _pins(
-    resolution: Resolution,
-    index: PackageIndex,
-    target: Target,
-    policy: ResolutionPolicy,
-    prefetcher: Prefetcher,
-    progress: Callable[[str], None],
-    resolved: ToolSets,
-) -> tuple[tuple[Pin, ...], tuple[BuildTool, ...]]:
-    """The pins of a resolution, with their build tools locked (``resolved``: the
-    sets of build requirements resolved so far)."""
-    pins = make_pins(resolution, index, target, policy, prefetcher=prefetcher, progress=progress)
-    return lock_build_tools(
-        pins, index, target, prefetcher=prefetcher, progress=progress, resolved=resolved
-    )
 
 
 def index_urls(options: IndexOptions, inputs: RequirementSet) -> list[str]:

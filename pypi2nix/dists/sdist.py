@@ -28,6 +28,7 @@ from pypi2nix.dists.metadata import (
     parse_setup_cfg_requires,
 )
 from pypi2nix.dists.modules import ModuleImports, is_checkable_source
+from pypi2nix.errors import MetadataError
 from pypi2nix.models import CoreMetadata
 from pypi2nix.project_files import (
     MetadataParseError,
@@ -43,8 +44,10 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from packaging.requirements import Requirement
+    from packaging.utils import NormalizedName
 
     from pypi2nix.dists.streams import Readable
+    from pypi2nix.models import DistFile
 
 _ROOT_FILES = frozenset({"PKG-INFO", "pyproject.toml", "setup.cfg"})
 # Folders of a source tree that are not part of the project.
@@ -65,6 +68,25 @@ MAX_KEPT_SOURCES_BYTES = 1024 * 1024
 
 class NoStaticMetadata(ValueError):
     """The sdist declares its dependencies only in code."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuildRequest:
+    """An sdist whose metadata only its build backend can give: what running it needs."""
+
+    name: NormalizedName
+    version: str
+    # Its sha256 is known: the file is checked when it is downloaded whole.
+    sdist: DistFile
+    contents: SdistContents
+
+
+class NeedsBuild(MetadataError):
+    """No static file of the release gives its metadata: its build backend must run."""
+
+    def __init__(self, request: BuildRequest, reason: str) -> None:
+        super().__init__(request.name, request.version, reason)
+        self.request = request
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -18,8 +18,8 @@ from pypi2nix.index.cache import Cache, PageValidators, now
 from pypi2nix.index.cached_pages import grouped_form, parse_grouped_page
 from pypi2nix.index.client import SIMPLE_API_ACCEPT, HttpClient, HttpResponse
 from pypi2nix.index.file_fields import PageError
-from pypi2nix.index.prefetch import Memo
 from pypi2nix.index.simple import JSON_CONTENT_TYPE, ProjectPage, parse_project_page
+from pypi2nix.threads import Memo
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence

@@ -6,14 +6,15 @@ release with wheels, one read of the best wheel's tail gives its METADATA, its f
 list and small sources; the PEP 658 ``.metadata`` file (tried even when the page
 does not advertise it; a 404 is a normal answer) is the fallback when the tail does
 not hold METADATA. A release without wheels is read from its sdist, streamed and
-left as soon as what is needed has been read.
+left as soon as what is needed has been read; when no static file gives its
+dependencies, the answer is :class:`~pypi2nix.dists.sdist.NeedsBuild` (running the
+build backend is the resolver's decision, never the index's).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -21,6 +22,8 @@ from pypi2nix.credentials import redact_url
 from pypi2nix.dists.archive import ArchiveError, HashingReader, RemoteFile, open_zip
 from pypi2nix.dists.metadata import check_project_name, metadata_fields, release_metadata
 from pypi2nix.dists.sdist import (
+    BuildRequest,
+    NeedsBuild,
     NoStaticMetadata,
     SdistContents,
     read_tar_sdist,
@@ -41,10 +44,10 @@ from pypi2nix.errors import (
 from pypi2nix.index.cache import Cache, read_facts_key
 from pypi2nix.index.entries import valid_sdist_contents, valid_wheel_facts
 from pypi2nix.index.pages import ProjectPages
-from pypi2nix.index.prefetch import Memo
 from pypi2nix.index.sdist_reads import SdistReads
 from pypi2nix.index.whole_files import WholeFiles
 from pypi2nix.project_files import MetadataParseError
+from pypi2nix.threads import Memo
 
 if TYPE_CHECKING:
     import contextlib
@@ -88,7 +91,7 @@ class PackageIndex:
         self.index_urls = tuple(
             client.keep_credentials(url.rstrip("/") + "/") for url in index_urls
         )
-        self.cache = cache or Cache(None)
+        self.cache = cache or Cache.at(None)
         self.offline = offline
         self.refresh = refresh
         self._progress = progress or (lambda _description: None)
@@ -102,13 +105,6 @@ class PackageIndex:
         )
         self._metadata: Memo[tuple[NormalizedName, str], CoreMetadata] = Memo()
         self.files = WholeFiles(client, self.cache, offline=offline, progress=self._progress)
-        # Runs an sdist's build backend for the metadata no static file gives (None:
-        # such an sdist is an error).
-        self.metadata_builder: (
-            Callable[[NormalizedName, str, DistFile, SdistContents], CoreMetadata] | None
-        ) = None
-        self.built_metadata: set[NormalizedName] = set()
-        self._lock = threading.Lock()
         self._wheels: Memo[str, WheelFacts] = Memo()
         self._sdists: Memo[tuple[str, bool], SdistContents] = Memo()
         self._facts: dict[str, WheelFacts | SdistContents] = {}
@@ -174,14 +170,10 @@ class PackageIndex:
         try:
             metadata = sdist_metadata(contents, project=name, version=version)
         except NoStaticMetadata as error:
-            if self.metadata_builder is None:
-                reason = f"{sdists[0].filename}: {error}, and no build backend may run here"
-                raise MetadataError(name, version, reason) from error
             sdist = self.with_sha256(sdists[0])
-            metadata = self.metadata_builder(name, version, sdist, contents)
-            with self._lock:
-                self.built_metadata.add(name)
-            return metadata
+            request = BuildRequest(name=name, version=version, sdist=sdist, contents=contents)
+            reason = f"{sdist.filename}: {error}, and no build backend may run here"
+            raise NeedsBuild(request, reason) from error
         except MetadataParseError as error:
             raise MetadataError(name, version, f"{sdists[0].filename}: {error}") from error
         check_project_name(metadata, project=name, version=version, filename=sdists[0].filename)

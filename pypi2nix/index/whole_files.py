@@ -16,7 +16,7 @@ from pypi2nix.dists.archive import ArchiveError, HashingReader, open_zip
 from pypi2nix.dists.wheel import NativeFacts, read_native_facts
 from pypi2nix.errors import HashMismatch, MetadataError, OfflineError
 from pypi2nix.index.entries import valid_native_facts
-from pypi2nix.index.prefetch import Memo
+from pypi2nix.threads import Memo
 
 if TYPE_CHECKING:
     from collections.abc import Callable

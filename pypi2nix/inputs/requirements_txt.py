@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
 
 from pypi2nix.errors import InputError, InputFileError, Origin
 from pypi2nix.inputs.direct import looks_direct, parse_direct
 from pypi2nix.inputs.pyproject import PyprojectInput, read_pyproject
 from pypi2nix.local_files import LocalFileError, read_local_file
 from pypi2nix.models import DirectSource, InputRequirement, RequirementSet
+from pypi2nix.resolve.policy import binary_names
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -214,17 +214,6 @@ class _Reader:
             requirement=requirement, origin=origin, hashes=hashes, direct=direct
         )
         (self.constraints if constraint else self.requirements).append(entry)
-
-
-def binary_names(names: list[str], value: str) -> list[str]:
-    """pip's ``--no-binary``/``--only-binary`` value added to the names so far:
-    comma-separated names, ``:all:``, or ``:none:`` to forget the earlier ones."""
-    for item in (part.strip() for part in value.split(",")):
-        if item == ":none:":
-            names = []
-        elif item:
-            names = [*names, item if item == ":all:" else canonicalize_name(item)]
-    return names
 
 
 # Byte order marks pip recognizes (longest first: UTF-32's starts like UTF-16's).

@@ -7,18 +7,49 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from pypi2nix import __version__
-from pypi2nix.lock.serialize import graph_from_json, graph_to_json
+from pypi2nix.lock.serialize import lock_from_json, lock_to_json
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from pypi2nix.index.repository import PackageIndex
-    from pypi2nix.models import InputRequirement, LockGraph, RequirementSet
+    from pypi2nix.models import InputRequirement, Lock, RequirementSet
     from pypi2nix.resolve import ResolutionPolicy
+    from pypi2nix.store import Store
     from pypi2nix.target import Target
+
+KIND = "locks"
+
+
+class PageLedger(Protocol):
+    """The project pages a run read, which a cached answer is checked against."""
+
+    def consulted_pages(self) -> dict[str, float]:
+        """Every page read this run, with when it was fetched."""
+        ...
+
+    def pages_unchanged(self, pages: dict[str, float]) -> bool:
+        """Whether pages read at those times are still the same."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class LockCache:
+    """The lock stage's entries of the store: locks and build tool sets.
+
+    :param pages: the pages of this run, to check an entry against.
+    :param reuse: False with ``--refresh``: entries are written, never reused.
+    """
+
+    store: Store
+    pages: PageLedger
+    reuse: bool = True
+
+    @property
+    def readable(self) -> bool:
+        return self.store.enabled and self.reuse
 
 
 def is_cacheable(inputs: RequirementSet) -> bool:
@@ -27,7 +58,10 @@ def is_cacheable(inputs: RequirementSet) -> bool:
 
 
 def lock_key(
-    inputs: RequirementSet, index_urls: Sequence[str], target: Target, policy: ResolutionPolicy
+    inputs: RequirementSet,
+    index_urls: Sequence[str],
+    targets: Sequence[Target],
+    policy: ResolutionPolicy,
 ) -> str:
     """A digest of everything a lock depends on, but the index's answers."""
 
@@ -39,52 +73,42 @@ def lock_key(
         "requirements": entries(inputs.requirements),
         "constraints": entries(inputs.constraints),
         "sources": list(inputs.sources),
-        "pre": policy.pre,
-        "builds": policy.builds,
-        "source_policy": [
-            sorted(policy.sources.no_binary),
-            sorted(policy.sources.only_binary),
-            policy.sources.default,
-        ],
+        "policy": policy.key(),
         "index_urls": list(index_urls),
-        "target": [target.python, target.system],
-        "preferences": sorted((name, str(version)) for name, version in policy.preferences.items()),
+        "targets": [[target.python, target.system] for target in targets],
     }
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
 class CachedLock:
-    graph: LockGraph
+    lock: Lock
     # What the run that made it warned about (said again when it is reused).
     warnings: tuple[str, ...] = ()
 
 
-def cached_lock(index: PackageIndex, key: str) -> CachedLock | None:
+def cached_lock(cache: LockCache, key: str) -> CachedLock | None:
     """The lock cached under ``key``, while every page it was made from is fresh; a
     malformed entry is discarded."""
-    if not index.cache.enabled or index.refresh:
+    if not cache.readable:
         return None
-    entry = index.cache.lock(key)
+    entry = cache.store.read_json(KIND, key)
     if entry is None:
         return None
     try:
-        if not index.pages_unchanged(entry["pages"]):
+        if not cache.pages.pages_unchanged(entry["pages"]):
             return None
         warnings = tuple(str(warning) for warning in entry.get("warnings", ()))
-        return CachedLock(graph_from_json(entry["graph"]), warnings)
+        return CachedLock(lock_from_json(entry["lock"]), warnings)
     except (KeyError, TypeError, ValueError, AttributeError):
-        index.cache.discard_lock(key)
+        cache.store.discard(KIND, key)
         return None
 
 
-def store_lock(
-    index: PackageIndex, key: str, graph: LockGraph, warnings: Sequence[str] = ()
-) -> None:
+def store_lock(cache: LockCache, key: str, lock: Lock, warnings: Sequence[str] = ()) -> None:
     """Keep the lock with the pages it was made from (and when they were fetched), and
     the warnings said while it was made."""
-    if index.cache.enabled:
-        pages = index.consulted_pages()
-        index.cache.store_lock(
-            key, {"pages": pages, "graph": graph_to_json(graph), "warnings": list(warnings)}
-        )
+    if cache.store.enabled:
+        pages = cache.pages.consulted_pages()
+        value = {"pages": pages, "lock": lock_to_json(lock), "warnings": list(warnings)}
+        cache.store.write_json(KIND, key, value)

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
     from packaging.utils import NormalizedName
 
-    from pypi2nix.models import LockGraph
+    from pypi2nix.models import Lock
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +50,15 @@ class PinChanges:
         return any(changes for _, changes in self.groups)
 
 
-def graph_pins(graph: LockGraph) -> dict[NormalizedName, Version]:
-    return {pin.name: Version(pin.version) for pin in graph.pins}
+def lock_pins(lock: Lock) -> dict[NormalizedName, Version]:
+    return {pin.name: Version(pin.version) for graph in lock.graphs for pin in graph.pins}
 
 
-def graph_commits(graph: LockGraph) -> dict[NormalizedName, str]:
+def lock_commits(lock: Lock) -> dict[NormalizedName, str]:
     """The commit of every pin from a git repository."""
     return {
         pin.name: pin.direct.commit
+        for graph in lock.graphs
         for pin in graph.pins
         if pin.direct is not None and pin.direct.commit is not None
     }

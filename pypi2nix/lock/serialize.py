@@ -1,4 +1,4 @@
-"""A :class:`LockGraph` as plain JSON data, and back (for the lock cache)."""
+"""A :class:`Lock` as plain JSON data, and back (for the lock cache)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import msgspec
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
+from pypi2nix.errors import UsageError
 from pypi2nix.models import (
     BrokenCycleEdge,
     BuildRequirement,
@@ -15,17 +16,19 @@ from pypi2nix.models import (
     Dependency,
     DirectSource,
     DistFile,
+    Lock,
     LockGraph,
     PackageMeta,
     Pin,
 )
+from pypi2nix.target import Target
 
 
-def graph_to_json(graph: LockGraph) -> dict[str, Any]:
-    return _plain(graph)
+def lock_to_json(lock: Lock) -> dict[str, Any]:
+    return _plain(lock)
 
 
-def _plain(value: LockGraph | BuildTool) -> dict[str, Any]:
+def _plain(value: Lock | BuildTool) -> dict[str, Any]:
     """The dataclass as JSON data (tuples as lists, versions as strings), made in one
     pass by msgspec: ``dataclasses.asdict`` deep-copies, the slowest step of storing
     a lock."""
@@ -38,9 +41,18 @@ def _version_text(value: object) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON data")
 
 
-def graph_from_json(data: dict[str, Any]) -> LockGraph:
+def lock_from_json(data: dict[str, Any]) -> Lock:
     """:raises KeyError, TypeError, ValueError: for data of another shape."""
+    return Lock(
+        graphs=tuple(_graph(graph) for graph in data["graphs"]),
+        sources=tuple(data["sources"]),
+        index_urls=tuple(data["index_urls"]),
+    )
+
+
+def _graph(data: dict[str, Any]) -> LockGraph:
     return LockGraph(
+        target=_target(data["target"]),
         pins=tuple(_pin(pin) for pin in data["pins"]),
         roots=tuple(NormalizedName(root) for root in data["roots"]),
         broken_edges=tuple(
@@ -50,13 +62,16 @@ def graph_from_json(data: dict[str, Any]) -> LockGraph:
             )
             for edge in data["broken_edges"]
         ),
-        python=data["python"],
-        system=data["system"],
-        sources=tuple(data["sources"]),
-        index_urls=tuple(data["index_urls"]),
         build_tools=tuple(build_tool_from_json(tool) for tool in data["build_tools"]),
         built_metadata=tuple(NormalizedName(name) for name in data["built_metadata"]),
     )
+
+
+def _target(data: dict[str, Any]) -> Target:
+    try:
+        return Target.parse(data["python"], data["system"])
+    except UsageError as error:
+        raise ValueError(str(error)) from None
 
 
 def build_tool_to_json(tool: BuildTool) -> dict[str, Any]:

@@ -19,8 +19,10 @@ from pypi2nix.pins.build_tools import ToolSet, ToolSets
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from pypi2nix.index.repository import PackageIndex
+    from pypi2nix.lock.cache import LockCache
     from pypi2nix.target import Target
+
+KIND = "tools"
 
 
 def tool_sets_key(index_urls: Sequence[str], target: Target) -> str:
@@ -28,36 +30,34 @@ def tool_sets_key(index_urls: Sequence[str], target: Target) -> str:
     return hashlib.sha256(json.dumps(facts).encode()).hexdigest()
 
 
-def cached_tool_sets(index: PackageIndex, target: Target) -> ToolSets:
-    """The sets cached for the target whose pages are all unchanged; an entry that
-    fails the checks is discarded."""
-    if not index.cache.enabled or index.refresh:
+def cached_tool_sets(cache: LockCache, key: str) -> ToolSets:
+    """The sets cached under ``key`` (:func:`tool_sets_key`) whose pages are all
+    unchanged; an entry that fails the checks is discarded."""
+    if not cache.readable:
         return {}
-    key = tool_sets_key(index.index_urls, target)
-    entry = index.cache.tool_sets(key)
+    entry = cache.store.read_json(KIND, key)
     if entry is None:
         return {}
     try:
         sets = [_tool_set(item) for item in entry["sets"]]
     except (KeyError, TypeError, ValueError, AttributeError):
-        index.cache.discard_tool_sets(key)
+        cache.store.discard(KIND, key)
         return {}
     return {
         requirements: tool_set
         for requirements, tool_set in sets
-        if tool_set.pages is not None and index.pages_unchanged(tool_set.pages)
+        if tool_set.pages is not None and cache.pages.pages_unchanged(tool_set.pages)
     }
 
 
-def store_tool_sets(index: PackageIndex, target: Target, sets: ToolSets, *, known: int) -> None:
+def store_tool_sets(cache: LockCache, key: str, sets: ToolSets, *, known: int) -> None:
     """Keep the sets whose answer lasts (``known``: how many came from the cache;
     nothing is written when no other was resolved)."""
     lasting = {requirements: tool_set for requirements, tool_set in sets.items() if tool_set.pages}
-    if not index.cache.enabled or len(lasting) <= known:
+    if not cache.store.enabled or len(lasting) <= known:
         return
     items = [_tool_set_json(requirements, lasting[requirements]) for requirements in lasting]
-    key = tool_sets_key(index.index_urls, target)
-    index.cache.store_tool_sets(key, {"sets": sorted(items, key=json.dumps)})
+    cache.store.write_json(KIND, key, {"sets": sorted(items, key=json.dumps)})
 
 
 def _tool_set_json(requirements: tuple[BuildRequirement, ...], tool_set: ToolSet) -> Any:

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 from pypi2nix.nix.escape import nix_attribute, nix_comment, nix_select
 from pypi2nix.nix.lines import indent
-from pypi2nix.nix.package import OVERLAY_NAMES, Names, package_expression
+from pypi2nix.nix.names import OVERLAY_NAMES, Names
+from pypi2nix.nix.package import package_expression
 
 if TYPE_CHECKING:
     from pypi2nix.models import BuildTool, LockGraph

@@ -16,7 +16,7 @@ from pypi2nix.project_files import MOVED_BACKENDS
 
 if TYPE_CHECKING:
     from pypi2nix.models import Pin
-    from pypi2nix.nix.package import Names
+    from pypi2nix.nix.names import Names
 
 # Build requirements that are not Python attributes in nixpkgs: the tool comes from a
 # hook instead (maturin is pkgs.maturin, brought by rustPlatform.maturinBuildHook).

@@ -17,6 +17,7 @@ from pypi2nix.errors import UsageError
 from pypi2nix.filenames import is_linux_binary_wheel
 from pypi2nix.nix.escape import is_identifier, nix_attribute, nix_comment, nix_string
 from pypi2nix.nix.lines import indent, list_attribute
+from pypi2nix.nix.names import Names
 from pypi2nix.nix.native import (
     NOT_PYTHON_ATTRIBUTES,
     binary_wheel_attributes,
@@ -25,7 +26,6 @@ from pypi2nix.nix.native import (
     split_system_libraries,
 )
 from pypi2nix.nix.package import (
-    Names,
     imports_check_attribute,
     meta_attribute,
     source_attribute,

@@ -8,13 +8,11 @@ is the :class:`Names` given.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from pypi2nix.filenames import parse_wheel_name
 from pypi2nix.models import IMPORT_GUARD
-from pypi2nix.nix.constraints import build_tool_reference
 from pypi2nix.nix.escape import nix_comment, nix_relative_path, nix_select, nix_string
 from pypi2nix.nix.hashes import sri_sha256
 from pypi2nix.nix.licenses import map_license
@@ -24,50 +22,19 @@ from pypi2nix.nix.native import (
     binary_wheel_attributes,
     source_build_attributes,
 )
-from pypi2nix.nix.tables import (
-    build_system_attribute,
-)
 from pypi2nix.options import PUBLIC_FILES_HOST
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Iterable, Sequence
     from pathlib import PurePath
 
-    from pypi2nix.models import BuildRequirement, DirectSource, DistFile, PackageMeta, Pin
+    from pypi2nix.models import DirectSource, DistFile, PackageMeta, Pin
+    from pypi2nix.nix.names import Names
     from pypi2nix.options import Fetcher
 
 SDIST_EXTENSIONS = ("tar.gz", "zip", "tar.bz2", "tar.xz")
 _STORE_NAME_CHARACTERS = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-._?="
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Names:
-    """How a rendered package refers to what is outside of it."""
-
-    build_python_package: str
-    dependency: Callable[[str], str]
-    build_tool: Callable[[str], str]
-    fetch_pypi: str = "fetchPypi"
-    fetchurl: str = "fetchurl"
-    fetchgit: str = "fetchgit"
-    fetch_from_github: str = "fetchFromGitHub"
-    lib: str = "lib"
-    auto_patchelf: str = "autoPatchelfHook"
-    # A top-level nixpkgs attribute path (``stdenv.cc.cc.lib``) as an expression.
-    system: Callable[[str], str] = lambda path: path
-    # A build requirement with its locked fallback (None: the tool by name only).
-    build_requirement: Callable[[BuildRequirement], str] | None = None
-
-
-OVERLAY_NAMES = Names(
-    build_python_package="self.buildPythonPackage",
-    dependency=lambda name: nix_select("self", name),
-    build_tool=lambda name: nix_select("super", build_system_attribute(name)),
-    auto_patchelf="pkgs.autoPatchelfHook",
-    system=lambda path: f"pkgs.{path}",
-    build_requirement=build_tool_reference,
 )
 
 

@@ -19,22 +19,22 @@ from packaging.requirements import Requirement
 
 from pypi2nix.errors import Origin, ProjectNotFound, Pypi2NixError, ResolutionError
 from pypi2nix.models import BuildRequirement, BuildTool, InputRequirement, Pin
-from pypi2nix.pins.assemble import choose_source, make_pins
+from pypi2nix.pins.assemble import make_pins
+from pypi2nix.pins.facts import gather_facts
 from pypi2nix.project_files import NETWORK_BACKENDS
 from pypi2nix.resolve import ResolutionPolicy, resolve
-from pypi2nix.resolve.policy import ALL, SourcePolicy
+from pypi2nix.resolve.policy import WHEELS_ONLY
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Iterable, Sequence
 
-    from pypi2nix.index.prefetch import Prefetcher
-    from pypi2nix.index.repository import PackageIndex
     from pypi2nix.models import DistFile
-    from pypi2nix.target import Target
+    from pypi2nix.resolve import Resolution
+    from pypi2nix.session import LockSession
 
 logger = logging.getLogger(__name__)
 
-WHEELS_ONLY = ResolutionPolicy(sources=SourcePolicy(only_binary=frozenset({ALL})))
+FROM_WHEELS = ResolutionPolicy(sources=WHEELS_ONLY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,28 +55,21 @@ ToolSets = dict[tuple[BuildRequirement, ...], ToolSet]
 
 
 def lock_build_tools(
-    pins: Iterable[Pin],
-    index: PackageIndex,
-    target: Target,
-    *,
-    prefetcher: Prefetcher,
-    progress: Callable[[str], None] = lambda _: None,
-    resolved: ToolSets | None = None,
+    pins: Iterable[Pin], session: LockSession, resolved: ToolSets
 ) -> tuple[tuple[Pin, ...], tuple[BuildTool, ...]]:
     """The pins with each build requirement naming its locked tool, and the tools
     (sorted by key). A requirement no wheel satisfies gets no copy.
 
-    :param resolved: the sets resolved by an earlier call for the same lock (read
-        and added to).
+    :param resolved: the sets of build requirements resolved so far in this lock
+        (read and added to).
     """
     pins = tuple(pins)
-    locking = _Locking(index, target, prefetcher, {} if resolved is None else resolved)
     tools: dict[str, BuildTool] = {}
     chosen: dict[tuple[BuildRequirement, ...], dict[str, str]] = {}
     distinct = {pin.build_requirements for pin in pins if pin.build_requirements}
     for requirements in sorted(distinct, key=lambda group: list(map(requirement_text, group))):
-        progress(f"build tools {', '.join(r.name for r in requirements)}")
-        chosen[requirements] = _lock_set(requirements, locking, tools)
+        session.progress(f"build tools {', '.join(r.name for r in requirements)}")
+        chosen[requirements] = _lock_set(requirements, session, resolved, tools)
     closures = _runtime_closures(pins)
     locked = tuple(
         dataclasses.replace(
@@ -91,6 +84,21 @@ def lock_build_tools(
         for pin in pins
     )
     return locked, tuple(tools[key] for key in sorted(tools))
+
+
+def builds_without_nixpkgs_tools(
+    requirements: tuple[BuildRequirement, ...],
+    backend: str | None,
+    session: LockSession,
+    resolved: ToolSets,
+) -> bool:
+    """Whether an sdist with these build requirements builds whatever nixpkgs holds: a
+    wheel serves each of its build tools, and its backend does not download at build
+    time."""
+    if backend in NETWORK_BACKENDS:
+        return False
+    keys = _lock_set(requirements, session, resolved, {}) if requirements else {}
+    return all(requirement.name in keys for requirement in requirements)
 
 
 def _locate(
@@ -138,74 +146,58 @@ def _runtime_closures(pins: tuple[Pin, ...]) -> dict[str, frozenset[str]]:
     return closures
 
 
-def sdists_that_cannot_build(pins: Iterable[Pin], sources: SourcePolicy) -> frozenset[str]:
-    """The pins built from an index's sdist whose build needs a tool no wheel serves,
-    or a backend that downloads at build time (unless --no-binary asked for the
-    sdist): their wheel, where they have one, builds whatever nixpkgs holds."""
-    return frozenset(
-        pin.name
-        for pin in pins
-        if pin.source.kind == "sdist"
-        and pin.direct is None
-        and sources.mode(pin.name) != "source"
-        and (
-            pin.build_backend in NETWORK_BACKENDS
-            or any(requirement.tool is None for requirement in pin.build_requirements)
-        )
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _Locking:
-    index: PackageIndex
-    target: Target
-    prefetcher: Prefetcher
-    resolved: ToolSets
-
-
 def _lock_set(
-    requirements: tuple[BuildRequirement, ...], locking: _Locking, tools: dict[str, BuildTool]
+    requirements: tuple[BuildRequirement, ...],
+    session: LockSession,
+    resolved: ToolSets,
+    tools: dict[str, BuildTool],
 ) -> dict[str, str]:
     """Resolve one set of build requirements from wheels; the key of each tool. When
     the set cannot be resolved together, each requirement is tried on its own, so one
     tool without wheels leaves only itself without a copy."""
-    keys = _lock_requirements(requirements, locking, tools)
+    keys = _lock_requirements(requirements, session, resolved, tools)
     if keys is not None or len(requirements) == 1:
         return keys or {}
     found: dict[str, str] = {}
     for requirement in requirements:
-        found.update(_lock_requirements((requirement,), locking, tools) or {})
+        found.update(_lock_requirements((requirement,), session, resolved, tools) or {})
     return found
 
 
 def _lock_requirements(
-    requirements: tuple[BuildRequirement, ...], locking: _Locking, tools: dict[str, BuildTool]
+    requirements: tuple[BuildRequirement, ...],
+    session: LockSession,
+    resolved: ToolSets,
+    tools: dict[str, BuildTool],
 ) -> dict[str, str] | None:
-    if requirements not in locking.resolved:
-        locking.resolved[requirements] = _resolve_requirements(requirements, locking)
-    resolved = locking.resolved[requirements]
-    for tool in resolved.tools:
+    if requirements not in resolved:
+        resolved[requirements] = _resolve_requirements(requirements, session)
+    for tool in resolved[requirements].tools:
         tools.setdefault(tool.key, tool)
-    return resolved.keys
+    return resolved[requirements].keys
 
 
-def _resolve_requirements(requirements: tuple[BuildRequirement, ...], locking: _Locking) -> ToolSet:
-    index = locking.index
+def _resolve_requirements(
+    requirements: tuple[BuildRequirement, ...], session: LockSession
+) -> ToolSet:
+    index = session.index
     with index.recording_pages() as names:
-        keys, pinned, lasting = _resolve_tools(requirements, locking)
+        keys, pinned, lasting = _resolve_tools(requirements, session)
     return ToolSet(keys, pinned, index.pages_of(names) if lasting else None)
 
 
 def _resolve_tools(
-    requirements: tuple[BuildRequirement, ...], locking: _Locking
+    requirements: tuple[BuildRequirement, ...], session: LockSession
 ) -> tuple[dict[str, str] | None, tuple[BuildTool, ...], bool]:
     """The keys and tools, and whether the answer lasts as long as the pages do (a
     failure to read a file does not)."""
-    index, target, prefetcher = locking.index, locking.target, locking.prefetcher
     entries = _entries(requirement_text(requirement) for requirement in requirements)
+    tool_session = session.with_policy(FROM_WHEELS)
     try:
-        resolution = resolve(entries, index, target, WHEELS_ONLY, prefetcher=prefetcher)
-        tool_pins = make_pins(resolution, index, target, WHEELS_ONLY, prefetcher=prefetcher)
+        resolution = _resolve_from_wheels(entries, tool_session)
+        releases = [release for _, release in sorted(resolution.releases.items())]
+        facts = {fact.name: fact for fact in gather_facts(releases, tool_session)}
+        tool_pins = make_pins(resolution, facts)
     except Pypi2NixError as error:
         logger.info("no locked copies of %s: %s", entries[0].origin.line, error)
         return None, (), isinstance(error, ResolutionError | ProjectNotFound)
@@ -231,17 +223,23 @@ def tool_key(pin: Pin) -> str:
 
 
 def build_environment_wheels(
-    requirements: Iterable[str], index: PackageIndex, target: Target
+    requirements: Sequence[str], session: LockSession
 ) -> tuple[DistFile, ...]:
-    """The wheels that install ``requirements`` for the target (a build backend's
-    environment), resolved through the index, wheels only.
+    """The wheels that install ``requirements`` for the session's target (a build
+    backend's environment), resolved through the index, wheels only.
 
     :raises Pypi2NixError: when they cannot be resolved.
     """
-    resolution = resolve(_entries(requirements), index, target, WHEELS_ONLY)
+    resolution = _resolve_from_wheels(_entries(requirements), session.with_policy(FROM_WHEELS))
     return tuple(
-        choose_source(release.candidate, "binary")
+        WHEELS_ONLY.choose(release.name, release.candidate.files, ())
         for _, release in sorted(resolution.releases.items())
+    )
+
+
+def _resolve_from_wheels(entries: list[InputRequirement], session: LockSession) -> Resolution:
+    return resolve(
+        entries, session.index, session.target, session.policy, prefetcher=session.prefetcher
     )
 
 

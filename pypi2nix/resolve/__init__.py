@@ -15,7 +15,6 @@ from resolvelib import Resolver
 from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
 
 from pypi2nix.errors import ResolutionError
-from pypi2nix.index.prefetch import Prefetcher
 from pypi2nix.resolve.base import Candidate, Requirement
 from pypi2nix.resolve.explain import explain_impossible
 from pypi2nix.resolve.factory import Factory
@@ -23,7 +22,8 @@ from pypi2nix.resolve.graph import Resolution, ResolvedRelease, collapse
 from pypi2nix.resolve.policy import ResolutionPolicy, applicable
 from pypi2nix.resolve.provider import Provider
 from pypi2nix.resolve.reporter import ProgressReporter
-from pypi2nix.resolve.source import ReleaseSource
+from pypi2nix.resolve.source import LookAhead, MetadataBuilder, ReleaseSource
+from pypi2nix.threads import Prefetcher
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Candidate",
+    "LookAhead",
+    "MetadataBuilder",
     "ReleaseSource",
     "Resolution",
     "ResolutionPolicy",
@@ -56,7 +58,8 @@ def resolve(
     *,
     direct: Mapping[NormalizedName, DirectRelease] | None = None,
     prefetcher: Prefetcher | None = None,
-    look_ahead: Callable[[Candidate], None] = lambda _candidate: None,
+    look_ahead: LookAhead | None = None,
+    builder: MetadataBuilder | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> Resolution:
     """Pin one release of every project the requirements need, for the target.
@@ -64,6 +67,8 @@ def resolve(
     :param direct: the releases of projects named by a direct source.
     :param prefetcher: worker threads that look ahead of the resolver (none: no threads).
     :param look_ahead: called in the background with each candidate likely to be pinned.
+    :param builder: runs the build backend of an sdist whose metadata no static file
+        gives (none: such a release is an error).
     :raises ResolutionError: when the requirements cannot be satisfied together.
     """
     factory = Factory(
@@ -73,6 +78,7 @@ def resolve(
         direct=direct or {},
         prefetcher=prefetcher or Prefetcher(1),
         look_ahead=look_ahead,
+        builder=builder,
     )
     roots = [
         Requirement.from_packaging(entry.requirement, requested_by=str(entry.origin))

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 
+from pypi2nix.dists.sdist import NeedsBuild
 from pypi2nix.errors import ProjectNotFound
-from pypi2nix.index.prefetch import Memo, Prefetcher
 from pypi2nix.resolve.base import Candidate, Requirement, split_identifier
 from pypi2nix.resolve.policy import ResolutionPolicy
 from pypi2nix.resolve.reasons import (
@@ -32,22 +32,21 @@ from pypi2nix.resolve.reasons import (
     NoAllowedHash,
     NoFileForTarget,
     NoFiles,
-    NoSdist,
-    NoWheel,
     PreRelease,
     RequiresPython,
     Yanked,
 )
+from pypi2nix.threads import Memo, Prefetcher
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
 
     from packaging.requirements import Requirement as PackagingRequirement
     from packaging.version import Version
 
     from pypi2nix.models import CoreMetadata, DistFile
     from pypi2nix.resolve.reasons import ReleaseUnavailable, Unavailable
-    from pypi2nix.resolve.source import ProjectReleases, ReleaseSource
+    from pypi2nix.resolve.source import LookAhead, MetadataBuilder, ProjectReleases, ReleaseSource
     from pypi2nix.sources import DirectRelease
     from pypi2nix.target import Target
 
@@ -72,6 +71,8 @@ class Factory:
     :param prefetcher: runs lookups ahead of the resolver (``Prefetcher(1)``: none).
     :param look_ahead: called in the background with each candidate likely to be
         pinned (to start reading what its pin will need).
+    :param builder: runs the build backend of an sdist whose metadata no static file
+        gives (``None``: such a release is an error).
     """
 
     source: ReleaseSource
@@ -79,7 +80,8 @@ class Factory:
     policy: ResolutionPolicy = field(default_factory=ResolutionPolicy)
     direct: Mapping[NormalizedName, DirectRelease] = field(default_factory=dict)
     prefetcher: Prefetcher = field(default_factory=lambda: Prefetcher(1))
-    look_ahead: Callable[[Candidate], None] = lambda _candidate: None
+    look_ahead: LookAhead | None = None
+    builder: MetadataBuilder | None = None
     _releases: Memo[tuple[NormalizedName, Version], Release] = field(default_factory=Memo)
     _dependencies: Memo[Candidate, tuple[Requirement, ...]] = field(default_factory=Memo)
     _prefetched: set[tuple[str, str]] = field(default_factory=set)
@@ -195,11 +197,9 @@ class Factory:
                 files = tuple(file for file in files if file.sha256 in allowed)
                 if not files:
                     return NoAllowedHash()
-            mode = self.policy.sources.mode(name)
-            if mode == "source" and not any(file.kind == "sdist" for file in files):
-                return NoSdist()
-            if mode == "binary" and not any(file.kind == "wheel" for file in files):
-                return NoWheel(self.target.python, self.target.system)
+            refused = self.policy.sources.refuses(name, files, self.target)
+            if refused is not None:
+                return refused
         return Candidate(
             name=name,
             version=version,
@@ -224,7 +224,12 @@ class Factory:
         wheels = [file for file in candidate.files if file.kind == "wheel"]
         sdists = [file for file in candidate.files if file.kind == "sdist"]
         files = [*wheels, *candidate.other_wheels, *sdists]
-        return self.source.core_metadata(candidate.name, str(candidate.version), files)
+        try:
+            return self.source.core_metadata(candidate.name, str(candidate.version), files)
+        except NeedsBuild as needed:
+            if self.builder is None:
+                raise
+            return self.builder(needed.request)
 
     def dependencies(self, candidate: Candidate) -> tuple[Requirement, ...]:
         """The candidate's requirements for the target; an extras candidate also
@@ -325,6 +330,6 @@ class Factory:
         candidate = next(self.iter_candidates(requirement.identifier, [requirement], ()), None)
         if candidate is None:
             return
-        if not candidate.extras:
+        if not candidate.extras and self.look_ahead is not None:
             self.look_ahead(candidate)
         self.dependencies(candidate)

@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING, Literal
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from pypi2nix.filenames import is_binary_wheel
 from pypi2nix.resolve.base import Requirement
+from pypi2nix.resolve.reasons import NoSdist, NoWheel
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Mapping, Sequence
 
-    from pypi2nix.models import InputRequirement, Pin, RequirementSet
+    from pypi2nix.models import DistFile, InputRequirement, Pin, RequirementSet
     from pypi2nix.target import Target
 
 logger = logging.getLogger(__name__)
@@ -32,7 +34,8 @@ SourceMode = Literal["auto", "source", "binary", "wheel-first", "sdist-first"]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SourcePolicy:
-    """Which file each pin is built from, with pip's and uv's spellings.
+    """Which file each pin is built from, with pip's and uv's spellings: the one place
+    that reads ``--no-binary``, ``--only-binary`` and ``--prefer-wheels``.
 
     :param no_binary: normalized names (or ``:all:``) built from their sdist.
     :param only_binary: normalized names (or ``:all:``) installed from a wheel.
@@ -62,6 +65,77 @@ class SourcePolicy:
             only_binary=self.only_binary | frozenset(only_binary),
             default=self.default,
         )
+
+    def refuses(
+        self, name: NormalizedName, files: Sequence[DistFile], target: Target
+    ) -> NoSdist | NoWheel | None:
+        """Why a release with these files (those for the target) cannot be pinned under
+        this policy; ``None`` when it can."""
+        mode = self.mode(name)
+        if mode == "source" and not any(file.kind == "sdist" for file in files):
+            return NoSdist()
+        if mode == "binary" and not any(file.kind == "wheel" for file in files):
+            return NoWheel(target.python, target.system)
+        return None
+
+    def choose(
+        self, name: NormalizedName, files: Sequence[DistFile], other_wheels: Sequence[DistFile]
+    ) -> DistFile:
+        """The file a pin is built from: ``files`` are those of the release for the
+        target, best first (wheels before the sdist), and :meth:`admits` them;
+        ``other_wheels`` are its wheels for other targets.
+
+        ``auto`` takes the best wheel of a release with compiled code, the sdist of any
+        other (see :data:`SourceMode` for the others).
+        """
+        mode = self.mode(name)
+        best_wheel = files[0] if files[0].kind == "wheel" else None
+        sdist = next((file for file in files if file.kind == "sdist"), None)
+        if best_wheel is None or sdist is None:
+            return files[0]
+        wants_wheel = mode in ("binary", "wheel-first")
+        if mode == "auto":
+            wants_wheel = has_compiled_code([*files, *other_wheels])
+        return best_wheel if wants_wheel else sdist
+
+    def falls_back(self, name: NormalizedName) -> bool:
+        """Whether a pin whose sdist cannot be built where nixpkgs lacks its build tool
+        (or whose backend downloads at build time) takes its wheel instead: unless the
+        user asked for the sdist."""
+        return self.mode(name) not in ("source", "binary")
+
+    def key(self) -> list[object]:
+        """This policy's part of a lock's key."""
+        return [sorted(self.no_binary), sorted(self.only_binary), self.default]
+
+    def arguments(self) -> list[str]:
+        """This policy as command-line arguments (names sorted)."""
+        words: list[str] = []
+        for flag, names in (("--no-binary", self.no_binary), ("--only-binary", self.only_binary)):
+            if names:
+                words += [flag, ",".join(sorted(names))]
+        if self.default == "wheel-first":
+            words.append("--prefer-wheels")
+        return words
+
+
+WHEELS_ONLY = SourcePolicy(only_binary=frozenset({ALL}))
+
+
+def binary_names(names: list[str], value: str) -> list[str]:
+    """pip's ``--no-binary``/``--only-binary`` value added to the names so far:
+    comma-separated names, ``:all:``, or ``:none:`` to forget the earlier ones."""
+    for item in (part.strip() for part in value.split(",")):
+        if item == ":none:":
+            names = []
+        elif item:
+            names = [*names, item if item == ALL else canonicalize_name(item)]
+    return names
+
+
+def has_compiled_code(files: Iterable[DistFile]) -> bool:
+    """Whether a release publishes platform-specific wheels: then it has compiled code."""
+    return any(is_binary_wheel(file.filename) for file in files)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,6 +180,17 @@ class ResolutionPolicy:
             constraints=_constraints(applicable(inputs.constraints, target)),
             builds=builds,
         )
+
+    def key(self) -> dict[str, object]:
+        """This policy's part of a lock's key."""
+        return {
+            "pre": self.pre,
+            "builds": self.builds,
+            "sources": self.sources.key(),
+            "preferences": sorted(
+                (name, str(version)) for name, version in self.preferences.items()
+            ),
+        }
 
     def preferring(self, pins: Iterable[Pin]) -> ResolutionPolicy:
         """This policy, preferring exactly the versions of ``pins`` (as the next run

@@ -1,4 +1,4 @@
-"""Concurrency for the index: single-flight memoization and a background pool.
+"""Concurrency shared by the stages: single-flight memoization and a background pool.
 
 Every fact about the index is computed once: :class:`Memo` hands the first caller
 the work and every later caller (in any thread) the same result or error. The
@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Hashable
+    from collections.abc import Callable, Hashable, Sequence
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class Prefetcher:
         if pool is not None:
             pool.submit(_quietly, task)
 
-    def map(self, function: Callable[[V], K], items: list[V]) -> list[K]:
+    def map(self, function: Callable[[V], K], items: Sequence[V]) -> list[K]:
         """``[function(item) for item in items]``, in parallel when there are workers."""
         if self._pool is None:
             return [function(item) for item in items]
