@@ -1,51 +1,60 @@
-"""Parsed command lines -> the options dataclasses of each command.
+"""Option values -> the options dataclasses of each command, and back.
 
-Shared by :mod:`pypi2nix.cli` and by ``update``, which turns the ``generate`` command
-recorded in a frozen file back into options.
+The values are those the parser gives (:func:`pypi2nix.parser.parse`), keyed by each
+option's ``dest`` in the option table (:mod:`pypi2nix.flags`); ``update`` gives the
+recorded inputs of a lock (:func:`recorded_values`) the same way, so the options it
+locks with are made exactly as from a command line, without parsing one.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from pypi2nix.credentials import without_credentials
 from pypi2nix.errors import UsageError
-from pypi2nix.options import GenerateOptions, IndexOptions, PackageOptions, UpdateOptions
-from pypi2nix.parser import build_parser
+from pypi2nix.flags import recorded_options
+from pypi2nix.options import (
+    DEFAULT_FETCHER,
+    GenerateOptions,
+    IndexOptions,
+    PackageOptions,
+    UpdateOptions,
+)
 from pypi2nix.resolve.policy import binary_names
 from pypi2nix.store import default_cache_dir
 from pypi2nix.target import Target
 
 if TYPE_CHECKING:
-    import argparse
-    from collections.abc import Sequence
-    from pathlib import Path
+    from collections.abc import Mapping
 
-__all__ = ["generate_options", "package_options", "parse", "update_options"]
+__all__ = [
+    "generate_options",
+    "package_options",
+    "recorded_values",
+    "recorded_words",
+    "update_options",
+]
+
 
 _BASENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+STANDARD_INPUT = "-"
 
 
-def parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    """Parse a command line (``None``: the process's own arguments).
-
-    :raises UsageError: for a usage mistake, naming the command's --help.
-    """
-    return build_parser().parse_args(argv)
-
-
-def index_options(arguments: argparse.Namespace) -> IndexOptions:
-    if arguments.workers < 1:
-        raise UsageError(f"invalid --workers {arguments.workers}: give 1 or more")
-    if arguments.offline and arguments.no_cache:
+def index_options(values: Mapping[str, Any]) -> IndexOptions:
+    if values["workers"] < 1:
+        raise UsageError(f"invalid --workers {values['workers']}: give 1 or more")
+    if values["offline"] and values["no_cache"]:
         raise UsageError("--offline needs the cache; it cannot be used with --no-cache")
     return IndexOptions(
-        index_url=getattr(arguments, "index_url", None),
-        extra_index_urls=tuple(getattr(arguments, "extra_index_url", ())),
-        cache_dir=None if arguments.no_cache else (arguments.cache_dir or default_cache_dir()),
-        offline=arguments.offline,
-        refresh=getattr(arguments, "refresh", False),
-        workers=arguments.workers,
+        index_url=values.get("index_url"),
+        extra_index_urls=tuple(values.get("extra_index_url", ())),
+        cache_dir=None if values["no_cache"] else (values["cache_dir"] or default_cache_dir()),
+        offline=values["offline"],
+        refresh=values.get("refresh", False),
+        workers=values["workers"],
     )
 
 
@@ -64,46 +73,44 @@ def _binary_names(flag: str, values: list[str]) -> tuple[str, ...]:
     return tuple(sorted(set(names)))
 
 
-def _check_source_policy(options: GenerateOptions) -> GenerateOptions:
-    both = sorted(set(options.no_binary) & set(options.only_binary))
-    if both:
-        raise UsageError(f"{', '.join(both)}: given to both --no-binary and --only-binary")
-    return options
-
-
-def generate_options(arguments: argparse.Namespace) -> GenerateOptions:
-    if arguments.pyproject is None and (
-        arguments.extras or arguments.all_extras or arguments.groups
+def generate_options(values: Mapping[str, Any]) -> GenerateOptions:
+    """:raises UsageError: for options that contradict each other, or a bad value."""
+    if values["pyproject"] is None and (
+        values["extras"] or values["all_extras"] or values["groups"]
     ):
         raise UsageError("--extra, --all-extras and --group need --pyproject")
-    if arguments.check and arguments.dry_run:
+    if values["check"] and values["dry_run"]:
         raise UsageError("--check and --dry-run cannot be used together")
-    if arguments.upgrade and arguments.upgrade_packages:
+    if values["upgrade"] and values["upgrade_packages"]:
         raise UsageError("--upgrade already lets every pin move; drop --upgrade-package")
-    options = GenerateOptions(
-        requirement_files=(*arguments.files, *arguments.requirement_files),
-        specs=tuple(arguments.specs),
-        constraint_files=tuple(arguments.constraint_files),
-        pyproject=_pyproject_file(arguments.pyproject),
-        extras=tuple(arguments.extras),
-        all_extras=arguments.all_extras,
-        groups=tuple(arguments.groups),
-        target=Target.parse(arguments.python, arguments.system),
-        pre=arguments.pre,
-        no_binary=_binary_names("--no-binary", arguments.no_binary),
-        only_binary=_binary_names("--only-binary", arguments.only_binary),
-        prefer_wheels=arguments.prefer_wheels,
-        no_build=arguments.no_build,
-        index=index_options(arguments),
-        output_dir=arguments.output_dir,
-        basename=_check_basename(arguments.basename),
-        fetcher=arguments.fetcher,
-        upgrade=arguments.upgrade,
-        upgrade_packages=tuple(arguments.upgrade_packages),
-        dry_run=arguments.dry_run,
-        check=arguments.check,
+    no_binary = _binary_names("--no-binary", values["no_binary"])
+    only_binary = _binary_names("--only-binary", values["only_binary"])
+    both = sorted(set(no_binary) & set(only_binary))
+    if both:
+        raise UsageError(f"{', '.join(both)}: given to both --no-binary and --only-binary")
+    return GenerateOptions(
+        requirement_files=(*values["files"], *values["requirement_files"]),
+        specs=tuple(values["specs"]),
+        constraint_files=tuple(values["constraint_files"]),
+        pyproject=_pyproject_file(values["pyproject"]),
+        extras=tuple(values["extras"]),
+        all_extras=values["all_extras"],
+        groups=tuple(values["groups"]),
+        target=Target.parse(values["python"], values["system"]),
+        pre=values["pre"],
+        no_binary=no_binary,
+        only_binary=only_binary,
+        prefer_wheels=values["prefer_wheels"],
+        no_build=values["no_build"],
+        index=index_options(values),
+        output_dir=values["output_dir"],
+        basename=_check_basename(values["basename"]),
+        fetcher=values["fetcher"],
+        upgrade=values["upgrade"],
+        upgrade_packages=tuple(values["upgrade_packages"]),
+        dry_run=values["dry_run"],
+        check=values["check"],
     )
-    return _check_source_policy(options)
 
 
 def _pyproject_file(path: Path | None) -> Path | None:
@@ -113,24 +120,126 @@ def _pyproject_file(path: Path | None) -> Path | None:
     return path
 
 
-def package_options(arguments: argparse.Namespace) -> PackageOptions:
+def package_options(values: Mapping[str, Any]) -> PackageOptions:
     return PackageOptions(
-        spec=arguments.name,
-        version=arguments.package_version,
-        target=Target.parse(arguments.python, arguments.system),
-        pre=arguments.pre,
-        index=index_options(arguments),
-        output=arguments.output,
-        with_tests=arguments.with_tests,
-        fetcher=arguments.fetcher,
+        spec=values["name"],
+        version=values["package_version"],
+        target=Target.parse(values["python"], values["system"]),
+        pre=values["pre"],
+        index=index_options(values),
+        output=values["output"],
+        with_tests=values["with_tests"],
+        fetcher=values["fetcher"],
     )
 
 
-def update_options(arguments: argparse.Namespace) -> UpdateOptions:
+def update_options(values: Mapping[str, Any]) -> UpdateOptions:
     return UpdateOptions(
-        names=tuple(arguments.names),
-        output_dir=arguments.output_dir,
-        basename=_check_basename(arguments.basename),
-        index=index_options(arguments),
-        dry_run=arguments.dry_run,
+        names=tuple(values["names"]),
+        output_dir=values["output_dir"],
+        basename=_check_basename(values["basename"]),
+        index=index_options(values),
+        dry_run=values["dry_run"],
     )
+
+
+def recorded_values(options: GenerateOptions) -> dict[str, Any]:
+    """The recorded inputs of a lock, as data (by option ``dest``): what locks the same
+    inputs again from the output directory (paths relative to it, passwords in index
+    URLs left out). Inputs are sorted: their order does not change the lock, so it
+    must not change the files."""
+    directory = options.output_dir
+    return {
+        "requirement_files": _relative_paths(options.requirement_files, directory),
+        "constraint_files": _relative_paths(options.constraint_files, directory),
+        "specs": sorted({_absolute_local_path(spec) for spec in options.specs}),
+        "pyproject": None
+        if options.pyproject is None
+        else relative_to(options.pyproject, directory),
+        "extras": sorted(set(options.extras)) if options.pyproject else [],
+        "all_extras": options.all_extras,
+        "groups": sorted(set(options.groups)) if options.pyproject else [],
+        "python": options.target.python,
+        "system": options.target.system,
+        "pre": options.pre,
+        "no_binary": sorted(options.no_binary),
+        "only_binary": sorted(options.only_binary),
+        "prefer_wheels": options.prefer_wheels,
+        "no_build": options.no_build,
+        "index_url": None
+        if options.index.index_url is None
+        else without_credentials(options.index.index_url),
+        "extra_index_url": [without_credentials(url) for url in options.index.extra_index_urls],
+        "fetcher": None if options.fetcher == DEFAULT_FETCHER else options.fetcher,
+    }
+
+
+def recorded_words(values: Mapping[str, Any]) -> list[str]:
+    """The ``generate`` command line of recorded inputs (:func:`recorded_values`)."""
+    words = ["pypi2nix", "generate"]
+    for option in recorded_options():
+        value = values.get(option.dest)
+        if option.action == "store_true":
+            words += [option.flag] if value else []
+        elif isinstance(value, list):
+            items = [option.joined.join(value)] if option.joined and value else value
+            words += [word for item in items for word in (option.flags[0], str(item))]
+        elif value is not None:
+            words += [option.flag, str(value)]
+    return words
+
+
+def values_from_record(record: Mapping[str, Any], directory: Path) -> dict[str, Any]:
+    """Recorded inputs as the parser's values, their paths taken relative to the
+    output ``directory`` again.
+
+    :raises UsageError: for a record of another shape.
+    """
+    values: dict[str, Any] = {}
+    for option in recorded_options():
+        value = record.get(option.dest, option.initial)
+        if option.dest in ("requirement_files", "constraint_files"):
+            value = [_in_directory(directory, Path(path)) for path in _strings(value)]
+        elif option.dest == "pyproject" and value is not None:
+            value = directory / str(value)
+        elif option.action == "append":
+            value = _strings(value)
+        values[option.dest] = value
+    return values
+
+
+def _strings(value: object) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise UsageError(f"a recorded list of strings is {value!r}")
+    return value
+
+
+_RELATIVE_PATH_SPEC = re.compile(
+    r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*@\s*)?"
+    r"(?P<path>(?:\.{1,2}|~)(?:/[^;\[]*)?)(?P<rest>.*)$"
+)
+
+
+def _absolute_local_path(spec: str) -> str:
+    """A spec naming a relative local path, with the path made absolute: a recorded
+    command is run again from another directory."""
+    match = _RELATIVE_PATH_SPEC.match(spec.strip())
+    if match is None:
+        return spec
+    path = Path(match["path"].strip()).expanduser().absolute()
+    return f"{match['name'] or ''}{os.path.normpath(path)}{match['rest']}"
+
+
+def _relative_paths(paths: tuple[Path, ...], directory: Path) -> list[str]:
+    return sorted({relative_to(path, directory) for path in paths})
+
+
+def relative_to(path: Path, directory: Path) -> str:
+    """A path as seen from ``directory`` (``-``, standard input, as it is)."""
+    if str(path) == STANDARD_INPUT:
+        return STANDARD_INPUT
+    return os.path.relpath(path.absolute(), directory.absolute())
+
+
+def _in_directory(directory: Path, file: Path) -> Path:
+    return file if str(file) == STANDARD_INPUT else directory / file

@@ -10,29 +10,29 @@ from __future__ import annotations
 import gc
 import sys
 import traceback
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from pypi2nix.arguments import generate_options, package_options, parse, update_options
+from pypi2nix.arguments import generate_options, package_options, update_options
 from pypi2nix.errors import Pypi2NixError
+from pypi2nix.parser import parse
 from pypi2nix.ui import Console, configure_logging
 
 if TYPE_CHECKING:
-    import argparse
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
 
-def _run(arguments: argparse.Namespace, console: Console) -> None:
-    if arguments.command == "generate":
+def _run(arguments: Mapping[str, Any], console: Console) -> None:
+    if arguments["command"] == "generate":
         from pypi2nix.commands.generate import detail_lines, generate, pins_table, report_lines
 
         generating = generate_options(arguments)
-        if arguments.generate_hashes:
+        if arguments["generate_hashes"]:
             console.say("note: --generate-hashes has no effect: hashes are always written")
         result = generate(generating, console)
         console.output(pins_table(result, generating))
         console.detail_lines(detail_lines(result))
         console.say_lines(report_lines(result, generating))
-    elif arguments.command == "package":
+    elif arguments["command"] == "package":
         from pypi2nix.commands.package import package, package_report
 
         console.say_lines(package_report(package(package_options(arguments), console)))
@@ -71,7 +71,7 @@ def _main(argv: Sequence[str] | None) -> int:
     console = Console(verbosity)
     try:
         arguments = parse(argv)
-        verbosity = -1 if arguments.quiet else arguments.verbose
+        verbosity = -1 if arguments["quiet"] else arguments["verbose"]
         console = Console(verbosity)
         configure_logging(console)
         _run(arguments, console)

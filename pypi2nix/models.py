@@ -167,7 +167,9 @@ class Pin:
     pname: str
     version: str
     source: DistFile
-    hashes: tuple[str, ...]
+    # Every file of the release pip may install (the source among them, for a file of
+    # an index), sorted by name.
+    files: tuple[DistFile, ...] = ()
     build_system: tuple[str, ...] = ()
     build_requirements: tuple[BuildRequirement, ...] = ()
     # The sdist's [build-system] build-backend (None: none declared).
@@ -194,6 +196,11 @@ class Pin:
     libraries_from_dependencies: tuple[tuple[str, NormalizedName], ...] = ()
     # False for a binary wheel too large to be searched for the libraries it needs.
     libraries_known: bool = True
+
+    @property
+    def hashes(self) -> tuple[str, ...]:
+        """The sha256 of every file pip may install (for the frozen file)."""
+        return tuple(sorted({file.sha256 for file in self.files if file.sha256}))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -20,6 +20,8 @@ INDEX_URL_ENVIRONMENT_VARIABLE = "PIP_INDEX_URL"
 
 Fetcher = Literal["auto", "fetchpypi", "fetchurl"]
 FETCHERS: tuple[Fetcher, ...] = ("auto", "fetchpypi", "fetchurl")
+DEFAULT_FETCHER: Fetcher = "auto"
+DEFAULT_BASENAME = "requirements"
 
 
 def index_url_from_environment() -> str | None:
@@ -58,8 +60,8 @@ class GenerateOptions:
     no_build: bool = False
     index: IndexOptions = IndexOptions()
     output_dir: Path = Path()
-    basename: str = "requirements"
-    fetcher: Fetcher = "auto"
+    basename: str = DEFAULT_BASENAME
+    fetcher: Fetcher = DEFAULT_FETCHER
     # How this run treats the earlier pins and the files (never recorded).
     upgrade: bool = False
     upgrade_packages: tuple[str, ...] = ()
@@ -78,7 +80,7 @@ class PackageOptions:
     index: IndexOptions = IndexOptions()
     output: Path | None = None
     with_tests: bool = False
-    fetcher: Fetcher = "auto"
+    fetcher: Fetcher = DEFAULT_FETCHER
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,6 +89,6 @@ class UpdateOptions:
 
     names: tuple[str, ...] = ()
     output_dir: Path = Path()
-    basename: str = "requirements"
+    basename: str = DEFAULT_BASENAME
     index: IndexOptions = IndexOptions()
     dry_run: bool = False

@@ -97,6 +97,10 @@ class Target:
             if (named is None or extra in named) and self.evaluates(marker, extra=extra)
         ]
 
+    def marker_environment(self) -> dict[str, str]:
+        """The PEP 508 marker variables of the target (without ``extra``)."""
+        return dict(_marker_environment(self.python, self.system))
+
     def allows_python(self, requires_python: str | None) -> bool:
         """Whether a ``Requires-Python`` admits the target's Python (an invalid one does)."""
         return requires_python is None or _specifier_allows(requires_python, f"{self.python}.0")

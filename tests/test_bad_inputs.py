@@ -15,11 +15,22 @@ from pypi2nix.cli import main
 from tests.support.fixture_index import INDEX_URL, FixtureIndex
 
 CASES = tomllib.loads((Path(__file__).parent / "bad_inputs.toml").read_text())["case"]
-OLD_FROZEN = (
-    "# Inputs, relative to this file: pypi2nix generate -e gamma --python 3.11 "
-    f"--system x86_64-linux --index-url {INDEX_URL}\n"
-    f"gamma==2.0.0 \\\n    --hash=sha256:{'0' * 64}\n"
-)
+# The lock of an earlier ``generate -e gamma``.
+OLD_PYLOCK = f"""\
+lock-version = "1.0"
+created-by = "pypi2nix"
+
+[[packages]]
+name = "gamma"
+version = "2.0.0"
+archive = {{ url = "https://files.example.test/gamma-2.0.0.tar.gz", hashes = {{ sha256 = "{"0" * 64}" }} }}
+
+[tool.pypi2nix.inputs]
+specs = ["gamma"]
+python = "3.11"
+system = "x86_64-linux"
+index_url = "{INDEX_URL}"
+"""
 
 
 def test_the_corpus_is_large_enough() -> None:
@@ -59,7 +70,7 @@ def prepare(case: dict[str, Any], root: Path) -> Path:
     out.mkdir()
     (out / "requirements.nix").write_text("old nix\n")
     (out / "requirements_override.nix").write_text("old override\n")
-    (out / "requirements_frozen.txt").write_text(OLD_FROZEN)
+    (out / "pylock.toml").write_text(OLD_PYLOCK)
     special = case.get("special")
     requirements = root / "requirements.txt"
     if special == "binary":

@@ -25,11 +25,12 @@ def generate(output: Path, *arguments: str) -> int:
     return main(["generate", "-i", INDEX_URL, "--python", "3.11", "-O", str(output), *arguments])
 
 
-def test_generate_writes_three_files(
+def test_generate_writes_four_files(
     fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert generate(tmp_path, *FIXTURE_ROOTS) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "pylock.toml",
         "requirements.nix",
         "requirements_frozen.txt",
         "requirements_override.nix",
@@ -74,6 +75,7 @@ def test_basename_and_requirements_file(fixture_index: FixtureIndex, tmp_path: P
         "locked.nix",
         "locked_frozen.txt",
         "locked_override.nix",
+        "pylock.locked.toml",
     ]
     assert "import overrideFile" in (output / "locked.nix").read_text()
     assert "./locked_override.nix" in (output / "locked.nix").read_text()

@@ -16,7 +16,7 @@ import pytest
 from packaging.utils import canonicalize_name
 
 from pypi2nix.cli import main
-from pypi2nix.lock.frozen import parse_frozen
+from pypi2nix.lock.pylock import read_pylock
 from pypi2nix.nix.hashes import sri_sha256
 from pypi2nix.sources.nar import nar_sha256
 from tests.support import nix
@@ -282,8 +282,8 @@ def update(work: Path, *names: str) -> int:
 
 
 def frozen_pins(work: Path) -> dict[str, str]:
-    frozen = parse_frozen((work / "out" / "requirements_frozen.txt").read_text())
-    return {name: str(version) for name, version in frozen.pins.items()}
+    state = read_pylock(work / "out" / "pylock.toml")
+    return {name: str(version) for name, version in state.pins.items()}
 
 
 def on_branch(sources: dict[str, Any]) -> Path:
@@ -301,7 +301,7 @@ def move_branch(repository: Path) -> str:
     return git(repository, "rev-parse", "HEAD")
 
 
-def test_direct_pins_are_read_back_from_the_frozen_file(sources: dict[str, Any]) -> None:
+def test_direct_pins_are_read_back_from_the_lock(sources: dict[str, Any]) -> None:
     work = sources["work"]
     assert generate(work) == 0
     pins = frozen_pins(work)
@@ -311,8 +311,8 @@ def test_direct_pins_are_read_back_from_the_frozen_file(sources: dict[str, Any])
         "gitpkg": "1.2.0",
         "githubpkg": "0.1.0",
     }
-    frozen = parse_frozen((work / "out" / "requirements_frozen.txt").read_text())
-    gitpkg = frozen.commits[canonicalize_name("gitpkg")]
+    state = read_pylock(work / "out" / "pylock.toml")
+    gitpkg = state.commits[canonicalize_name("gitpkg")]
     assert (gitpkg.rev, gitpkg.commit) == ("v1.2.0", sources["git_commit"])
 
 

@@ -120,6 +120,7 @@ def test_hostile_members_are_never_followed(fixture_index: FixtureIndex, tmp_pat
     new = sorted(set(after) - set(before))
     assert new == [
         "work/out",
+        "work/out/pylock.toml",
         "work/out/requirements.nix",
         "work/out/requirements_frozen.txt",
         "work/out/requirements_override.nix",
@@ -226,7 +227,7 @@ def test_a_zip_sdist_with_hostile_names(fixture_index: FixtureIndex, tmp_path: P
     assert not (tmp_path / "escaped").exists()
     assert set(snapshot(tmp_path)) - set(before) == {
         "work", "work/out", "work/out/requirements.nix", "work/out/requirements_frozen.txt",
-        "work/out/requirements_override.nix",
+        "work/out/requirements_override.nix", "work/out/pylock.toml",
     }  # fmt: skip
 
 

@@ -105,7 +105,7 @@ def test_check_fails_without_writing_when_stale(
     if change == "requirements":
         (project / "requirements.txt").write_text("alpha>=1.1\n")
     elif change == "frozen":
-        (project / "requirements_frozen.txt").unlink()
+        (project / "pylock.toml").unlink()
     else:
         (project / "requirements.nix").write_text("edited\n")
     before = {name: (project / name).read_bytes() for name in OUTPUTS if (project / name).exists()}

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pypi2nix.cli import main
-from pypi2nix.lock.frozen import parse_frozen
+from pypi2nix.lock.pylock import read_pylock
 from tests.support import nix
 from tests.support.fixture_index import INDEX_URL
 
@@ -58,7 +58,7 @@ def generate(folder: Path, *arguments: str) -> int:
 
 
 def pins(folder: Path) -> set[str]:
-    return set(parse_frozen((folder / "requirements_frozen.txt").read_text()).pins)
+    return set(read_pylock(folder / "pylock.toml").pins)
 
 
 def test_the_project_its_extras_and_groups(fixture_index: FixtureIndex, app: Path) -> None:

@@ -50,7 +50,7 @@ def pin(name: str, filename: str, **changes: object) -> Pin:
         pname=name,
         version="1.0",
         source=dist(filename),
-        hashes=(SHA,),
+        files=(dist(filename),),
         build_system=("setuptools",),
         import_names=(name.replace("-", "_"),),
     )
@@ -195,7 +195,10 @@ def test_frozen_file() -> None:
         pin(
             "demo",
             "demo-1.0.tar.gz",
-            hashes=("a" * 64, "b" * 64),
+            files=(
+                dataclasses.replace(dist("demo-1.0.tar.gz"), sha256="a" * 64),
+                dataclasses.replace(dist("demo-1.0-py3-none-any.whl"), sha256="b" * 64),
+            ),
             required_by=("requirements.txt:3",),
         ),
         pin("dep", "dep-1.0.tar.gz", required_by=("demo", "other")),

@@ -17,9 +17,10 @@ import pytest
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
+from pypi2nix.arguments import recorded_words
 from pypi2nix.cli import main
 from pypi2nix.lock.changes import changes_table, compare_pins
-from pypi2nix.lock.frozen import parse_frozen
+from pypi2nix.lock.pylock import read_pylock
 from tests.support.fixture_index import FIXTURES, INDEX_URL, IndexFile, build_sdist
 from tests.support.local_index import local_index
 
@@ -28,7 +29,12 @@ if TYPE_CHECKING:
 
     from tests.support.fixture_index import FixtureIndex
 
-OUTPUTS = ("requirements.nix", "requirements_frozen.txt", "requirements_override.nix")
+OUTPUTS = (
+    "requirements.nix",
+    "requirements_frozen.txt",
+    "requirements_override.nix",
+    "pylock.toml",
+)
 FIRST_PINS = {"alpha": "1.0.0", "beta": "1.1.0", "gamma": "2.0.0", "setuptools": "84.2.1"}
 
 
@@ -38,8 +44,8 @@ def run(directory: Path, *arguments: str) -> int:
 
 
 def pins(directory: Path) -> dict[str, str]:
-    frozen = parse_frozen((directory / "requirements_frozen.txt").read_text())
-    return {name: str(version) for name, version in frozen.pins.items()}
+    state = read_pylock(directory / "pylock.toml")
+    return {name: str(version) for name, version in state.pins.items()}
 
 
 def snapshot(directory: Path) -> dict[str, bytes]:
@@ -82,12 +88,17 @@ def locked(fixture_index: FixtureIndex, tmp_path: Path) -> Path:
     return directory
 
 
-def test_the_frozen_file_records_its_command(locked: Path) -> None:
-    frozen = parse_frozen((locked / "requirements_frozen.txt").read_text())
-    assert frozen.command == (
+def test_the_lock_records_its_inputs(locked: Path) -> None:
+    inputs = read_pylock(locked / "pylock.toml").inputs
+    assert inputs is not None
+    assert inputs["requirement_files"] == ["requirements.txt"]
+    command = [
         "pypi2nix", "generate", "-r", "requirements.txt",
         "--python", "3.11", "--system", "x86_64-linux", "--index-url", INDEX_URL,
-    )  # fmt: skip
+    ]  # fmt: skip
+    assert recorded_words(inputs) == command
+    frozen = (locked / "requirements_frozen.txt").read_text()
+    assert f"# Inputs, relative to this file: {' '.join(command)}\n" in frozen
 
 
 def test_generate_again_keeps_the_pins(locked: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -98,8 +109,8 @@ def test_generate_again_keeps_the_pins(locked: Path, capsys: pytest.CaptureFixtu
     assert "Pins changed" not in capsys.readouterr().err
 
 
-def test_generate_without_the_frozen_file_takes_the_newest(locked: Path) -> None:
-    (locked / "requirements_frozen.txt").unlink()
+def test_generate_without_the_earlier_lock_takes_the_newest(locked: Path) -> None:
+    (locked / "pylock.toml").unlink()
     arguments = ["generate", "-r", "requirements.txt", "-i", INDEX_URL, "--python", "3.11", "-q"]
     assert run(locked, *arguments) == 0
     assert pins(locked) == {**FIRST_PINS, "alpha": "1.1.0", "beta": "1.2.0", "gamma": "2.2.0"}
@@ -138,7 +149,7 @@ def test_dry_run_writes_nothing(locked: Path, capsys: pytest.CaptureFixture[str]
 
 
 def test_update_in_another_directory(locked: Path, tmp_path: Path) -> None:
-    """The recorded paths are relative to the frozen file, not to where update runs."""
+    """The recorded paths are relative to the lock, not to where update runs."""
     assert run(tmp_path, "update", "gamma", "-O", str(locked), "-q") == 0
     assert pins(locked) == {**FIRST_PINS, "gamma": "2.2.0"}
 
@@ -146,8 +157,8 @@ def test_update_in_another_directory(locked: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["update", "nope"], "not pinned in requirements_frozen.txt: nope"),
-        (["update", "--basename", "other"], "other_frozen.txt not found"),
+        (["update", "nope"], "not pinned in pylock.toml: nope"),
+        (["update", "--basename", "other"], "pylock.other.toml not found"),
     ],
 )
 def test_update_errors(
@@ -161,15 +172,12 @@ def test_update_errors(
     assert snapshot(locked) == before
 
 
-def test_update_needs_the_recorded_command(
-    locked: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    frozen = locked / "requirements_frozen.txt"
-    frozen.write_text(
-        "".join(line for line in frozen.read_text().splitlines(True) if "Inputs" not in line)
-    )
+def test_update_needs_the_recorded_inputs(locked: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pylock = locked / "pylock.toml"
+    text = pylock.read_text()
+    pylock.write_text(text[: text.index("[tool.pypi2nix")])
     assert run(locked, "update") == 1
-    assert "does not record the command that made it" in capsys.readouterr().err
+    assert "does not record the inputs that made it" in capsys.readouterr().err
 
 
 def test_changes_table_groups() -> None:

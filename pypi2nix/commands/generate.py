@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
+from pypi2nix.arguments import recorded_values, recorded_words
 from pypi2nix.commands.outputs import (
     OutputPaths,
     check_output_directory,
     project_name,
-    read_frozen,
-    recorded_command,
     relocated_origins,
     unchanged_files,
 )
@@ -30,6 +29,7 @@ from pypi2nix.lock.changes import (
     lock_pins,
 )
 from pypi2nix.lock.frozen import render_frozen
+from pypi2nix.lock.pylock import read_pylock, render_pylock
 from pypi2nix.nix.native import source_build_note, split_system_libraries
 from pypi2nix.nix.override import render_override_nix
 from pypi2nix.nix.requirements import render_requirements_nix
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
     from packaging.utils import NormalizedName
 
-    from pypi2nix.lock.frozen import FrozenFile
+    from pypi2nix.lock.pylock import LockedState
     from pypi2nix.models import Lock, LockGraph
     from pypi2nix.options import GenerateOptions
     from pypi2nix.ui import Console
@@ -75,7 +75,7 @@ def generate(options: GenerateOptions, console: Console) -> GenerateResult:
     check_output_directory(options.output_dir, writing=writes)
     if writes and options.output_dir.is_dir():
         recover_interrupted_write(options.output_dir)
-    previous = read_frozen(OutputPaths.for_options(options).frozen)
+    previous = read_pylock(OutputPaths.for_options(options).pylock)
     upgraded = {project_name(name, "--upgrade-package") for name in options.upgrade_packages}
     kept = () if options.upgrade else previous.pins.keys() - upgraded
     result = lock_and_write(options, console, previous=previous, kept=kept, dry_run=not writes)
@@ -100,11 +100,11 @@ def lock_and_write(
     options: GenerateOptions,
     console: Console,
     *,
-    previous: FrozenFile,
+    previous: LockedState,
     kept: Collection[NormalizedName],
     dry_run: bool = False,
 ) -> GenerateResult:
-    """Lock, keeping the ``kept`` pins of the ``previous`` frozen file where they still
+    """Lock, keeping the ``kept`` pins of the ``previous`` lock where they still
     fit (versions, and the commits of git branches and tags), and write the files
     (unless ``dry_run``); the changes are counted against the ``previous`` pins. The
     caller has checked the output directory (:func:`check_output_directory`)."""
@@ -191,16 +191,19 @@ def render_outputs(lock: Lock, options: GenerateOptions) -> list[OutputFile]:
         fetcher=options.fetcher,
         output_dir=options.output_dir.absolute(),
     )
+    inputs = recorded_values(options)
     frozen = render_frozen(
         lock,
         file_name=paths.frozen.name,
-        command=recorded_command(options),
+        command=recorded_words(inputs),
         output_dir=options.output_dir.absolute(),
     )
+    pylock = render_pylock(lock, inputs=inputs, output_dir=options.output_dir.absolute())
     return [
         OutputFile(paths.nix, nix),
         OutputFile(paths.override, render_override_nix(generated_file=paths.nix.name), True),
         OutputFile(paths.frozen, frozen),
+        OutputFile(paths.pylock, pylock),
     ]
 
 

@@ -1,6 +1,6 @@
 """``pypi2nix update``: lock the recorded inputs again, letting pins move forward.
 
-The inputs come from the command line recorded in ``BASENAME_frozen.txt``; its pins
+The inputs come from those recorded in the earlier lock's ``pylock.toml``; its pins
 are the preferences of the resolver, except those of the projects to update (all of
 them when none is named), as pip-tools does with existing pins.
 """
@@ -18,14 +18,14 @@ from pypi2nix.commands.generate import (
     written_lines,
 )
 from pypi2nix.commands.outputs import (
+    OutputPaths,
     check_output_directory,
-    frozen_path,
     project_name,
-    read_frozen,
     recorded_options,
 )
 from pypi2nix.errors import InputFileError, UsageError
 from pypi2nix.lock.changes import PinChanges, changes_table
+from pypi2nix.lock.pylock import read_pylock
 from pypi2nix.writer import JOURNAL_NAME, recover_interrupted_write
 
 if TYPE_CHECKING:
@@ -36,10 +36,10 @@ if TYPE_CHECKING:
 def update(options: UpdateOptions, console: Console) -> GenerateResult:
     """Lock again with fresh project pages; write the files unless it is a dry run.
 
-    :raises UsageError: when there is no frozen file with its command, or a name to
+    :raises UsageError: when there is no earlier lock with its inputs, or a name to
         update is not pinned.
     """
-    path = frozen_path(options)
+    path = OutputPaths.for_options(options).pylock
     check_output_directory(options.output_dir, writing=not options.dry_run)
     if (options.output_dir / JOURNAL_NAME).exists():
         if options.dry_run:
@@ -50,20 +50,20 @@ def update(options: UpdateOptions, console: Console) -> GenerateResult:
         recover_interrupted_write(options.output_dir)
     if not path.exists():
         raise InputFileError(f"{path} not found: run 'pypi2nix generate' there first")
-    frozen = read_frozen(path)
-    if frozen.command is None:
+    previous = read_pylock(path)
+    if previous.inputs is None:
         raise InputFileError(
-            f"{path} does not record the command that made it; run 'pypi2nix generate' again"
+            f"{path} does not record the inputs that made it; run 'pypi2nix generate' again"
         )
     asked = {project_name(name, "update") for name in options.names}
-    unknown = sorted(asked - frozen.pins.keys())
+    unknown = sorted(asked - previous.pins.keys())
     if unknown:
         raise UsageError(f"not pinned in {path}: {', '.join(unknown)}")
     return lock_and_write(
-        recorded_options(frozen.command, options, path),
+        recorded_options(previous.inputs, options, path),
         console,
-        previous=frozen,
-        kept=frozen.pins.keys() - asked if asked else (),
+        previous=previous,
+        kept=previous.pins.keys() - asked if asked else (),
         dry_run=options.dry_run,
     )
 

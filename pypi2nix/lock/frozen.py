@@ -1,20 +1,15 @@
 """``requirements_frozen.txt``: every pin with its hashes, installable by pip.
 
-``pip install --require-hashes -r requirements_frozen.txt`` installs the same set;
-``pypi2nix update`` reads it back as the pins to keep.
+``pip install --require-hashes -r requirements_frozen.txt`` installs the same set.
+It is written, never read: the next run reads the pins back from ``pylock.toml``.
 """
 
 from __future__ import annotations
 
 import posixpath
-import re
 import shlex
-from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
-
-from packaging.utils import InvalidName, NormalizedName, canonicalize_name
-from packaging.version import InvalidVersion, Version
 
 from pypi2nix import __version__
 from pypi2nix.credentials import without_credentials
@@ -26,36 +21,7 @@ if TYPE_CHECKING:
     from pypi2nix.models import Lock, Pin
 
 INPUTS_PREFIX = "# Inputs, relative to this file: "
-_NAME = r"[A-Za-z0-9][A-Za-z0-9._-]*"
-_PIN_LINE = re.compile(rf"^({_NAME})==([^\s\\;]+)")
-# A direct pin: ``name @ URL`` (a comment for git and local paths, which pip cannot
-# check), then a comment line with its version (and, for git, the ref asked for).
-_DIRECT_LINE = re.compile(rf"^(?:# )?({_NAME}) @ (\S+)")
-_GIT_URL = re.compile(r"^git\+(?P<url>.+)@(?P<commit>[0-9a-f]{40})$")
-_DIRECT_VERSION_LINE = re.compile(
-    r"^\s*#\s+(?P<version>\S+) from (?:a git repository(?: \(asked for (?P<rev>[^)]+)\))?"
-    r"|a local path|an archive URL)(?:$|:)"
-)
 _DEFAULT_BRANCH = "the default branch"
-
-
-@dataclass(frozen=True, slots=True)
-class GitPin:
-    """The commit a git requirement was locked at, and what it asked for."""
-
-    url: str
-    rev: str | None
-    commit: str
-
-
-@dataclass(frozen=True, slots=True)
-class FrozenFile:
-    """What a frozen requirements file tells: its pins (direct ones too), the commit of
-    each git pin, and the command that made it."""
-
-    pins: dict[NormalizedName, Version] = field(default_factory=dict)
-    command: tuple[str, ...] | None = None
-    commits: dict[NormalizedName, GitPin] = field(default_factory=dict)
 
 
 def render_frozen(
@@ -68,7 +34,8 @@ def render_frozen(
     """The text of the frozen requirements file, sorted by project name.
 
     :param command: the ``pypi2nix generate`` command line that makes it again, run
-        from the file's directory (``pypi2nix update`` reads it back).
+        from the file's directory (shown for people: the lock's inputs are read back
+        from ``pylock.toml``).
     :param output_dir: the file's absolute directory: local paths are written relative
         to it (without it, as ``file:`` URLs).
     """
@@ -83,57 +50,6 @@ def render_frozen(
     for pin in sorted(graph.pins, key=lambda pin: pin.name):
         lines.extend(_pin_lines(pin, output_dir))
     return "\n".join(lines) + "\n"
-
-
-def parse_frozen(text: str) -> FrozenFile:
-    """Read the pins and the recorded command back; lines that are not pins are skipped."""
-    pins: dict[NormalizedName, Version] = {}
-    commits: dict[NormalizedName, GitPin] = {}
-    command = None
-    direct: tuple[NormalizedName, str] | None = None  # the ``name @ URL`` just read
-    for line in text.splitlines():
-        if line.startswith(INPUTS_PREFIX):
-            try:
-                command = tuple(shlex.split(line[len(INPUTS_PREFIX) :]))
-            except ValueError:
-                command = None
-            continue
-        if match := _DIRECT_LINE.match(line):
-            name = _name(match[1])
-            direct = None if name is None else (name, match[2])
-            continue
-        if direct is not None and (match := _DIRECT_VERSION_LINE.match(line)):
-            name, where = direct
-            version = _version(match["version"])
-            if version is not None:
-                pins[name] = version
-                git = _GIT_URL.match(where)
-                if git is not None:
-                    rev = None if match["rev"] in (None, _DEFAULT_BRANCH) else match["rev"]
-                    commits[name] = GitPin(git["url"], rev, git["commit"])
-            direct = None
-            continue
-        match = _PIN_LINE.match(line)
-        if match is None:
-            continue
-        name, version = _name(match[1]), _version(match[2])
-        if name is not None and version is not None:
-            pins[name] = version
-    return FrozenFile(pins=pins, command=command, commits=commits)
-
-
-def _name(text: str) -> NormalizedName | None:
-    try:
-        return canonicalize_name(text, validate=True)
-    except InvalidName:
-        return None
-
-
-def _version(text: str) -> Version | None:
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None
 
 
 def _index_options(index_urls: tuple[str, ...]) -> list[str]:

@@ -90,8 +90,8 @@ def _pin(data: dict[str, Any]) -> Pin:
         name=NormalizedName(data["name"]),
         pname=data["pname"],
         version=data["version"],
-        source=DistFile(**{**data["source"], "version": Version(data["source"]["version"])}),
-        hashes=tuple(data["hashes"]),
+        source=_file(data["source"]),
+        files=tuple(_file(file) for file in data["files"]),
         build_system=tuple(data["build_system"]),
         build_backend=data["build_backend"],
         build_requirements=tuple(
@@ -132,6 +132,10 @@ def _pin(data: dict[str, Any]) -> Pin:
             (library, NormalizedName(name)) for library, name in data["libraries_from_dependencies"]
         ),
     )
+
+
+def _file(data: dict[str, Any]) -> DistFile:
+    return DistFile(**{**data, "version": Version(data["version"])})
 
 
 def _dependency(data: dict[str, Any]) -> Dependency:

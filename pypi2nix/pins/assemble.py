@@ -51,7 +51,7 @@ def make_pins(
                 pname=release.metadata.name,
                 version=str(candidate.version),
                 source=fact.source,
-                hashes=_hashes(release, fact.source),
+                files=_files(release, fact.source),
                 build_system=tuple(requirement.name for requirement in fact.build_requirements),
                 build_requirements=fact.build_requirements,
                 build_backend=fact.build_backend,
@@ -131,8 +131,11 @@ def _judge_imports(
     return tuple(checked), tuple(skipped)
 
 
-def _hashes(release: ResolvedRelease, source: DistFile) -> tuple[str, ...]:
-    """The release's digests for the frozen file, with the source's own."""
+def _files(release: ResolvedRelease, source: DistFile) -> tuple[DistFile, ...]:
+    """The release's installable files, with the source as the pin has it (its
+    sha256 known)."""
     if release.candidate.direct is not None or source.sha256 is None:
-        return release.file_digests
-    return tuple(sorted({*release.file_digests, source.sha256}))
+        return release.files
+    files = {file.filename: file for file in release.files}
+    files[source.filename] = source
+    return tuple(file for _, file in sorted(files.items()))

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
     from resolvelib.resolvers import Result
 
-    from pypi2nix.models import CoreMetadata
+    from pypi2nix.models import CoreMetadata, DistFile
     from pypi2nix.resolve.base import Candidate, Requirement
     from pypi2nix.resolve.factory import Factory
 
@@ -31,8 +31,8 @@ class ResolvedRelease:
     metadata: CoreMetadata
     # Every extra the release declares, with the projects it adds for the target.
     optional_dependencies: tuple[tuple[str, tuple[NormalizedName, ...]], ...]
-    # sha256 of every file of the release pip may pick, narrowed by --hash.
-    file_digests: tuple[str, ...]
+    # Every file of the release pip may pick (with a sha256), narrowed by --hash.
+    files: tuple[DistFile, ...]
 
     @property
     def name(self) -> NormalizedName:
@@ -71,24 +71,24 @@ def collapse(
             required_by=tuple(sorted(requesters.get(name, ()))),
             metadata=metadata,
             optional_dependencies=factory.optional_dependencies(name, metadata),
-            file_digests=_file_digests(plain, factory),
+            files=_installable_files(plain, factory),
         )
     return releases
 
 
-def _file_digests(candidate: Candidate, factory: Factory) -> tuple[str, ...]:
-    """sha256 of every file of the release that pip may pick (for the frozen file),
-    narrowed to the user's ``--hash`` digests when there are some."""
+def _installable_files(candidate: Candidate, factory: Factory) -> tuple[DistFile, ...]:
+    """Every file of the release that pip may pick (for the frozen file and the
+    pylock), with a sha256, narrowed to the user's ``--hash`` digests when there are
+    some; sorted by name."""
     if candidate.direct is not None:  # only an archive's hash is one pip can check
         direct = candidate.direct
-        digest = direct.file.sha256
-        return (digest,) if direct.source.kind == "url" and digest else ()
+        return (direct.file,) if direct.source.kind == "url" and direct.file.sha256 else ()
     release = factory.release(candidate.name, candidate.version)
-    digests = {file.sha256 for file in (*release.files, *release.other_wheels) if file.sha256}
+    files = [file for file in (*release.files, *release.other_wheels) if file.sha256]
     allowed = factory.policy.hashes.get(candidate.name)
     if allowed is not None:
-        digests &= allowed
-    return tuple(sorted(digests))
+        files = [file for file in files if file.sha256 in allowed]
+    return tuple(sorted(files, key=lambda file: file.filename))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

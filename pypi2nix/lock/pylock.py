@@ -1,0 +1,202 @@
+"""``pylock.toml`` (PEP 751): the pins with their files, for pip and uv, and the
+lock's own state, read back by the next ``generate`` and by ``update``.
+
+Every pin is a package with its version and every file pip may install for it (URL,
+size when known, sha256), or its git commit, local folder or archive. The inputs the
+lock was made from (the recorded options, as data) are kept in ``[tool.pypi2nix]``.
+The document is built and validated with packaging's own :mod:`packaging.pylock`,
+and written with tomli-w.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import tomllib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import tomli_w
+from packaging.markers import Marker
+from packaging.pylock import (
+    Package,
+    PackageArchive,
+    PackageDirectory,
+    PackageSdist,
+    PackageVcs,
+    PackageWheel,
+    Pylock,
+    PylockUnsupportedVersionError,
+    PylockValidationError,
+)
+from packaging.version import Version
+
+from pypi2nix import __version__
+from pypi2nix.credentials import without_credentials
+from pypi2nix.errors import InputFileError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path, PurePath
+
+    from packaging.utils import NormalizedName
+
+    from pypi2nix.models import DistFile, Lock, Pin
+    from pypi2nix.target import Target
+
+LOCK_VERSION = Version("1.0")
+TOOL = "pypi2nix"
+DEFAULT_NAME = "requirements"
+
+
+def pylock_name(basename: str) -> str:
+    """The file name PEP 751 gives the lock of an output basename: ``pylock.toml``
+    for the default one, else ``pylock.BASENAME.toml``."""
+    return "pylock.toml" if basename == DEFAULT_NAME else f"pylock.{basename}.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class GitPin:
+    """The commit a git requirement was locked at, and what it asked for."""
+
+    url: str
+    rev: str | None
+    commit: str
+
+
+@dataclass(frozen=True, slots=True)
+class LockedState:
+    """What an earlier lock tells the next run: its pins (direct ones too), the commit
+    of each git pin, and its recorded inputs (``None``: none)."""
+
+    pins: dict[NormalizedName, Version] = field(default_factory=dict)
+    commits: dict[NormalizedName, GitPin] = field(default_factory=dict)
+    inputs: dict[str, Any] | None = None
+
+
+def render_pylock(lock: Lock, *, inputs: Mapping[str, Any], output_dir: PurePath) -> str:
+    """The text of ``pylock.toml``, packages sorted by name.
+
+    :param inputs: the recorded inputs (:func:`pypi2nix.arguments.recorded_values`).
+    :param output_dir: the file's absolute directory: local paths are written relative
+        to it.
+    """
+    index = _single_index(lock.index_urls)
+    pins = {pin.name: pin for graph in lock.graphs for pin in graph.pins}
+    document = Pylock(
+        lock_version=LOCK_VERSION,
+        environments=[target_marker(target) for target in lock.targets],
+        created_by=TOOL,
+        packages=[_package(pins[name], index, output_dir) for name in sorted(pins)],
+        tool={TOOL: {"version": __version__, "inputs": _toml_data(inputs)}},
+    )
+    document.validate()
+    return tomli_w.dumps(document.to_dict())
+
+
+def target_marker(target: Target) -> Marker:
+    """The environment marker that selects a target."""
+    environment = target.marker_environment()
+    return Marker(
+        f'python_version == "{target.python}" and '
+        f'sys_platform == "{environment["sys_platform"]}" and '
+        f'platform_machine == "{environment["platform_machine"]}"'
+    )
+
+
+def _single_index(index_urls: tuple[str, ...]) -> str | None:
+    """The index every file comes from, when there is only one."""
+    return without_credentials(index_urls[0]) if len(index_urls) == 1 else None
+
+
+def _package(pin: Pin, index: str | None, output_dir: PurePath) -> Package:
+    dependencies = [{"name": dependency.name} for dependency in pin.dependencies]
+    common: dict[str, Any] = {
+        "name": pin.name,
+        "version": Version(pin.version),
+        "dependencies": dependencies or None,
+    }
+    direct = pin.direct
+    if direct is None:
+        sdists = [file for file in pin.files if file.kind == "sdist"]
+        wheels = [file for file in pin.files if file.kind == "wheel"]
+        return Package(
+            **common,
+            index=index,
+            sdist=_file(PackageSdist, sdists[0]) if sdists else None,
+            wheels=[_file(PackageWheel, wheel) for wheel in wheels] or None,
+        )
+    if direct.kind == "git":
+        assert direct.commit is not None  # a git source is read before it is pinned
+        vcs = PackageVcs(
+            type="git",
+            url=without_credentials(direct.url),
+            requested_revision=direct.rev,
+            commit_id=direct.commit,
+        )
+        return Package(**common, vcs=vcs)
+    if direct.kind == "path" and direct.folder:
+        return Package(**common, directory=PackageDirectory(path=_local(direct.url, output_dir)))
+    hashes = {"sha256": pin.source.sha256} if pin.source.sha256 else {}
+    archive = (
+        PackageArchive(path=_local(direct.url, output_dir), hashes=hashes)
+        if direct.kind == "path"
+        else PackageArchive(url=without_credentials(direct.url), hashes=hashes)
+    )
+    return Package(**common, archive=archive)
+
+
+def _file(kind: type[PackageSdist] | type[PackageWheel], file: DistFile) -> Any:
+    assert file.sha256 is not None  # only files with a digest are installable
+    return kind(
+        name=file.filename,
+        url=without_credentials(file.url),
+        size=file.size,
+        hashes={"sha256": file.sha256},
+    )
+
+
+def _local(path: str, output_dir: PurePath) -> str:
+    relative = posixpath.relpath(path, str(output_dir))
+    return relative if relative.startswith("../") else f"./{relative}"
+
+
+def _toml_data(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Values TOML can hold: ``None`` (unset) is left out."""
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def read_pylock(path: Path) -> LockedState:
+    """The state an earlier run left in ``pylock.toml``; an empty one when there is
+    none.
+
+    :raises InputFileError: for a file that cannot be read or is not a valid lock.
+    """
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return LockedState()  # nothing to keep; the writer reports what is in the way
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputFileError(f"cannot read {path}: {error}") from error
+    try:
+        document = Pylock.from_dict(tomllib.loads(text))
+    except (tomllib.TOMLDecodeError, RecursionError) as error:
+        raise InputFileError(f"{path}: not TOML ({error})") from error
+    except (PylockValidationError, PylockUnsupportedVersionError) as error:
+        raise InputFileError(f"{path}: not a valid lock ({error})") from error
+    return _state(document)
+
+
+def _state(document: Pylock) -> LockedState:
+    pins: dict[NormalizedName, Version] = {}
+    commits: dict[NormalizedName, GitPin] = {}
+    for package in document.packages:
+        if package.version is not None:
+            pins[package.name] = package.version
+        vcs = package.vcs
+        if vcs is not None and vcs.type == "git" and vcs.url is not None:
+            commits[package.name] = GitPin(vcs.url, vcs.requested_revision, vcs.commit_id)
+    ours = (document.tool or {}).get(TOOL)
+    inputs = ours.get("inputs") if isinstance(ours, dict) else None
+    return LockedState(
+        pins=pins, commits=commits, inputs=inputs if isinstance(inputs, dict) else None
+    )
