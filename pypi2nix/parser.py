@@ -19,8 +19,8 @@ DESCRIPTION = """\
 Turn Python requirements into Nix expressions built with nixpkgs' buildPythonPackage.
 
 commands:
-  generate   lock requirements into requirements.nix, requirements_override.nix
-             and requirements_frozen.txt
+  generate   lock requirements into requirements.nix, requirements_override.nix,
+             requirements_frozen.txt and pylock.toml
   package    write a nixpkgs-style NAME/default.nix for one package
   update     move the pins of an earlier generate forward and show what changed
 
@@ -47,10 +47,11 @@ _COMMANDS: dict[Command, tuple[str, str, str]] = {
         "lock requirements into requirements.nix",
         "Resolve the requirements for one Python and Nix system, then write "
         "BASENAME.nix (an overlay and an interpreter), BASENAME_override.nix (your "
-        "changes; written once, never overwritten) and BASENAME_frozen.txt (the pins "
-        "with hashes, installable by pip). When BASENAME_frozen.txt exists, its pins are "
-        "kept wherever they still fit: running generate again is not an upgrade (use "
-        "'pypi2nix update' for that).",
+        "changes; written once, never overwritten), BASENAME_frozen.txt (the pins "
+        "with hashes, installable by pip) and pylock.toml (the same pins as a PEP 751 "
+        "lock, with the inputs they were locked from). When the lock exists, its pins "
+        "are kept wherever they still fit: running generate again is not an upgrade "
+        "(use 'pypi2nix update' for that).",
         "example: pypi2nix generate -r requirements.txt --python 3.12 && "
         "nix-build requirements.nix -A interpreter",
     ),
@@ -67,11 +68,11 @@ _COMMANDS: dict[Command, tuple[str, str, str]] = {
     ),
     "update": (
         "move pins forward and show what changed",
-        "Lock again the inputs recorded in BASENAME_frozen.txt, fetching every "
+        "Lock again the inputs recorded in the earlier lock (pylock.toml), fetching every "
         "project page afresh. With no NAME every pin may move to the newest version "
         "allowed; with names only those move, plus whatever they force. Prints the pins "
         "added, removed, upgraded and downgraded, then rewrites BASENAME.nix and "
-        "BASENAME_frozen.txt (BASENAME_override.nix is left alone).",
+        "BASENAME_frozen.txt and pylock.toml (BASENAME_override.nix is left alone).",
         "example: pypi2nix update requests --dry-run",
     ),
 }

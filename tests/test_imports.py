@@ -36,10 +36,12 @@ IO_MODULES = (
     "pypi2nix.commands", "pypi2nix.inputs", "pypi2nix.dists",
 )  # fmt: skip
 
-# stage -> modules it must never import (at run time or for types).
+# stage -> modules it must never import (at run time, inside functions, or for types).
 BOUNDARIES = {
     "pypi2nix.inputs": ("pypi2nix.index", "pypi2nix.dists", "pypi2nix.nix", "pypi2nix.sources"),
-    "pypi2nix.index": ("pypi2nix.nix", "pypi2nix.resolve", "pypi2nix.pins", "pypi2nix.lock"),
+    "pypi2nix.index": (
+        "pypi2nix.nix", "pypi2nix.resolve", "pypi2nix.pins", "pypi2nix.lock", "pypi2nix.backend",
+    ),
     "pypi2nix.dists": ("pypi2nix.index", "pypi2nix.resolve", "pypi2nix.nix", "pypi2nix.pins"),
     "pypi2nix.resolve": (
         "pypi2nix.index.cache", "pypi2nix.index.client", "pypi2nix.index.pages",
@@ -48,8 +50,23 @@ BOUNDARIES = {
     ),
     "pypi2nix.pins": ("pypi2nix.nix", "pypi2nix.lock", "pypi2nix.commands"),
     "pypi2nix.nix": ("pypi2nix.resolve", "pypi2nix.pins", "pypi2nix.lock", *IO_MODULES),
-    "pypi2nix.lock": ("pypi2nix.nix", "pypi2nix.resolve.factory", "pypi2nix.commands"),
+    "pypi2nix.lock": (
+        "pypi2nix.nix", "pypi2nix.resolve.factory", "pypi2nix.commands", "pypi2nix.index",
+        "pypi2nix.backend",
+    ),
+    # The build backend is given what it needs (downloads, an environment resolver).
+    "pypi2nix.backend": ("pypi2nix.pins", "pypi2nix.resolve", "pypi2nix.lock", "pypi2nix.index"),
+    # The command line layer knows the option table, not the stages.
+    "pypi2nix.arguments": ("pypi2nix.index", "pypi2nix.inputs", "pypi2nix.parser", "argparse"),
+    "pypi2nix.flags": ("pypi2nix.index", "pypi2nix.inputs", "argparse"),
+    "pypi2nix.parser": ("pypi2nix.index", "pypi2nix.inputs"),
+    # The commands compose the stages; they never parse a command line.
+    "pypi2nix.commands": ("pypi2nix.parser", "pypi2nix.cli", "argparse"),
 }  # fmt: skip
+
+# The index's cache is the index's: only index/ and the composition in commands/ use it.
+INDEX_CACHE = "pypi2nix.index.cache"
+INDEX_CACHE_USERS = ("pypi2nix.index", "pypi2nix.commands.pipeline")
 
 
 @dataclass(frozen=True)
@@ -67,8 +84,12 @@ def module_name(path: Path) -> str:
 
 def imports_of(path: Path) -> list[Import]:
     """Every import statement of a module, wherever it stands."""
-    name = module_name(path)
-    tree = ast.parse(path.read_text(), str(path))
+    return imports_in(module_name(path), path.read_text())
+
+
+def imports_in(name: str, source: str) -> list[Import]:
+    """Every import statement of the source of module ``name``."""
+    tree = ast.parse(source)
     type_only_lines = {
         node.lineno
         for block in ast.walk(tree)
@@ -129,27 +150,98 @@ def test_imports_inside_functions_resolve() -> None:
         assert importlib.util.find_spec(item.target) is not None, item
 
 
-@pytest.mark.parametrize("stage", sorted(BOUNDARIES))
-def test_stage_boundaries(stage: str) -> None:
+def crossings(stage: str, imports: list[Import]) -> list[Import]:
+    """The imports of modules of ``stage`` that its boundary forbids."""
     forbidden = BOUNDARIES[stage]
     io_exempt_for_types = stage == "pypi2nix.nix"
-    crossings = [
+    return [
         item
-        for item in ALL_IMPORTS
+        for item in imports
         if is_within(item.module, stage)
         and any(is_within(item.target, banned) for banned in forbidden)
         and not (io_exempt_for_types and item.type_only and item.target == "pathlib")
     ]
-    assert crossings == []
 
 
-def test_no_import_cycles() -> None:
-    """Imports that run (module level and inside functions) form no cycle."""
+@pytest.mark.parametrize("stage", sorted(BOUNDARIES))
+def test_stage_boundaries(stage: str) -> None:
+    assert crossings(stage, ALL_IMPORTS) == []
+
+
+# Per boundary, a module of the stage and an import it must not make (planted below).
+PLANTED = {
+    "pypi2nix.inputs": ("pypi2nix.inputs.x", "from pypi2nix.index.client import HttpClient"),
+    "pypi2nix.index": ("pypi2nix.index.x", "from pypi2nix.backend import MetadataBuilder"),
+    "pypi2nix.dists": ("pypi2nix.dists.x", "import pypi2nix.pins.facts"),
+    "pypi2nix.resolve": ("pypi2nix.resolve.x", "from pypi2nix.index.repository import A"),
+    "pypi2nix.pins": ("pypi2nix.pins.x", "from pypi2nix.lock import cache"),
+    "pypi2nix.nix": ("pypi2nix.nix.x", "import subprocess"),
+    "pypi2nix.lock": ("pypi2nix.lock.x", "from pypi2nix.index.cache import Cache"),
+    "pypi2nix.backend": ("pypi2nix.backend.x", "from pypi2nix.pins import build_environment_wheels"),
+    "pypi2nix.arguments": ("pypi2nix.arguments", "from pypi2nix.inputs import read_inputs"),
+    "pypi2nix.flags": ("pypi2nix.flags", "from pypi2nix.index.cache import Cache"),
+    "pypi2nix.parser": ("pypi2nix.parser", "from pypi2nix.index.cache import Cache"),
+    "pypi2nix.commands": ("pypi2nix.commands.x", "import argparse"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("stage", sorted(BOUNDARIES))
+@pytest.mark.parametrize("where", ["module", "function", "types"])
+def test_each_boundary_fails_on_a_planted_violation(stage: str, where: str) -> None:
+    module, statement = PLANTED[stage]
+    source = {
+        "module": statement,
+        "function": f"def f():\n    {statement}\n",
+        "types": f"from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    {statement}\n",
+    }[where]
+    planted = [item for item in imports_in(module, source) if item.target != "typing"]
+    assert len(planted) == 1
+    assert planted[0].type_only == (where == "types")
+    assert crossings(stage, [*ALL_IMPORTS, *planted]) == planted
+
+
+def cache_users(imports: list[Import]) -> list[Import]:
+    """Imports of the index's cache from outside index/ and the composition."""
+    return [
+        item
+        for item in imports
+        if is_within(item.target, INDEX_CACHE)
+        and not any(is_within(item.module, user) for user in INDEX_CACHE_USERS)
+    ]
+
+
+def cache_reaches(module: str, source: str) -> list[str]:
+    """``<something>.cache`` attribute reads: the index's cache reached through it."""
+    return [
+        f"{module}:{node.lineno}"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Attribute)
+        and node.attr == "cache"
+        and not (isinstance(node.value, ast.Name) and node.value.id == "functools")
+    ]
+
+
+def test_only_the_index_and_the_composition_touch_the_index_cache() -> None:
+    assert cache_users(ALL_IMPORTS) == []
+    reaches = [
+        reach
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if not any(is_within(module_name(path), user) for user in INDEX_CACHE_USERS)
+        for reach in cache_reaches(module_name(path), path.read_text())
+    ]
+    assert reaches == []
+    planted = imports_in("pypi2nix.pins.x", "from pypi2nix.index.cache import Cache")
+    assert cache_users(planted) == planted
+    assert cache_reaches("pypi2nix.lock.x", "index.cache.lock(key)") == ["pypi2nix.lock.x:1"]
+
+
+def import_cycles(imports: list[Import]) -> list[list[str]]:
+    """Cycles among the modules' imports, type-only and inside functions included."""
     edges: dict[str, set[str]] = {}
-    for item in ALL_IMPORTS:
-        if not item.type_only and is_within(item.target, "pypi2nix"):
+    for item in imports:
+        if is_within(item.target, "pypi2nix"):
             edges.setdefault(item.module, set()).add(item.target)
-    cycles = []
+    cycles: list[list[str]] = []
     state: dict[str, str] = {}
 
     def visit(node: str, path: list[str]) -> None:
@@ -164,7 +256,15 @@ def test_no_import_cycles() -> None:
     for start in sorted(edges):
         if start not in state:
             visit(start, [start])
-    assert cycles == []
+    return cycles
+
+
+def test_no_import_cycles() -> None:
+    """No two files import each other, however indirectly (an import for types or
+    inside a function ties them as much as one that runs)."""
+    assert import_cycles(ALL_IMPORTS) == []
+    planted = imports_in("pypi2nix.models", "from pypi2nix.lock.frozen import render_frozen")
+    assert import_cycles([*ALL_IMPORTS, *planted])
 
 
 def test_the_scan_sees_imports_inside_functions_and_for_types() -> None:
