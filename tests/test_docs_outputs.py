@@ -183,6 +183,9 @@ CASES: dict[str, Callable[[Context], str]] = {
         ["pypi2nix generate -r requirements.txt -O nix"],
         {"requirements.txt": "# the app\nepsilon\nalpha\n"},
     ),
+    "pylock.toml of pypi2nix generate -r requirements.txt": file_of(
+        "pylock.toml", ["pypi2nix generate -r requirements.txt"], ALPHA
+    ),
     "requirements.nix of pypi2nix generate -r requirements.txt": file_of(
         "requirements.nix", ["pypi2nix generate -r requirements.txt"], ALPHA
     ),
