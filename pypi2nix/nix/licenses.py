@@ -4,9 +4,10 @@ Sources, in order: ``License-Expression`` (SPDX), then the free-text ``License``
 field when it names one license, then license classifiers; the ambiguous "BSD
 License" classifier is made certain by the license file's text (or a ``License``
 field that holds the whole text) when that is recognized
-(:mod:`pypi2nix.dists.license_texts`). A
-license that has no certain attribute is reported back so the renderer can leave it
-out with a comment; an attribute is never made up.
+(:mod:`pypi2nix.dists.license_texts`). An SPDX id maps through nixpkgs' own list
+(:mod:`pypi2nix.nix.spdx_licenses`); ``X WITH Y`` is two attributes, as nixpkgs has
+an attribute for the exception. A license that has no certain attribute is reported
+back so the renderer can leave it out with a comment; an attribute is never made up.
 """
 
 from __future__ import annotations
@@ -17,91 +18,27 @@ from typing import TYPE_CHECKING
 
 from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
 
+from pypi2nix.nix.spdx_licenses import NIXPKGS_SPDX
+
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable
 
     from pypi2nix.models import PackageMeta
 
-SPDX_TO_NIX: dict[str, str] = {
-    "0BSD": "bsd0",
-    "AFL-2.1": "afl21",
-    "AFL-3.0": "afl3",
-    "AGPL-3.0": "agpl3Only",
-    "AGPL-3.0-only": "agpl3Only",
-    "AGPL-3.0-or-later": "agpl3Plus",
-    "Apache-2.0": "asl20",
-    "Apache-2.0 WITH LLVM-exception": "asl20-llvm",
-    "Artistic-1.0": "artistic1",
-    "Artistic-2.0": "artistic2",
-    "Beerware": "beerware",
-    "BlueOak-1.0.0": "blueOak100",
-    "BSD-1-Clause": "bsd1",
-    "BSD-2-Clause": "bsd2",
-    "BSD-2-Clause-Patent": "bsd2Patent",
-    "BSD-3-Clause": "bsd3",
-    "BSD-3-Clause-Clear": "bsd3Clear",
-    "BSD-4-Clause": "bsdOriginal",
-    "BSL-1.0": "boost",
-    "CC-BY-3.0": "cc-by-30",
-    "CC-BY-4.0": "cc-by-40",
-    "CC-BY-SA-4.0": "cc-by-sa-40",
-    "CC0-1.0": "cc0",
-    "CDDL-1.0": "cddl",
-    "curl": "curl",
-    "ECL-2.0": "ecl20",
-    "EPL-1.0": "epl10",
-    "EPL-2.0": "epl20",
-    "EUPL-1.1": "eupl11",
-    "EUPL-1.2": "eupl12",
-    "GPL-1.0-or-later": "gpl1Plus",
-    "GPL-2.0": "gpl2Only",
-    "GPL-2.0+": "gpl2Plus",
-    "GPL-2.0-only": "gpl2Only",
-    "GPL-2.0-or-later": "gpl2Plus",
-    "GPL-3.0": "gpl3Only",
-    "GPL-3.0+": "gpl3Plus",
-    "GPL-3.0-only": "gpl3Only",
-    "GPL-3.0-or-later": "gpl3Plus",
-    "HPND": "hpnd",
-    "ISC": "isc",
-    "LGPL-2.0-only": "lgpl2Only",
-    "LGPL-2.0-or-later": "lgpl2Plus",
-    "LGPL-2.1": "lgpl21Only",
-    "LGPL-2.1+": "lgpl21Plus",
-    "LGPL-2.1-only": "lgpl21Only",
-    "LGPL-2.1-or-later": "lgpl21Plus",
-    "LGPL-3.0": "lgpl3Only",
-    "LGPL-3.0+": "lgpl3Plus",
-    "LGPL-3.0-only": "lgpl3Only",
-    "LGPL-3.0-or-later": "lgpl3Plus",
-    "MIT": "mit",
-    "MIT-0": "mit0",
-    "MPL-1.0": "mpl10",
-    "MPL-1.1": "mpl11",
-    "MPL-2.0": "mpl20",
-    "MulanPSL-2.0": "mulan-psl2",
-    "NCSA": "ncsa",
-    "OFL-1.1": "ofl",
-    "OpenSSL": "openssl",
-    "PostgreSQL": "postgresql",
-    "PSF-2.0": "psfl",
-    "Python-2.0": "psfl",
-    "Unicode-DFS-2016": "unicode-dfs-2016",
-    "Unlicense": "unlicense",
-    "UPL-1.0": "upl",
-    "W3C": "w3c",
-    "WTFPL": "wtfpl",
-    "X11": "x11",
-    "ZPL-2.0": "zpl20",
-    "ZPL-2.1": "zpl21",
-    "Zlib": "zlib",
-}
+# SPDX ids nixpkgs has no attribute for, and the attribute nixpkgs' own Python
+# packages use for them (its psfl is Python-2.0, which PSF-2.0 is part of).
+_NOT_IN_NIXPKGS: dict[str, str] = {"PSF-2.0": "psfl"}
 
+SPDX_TO_NIX: dict[str, str] = {**NIXPKGS_SPDX, **_NOT_IN_NIXPKGS}
+
+# SPDX's deprecated GNU ids: GPL-2.0 is GPL-2.0-only, GPL-2.0+ is GPL-2.0-or-later.
+_DEPRECATED_GNU = re.compile(r"((?:A|L)?GPL|GFDL)-(\d\.\d)(\+?)")
+
+# License classifiers whose name holds no SPDX id; those that end in one, such as
+# "... :: Boost Software License 1.0 (BSL-1.0)", are read through the SPDX table.
 _OSI = "License :: OSI Approved :: "
 CLASSIFIER_TO_NIX: dict[str, str] = {
     _OSI + "Apache Software License": "asl20",
-    _OSI + "Boost Software License 1.0 (BSL-1.0)": "boost",
-    _OSI + "Eclipse Public License 2.0 (EPL-2.0)": "epl20",
     _OSI + "European Union Public Licence 1.2 (EUPL 1.2)": "eupl12",
     _OSI + "GNU Affero General Public License v3": "agpl3Only",
     _OSI + "GNU Affero General Public License v3 or later (AGPLv3+)": "agpl3Plus",
@@ -113,14 +50,11 @@ CLASSIFIER_TO_NIX: dict[str, str] = {
     _OSI + "GNU Lesser General Public License v2 or later (LGPLv2+)": "lgpl2Plus",
     _OSI + "GNU Lesser General Public License v3 (LGPLv3)": "lgpl3Only",
     _OSI + "GNU Lesser General Public License v3 or later (LGPLv3+)": "lgpl3Plus",
-    _OSI + "Historical Permission Notice and Disclaimer (HPND)": "hpnd",
     _OSI + "ISC License (ISCL)": "isc",
     _OSI + "MIT License": "mit",
-    _OSI + "MIT No Attribution License (MIT-0)": "mit0",
     _OSI + "Mozilla Public License 1.1 (MPL 1.1)": "mpl11",
     _OSI + "Mozilla Public License 2.0 (MPL 2.0)": "mpl20",
     _OSI + "Python Software Foundation License": "psfl",
-    _OSI + "The Unlicense (Unlicense)": "unlicense",
     _OSI + "Universal Permissive License (UPL)": "upl",
     _OSI + "University of Illinois/NCSA Open Source License": "ncsa",
     _OSI + "zlib/libpng License": "zlib",
@@ -161,6 +95,7 @@ _TEXT_TO_SPDX: dict[str, str] = {
     "unlicense": "Unlicense",
 }
 _SPDX_TOKEN = re.compile(r"\(|\)|\bAND\b|\bOR\b|\s+")
+_TRAILING_ID = re.compile(r"\(([^()]+)\)$")
 _MAX_LICENSE_TEXT = 100
 
 
@@ -180,7 +115,8 @@ def map_license(meta: PackageMeta) -> LicenseMapping:
         if from_text is not None:
             return from_text
     if meta.license_classifiers:
-        return _with_license_text(_look_up(meta.license_classifiers, CLASSIFIER_TO_NIX), meta)
+        classifiers = _look_up(meta.license_classifiers, _classifier_attributes)
+        return _with_license_text(classifiers, meta)
     if meta.license_text and _is_short(meta.license_text):
         return LicenseMapping(attributes=(), unknown=(meta.license_text,))
     return LicenseMapping(attributes=(), unknown=())
@@ -208,7 +144,7 @@ def _from_expression(expression: str) -> LicenseMapping:
         canonical = canonicalize_license_expression(expression)
     except InvalidLicenseExpression:
         return LicenseMapping(attributes=(), unknown=(expression,))
-    return _look_up(_license_ids(canonical), SPDX_TO_NIX)
+    return _look_up(_license_ids(canonical), spdx_attributes)
 
 
 def _license_ids(expression: str) -> list[str]:
@@ -240,16 +176,51 @@ def _from_text(text: str) -> LicenseMapping | None:
     return mapping if mapping.attributes and not mapping.unknown else None
 
 
-def _look_up(keys: Iterable[str], table: Mapping[str, str]) -> LicenseMapping:
-    """Each key's attribute (once, in order), and the keys the table lacks."""
+def spdx_attributes(license_id: str) -> tuple[str, ...] | None:
+    """The attributes of one id of a canonical SPDX expression; ``X WITH Y`` gives two,
+    as nixpkgs writes a license exception as an attribute of its own."""
+    attributes: list[str] = []
+    for part in license_id.split(" WITH "):
+        attribute = SPDX_TO_NIX.get(_current_id(part))
+        if attribute is None:
+            return None
+        attributes.append(attribute)
+    return tuple(attributes)
+
+
+def _current_id(license_id: str) -> str:
+    match = _DEPRECATED_GNU.fullmatch(license_id)
+    if match is None:
+        return license_id
+    family, version, plus = match.groups()
+    return f"{family}-{version}-{'or-later' if plus else 'only'}"
+
+
+def _classifier_attributes(classifier: str) -> tuple[str, ...] | None:
+    """A classifier's attribute: from the table, or from the SPDX id it ends with."""
+    if classifier in CLASSIFIER_TO_NIX:
+        return (CLASSIFIER_TO_NIX[classifier],)
+    match = _TRAILING_ID.search(classifier)
+    if match is None:
+        return None
+    try:
+        canonical = canonicalize_license_expression(match.group(1))
+    except InvalidLicenseExpression:
+        return None
+    return spdx_attributes(canonical) if " " not in canonical else None
+
+
+def _look_up(
+    keys: Iterable[str], attributes_of: Callable[[str], tuple[str, ...] | None]
+) -> LicenseMapping:
+    """Each key's attributes (each once, in order), and the keys that have none."""
     attributes: list[str] = []
     unknown: list[str] = []
     for key in keys:
-        attribute = table.get(key)
-        if attribute is None:
+        found = attributes_of(key)
+        if found is None:
             unknown.append(key)
-        elif attribute not in attributes:
-            attributes.append(attribute)
+        attributes += [attribute for attribute in found or () if attribute not in attributes]
     return LicenseMapping(attributes=tuple(attributes), unknown=tuple(unknown))
 
 

@@ -276,11 +276,13 @@ def license_attribute(meta: PackageMeta, names: Names) -> list[str]:
         )
         for unknown in mapping.unknown
     ]
-    attributes = mapping.attributes
-    if len(attributes) == 1:
-        lines.append(f"license = {nix_select(names.lib + '.licenses', attributes[0])};")
-    elif attributes:
-        lines.append(f"license = with {names.lib}.licenses; [ {' '.join(attributes)} ];")
+    # Each in full, never under `with`: a package argument such as zlib would shadow
+    # the license of that name.
+    selected = [nix_select(names.lib + ".licenses", attribute) for attribute in mapping.attributes]
+    if len(selected) == 1:
+        lines.append(f"license = {selected[0]};")
+    elif selected:
+        lines += list_attribute("license", selected)
     return lines
 
 

@@ -37,7 +37,22 @@ SYSTEM_LIBRARIES: dict[str, str] = {
     "libnuma": "numactl", "libxkbcommon": "libxkbcommon", "libudev": "udev",
     "libtbb": "tbb", "libtbbmalloc": "tbb", "libgdal": "gdal", "libgeos_c": "geos",
     "libproj": "proj", "libhdf5": "hdf5", "libcairo": "cairo", "libpango-1.0": "pango",
+    # The RDMA and HPC transports of NVIDIA's wheels (nvidia-cufile, nvidia-nvshmem).
+    # nixpkgs' own libcufile and libnvshmem (pkgs/development/cuda-modules/packages/)
+    # link them all (libnvshmem's with* flags default to true) rather than ignore them.
+    # rdma-core builds every verbs provider (libmlx5, ...) into its lib/.
+    "libibverbs": "rdma-core", "librdmacm": "rdma-core", "libibumad": "rdma-core",
+    "libmlx5": "rdma-core", "libmlx4": "rdma-core", "libefa": "rdma-core",
+    "libmana": "rdma-core", "libfabric": "libfabric", "libpmix": "pmix",
+    "libucp": "ucx", "libucs": "ucx", "libuct": "ucx", "libucm": "ucx",
 }  # fmt: skip
+
+# Libraries whose name alone says too little (MPICH's libmpi.so.12 is not Open MPI's
+# libmpi.so.40), by their whole soname.
+SYSTEM_SONAMES: dict[str, str] = {
+    "libmpi.so.40": "openmpi",
+    "liboshmem.so.40": "openmpi",
+}
 
 # Libraries that exist only where the program runs (the GPU driver's): never in the
 # build, so autoPatchelfHook is told to leave them.
@@ -53,7 +68,7 @@ def library_stem(soname: str) -> str:
 
 def system_library_attribute(soname: str) -> str | None:
     """The nixpkgs attribute (a dotted path from ``pkgs``) that has a shared library."""
-    return SYSTEM_LIBRARIES.get(library_stem(soname))
+    return SYSTEM_SONAMES.get(soname) or SYSTEM_LIBRARIES.get(library_stem(soname))
 
 
 def is_driver_library(soname: str) -> bool:

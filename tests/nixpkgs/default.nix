@@ -72,6 +72,15 @@ let
     hdf5 = hostLibraries "hdf5" [ "libhdf5.so.103" ];
     cairo = hostLibraries "cairo" [ "libcairo.so.2" ];
     pango = hostLibraries "pango" [ "libpango-1.0.so.0" ];
+    # The RDMA and HPC stack of GPU wheels, which the host does not have: stubs.
+    rdma-core = stubLibraries "rdma-core" [
+      "libibverbs.so.1" "librdmacm.so.1" "libibumad.so.3" "libmlx5.so.1" "libmlx4.so.1"
+      "libefa.so.1" "libmana.so.1"
+    ];
+    libfabric = stubLibraries "libfabric" [ "libfabric.so.1" ];
+    pmix = stubLibraries "pmix" [ "libpmix.so.2" ];
+    ucx = stubLibraries "ucx" [ "libucp.so.0" "libucs.so.0" "libuct.so.0" "libucm.so.0" ];
+    openmpi = stubLibraries "openmpi" [ "libmpi.so.40" "liboshmem.so.40" ];
   };
 
   # The host's shared libraries, as the nixpkgs packages that have them.
@@ -83,6 +92,17 @@ let
       system = builtins.currentSystem;
       builder = "/bin/sh";
       args = [ ./host-libraries.sh ];
+      PATH = "/usr/bin:/bin";
+    };
+  # Shared objects with just the given sonames, for libraries the host lacks.
+  stubLibraries =
+    name: libraries:
+    derivation {
+      inherit name;
+      libraries = toString libraries;
+      system = builtins.currentSystem;
+      builder = "/bin/sh";
+      args = [ ./stub-libraries.sh ];
       PATH = "/usr/bin:/bin";
     };
   pkgs = systemLibraries // {

@@ -16,6 +16,11 @@ PACKAGES = Path(__file__).resolve().parents[2] / "fixtures" / "packages"
 # fixture file -> (needed, soname, runpath)
 FIXTURE_OBJECTS: dict[str, tuple[list[str], str | None, str | None]] = {
     "binpkg-1.0.0/binpkg/_native.cpython-311-x86_64-linux-gnu.so": (["libc.so.6"], None, None),
+    "hpcpkg-1.0.0/hpcpkg/_native.cpython-311-x86_64-linux-gnu.so": (
+        ["libibverbs.so.1", "libfabric.so.1", "libc.so.6"],
+        None,
+        None,
+    ),
     "cxxpkg-1.0.0/cxxpkg/_native.cpython-311-x86_64-linux-gnu.so": (
         ["libstdc++.so.6", "libbundled-5e1f.so.1", "libm.so.6", "libc.so.6"],
         None,
