@@ -182,11 +182,16 @@ class FixtureIndex:
     """Serves :class:`IndexFile` objects at the made-up index and files hosts.
 
     :param html: serve PEP 503 HTML pages instead of PEP 691 JSON.
+    :param ranges: answer ``Range`` requests (else with the whole file, as some
+        servers do).
     """
 
     files: list[IndexFile]
     html: bool = False
+    ranges: bool = True
     requests: list[str] = field(default_factory=list)
+    # The bytes of files (and their parts) served, metadata files included.
+    served_bytes: int = 0
     # The Authorization header of each page request (None: none was sent).
     page_authorizations: list[str | None] = field(default_factory=list)
 
@@ -228,7 +233,11 @@ class FixtureIndex:
         file = self._by_name(filename)
         if file is None:
             return 404, {}, b""
-        return _ranged(file.data, str(request.headers.get("Range", "")))
+        status, headers, body = _ranged(
+            file.data, str(request.headers.get("Range", "")) if self.ranges else ""
+        )
+        self.served_bytes += len(body)
+        return status, headers, body
 
     def _by_name(self, filename: str) -> IndexFile | None:
         return next((file for file in self.files if file.filename == filename), None)
