@@ -64,21 +64,20 @@ def read_ranged_native_facts(remote: SpanFile) -> NativeFacts:
     :raises ArchiveError: as :func:`~pypi2nix.dists.wheel.read_native_facts` does.
     """
     with open_zip(remote) as archive:
+        zip_names(archive)  # an archive of too many members is refused before planning
         members = archive.infolist()
         remote.member_starts(info.header_offset for info in members)
-        remote.plan(planned_spans(members, zip_names(archive)))
+        remote.plan(planned_spans(members))
         return read_native_facts(archive)
 
 
-def planned_spans(members: Iterable[zipfile.ZipInfo], names: Iterable[str]) -> list[Span]:
-    """The bytes the reader will read of each member before it streams the ELF ones:
-    the local header and the whole data of a top-level module's source, the local
-    header and the first :data:`PROBE_BYTES` of any other member but Python sources."""
-    wanted = set(names)
+def planned_spans(members: Iterable[zipfile.ZipInfo]) -> list[Span]:
+    """The bytes the reader will read of each member, with its local header: a
+    top-level module's source whole, and a shared object under
+    :data:`WHOLE_MEMBER_BYTES` (its dynamic section is near its end); the first
+    :data:`PROBE_BYTES` of any other member but Python sources."""
     spans = []
     for info in members:
-        if info.filename not in wanted:
-            continue
         if top_level_module(info.filename) is not None or _small_shared_object(info):
             data = info.compress_size
         elif may_be_elf(info.filename):
