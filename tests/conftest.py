@@ -119,7 +119,10 @@ def nixpkgs(tmp_path_factory: pytest.TempPathFactory, fixture_files: list[IndexF
     base = nix.write_base_wheels(
         [FIXTURES / "real" / name for name in BASE_WHEELS], directory / "base-wheels.json"
     )
-    (directory / "default.nix").write_text(f"{{ ... }}: {nix.stand_in(base)}\n")
+    served = nix.write_served_urls(
+        (url for file in fixture_files for url in file.served_urls()), directory / "served.json"
+    )
+    (directory / "default.nix").write_text(f"{{ ... }}: {nix.stand_in(base, served=served)}\n")
     return directory
 
 

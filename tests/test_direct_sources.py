@@ -209,6 +209,7 @@ def test_direct_sources_evaluate_and_build_offline(
     )
     nix.run("nix-store", "--add-fixed", "--recursive", "sha256", str(github_tree))
     requirements = work / "out" / "requirements.nix"
+    nixpkgs = nix.also_serving(nixpkgs, [URL_SDIST], tmp_path / "nixpkgs")
     evaluated = nix.evaluate(
         f"let pkgs = import {nixpkgs} {{ }}; r = import {requirements} {{ inherit pkgs; }}; in "
         "builtins.mapAttrs (name: p: p.version) r.packages"

@@ -63,6 +63,7 @@ layouts = st.builds(
     gap=st.sampled_from([0, 1, 100, 5000]),
     tail=st.sampled_from([0, 3, 4096]),
     with_strtab=st.sampled_from([True, True, True, False]),
+    flags=st.tuples(st.sampled_from([4, 5, 6]), st.sampled_from([4, 5, 6])),
 )
 
 
@@ -115,6 +116,16 @@ def test_a_string_table_outside_the_window_is_read_again(window: int, restarts: 
     source = streamed(data, window=window, piece=1 << 16)
     assert outcome(lambda: read_dynamic_source(source)) == (("libbar.so",), None, ())
     assert source.restarts == restarts
+
+
+def test_a_read_only_segment_past_the_window_is_kept_as_it_passes() -> None:
+    # Code first, then the read-only segment with the string table, then the dynamic
+    # segment, as some linkers lay a shared object out.
+    layout = Layout(order="pgsd", split=2, gap=2 << 20, flags=(5, 4))
+    data = elf_file(["libbar.so"], layout=layout)
+    source = streamed(data, window=1 << 20, piece=1 << 16)
+    assert outcome(lambda: read_dynamic_source(source)) == (("libbar.so",), None, ())
+    assert source.restarts == 0
 
 
 def test_a_member_shorter_than_declared_is_an_error() -> None:

@@ -7,6 +7,7 @@ is already valid and the builds run offline.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from typing import TYPE_CHECKING
 
@@ -118,7 +119,12 @@ def test_sources_use_the_expected_fetcher(generated: dict[str, Path]) -> None:
     auto = (generated["auto"] / "requirements.nix").read_text()
     assert "fetchPypi {" not in auto  # the made-up host is not the public index
     pypi = (generated["fetchpypi"] / "requirements.nix").read_text()
-    assert "fetchurl {" not in pypi
+    # Every sdist from fetchPypi; the wheels (setuptools, the build tools' copies)
+    # from their exact URLs.
+    fetched = re.findall(r'fetchurl \{\n *url = "([^"]+)";', pypi)
+    assert len(fetched) == pypi.count("fetchurl {") >= 3
+    assert all(url.startswith("https://files.example.test/packages/") for url in fetched)
+    assert all(url.endswith(".whl") for url in fetched)
     assert 'pname = "cyc_a";' in pypi
     assert 'extension = "zip";' in pypi
 
@@ -226,7 +232,7 @@ def test_a_build_tool_out_of_range_or_missing_comes_locked(
     without_setuptools = tmp_path / "base-wheels.json"
     wheels = json.loads((nixpkgs / "base-wheels.json").read_text())
     without_setuptools.write_text(json.dumps({"flit-core": wheels["flit-core"]}))
-    bare = nix.stand_in(without_setuptools)
+    bare = nix.stand_in(without_setuptools, served=nixpkgs / "served.json")
     result = locked_copy_is_used(nixpkgs, generated["auto"], bare)
     assert result == {"fromBase": False, "built": True}
     alpha = nix.build(

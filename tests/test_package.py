@@ -136,7 +136,9 @@ def test_a_wheel_only_release(fixture_index: FixtureIndex, tmp_path: Path) -> No
     text = (tmp_path / "setuptools" / "default.nix").read_text()
     assert '  format = "wheel";\n' in text
     assert "build-system" not in text
-    assert '    format = "wheel";\n    dist = "py3";\n    python = "py3";\n' in text
+    # Not fetchPypi, whose wheel URL holds the python_version recorded at upload.
+    assert '  src = fetchurl {\n    url = "https://files.example.test/packages/' in text
+    assert "fetchPypi" not in text
 
 
 def test_sources_off_the_public_index_use_fetchurl(
@@ -287,6 +289,7 @@ def test_names_that_would_shadow_nix_keep_their_meaning(nixpkgs: Path, tmp_path:
     ``version``: ``pyproject = true`` (which the stand-in checks) is still true, and
     each dependency is the package."""
     pin = shadowing_pin()
+    nixpkgs = nix.also_serving(nixpkgs, [pin.source.url], tmp_path / "nixpkgs")
     path = tmp_path / "demo" / "default.nix"
     path.parent.mkdir()
     path.write_text(render_nixpkgs_package(pin, tests=choose_tests(pin, with_tests=False)))

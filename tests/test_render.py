@@ -69,19 +69,9 @@ def pin(name: str, filename: str, **changes: object) -> Pin:
         ),
         ("demo-1.0.zip", "demo", ["inherit pname version;", 'extension = "zip";']),
         ("demo-1.0.0.tar.gz", "demo", None),  # the file names another version string
-        (
-            "demo-1.0-py3-none-any.whl",
-            "demo",
-            [
-                "inherit pname version;",
-                'format = "wheel";',
-                'dist = "py3";',
-                'python = "py3";',
-                'abi = "none";',
-                'platform = "any";',
-            ],
-        ),
-        ("demo-1.0-1-py3-none-any.whl", "demo", None),  # a build tag
+        # A wheel never: fetchPypi's URL for it holds the python_version of its upload.
+        ("demo-1.0-py3-none-any.whl", "demo", None),
+        ("demo-1.0-1-py3-none-any.whl", "demo", None),
     ],
 )
 def test_fetchpypi_arguments(filename: str, pname: str, expected: list[str] | None) -> None:
@@ -101,6 +91,11 @@ def test_fetcher_choice() -> None:
         "};",
     ]
     assert source_attribute(private, OVERLAY_NAMES, fetcher="fetchpypi")[0] == "src = fetchPypi {"
+    for host in (PUBLIC_FILES_HOST, "files.example.test"):
+        wheel = pin("demo", "w", source=dist("demo-1.0-py3-none-any.whl", host=host))
+        for choice in ("auto", "fetchpypi"):
+            lines = source_attribute(wheel, OVERLAY_NAMES, fetcher=choice)
+            assert lines[:2] == ["src = fetchurl {", f'  url = "{wheel.source.url}";']
 
 
 def test_fetchurl_gets_a_valid_store_name() -> None:

@@ -1,4 +1,5 @@
-"""A binary wheel read for its libraries goes through a temporary file, not memory."""
+"""A binary wheel read whole for its libraries (from an index that ignores ``Range``)
+goes through a temporary file, not memory."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from pypi2nix.dists.streams import Readable
+    from pypi2nix.dists.streams import RangeResponse, Readable
 
 T = TypeVar("T")
 FILENAME = "big-1.0-cp311-cp311-manylinux_2_17_x86_64.whl"
@@ -47,12 +48,19 @@ class Body:
 
 
 class ServingClient(HttpClient):
+    """An index that ignores ``Range``: every answer is the whole file."""
+
     def __init__(self, data: bytes) -> None:
         super().__init__(retries=0)
         self.data = data
 
     def read_stream(self, url: str, consume: Callable[[Readable], T]) -> T:
         return consume(Body(self.data))
+
+    def get_range_or_stream(
+        self, url: str, start: int | None, end: int, whole: Callable[[Readable], T]
+    ) -> RangeResponse | T:
+        return whole(Body(self.data))
 
 
 def big_wheel() -> bytes:

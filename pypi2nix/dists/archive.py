@@ -48,25 +48,36 @@ class NotFetched(Exception):
     """A read of bytes that a :class:`RemoteFile` in offline mode has not fetched."""
 
 
+def first_range(size: int | None) -> tuple[int | None, int]:
+    """What :class:`RemoteFile` fetches first, as ``fetch`` arguments: the whole file
+    when ``size`` says it is small, else its tail."""
+    if size is not None and 0 < size <= WHOLE_FILE_BYTES:
+        return 0, size - 1
+    return None, TAIL_BYTES
+
+
 class RemoteFile(io.RawIOBase):
     """A read-only, seekable view of a remote file, fetched in ranges on demand.
 
     ``fetch(start, end)`` returns bytes ``start..end`` inclusive; ``fetch(None, n)``
     returns the last ``n`` bytes. The first call fetches the tail (or the whole file
     when ``size`` says it is at most :data:`WHOLE_FILE_BYTES`), which for a wheel
-    usually holds the central directory and the ``.dist-info`` files. With
-    ``offline`` set, reads of bytes not fetched yet raise :class:`NotFetched`.
+    usually holds the central directory and the ``.dist-info`` files (or ``first``, an
+    answer already fetched for :func:`first_range`). With ``offline`` set, reads of
+    bytes not fetched yet raise :class:`NotFetched`.
     """
 
     def __init__(
-        self, fetch: Callable[[int | None, int], RangeResponse], size: int | None = None
+        self,
+        fetch: Callable[[int | None, int], RangeResponse],
+        size: int | None = None,
+        *,
+        first: RangeResponse | None = None,
     ) -> None:
         super().__init__()
         self._fetch = fetch
-        if size is not None and 0 < size <= WHOLE_FILE_BYTES:
-            first = fetch(0, size - 1)
-        else:
-            first = fetch(None, TAIL_BYTES)
+        if first is None:
+            first = fetch(*first_range(size))
         self._size = first.total_size
         self._chunks: list[tuple[int, bytes]] = [(first.start, first.content)]
         self._position = 0

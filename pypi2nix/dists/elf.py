@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 ELF_MAGIC = b"\x7fELF"
 _PT_LOAD, _PT_DYNAMIC = 1, 2
+_PF_X, _PF_W = 1, 2
 _DT_NULL, _DT_NEEDED, _DT_STRTAB, _DT_STRSZ, _DT_SONAME, _DT_RPATH, _DT_RUNPATH = (
     0, 1, 5, 10, 14, 15, 29,
 )  # fmt: skip
@@ -55,6 +56,11 @@ class ByteSource(Protocol):
         """Bytes ``start..end`` (exclusive, inside the file), in order, a piece at a time."""
         ...
 
+    def keep(self, start: int, end: int) -> None:
+        """The parser may come back for bytes ``start..end``: a source read forwards
+        may keep them as they pass."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class BytesSource:
@@ -71,6 +77,9 @@ class BytesSource:
 
     def pieces(self, start: int, end: int) -> Iterator[bytes]:
         yield self.data[start:end]
+
+    def keep(self, start: int, end: int) -> None:
+        pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,15 +132,24 @@ def read_dynamic_source(source: ByteSource) -> DynamicSection | None:
     layout = _Layout(is_64=ident[4] == 2, order="<" if ident[5] == 1 else ">")
     phoff, phentsize, phnum = _program_header_table(layout, source)
     loads: list[tuple[int, int, int]] = []  # (vaddr, offset, filesz)
+    read_only: list[tuple[int, int]] = []  # (offset, filesz) of loaded data, not code
     dynamic: tuple[int, int] | None = None
     for index in range(phnum):
-        kind, offset, vaddr, filesz = _program_header(layout, source, phoff + index * phentsize)
+        header = _program_header(layout, source, phoff + index * phentsize)
+        kind, flags, offset, vaddr, filesz = header
         if kind == _PT_LOAD:
             loads.append((vaddr, offset, filesz))
+            if not flags & (_PF_X | _PF_W):
+                read_only.append((offset, filesz))
         elif kind == _PT_DYNAMIC:
             dynamic = (offset, filesz)
     if dynamic is None:
         return None
+    # The string table is in the first read-only segment, which may follow the code:
+    # a stream passes it on the way to the dynamic segment, before it is asked for.
+    if read_only:
+        offset, filesz = min(read_only)
+        source.keep(offset, min(offset + filesz, dynamic[0], source.size))
     entries = _dynamic_entries(layout, source, *dynamic)
     strtab = _file_offset(loads, next((v for t, v in entries if t == _DT_STRTAB), None))
     strsz = next((v for t, v in entries if t == _DT_STRSZ), 0)
@@ -169,12 +187,13 @@ def _program_header_table(layout: _Layout, source: ByteSource) -> tuple[int, int
     return phoff, phentsize, phnum
 
 
-def _program_header(layout: _Layout, source: ByteSource, at: int) -> tuple[int, int, int, int]:
+def _program_header(layout: _Layout, source: ByteSource, at: int) -> tuple[int, int, int, int, int]:
+    """``(type, flags, offset, vaddr, filesz)`` of the program header at ``at``."""
     if layout.is_64:
-        kind, _flags, offset, vaddr, _paddr, filesz = layout.read("IIQQQQ", "", source, at)
+        kind, flags, offset, vaddr, _paddr, filesz = layout.read("IIQQQQ", "", source, at)
     else:
-        kind, offset, vaddr, _paddr, filesz = layout.read("", "IIIII", source, at)
-    return kind, offset, vaddr, filesz
+        kind, offset, vaddr, _paddr, filesz, _memsz, flags = layout.read("", "IIIIIII", source, at)
+    return kind, flags, offset, vaddr, filesz
 
 
 def _dynamic_entries(

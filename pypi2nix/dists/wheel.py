@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 # A shared object: name.so or name.so.1.2 (an extension module, or a bundled library).
-_SHARED_OBJECT = re.compile(r"\.so(\.[0-9]+)*$")
+SHARED_OBJECT = re.compile(r"\.so(\.[0-9]+)*$")
 MAX_NATIVE_MEMBER_BYTES = 1024 * 1024 * 1024
 # Bumped when read_native_facts reads more: cached facts of an older reader are
 # read again.
@@ -124,13 +124,13 @@ def read_native_facts(archive: zipfile.ZipFile) -> NativeFacts:
     needed: set[str] = set()
     guarded: set[str] = set()
     for name in zip_names(archive):
-        top = _top_level_module(name)
+        top = top_level_module(name)
         if top is not None and guards_its_import(read_zip_member(archive, name)):
             guarded.add(top)
-        if name.endswith((".py", ".pyi", "/")) or not _starts_as_elf(archive, name):
+        if not may_be_elf(name) or not _starts_as_elf(archive, name):
             continue
         basename = name.rsplit("/", 1)[-1]
-        if _SHARED_OBJECT.search(basename):
+        if SHARED_OBJECT.search(basename):
             libraries.add(basename)
         dynamic = _read_elf_member(archive, name)
         if dynamic is not None:
@@ -169,13 +169,20 @@ def _open_unchecked(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[bytes
     return member
 
 
-def _top_level_module(name: str) -> str | None:
-    """``pkg`` for ``pkg/__init__.py`` or ``pkg.py`` (a top-level module's source)."""
+def top_level_module(name: str) -> str | None:
+    """``pkg`` for ``pkg/__init__.py`` or ``pkg.py`` (a top-level module's source, which
+    :func:`read_native_facts` reads whole)."""
     if name.endswith("/__init__.py") and name.count("/") == 1:
         return name.split("/", 1)[0]
     if name.endswith(".py") and "/" not in name:
         return name.removesuffix(".py")
     return None
+
+
+def may_be_elf(name: str) -> bool:
+    """Whether :func:`read_native_facts` reads the member's first bytes to tell whether
+    it is an ELF file (every member but Python sources and folders)."""
+    return not name.endswith((".py", ".pyi", "/"))
 
 
 def _starts_as_elf(archive: zipfile.ZipFile, name: str) -> bool:

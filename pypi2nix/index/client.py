@@ -162,18 +162,36 @@ class HttpClient:
         """GET bytes ``start..end`` (inclusive) of a file; ``start=None`` asks for the last
         ``end`` bytes. Servers that ignore ``Range`` answer with the whole file, which is
         returned as a range starting at 0 (up to the body limit)."""
-        spec = f"bytes=-{end}" if start is None else f"bytes={start}-{end}"
         limit = self.limits.max_body_bytes, "PYPI2NIX_HTTP_MAX_BODY"
-        answer = self._get_body(url, {"Range": spec}, limit)
+        answer = self._get_body(url, {"Range": _range_spec(start, end)}, limit)
         if answer is None:
             raise NetworkError(redact_url(url), "the file is gone (404)")
         response, content = answer
-        if response.status_code != 206:
-            return RangeResponse(start=0, content=content, total_size=len(content))
-        match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", ""))
-        if match is None or match[3] == "*":
-            raise NetworkError(redact_url(url), "the server sent a malformed Content-Range")
-        return RangeResponse(start=int(match[1]), content=content, total_size=int(match[3]))
+        return _range_response(url, response, content)
+
+    def get_range_or_stream(
+        self, url: str, start: int | None, end: int, whole: Callable[[Readable], T]
+    ) -> RangeResponse | T:
+        """GET bytes ``start..end`` of a file, as :meth:`get_range`; a server that
+        ignores ``Range`` has its answer, the whole file, streamed into ``whole``
+        instead of held in memory, and what ``whole`` returns is returned."""
+        budget = Budget(redact_url(url), self.limits)
+
+        def attempt() -> RangeResponse | T:
+            response = self._attempt(url, {"Range": _range_spec(start, end)}, budget)
+            if response is None:
+                raise NetworkError(redact_url(url), "the file is gone (404)")
+            try:
+                if response.status_code != 206:
+                    limit = self.limits.max_stream_bytes, "PYPI2NIX_HTTP_MAX_STREAM"
+                    return whole(BodyReader(response.raw, self._count, budget, limit))
+                limit = self.limits.max_body_bytes, "PYPI2NIX_HTTP_MAX_BODY"
+                content = BodyReader(response.raw, self._count, budget, limit).read()
+                return _range_response(url, response, content)
+            finally:
+                response.close()
+
+        return self._retrying(url, budget, attempt)
 
     def read_stream(self, url: str, consume: Callable[[Readable], T]) -> T:
         """Stream a file into ``consume``, which reads as much as it needs. When the
@@ -302,6 +320,20 @@ class HttpClient:
     def _count(self, size: int) -> None:
         with self._stats_lock:
             self.stats.bytes += size
+
+
+def _range_spec(start: int | None, end: int | None) -> str:
+    return f"bytes=-{end}" if start is None else f"bytes={start}-{end}"
+
+
+def _range_response(url: str, response: requests.Response, content: bytes) -> RangeResponse:
+    """The bytes of an answer to a range request: a part (206), or the whole file."""
+    if response.status_code != 206:
+        return RangeResponse(start=0, content=content, total_size=len(content))
+    match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", ""))
+    if match is None or match[3] == "*":
+        raise NetworkError(redact_url(url), "the server sent a malformed Content-Range")
+    return RangeResponse(start=int(match[1]), content=content, total_size=int(match[3]))
 
 
 @functools.cache

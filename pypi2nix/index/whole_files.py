@@ -1,20 +1,26 @@
-"""Files read whole: an sdist for its build backend, a binary wheel for the shared
-libraries its ELF files need, a file the index gave no sha256 for. Every download is
-checked against the index's sha256 and a size limit. A binary wheel goes to an unnamed
+"""Files read whole: an sdist for its build backend, a file the index gave no sha256
+for, and a binary wheel for the shared libraries its ELF files need when the index
+will not send parts of it. Every download is checked against the index's sha256 and a
+size limit. A binary wheel is otherwise read in ranges, only as far as the reader goes
+(:mod:`pypi2nix.dists.native_ranges`); downloaded whole, it goes to an unnamed
 temporary file as it is hashed, and its members are read from there, never held in
 memory whole."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import tempfile
 from dataclasses import replace
 from typing import IO, TYPE_CHECKING
 
 from pypi2nix.credentials import redact_url
-from pypi2nix.dists.archive import ArchiveError, HashingReader, open_zip
+from pypi2nix.dists.archive import ArchiveError, HashingReader, first_range, open_zip
+from pypi2nix.dists.native_ranges import SpanFile, read_ranged_native_facts
+from pypi2nix.dists.streams import RangeResponse
 from pypi2nix.dists.wheel import NativeFacts, read_native_facts
 from pypi2nix.errors import HashMismatch, MetadataError, OfflineError
+from pypi2nix.index.cache import read_facts_key
 from pypi2nix.index.entries import valid_native_facts
 from pypi2nix.threads import Memo
 
@@ -54,12 +60,13 @@ class WholeFiles:
     # Shared libraries of binary wheels
 
     def native_facts(self, wheel: DistFile) -> NativeFacts | None:
-        """The shared libraries a binary wheel ships and those its ELF files need. The
-        whole wheel is downloaded (once: the answer is cached by its sha256); ``None`` for a
-        wheel larger than :data:`MAX_INSPECTED_WHEEL_BYTES`.
+        """The shared libraries a binary wheel ships and those its ELF files need, read
+        in ranges (the whole wheel when the index ignores ``Range``); once: the answer
+        is cached under the wheel's URL and sha256. ``None`` for a wheel larger than
+        :data:`MAX_INSPECTED_WHEEL_BYTES`.
 
         :raises MetadataError: for an unreadable wheel.
-        :raises HashMismatch: when the download does not match the index's sha256.
+        :raises HashMismatch: when a wheel read whole does not match the index's sha256.
         """
         if wheel.size is not None and wheel.size > MAX_INSPECTED_WHEEL_BYTES:
             logger.warning(
@@ -89,17 +96,36 @@ class WholeFiles:
         if self.offline:
             raise OfflineError(f"the shared libraries of {wheel.filename}")
         self._progress(f"libraries of {wheel.filename}")
-        spooled = self.client.read_stream(
-            wheel.url, lambda raw: _spool_verified(raw, wheel, MAX_INSPECTED_WHEEL_BYTES)
+        answer = self.client.get_range_or_stream(
+            wheel.url,
+            *first_range(wheel.size),
+            lambda raw: _spool_verified(raw, wheel, MAX_INSPECTED_WHEEL_BYTES),
         )
         try:
-            with spooled, open_zip(spooled) as archive:
-                facts = read_native_facts(archive)
+            if isinstance(answer, RangeResponse):
+                facts = self._ranged_native_facts(wheel, answer)
+            else:
+                with answer, open_zip(answer) as archive:
+                    facts = read_native_facts(archive)
         except ArchiveError as error:
             raise _unreadable(wheel, f"cannot read its shared libraries ({error})") from error
         if key is not None:
             self.cache.store_file_facts(key, facts.to_json())
         return facts
+
+    def _ranged_native_facts(self, wheel: DistFile, first: RangeResponse) -> NativeFacts:
+        limit = MAX_INSPECTED_WHEEL_BYTES
+        if first.total_size > limit:
+            raise _unreadable(wheel, f"larger than {limit // 2**20} MiB")
+        remote = SpanFile(
+            lambda start, end: self.client.get_range(wheel.url, start, end),
+            wheel.size,
+            first=first,
+        )
+        whole = remote.whole()
+        if whole is not None:
+            _check_sha256(wheel, hashlib.sha256(whole).hexdigest())
+        return read_ranged_native_facts(remote)
 
     # Whole files
 
@@ -128,7 +154,9 @@ class WholeFiles:
 
 
 def _native_key(wheel: DistFile) -> str | None:
-    return None if wheel.sha256 is None else f"{wheel.sha256}.native"
+    """Under the URL with the sha256, as what is read in ranges cannot be checked
+    against the digest (see :func:`read_facts_key`)."""
+    return None if wheel.sha256 is None else f"{read_facts_key(wheel.url, wheel.sha256)}.native"
 
 
 def _spool_verified(raw: Readable, file: DistFile, limit: int) -> IO[bytes]:

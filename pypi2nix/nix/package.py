@@ -11,7 +11,6 @@ import posixpath
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from pypi2nix.filenames import parse_wheel_name
 from pypi2nix.models import IMPORT_GUARD
 from pypi2nix.nix.escape import nix_comment, nix_relative_path, nix_select, nix_string
 from pypi2nix.nix.hashes import sri_sha256
@@ -105,8 +104,9 @@ def source_attribute(
     pname: str | None = None,
     output_dir: PurePath | None = None,
 ) -> list[str]:
-    """``src = fetchPypi { ... };`` when fetchPypi reproduces the file, else fetchurl;
-    a direct source's own fetcher (fetchgit, fetchFromGitHub, a path).
+    """``src = fetchPypi { ... };`` when fetchPypi reproduces the file (an sdist), else
+    fetchurl with the exact URL (always for a wheel); a direct source's own fetcher
+    (fetchgit, fetchFromGitHub, a path).
 
     :param pname: the ``pname`` of the derivation, when it is not the pin's.
     :param output_dir: the absolute directory the file goes to (local paths are
@@ -170,29 +170,22 @@ def uses_fetch_pypi(pin: Pin, fetcher: Fetcher) -> bool:
 
 
 def fetchpypi_arguments(file: DistFile, *, pname: str, version: str) -> list[str] | None:
-    """fetchPypi's arguments (without ``hash``) for a file, or ``None`` when the URL
-    fetchPypi builds would name a different file."""
-    if file.kind == "sdist":
-        for extension in SDIST_EXTENSIONS:
-            suffix = f"-{version}.{extension}"
-            if file.filename.endswith(suffix) and len(file.filename) > len(suffix):
-                stem = file.filename[: -len(suffix)]
-                arguments = _pname_arguments(stem, pname)
-                if extension != "tar.gz":
-                    arguments.append(f"extension = {nix_string(extension)};")
-                return arguments
+    """fetchPypi's arguments (without ``hash``) for an sdist, or ``None`` when the URL
+    fetchPypi builds would name a different file. Always ``None`` for a wheel: fetchPypi
+    asks for it at the files host's redirect path, which holds the python_version
+    recorded at upload, a value the index does not give and not always the wheel's
+    own tag; a wheel is fetched from its exact URL."""
+    if file.kind != "sdist":
         return None
-    wheel = parse_wheel_name(file.filename)
-    if wheel is None or wheel.build is not None or wheel.version != version:
-        return None
-    return [
-        *_pname_arguments(wheel.distribution, pname),
-        'format = "wheel";',
-        f"dist = {nix_string(wheel.python)};",
-        f"python = {nix_string(wheel.python)};",
-        f"abi = {nix_string(wheel.abi)};",
-        f"platform = {nix_string(wheel.platform)};",
-    ]
+    for extension in SDIST_EXTENSIONS:
+        suffix = f"-{version}.{extension}"
+        if file.filename.endswith(suffix) and len(file.filename) > len(suffix):
+            stem = file.filename[: -len(suffix)]
+            arguments = _pname_arguments(stem, pname)
+            if extension != "tar.gz":
+                arguments.append(f"extension = {nix_string(extension)};")
+            return arguments
+    return None
 
 
 def _pname_arguments(stem: str, pname: str) -> list[str]:

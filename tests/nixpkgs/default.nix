@@ -4,16 +4,32 @@
 #     hostPython = "/usr/bin/python3";   # builds run with this interpreter
 #     pythonVersion = "3.11";            # its version: the set is pkgs.python311
 #     baseWheels = ./base-wheels.json;   # the "nixpkgs" packages: build tools as wheels
-#   }
+#     servedUrls = ./served-urls.json;   # the URLs the files host answers (see
+#   }                                    # fetchers.nix); null: any
 {
   hostPython,
   pythonVersion,
   baseWheels,
   filesHost ? "files.example.test",
+  servedUrls ? null,
 }:
 let
   lib = import ./lib.nix;
-  fetchers = import ./fetchers.nix { inherit filesHost; };
+  # The base wheels are served too, at the stand-in's own path for them.
+  baseUrls = map (info: "https://${filesHost}/base/${info.file}") (
+    builtins.attrValues (builtins.fromJSON (builtins.readFile baseWheels))
+  );
+  served =
+    if servedUrls == null then
+      null
+    else
+      builtins.listToAttrs (
+        map (url: {
+          name = url;
+          value = true;
+        }) (builtins.fromJSON (builtins.readFile servedUrls) ++ baseUrls)
+      );
+  fetchers = import ./fetchers.nix { inherit filesHost served; };
   pythonAttribute = "python" + builtins.replaceStrings [ "." ] [ "" ] pythonVersion;
   python = import ./python.nix {
     inherit lib hostPython pythonVersion baseWheels filesHost;

@@ -1,9 +1,16 @@
 # fetchurl, fetchPypi, fetchgit and fetchFromGitHub as nixpkgs defines them, on top
 # of Nix's built-in fetcher.
 # The tests add every source to the store beforehand (nix-store --add-fixed), so a
-# fixed-output path is already valid and nothing is downloaded. Unknown arguments
-# are errors, as in nixpkgs.
-{ filesHost }:
+# fixed-output path is already valid and nothing is downloaded. So that a URL the
+# files host would not answer cannot pass, fetchurl answers only the URLs of
+# `served` (an attribute set of URLs, or null to answer any), as that host does: a
+# file's exact URL, the mirror://pypi/ path of an sdist, and the redirect path of a
+# wheel built with the python_version recorded at its upload; anything else throws
+# "404: URL". Unknown arguments are errors, as in nixpkgs.
+{
+  filesHost,
+  served ? null,
+}:
 rec {
   fetchurl =
     {
@@ -13,6 +20,7 @@ rec {
       name ? baseNameOf (toString url),
     }:
     assert (hash == "") != (sha256 == "") || throw "fetchurl: give exactly one of hash and sha256";
+    assert served == null || served ? ${url} || throw "404: ${url}";
     import <nix/fetchurl.nix> ({ inherit url name; } // (if hash != "" then { inherit hash; } else { inherit sha256; }));
 
   # The URL computation of nixpkgs' pkgs/build-support/fetchpypi (files host made up).

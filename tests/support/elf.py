@@ -7,6 +7,7 @@ to run. Regenerate the fixture files with ``python -m tests.support.elf``.
 
 from __future__ import annotations
 
+import random
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,6 +84,10 @@ class Layout:
     gap: int = 0
     tail: int = 0  # bytes after everything (debug sections, say)
     with_strtab: bool = True
+    # The p_flags of the two loaded segments (4 = R, 5 = R E, 6 = RW).
+    flags: tuple[int, int] = (6, 6)
+    # The gap and the tail hold pseudo-random bytes (which do not compress), not zeros.
+    noise: bool = False
 
 
 def elf_file(
@@ -124,12 +129,17 @@ def elf_file(
     tags += [(_DT_STRSZ, len(strings)), (0, 0)]
     dynamic = b"".join(struct.pack(order + entry, tag, value) for tag, value in tags)
     segments = [
-        (1, 0, 0, split),
-        (1, split, split + second_base, total - split),
-        (2, at["d"], address(at["d"]), dynamic_size),
+        (1, layout.flags[0], 0, 0, split),
+        (1, layout.flags[1], split, split + second_base, total - split),
+        (2, 6, at["d"], address(at["d"]), dynamic_size),
     ]
     program = b"".join(_program_header(layout, order, *segment) for segment in segments)
     data = bytearray(total)
+    if layout.noise:
+        noise = random.Random(total).randbytes
+        if layout.gap:
+            data[at["g"] : at["g"] + layout.gap] = noise(layout.gap)
+        data[total - layout.tail :] = noise(layout.tail)
     data[0:header_size] = _elf_header(layout, order, at["p"], ph_size)
     for block, content in (("p", program), ("s", strings), ("d", dynamic)):
         data[at[block] : at[block] + len(content)] = content
@@ -151,11 +161,11 @@ def _elf_header(layout: Layout, order: str, phoff: int, ph_size: int) -> bytes:
 
 
 def _program_header(
-    layout: Layout, order: str, kind: int, offset: int, vaddr: int, size: int
+    layout: Layout, order: str, kind: int, flags: int, offset: int, vaddr: int, size: int
 ) -> bytes:
     if layout.is_64:
-        return struct.pack(order + "IIQQQQQQ", kind, 6, offset, vaddr, vaddr, size, size, 8)
-    return struct.pack(order + "IIIIIIII", kind, offset, vaddr, vaddr, size, size, 6, 8)
+        return struct.pack(order + "IIQQQQQQ", kind, flags, offset, vaddr, vaddr, size, size, 8)
+    return struct.pack(order + "IIIIIIII", kind, offset, vaddr, vaddr, size, size, flags, 8)
 
 
 def write_fixture_objects() -> None:

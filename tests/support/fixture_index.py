@@ -50,6 +50,9 @@ class IndexFile:
     yanked: str | None = None
     requires_python: str | None = None
     pep658: bool = True
+    # The python_version recorded at upload (a wheel's own python tag when not given):
+    # the files host's redirect path for a wheel holds it.
+    upload_python: str | None = None
 
     @property
     def sha256(self) -> str:
@@ -59,6 +62,19 @@ class IndexFile:
     def url(self) -> str:
         digest = self.sha256
         return f"{FILES_ORIGIN}/packages/{digest[:2]}/{digest[2:4]}/{digest[4:]}/{self.filename}"
+
+    def served_urls(self) -> list[str]:
+        """The URLs the files host answers for the file: its own, and the redirect path
+        of fetchPypi's kind (``mirror://pypi/`` for an sdist, ``packages/<python_version
+        at upload>/`` for a wheel)."""
+        if self.filename.endswith(".whl"):
+            distribution, _version, python = self.filename.split("-")[:3]
+            folder = self.upload_python or python
+            redirect = f"{FILES_ORIGIN}/packages/{folder}/{distribution[0]}/{distribution}/"
+        else:
+            stem = self.filename.rpartition("-")[0]
+            redirect = f"mirror://pypi/{stem[0]}/{stem}/"
+        return [self.url, redirect + self.filename]
 
     def metadata(self) -> bytes | None:
         """The PEP 658 file: the wheel's METADATA."""
@@ -81,6 +97,7 @@ def build_files(table: Path = FIXTURES / "index.toml") -> list[IndexFile]:
             "yanked": release.get("yanked"),
             "requires_python": release.get("requires-python"),
             "pep658": release.get("pep658", True),
+            "upload_python": release.get("upload-python"),
         }
         if "file" in release:
             path = FIXTURES / release["file"]
@@ -182,11 +199,16 @@ class FixtureIndex:
     """Serves :class:`IndexFile` objects at the made-up index and files hosts.
 
     :param html: serve PEP 503 HTML pages instead of PEP 691 JSON.
+    :param ranges: answer ``Range`` requests (else with the whole file, as some
+        servers do).
     """
 
     files: list[IndexFile]
     html: bool = False
+    ranges: bool = True
     requests: list[str] = field(default_factory=list)
+    # The bytes of files (and their parts) served, metadata files included.
+    served_bytes: int = 0
     # The Authorization header of each page request (None: none was sent).
     page_authorizations: list[str | None] = field(default_factory=list)
 
@@ -228,7 +250,11 @@ class FixtureIndex:
         file = self._by_name(filename)
         if file is None:
             return 404, {}, b""
-        return _ranged(file.data, str(request.headers.get("Range", "")))
+        status, headers, body = _ranged(
+            file.data, str(request.headers.get("Range", "")) if self.ranges else ""
+        )
+        self.served_bytes += len(body)
+        return status, headers, body
 
     def _by_name(self, filename: str) -> IndexFile | None:
         return next((file for file in self.files if file.filename == filename), None)

@@ -100,13 +100,36 @@ def nix_path(path: Path) -> str:
     return str(resolved)
 
 
-def stand_in(base_wheels: Path, host_python: str = sys.executable) -> str:
-    """A Nix expression for the stand-in package set (with ``python3XY`` for the host)."""
+def stand_in(
+    base_wheels: Path, host_python: str = sys.executable, served: Path | None = None
+) -> str:
+    """A Nix expression for the stand-in package set (with ``python3XY`` for the host).
+
+    :param served: a JSON list of the URLs the files host answers (see
+        :func:`write_served_urls`); without it, fetchurl accepts any URL.
+    """
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    table = "" if served is None else f" servedUrls = {nix_path(served)};"
     return (
         f"(import {nix_path(STAND_IN)} {{ hostPython = {json.dumps(host_python)}; "
-        f'pythonVersion = "{version}"; baseWheels = {nix_path(base_wheels)}; }})'
+        f'pythonVersion = "{version}"; baseWheels = {nix_path(base_wheels)};{table} }})'
     )
+
+
+def write_served_urls(urls: Iterable[str], destination: Path) -> Path:
+    destination.write_text(json.dumps(sorted(set(urls)), indent=1))
+    return destination
+
+
+def also_serving(nixpkgs: Path, urls: Iterable[str], directory: Path) -> Path:
+    """A ``<nixpkgs>`` like the stand-in at ``nixpkgs`` (the session's, see conftest),
+    whose files host also answers ``urls``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    known = json.loads((nixpkgs / "served.json").read_text())
+    served = write_served_urls([*known, *urls], directory / "served.json")
+    expression = stand_in(nixpkgs / "base-wheels.json", served=served)
+    (directory / "default.nix").write_text(f"{{ ... }}: {expression}\n")
+    return directory
 
 
 def write_base_wheels(wheels: Iterable[Path], destination: Path) -> Path:

@@ -42,13 +42,8 @@ let
           pname = "flit_core";
           version = "4.2.0";
           format = "wheel";
-          src = fetchPypi {
-            inherit pname version;
-            format = "wheel";
-            dist = "py3";
-            python = "py3";
-            abi = "none";
-            platform = "any";
+          src = fetchurl {
+            url = "https://files.example.test/packages/2b/ee/22dc8ba89c2e35b4e1ad575e596aac945c85672dd8f3cad21b629036e044/flit_core-4.2.0-py3-none-any.whl";
             hash = "sha256-K+4i3IuonC41tOGtV15ZaqyUXIVnLdjzytIbYpA24EQ=";
           };
           dependencies = [ ];
@@ -64,13 +59,8 @@ let
           pname = "setuptools";
           version = "84.2.1";
           format = "wheel";
-          src = fetchPypi {
-            inherit pname version;
-            format = "wheel";
-            dist = "py3";
-            python = "py3";
-            abi = "none";
-            platform = "any";
+          src = fetchurl {
+            url = "https://files.example.test/packages/ca/14/0b45d5325a9478f880e351484f62fef15f336462e449ca0c03c873d589c2/setuptools-84.2.1-py3-none-any.whl";
             hash = "sha256-yhQLRdUyWpR4+IDjUUhPYv7xXzNkYuRJygwDyHPVicI=";
           };
           dependencies = [ ];
@@ -89,13 +79,8 @@ let
         pname = "alpha";
         version = "1.0.0";
         format = "wheel";
-        src = fetchPypi {
-          inherit pname version;
-          format = "wheel";
-          dist = "py3";
-          python = "py3";
-          abi = "none";
-          platform = "any";
+        src = fetchurl {
+          url = "https://files.example.test/packages/ec/ac/6a9de0791f26ccd460827d6134bebe36c2c57175b34569753736fc8cc84e/alpha-1.0.0-py3-none-any.whl";
           hash = "sha256-7KxqneB5HybM1GCCfWE0vr42wsVxdbNFaXU3NvyMyE4=";
         };
         dependencies = [
@@ -136,13 +121,8 @@ let
         pname = "binpkg";
         version = "1.0.0";
         format = "wheel";
-        src = fetchPypi {
-          inherit pname version;
-          format = "wheel";
-          dist = "cp311";
-          python = "cp311";
-          abi = "cp311";
-          platform = "manylinux_2_17_x86_64";
+        src = fetchurl {
+          url = "https://files.example.test/packages/b6/8a/3a3302cb01cd86383edbf4cb948c859a8ec57f2b9127ffe8f13841420d98/binpkg-1.0.0-cp311-cp311-manylinux_2_17_x86_64.whl";
           hash = "sha256-too6MwLLAc2GOD7b9MuUjIWajsV/K5En/+jxOEFCDZg=";
         };
         # A binary wheel: autoPatchelfHook points its native code at nixpkgs' libraries.
@@ -180,13 +160,8 @@ let
         pname = "gamma";
         version = "2.0.0";
         format = "wheel";
-        src = fetchPypi {
-          inherit pname version;
-          format = "wheel";
-          dist = "py3";
-          python = "py3";
-          abi = "none";
-          platform = "any";
+        src = fetchurl {
+          url = "https://files.example.test/packages/ee/06/c817f2c58d12007981a366003bf94fb54136ee0c3dc6c027d022eeeb91bb/gamma-2.0.0-py3-none-any.whl";
           hash = "sha256-7gbIF/LFjRIAeYGjZgA7+U+1QTbuDD3GwCfQIu7rkbs=";
         };
         dependencies = [ ];
@@ -202,13 +177,8 @@ let
         pname = "omega";
         version = "1.0.0";
         format = "wheel";
-        src = fetchPypi {
-          inherit pname version;
-          format = "wheel";
-          dist = "py3";
-          python = "py3";
-          abi = "none";
-          platform = "any";
+        src = fetchurl {
+          url = "https://files.example.test/packages/e5/29/190773ff7d96ad5d897c09cb92301234ba83785fff990871e36c057a20ae/omega-1.0.0-py3-none-any.whl";
           hash = "sha256-5SkZB3P/fZatXYl8CcuSMBI0uoN4X/+ZCHHjbAV6IK4=";
         };
         dependencies = [ self.gamma ];
@@ -224,13 +194,8 @@ let
         pname = "setuptools";
         version = "84.2.1";
         format = "wheel";
-        src = fetchPypi {
-          inherit pname version;
-          format = "wheel";
-          dist = "py3";
-          python = "py3";
-          abi = "none";
-          platform = "any";
+        src = fetchurl {
+          url = "https://files.example.test/packages/ca/14/0b45d5325a9478f880e351484f62fef15f336462e449ca0c03c873d589c2/setuptools-84.2.1-py3-none-any.whl";
           hash = "sha256-yhQLRdUyWpR4+IDjUUhPYv7xXzNkYuRJygwDyHPVicI=";
         };
         dependencies = [ ];
