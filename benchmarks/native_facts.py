@@ -108,7 +108,7 @@ def pinned_binary_wheels(folder: Path, requirements: list[str]) -> list[DistFile
 
 def measure(client: HttpClient, wheel: DistFile, way: Way) -> NativeFacts | None:
     started = time.perf_counter()
-    facts = WholeFiles(client, Cache(None)).native_facts(wheel)
+    facts = WholeFiles(client, Cache.at(None)).native_facts(wheel)
     way.seconds += time.perf_counter() - started
     way.megabytes += client.stats.bytes / 1e6
     way.requests += client.stats.requests

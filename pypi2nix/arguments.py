@@ -100,7 +100,6 @@ def generate_options(values: Mapping[str, Any]) -> GenerateOptions:
         pre=values["pre"],
         no_binary=no_binary,
         only_binary=only_binary,
-        prefer_wheels=values["prefer_wheels"],
         no_build=values["no_build"],
         index=index_options(values),
         output_dir=values["output_dir"],
@@ -164,7 +163,6 @@ def recorded_values(options: GenerateOptions) -> dict[str, Any]:
         "pre": options.pre,
         "no_binary": sorted(options.no_binary),
         "only_binary": sorted(options.only_binary),
-        "prefer_wheels": options.prefer_wheels,
         "no_build": options.no_build,
         "index_url": None
         if options.index.index_url is None

@@ -26,6 +26,8 @@ def _run(arguments: Mapping[str, Any], console: Console) -> None:
         from pypi2nix.commands.generate import detail_lines, generate, pins_table, report_lines
 
         generating = generate_options(arguments)
+        if arguments["prefer_wheels"]:
+            console.say("note: --prefer-wheels has no effect: wheels come first by default")
         if arguments["generate_hashes"]:
             console.say("note: --generate-hashes has no effect: hashes are always written")
         result = generate(generating, console)

@@ -146,6 +146,27 @@ class ResolutionError(Pypi2NixError):
         return self.explanation
 
 
+class PolicyLeavesNoFile(ResolutionError):
+    """The source policy rules out every file of every release of a project."""
+
+    def __init__(self, project: str, flag: str, *, wheel: str = "", required_by: str = "") -> None:
+        """:param flag: the flag that rules the files out, as given.
+        :param wheel: for ``--only-binary``: the target no release has a wheel for."""
+        by = f" (required by {required_by})" if required_by not in ("", "command line") else ""
+        if wheel:
+            explanation = (
+                f"{project}{by} has no wheel for {wheel} in any release, and {flag} "
+                f"installs it only from a wheel: build it from its sdist with --no-binary {project}"
+            )
+        else:
+            explanation = (
+                f"{project}{by} publishes no sdist, and {flag} builds it only from its "
+                f"sdist: install it from its wheel with --only-binary {project}"
+            )
+        super().__init__(explanation)
+        self.project = project
+
+
 class OutputError(Pypi2NixError):
     """An output file cannot be written."""
 

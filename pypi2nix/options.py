@@ -53,10 +53,9 @@ class GenerateOptions:
     groups: tuple[str, ...] = ()
     target: Target
     pre: bool = False
-    # Normalized names or ":all:" (--no-binary, --only-binary), and --prefer-wheels.
+    # Normalized names or ":all:" (--no-binary, --only-binary).
     no_binary: tuple[str, ...] = ()
     only_binary: tuple[str, ...] = ()
-    prefer_wheels: bool = False
     no_build: bool = False
     index: IndexOptions = IndexOptions()
     output_dir: Path = Path()

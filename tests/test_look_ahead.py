@@ -12,6 +12,7 @@ from pypi2nix.models import DistFile
 from pypi2nix.pins import BuildFactsLookAhead
 from pypi2nix.resolve import ResolutionPolicy
 from pypi2nix.resolve.base import Candidate
+from pypi2nix.resolve.policy import SourcePolicy
 from pypi2nix.session import LockSession
 from pypi2nix.target import Target
 
@@ -60,7 +61,9 @@ def dist_file(filename: str) -> DistFile:
     )
 
 
-def look_ahead(*filenames: str) -> tuple[RecordingIndex, InlinePrefetcher]:
+def look_ahead(
+    *filenames: str, policy: ResolutionPolicy | None = None
+) -> tuple[RecordingIndex, InlinePrefetcher]:
     index, prefetcher = RecordingIndex(), InlinePrefetcher()
     candidate = Candidate(
         name=NormalizedName("thing"),
@@ -70,7 +73,7 @@ def look_ahead(*filenames: str) -> tuple[RecordingIndex, InlinePrefetcher]:
     session = LockSession(
         index=cast("PackageIndex", index),
         target=TARGET,
-        policy=ResolutionPolicy(),
+        policy=policy or ResolutionPolicy(),
         prefetcher=cast("Prefetcher", prefetcher),
     )
     BuildFactsLookAhead(session)(candidate)
@@ -78,9 +81,17 @@ def look_ahead(*filenames: str) -> tuple[RecordingIndex, InlinePrefetcher]:
 
 
 def test_an_sdist_is_read_then_the_pages_of_its_build_tools() -> None:
-    index, prefetcher = look_ahead("thing-1.0-py3-none-any.whl", "thing-1.0.tar.gz")
+    source = ResolutionPolicy(sources=SourcePolicy(no_binary=frozenset({"thing"})))
+    files = ("thing-1.0-py3-none-any.whl", "thing-1.0.tar.gz")
+    index, prefetcher = look_ahead(*files, policy=source)
     assert index.asked == [("sdist", "thing-1.0.tar.gz"), ("page", "setuptools")]
     assert prefetcher.pools == [True, False]  # the page is a lookup, not bulk work
+
+
+def test_a_pure_wheel_needs_nothing_read() -> None:
+    index, prefetcher = look_ahead("thing-1.0-py3-none-any.whl", "thing-1.0.tar.gz")
+    assert index.asked == []
+    assert prefetcher.pools == []
 
 
 def test_a_linux_binary_wheel_is_read_for_its_libraries() -> None:

@@ -100,7 +100,7 @@ def index() -> Iterator[FixtureIndex]:
 
 def ranged_read(index: FixtureIndex, data: bytes, tmp_path: Path) -> NativeFacts | None:
     index.files = [IndexFile(project="natpkg", filename=FILENAME, data=data)]
-    return WholeFiles(HttpClient(retries=0), Cache(tmp_path)).native_facts(dist(data))
+    return WholeFiles(HttpClient(retries=0), Cache.at(tmp_path)).native_facts(dist(data))
 
 
 def test_ranges_give_the_facts_of_the_whole_wheel_from_fewer_bytes(
@@ -158,7 +158,7 @@ def test_a_wheel_read_whole_is_checked_against_its_sha256(
     index.ranges = False
     data = wheel(members())
     index.files = [IndexFile(project="natpkg", filename=FILENAME, data=data)]
-    files = WholeFiles(HttpClient(retries=0), Cache(tmp_path))
+    files = WholeFiles(HttpClient(retries=0), Cache.at(tmp_path))
     with pytest.raises(HashMismatch, match="expected sha256 0000"):
         files.native_facts(dist(data, sha256="0" * 64))
 
@@ -167,7 +167,7 @@ def test_the_facts_are_cached_under_the_url_and_sha256(index: FixtureIndex, tmp_
     data = wheel(members())
     first = ranged_read(index, data, tmp_path)
     requests = len(index.requests)
-    files = WholeFiles(HttpClient(retries=0), Cache(tmp_path))
+    files = WholeFiles(HttpClient(retries=0), Cache.at(tmp_path))
     assert files.has_cached_native_facts(dist(data))
     assert files.native_facts(dist(data)) == first
     assert len(index.requests) == requests

@@ -43,16 +43,24 @@ IMPORTS = [
 def generated(
     tmp_path_factory: pytest.TempPathFactory, fixture_files: list[IndexFile]
 ) -> dict[str, Path]:
-    """requirements.nix for the fixture roots, with each fetcher choice."""
+    """requirements.nix for the fixture roots: as by default (wheels first), and built
+    from source (to exercise the builds of sdists and their build tools) with each
+    fetcher choice."""
     outputs = {}
     index = FixtureIndex(list(fixture_files))
+    from_source = ["--no-binary", ":all:", "--only-binary", "setuptools"]  # a wheel only
+    variants = {
+        "wheels": [],
+        "auto": [*from_source, "--fetcher", "auto"],
+        "fetchpypi": [*from_source, "--fetcher", "fetchpypi"],
+    }
     with preserved_logging(), responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         index.register(mock)
-        for fetcher in ("auto", "fetchpypi"):
-            output = tmp_path_factory.mktemp(f"generated-{fetcher}")
+        for name, flags in variants.items():
+            output = tmp_path_factory.mktemp(f"generated-{name}")
             arguments = ["generate", *ROOTS, "-i", INDEX_URL, "--python", "3.11", "-O", str(output)]
-            assert main([*arguments, "--fetcher", fetcher, "-q"]) == 0
-            outputs[fetcher] = output
+            assert main([*arguments, *flags, "-q"]) == 0
+            outputs[name] = output
     return outputs
 
 
@@ -68,13 +76,35 @@ def evaluate_requirements(nixpkgs: Path, output: Path, body: str) -> object:
     )
 
 
-@pytest.mark.parametrize("fetcher", ["auto", "fetchpypi"])
+# Each pin's source when built from source, and those that change with wheels first.
+FROM_SOURCE = {
+    "3dmath": "3dmath-1.0.0.tar.gz",
+    "alpha": "alpha-1.0.0.tar.gz",
+    "beta": "beta-1.1.0.tar.gz",
+    "cyc-a": "cyc_a-1.0.0.tar.gz",
+    "cyc-b": "cyc_b-1.0.0.tar.gz",
+    "epsilon": "epsilon-0.5.0.tar.gz",
+    "gamma": "gamma-2.0.0.tar.gz",
+    "kappa": "kappa-1.0.0.tar.gz",
+    "setuptools": "setuptools-84.2.1-py3-none-any.whl",
+    "zeta-util": "Zeta_Util-0.1.0.zip",
+}
+FROM_WHEELS = {
+    **FROM_SOURCE,
+    "3dmath": "3dmath-1.0.0-py3-none-any.whl",
+    "alpha": "alpha-1.0.0-py3-none-any.whl",
+    "gamma": "gamma-2.0.0-py3-none-any.whl",
+    "kappa": "kappa-1.0.0-py3-none-any.whl",
+}
+
+
+@pytest.mark.parametrize("variant", ["wheels", "auto", "fetchpypi"])
 def test_strict_evaluation_and_source_paths(
-    nixpkgs: Path, generated: dict[str, Path], fixture_files: list[IndexFile], fetcher: str
+    nixpkgs: Path, generated: dict[str, Path], fixture_files: list[IndexFile], variant: str
 ) -> None:
     result = evaluate_requirements(
         nixpkgs,
-        generated[fetcher],
+        generated[variant],
         """{
           sources = builtins.mapAttrs (name: p: p.src.outPath) r.packages;
           drvs = builtins.mapAttrs (name: p: p.drvPath) r.packages;
@@ -86,18 +116,7 @@ def test_strict_evaluation_and_source_paths(
         }""",
     )
     assert isinstance(result, dict)
-    expected_sources = {
-        "3dmath": "3dmath-1.0.0.tar.gz",
-        "alpha": "alpha-1.0.0.tar.gz",
-        "beta": "beta-1.1.0.tar.gz",
-        "cyc-a": "cyc_a-1.0.0.tar.gz",
-        "cyc-b": "cyc_b-1.0.0.tar.gz",
-        "epsilon": "epsilon-0.5.0.tar.gz",
-        "gamma": "gamma-2.0.0.tar.gz",
-        "kappa": "kappa-1.0.0.tar.gz",
-        "setuptools": "setuptools-84.2.1-py3-none-any.whl",
-        "zeta-util": "Zeta_Util-0.1.0.zip",
-    }
+    expected_sources = FROM_WHEELS if variant == "wheels" else FROM_SOURCE
     store = {
         file.filename: subprocess.run(
             ["nix-store", "--print-fixed-path", "sha256", file.sha256, file.filename],
@@ -129,10 +148,11 @@ def test_sources_use_the_expected_fetcher(generated: dict[str, Path]) -> None:
     assert 'extension = "zip";' in pypi
 
 
+@pytest.mark.parametrize("variant", ["wheels", "fetchpypi"])
 def test_nix_build_interpreter_imports_every_package(
-    nixpkgs: Path, generated: dict[str, Path]
+    nixpkgs: Path, generated: dict[str, Path], variant: str
 ) -> None:
-    output = generated["fetchpypi"]
+    output = generated[variant]
     result = nix.run(
         "nix-build", f"{output}/requirements.nix", "-A", "interpreter", "-I", f"nixpkgs={nixpkgs}",
         "--no-out-link", *nix.BUILD_OPTIONS,

@@ -1,6 +1,6 @@
-"""The source policy (binary wheels for compiled code, sdists for the rest, and pip's
---no-binary/--only-binary), and the system libraries of binary wheels, checked by the
-stand-in's autoPatchelfHook as nixpkgs would."""
+"""The source policy (a wheel for the target first, as pip and uv install, the sdist
+where there is none, and pip's --no-binary/--only-binary), and the system libraries of
+binary wheels, checked by the stand-in's autoPatchelfHook as nixpkgs would."""
 
 from __future__ import annotations
 
@@ -35,15 +35,18 @@ def package_text(folder: Path, name: str) -> str:
     return package_block((folder / "requirements.nix").read_text(), name)
 
 
-def test_compiled_code_from_its_wheel_the_rest_from_sdists(
+def test_wheels_first_the_sdist_where_there_is_no_wheel(
     fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert generate(tmp_path, "-e", "cxxpkg", "-e", "alpha", "-e", "omega", "-q") == 0
     cxxpkg = package_text(tmp_path, "cxxpkg")
     assert 'format = "wheel";' in cxxpkg
     assert "buildInputs = [\n        pkgs.stdenv.cc.cc.lib\n        pkgs.zlib\n      ];" in cxxpkg
-    assert "pyproject = true;" in package_text(tmp_path, "alpha")  # pure: its sdist
-    assert 'format = "wheel";' in package_text(tmp_path, "omega")  # pure, but only a wheel
+    alpha = package_text(tmp_path, "alpha")  # pure, with a wheel: what pip installs
+    assert 'format = "wheel";' in alpha
+    assert "build-system" not in alpha
+    assert 'format = "wheel";' in package_text(tmp_path, "omega")  # only a wheel
+    assert "pyproject = true;" in package_text(tmp_path, "beta")  # only an sdist
 
 
 def test_no_binary_and_only_binary(fixture_index: FixtureIndex, tmp_path: Path) -> None:
@@ -70,14 +73,35 @@ def test_policy_from_a_requirements_file(fixture_index: FixtureIndex, tmp_path: 
     assert "pyproject = true;" in package_text(tmp_path, "cxxpkg")
 
 
-def test_only_binary_rules_out_sdist_only_releases(
+def test_a_policy_that_leaves_a_project_without_files_ends_at_once_naming_the_flag(
     fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert generate(tmp_path, "-e", "beta", "--only-binary", "beta") == 1
+    error = capsys.readouterr().err.strip().splitlines()
+    assert error == [
+        "error: beta has no wheel for Python 3.11 on x86_64-linux in any release, and "
+        "--only-binary beta installs it only from a wheel: build it from its sdist with "
+        "--no-binary beta"
+    ]
+    assert generate(tmp_path, "-e", "alpha", "--no-binary", ":all:") == 1  # setuptools
+    error = capsys.readouterr().err.strip().splitlines()
+    assert error == [
+        "error: setuptools (required by alpha 1.0.0) publishes no sdist, and --no-binary "
+        ":all: builds it only from its sdist: install it from its wheel with "
+        "--only-binary setuptools"
+    ]
+
+
+def test_a_project_with_some_release_the_policy_admits_resolves_as_usual(
+    fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """gamma 2.0.0 has a wheel, 1.0.0 only an sdist: --only-binary gamma takes 2.0.0,
+    and with gamma<2 the resolver says why 1.0.0 cannot be used."""
+    assert generate(tmp_path, "-e", "gamma", "--only-binary", "gamma") == 0
+    assert 'version = "2.0.0";' in package_text(tmp_path, "gamma")
+    assert generate(tmp_path, "-e", "gamma<2", "--only-binary", "gamma") == 1
     error = capsys.readouterr().err
-    assert "1.1.0 has no wheel for Python 3.11 on x86_64-linux, and --only-binary asks" in error
-    assert generate(tmp_path, "-e", "omega", "--no-binary", "omega") == 1
-    assert "has no sdist, and --no-binary asks to build it from source" in capsys.readouterr().err
+    assert "1.0.0 has no wheel for Python 3.11 on x86_64-linux, and --only-binary asks" in error
 
 
 def test_one_name_in_both_is_a_usage_error(
@@ -96,8 +120,8 @@ def test_summary_counts_sources(
         assert main(arguments) == 0
     error = capsys.readouterr().err
     assert (
-        "Locked 5 packages (2 top-level) for Python 3.11 on x86_64-linux: 3 from source, "
-        "2 from wheels (1 with compiled code), in "
+        "Locked 5 packages (2 top-level) for Python 3.11 on x86_64-linux: 1 from source, "
+        "4 from wheels (1 with compiled code), in "
     ) in error
 
 

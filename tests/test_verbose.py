@@ -22,7 +22,8 @@ def test_verbose_names_the_pins_and_very_verbose_every_request(
     arguments += ["-i", INDEX_URL, "--python", "3.11", "--no-cache"]
     assert main([*arguments, "-O", str(tmp_path / "a"), "-v"]) == 0
     err = capsys.readouterr().err
-    assert "From source: alpha, beta, gamma." in err
+    assert "From wheels: alpha, gamma, setuptools." in err
+    assert "From source: beta." in err
     assert 'command line: skipping sys_platform == "win32", its marker is false' in err
     assert "GET " not in err
     assert main([*arguments, "-O", str(tmp_path / "b"), "-vv"]) == 0

@@ -44,15 +44,22 @@ def test_wheel_only_releases(
     assert "nativeBuildInputs = [ pkgs.autoPatchelfHook ];" in binary
     assert "# A binary wheel: autoPatchelfHook" in binary
     err = capsys.readouterr().err
-    assert ": 1 from source, 2 from wheels (1 with compiled code), in " in err
+    assert ": 0 from source, 3 from wheels (1 with compiled code), in " in err
 
 
-def test_prefer_wheels(fixture_index: FixtureIndex, tmp_path: Path) -> None:
-    assert generate(tmp_path, "-e", "alpha", "--prefer-wheels", "-q") == 0
-    text = (tmp_path / "requirements.nix").read_text()
+def test_wheels_come_first_and_prefer_wheels_is_a_no_op(
+    fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    assert generate(tmp_path / "a", "-e", "alpha", "-q") == 0
+    text = (tmp_path / "a" / "requirements.nix").read_text()
     assert 'format = "wheel";' in package_text(text, "alpha")
     assert "pyproject = true;" in package_text(text, "beta")  # it has no wheel
-    assert "--prefer-wheels" in (tmp_path / "requirements_frozen.txt").read_text()
+    assert generate(tmp_path / "b", "-e", "alpha", "--prefer-wheels") == 0
+    assert "note: --prefer-wheels has no effect" in capsys.readouterr().err
+    for name in ("requirements.nix", "requirements_frozen.txt", "pylock.toml"):
+        assert (tmp_path / "b" / name).read_text() == (tmp_path / "a" / name).read_text()
 
 
 def test_no_wheel_for_the_target(
@@ -67,10 +74,7 @@ def test_no_wheel_for_the_target(
 def test_wheels_evaluate_and_install(
     fixture_index: FixtureIndex, tmp_path: Path, nixpkgs: Path
 ) -> None:
-    assert (
-        generate(tmp_path, "-e", "omega", "-e", "binpkg", "-e", "alpha", "--prefer-wheels", "-q")
-        == 0
-    )
+    assert generate(tmp_path, "-e", "omega", "-e", "binpkg", "-e", "alpha", "-q") == 0
     evaluated = nix.evaluate(
         f"let pkgs = import {nixpkgs} {{ }}; r = import {tmp_path}/requirements.nix {{ inherit pkgs; }}; in "
         "map (p: p.name) r.packages.binpkg.nativeBuildInputs"

@@ -137,7 +137,6 @@ def lock_and_write(
         sources=SourcePolicy(
             no_binary=frozenset(options.no_binary),
             only_binary=frozenset(options.only_binary),
-            default="wheel-first" if options.prefer_wheels else "auto",
         ),
         builds=not options.no_build,
         preferences={name: previous.pins[name] for name in kept},

@@ -18,11 +18,11 @@ from pypi2nix.flags.run_options import NETWORK, OUTPUT, PACKAGE_ARGUMENTS, UPDAT
 __all__ = ["GROUPS", "OPTIONS", "Command", "Group", "Option", "defaults", "options_of"]
 
 SOURCES_DESCRIPTION = (
-    "By default a release with compiled code (it publishes platform-specific wheels) is "
-    'installed from its binary wheel for the target (format = "wheel"; on Linux with '
-    "autoPatchelfHook and the system libraries its native code needs), and every other "
-    "release is built from its sdist. NAMES are comma-separated project names or :all:; "
-    "a name given on its own beats :all:."
+    "By default each pin is installed from a wheel the target can install, as pip and uv "
+    'install it (format = "wheel"; a binary wheel on Linux with autoPatchelfHook and the '
+    "system libraries its native code needs), and built from its sdist only when its "
+    "release has no such wheel. NAMES are comma-separated project names or :all:; a "
+    "name given on its own beats :all:."
 )
 
 GROUPS: dict[Command, tuple[Group, ...]] = {
@@ -66,7 +66,7 @@ OPTIONS: tuple[Option, ...] = (
 # The recorded inputs, in the order a recorded command names them.
 RECORDED: tuple[str, ...] = (
     "requirement_files", "constraint_files", "specs", "pyproject", "extras", "all_extras",
-    "groups", "python", "system", "pre", "no_binary", "only_binary", "prefer_wheels",
+    "groups", "python", "system", "pre", "no_binary", "only_binary",
     "no_build", "index_url", "extra_index_url", "fetcher",
 )  # fmt: skip
 

@@ -193,9 +193,8 @@ SOURCES = (
         flags=("--prefer-wheels",),
         groups=_in(GENERATE, "sources"),
         action="store_true",
-        recorded=True,
-        help="install every pin that has a wheel for the target from that wheel, and "
-        "build the others from their sdist",
+        help="accepted and ignored: every pin that has a wheel for the target is "
+        "installed from it, by default",
     ),
 )
 

@@ -232,7 +232,7 @@ def build_environment_wheels(
     """
     resolution = _resolve_from_wheels(_entries(requirements), session.with_policy(FROM_WHEELS))
     return tuple(
-        WHEELS_ONLY.choose(release.name, release.candidate.files, ())
+        WHEELS_ONLY.choose(release.name, release.candidate.files)
         for _, release in sorted(resolution.releases.items())
     )
 

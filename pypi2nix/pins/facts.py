@@ -57,7 +57,7 @@ class ReleaseFacts:
 def chosen_source(candidate: Candidate, session: LockSession) -> DistFile:
     """The file the policy builds the candidate's pin from."""
     sources = session.policy.sources
-    return sources.choose(candidate.name, candidate.files, candidate.other_wheels)
+    return sources.choose(candidate.name, candidate.files)
 
 
 def best_wheel(candidate: Candidate) -> DistFile | None:

@@ -24,7 +24,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 
 from pypi2nix.dists.sdist import NeedsBuild
-from pypi2nix.errors import ProjectNotFound
+from pypi2nix.errors import PolicyLeavesNoFile, ProjectNotFound
 from pypi2nix.resolve.base import Candidate, Requirement, split_identifier
 from pypi2nix.resolve.policy import ResolutionPolicy
 from pypi2nix.resolve.reasons import (
@@ -32,6 +32,8 @@ from pypi2nix.resolve.reasons import (
     NoAllowedHash,
     NoFileForTarget,
     NoFiles,
+    NoSdist,
+    NoWheel,
     PreRelease,
     RequiresPython,
     Yanked,
@@ -85,6 +87,9 @@ class Factory:
     _releases: Memo[tuple[NormalizedName, Version], Release] = field(default_factory=Memo)
     _dependencies: Memo[Candidate, tuple[Requirement, ...]] = field(default_factory=Memo)
     _prefetched: set[tuple[str, str]] = field(default_factory=set)
+    # Projects the source policy was checked to admit a release of (the error kept
+    # for those it admits none of, whichever thread asked first).
+    _admitted: Memo[NormalizedName, None] = field(default_factory=Memo)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # Releases
@@ -163,6 +168,8 @@ class Factory:
             candidate = self.evaluate(name, version, requirements, extras=extras)
             if isinstance(candidate, Candidate):
                 yield candidate
+            elif isinstance(candidate, NoSdist | NoWheel):
+                self._check_the_policy_admits_a_release(name, requested_by)
 
     def evaluate(
         self,
@@ -208,6 +215,25 @@ class Factory:
             other_wheels=release.other_wheels,
             direct=self.direct.get(name),
         )
+
+    def _check_the_policy_admits_a_release(self, name: NormalizedName, requested_by: str) -> None:
+        """A project none of whose releases the source policy admits ends the run at
+        once, naming the flag (rather than backtracking through every release).
+
+        :raises PolicyLeavesNoFile: when no release has a file the policy admits.
+        """
+        self._admitted.get(name, lambda: self._policy_admits_a_release(name, requested_by))
+
+    def _policy_admits_a_release(self, name: NormalizedName, requested_by: str) -> None:
+        sources = self.policy.sources
+        for version in self.versions(name):
+            release = self.release(name, version)
+            if release.files and sources.refuses(name, release.files, self.target) is None:
+                return
+        wheel = ""
+        if sources.mode(name) == "binary":
+            wheel = f"Python {self.target.python} on {self.target.system}"
+        raise PolicyLeavesNoFile(name, sources.flag(name), wheel=wheel, required_by=requested_by)
 
     def has_candidate(self, requirement: Requirement) -> bool:
         return (

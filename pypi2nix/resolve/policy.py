@@ -24,18 +24,18 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ALL = ":all:"
-# source: the sdist, and releases without one are not candidates (--no-binary);
-# binary: a wheel for the target, likewise (--only-binary); auto: the binary wheel of a
-# release with compiled code, else the sdist; wheel-first: a wheel for the target when
-# there is one (--prefer-wheels); sdist-first: the sdist when there is one (nixpkgs'
-# own way, for `package`). A release with one kind of file only gets that one.
-SourceMode = Literal["auto", "source", "binary", "wheel-first", "sdist-first"]
+# wheel-first: a wheel for the target when the release has one, else its sdist (what
+# pip and uv install; the default); source: the sdist, and releases without one are
+# not candidates (--no-binary); binary: a wheel for the target, likewise
+# (--only-binary); sdist-first: the sdist when there is one (nixpkgs' own way, for
+# `package`). A release with one kind of file only gets that one.
+SourceMode = Literal["wheel-first", "source", "binary", "sdist-first"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SourcePolicy:
     """Which file each pin is built from, with pip's and uv's spellings: the one place
-    that reads ``--no-binary``, ``--only-binary`` and ``--prefer-wheels``.
+    that reads ``--no-binary`` and ``--only-binary``.
 
     :param no_binary: normalized names (or ``:all:``) built from their sdist.
     :param only_binary: normalized names (or ``:all:``) installed from a wheel.
@@ -44,7 +44,7 @@ class SourcePolicy:
 
     no_binary: frozenset[str] = frozenset()
     only_binary: frozenset[str] = frozenset()
-    default: SourceMode = "auto"
+    default: SourceMode = "wheel-first"
 
     def mode(self, name: NormalizedName) -> SourceMode:
         """A name given on its own beats ``:all:``."""
@@ -78,25 +78,25 @@ class SourcePolicy:
             return NoWheel(target.python, target.system)
         return None
 
-    def choose(
-        self, name: NormalizedName, files: Sequence[DistFile], other_wheels: Sequence[DistFile]
-    ) -> DistFile:
+    def choose(self, name: NormalizedName, files: Sequence[DistFile]) -> DistFile:
         """The file a pin is built from: ``files`` are those of the release for the
-        target, best first (wheels before the sdist), and :meth:`admits` them;
-        ``other_wheels`` are its wheels for other targets.
-
-        ``auto`` takes the best wheel of a release with compiled code, the sdist of any
-        other (see :data:`SourceMode` for the others).
-        """
-        mode = self.mode(name)
+        target, best first (wheels before the sdist), and are not refused (see
+        :data:`SourceMode`)."""
         best_wheel = files[0] if files[0].kind == "wheel" else None
         sdist = next((file for file in files if file.kind == "sdist"), None)
         if best_wheel is None or sdist is None:
             return files[0]
-        wants_wheel = mode in ("binary", "wheel-first")
-        if mode == "auto":
-            wants_wheel = has_compiled_code([*files, *other_wheels])
-        return best_wheel if wants_wheel else sdist
+        return best_wheel if self.mode(name) in ("binary", "wheel-first") else sdist
+
+    def flag(self, name: NormalizedName) -> str:
+        """The flag that sets the mode of ``name``, as given (``--no-binary :all:``)."""
+        for flag, names in (("--no-binary", self.no_binary), ("--only-binary", self.only_binary)):
+            if name in names:
+                return f"{flag} {name}"
+        for flag, names in (("--no-binary", self.no_binary), ("--only-binary", self.only_binary)):
+            if ALL in names:
+                return f"{flag} {ALL}"
+        return ""
 
     def falls_back(self, name: NormalizedName) -> bool:
         """Whether a pin whose sdist cannot be built where nixpkgs lacks its build tool
@@ -114,8 +114,6 @@ class SourcePolicy:
         for flag, names in (("--no-binary", self.no_binary), ("--only-binary", self.only_binary)):
             if names:
                 words += [flag, ",".join(sorted(names))]
-        if self.default == "wheel-first":
-            words.append("--prefer-wheels")
         return words
 
 

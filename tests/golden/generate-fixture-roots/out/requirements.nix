@@ -79,14 +79,11 @@ let
       "3dmath" = self.buildPythonPackage rec {
         pname = "3dmath";
         version = "1.0.0";
-        pyproject = true;
+        format = "wheel";
         src = fetchurl {
-          url = "https://files.example.test/packages/eb/ba/862cd5c511630f11fd1315e60750981c3591cf23f518e26bdae41fefa83c/3dmath-1.0.0.tar.gz";
-          hash = "sha256-67qGLNXFEWMPEf0TFeYHUJgcNZHPI/UY4mva5B/vqDw=";
+          url = "https://files.example.test/packages/4a/08/ae6eb06ba766bd69cc8f61351d4aa31b610488698560217b37afd8608747/3dmath-1.0.0-py3-none-any.whl";
+          hash = "sha256-SgiubrBrp2a9acyPYTUdSqMbYQSIaYVgIXs3r9hgh0c=";
         };
-        build-system = [
-          (buildTool "setuptools" [ [ ">=" "61" ] ] buildTools."setuptools-84.2.1")
-        ];
         dependencies = [ ];
         doCheck = false;
         pythonImportsCheck = [ "dmath3" ];
@@ -99,14 +96,11 @@ let
       alpha = self.buildPythonPackage rec {
         pname = "alpha";
         version = "1.0.0";
-        pyproject = true;
+        format = "wheel";
         src = fetchurl {
-          url = "https://files.example.test/packages/fc/11/b80379b779c9368a053bd5bc5f393a5508a23d56f873f022fea6a356f99f/alpha-1.0.0.tar.gz";
-          hash = "sha256-/BG4A3m3eck2igU71bxfOTpVCKI9Vvhz8CL+pqNW+Z8=";
+          url = "https://files.example.test/packages/ec/ac/6a9de0791f26ccd460827d6134bebe36c2c57175b34569753736fc8cc84e/alpha-1.0.0-py3-none-any.whl";
+          hash = "sha256-7KxqneB5HybM1GCCfWE0vr42wsVxdbNFaXU3NvyMyE4=";
         };
-        build-system = [
-          (buildTool "setuptools" [ [ ">=" "61" ] ] buildTools."setuptools-84.2.1")
-        ];
         dependencies = [
           self.beta
           self.epsilon
@@ -205,14 +199,11 @@ let
       gamma = self.buildPythonPackage rec {
         pname = "gamma";
         version = "2.0.0";
-        pyproject = true;
+        format = "wheel";
         src = fetchurl {
-          url = "https://files.example.test/packages/9f/01/4c0692d3b0c274dcc5ab96dc319693cdddc9903bc62b3b36dcc459840ec8/gamma-2.0.0.tar.gz";
-          hash = "sha256-nwFMBpLTsMJ03MWrltwxlpPN3cmQO8YrOzbcxFmEDsg=";
+          url = "https://files.example.test/packages/ee/06/c817f2c58d12007981a366003bf94fb54136ee0c3dc6c027d022eeeb91bb/gamma-2.0.0-py3-none-any.whl";
+          hash = "sha256-7gbIF/LFjRIAeYGjZgA7+U+1QTbuDD3GwCfQIu7rkbs=";
         };
-        build-system = [
-          (buildTool "setuptools" [ [ ">=" "61" ] ] buildTools."setuptools-84.2.1")
-        ];
         dependencies = [ ];
         doCheck = false;
         pythonImportsCheck = [ "gamma" ];
@@ -225,14 +216,11 @@ let
       kappa = self.buildPythonPackage rec {
         pname = "kappa";
         version = "1.0.0";
-        pyproject = true;
+        format = "wheel";
         src = fetchurl {
-          url = "https://files.example.test/packages/80/44/5d362e912e2d680edbb9e83a3b5a133b9e5fe3c431432d342357789c536d/kappa-1.0.0.tar.gz";
-          hash = "sha256-gERdNi6RLi1oDtu56Do7WhM7nl/jxDFDLTQjV3icU20=";
+          url = "https://files.example.test/packages/45/89/0f7a63a0dd1f6bca00aa32bbb8fec21c0d91f4a0d8d8674851fde7ae7c86/kappa-1.0.0-py3-none-any.whl";
+          hash = "sha256-RYkPemOg3R9rygCqMru4/sIcDZH0oNjYZ0hR/eeufIY=";
         };
-        build-system = [
-          (buildTool "setuptools" [ [ ">=" "61" ] ] buildTools."setuptools-84.2.1")
-        ];
         dependencies = [ ];
         doCheck = false;
         # pythonImportsCheck leaves out kappa: it imports gamma, not among its dependencies.

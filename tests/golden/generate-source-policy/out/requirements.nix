@@ -145,14 +145,11 @@ let
       gamma = self.buildPythonPackage rec {
         pname = "gamma";
         version = "2.0.0";
-        pyproject = true;
+        format = "wheel";
         src = fetchurl {
-          url = "https://files.example.test/packages/9f/01/4c0692d3b0c274dcc5ab96dc319693cdddc9903bc62b3b36dcc459840ec8/gamma-2.0.0.tar.gz";
-          hash = "sha256-nwFMBpLTsMJ03MWrltwxlpPN3cmQO8YrOzbcxFmEDsg=";
+          url = "https://files.example.test/packages/ee/06/c817f2c58d12007981a366003bf94fb54136ee0c3dc6c027d022eeeb91bb/gamma-2.0.0-py3-none-any.whl";
+          hash = "sha256-7gbIF/LFjRIAeYGjZgA7+U+1QTbuDD3GwCfQIu7rkbs=";
         };
-        build-system = [
-          (buildTool "setuptools" [ [ ">=" "61" ] ] buildTools."setuptools-84.2.1")
-        ];
         dependencies = [ ];
         doCheck = false;
         pythonImportsCheck = [ "gamma" ];
