@@ -25,10 +25,10 @@ from pypi2nix.options import (
 )
 from pypi2nix.resolve.policy import binary_names
 from pypi2nix.store import default_cache_dir
-from pypi2nix.target import Target
+from pypi2nix.target import DEFAULT_PYTHON, DEFAULT_SYSTEM, Target, targets
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
 __all__ = [
     "generate_options",
@@ -96,7 +96,8 @@ def generate_options(values: Mapping[str, Any]) -> GenerateOptions:
         extras=tuple(values["extras"]),
         all_extras=values["all_extras"],
         groups=tuple(values["groups"]),
-        target=Target.parse(values["python"], values["system"]),
+        targets=_targets(values),
+        universal=values["universal"],
         pre=values["pre"],
         no_binary=no_binary,
         only_binary=only_binary,
@@ -112,6 +113,25 @@ def generate_options(values: Mapping[str, Any]) -> GenerateOptions:
     )
 
 
+def _targets(values: Mapping[str, Any]) -> tuple[Target, ...]:
+    """Every combination of the ``--python`` and ``--system`` values (the defaults when
+    none is given).
+
+    :raises UsageError: for a bad value, or one given with ``--universal``.
+    """
+    if values.get("universal") and (values["python"] or values["system"]):
+        raise UsageError("--universal chooses the Pythons and systems; drop --python and --system")
+    return targets(values["python"] or [DEFAULT_PYTHON], values["system"] or [DEFAULT_SYSTEM])
+
+
+def _single_target(values: Mapping[str, Any]) -> Target:
+    """``package`` writes one expression: one target."""
+    if len(values["python"]) > 1 or len(values["system"]) > 1:
+        raise UsageError("package locks for one Python and one system: give each once")
+    (target,) = _targets(values)
+    return target
+
+
 def _pyproject_file(path: Path | None) -> Path | None:
     """``--pyproject`` names the file or the project folder that holds it (as uv)."""
     if path is not None and path.is_dir():
@@ -123,7 +143,7 @@ def package_options(values: Mapping[str, Any]) -> PackageOptions:
     return PackageOptions(
         spec=values["name"],
         version=values["package_version"],
-        target=Target.parse(values["python"], values["system"]),
+        target=_single_target(values),
         pre=values["pre"],
         index=index_options(values),
         output=values["output"],
@@ -158,8 +178,9 @@ def recorded_values(options: GenerateOptions) -> dict[str, Any]:
         "extras": sorted(set(options.extras)) if options.pyproject else [],
         "all_extras": options.all_extras,
         "groups": sorted(set(options.groups)) if options.pyproject else [],
-        "python": options.target.python,
-        "system": options.target.system,
+        "python": [] if options.universal else _unique(t.python for t in options.targets),
+        "system": [] if options.universal else _unique(t.system for t in options.targets),
+        "universal": options.universal,
         "pre": options.pre,
         "no_binary": sorted(options.no_binary),
         "only_binary": sorted(options.only_binary),
@@ -204,6 +225,10 @@ def values_from_record(record: Mapping[str, Any], directory: Path) -> dict[str, 
             value = _strings(value)
         values[option.dest] = value
     return values
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
 
 
 def _strings(value: object) -> list[str]:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 def _run(arguments: Mapping[str, Any], console: Console) -> None:
     if arguments["command"] == "generate":
-        from pypi2nix.commands.generate import detail_lines, generate, pins_table, report_lines
+        from pypi2nix.commands.generate import generate, pins_table, report_lines, result_details
 
         generating = generate_options(arguments)
         if arguments["prefer_wheels"]:
@@ -32,7 +32,7 @@ def _run(arguments: Mapping[str, Any], console: Console) -> None:
             console.say("note: --generate-hashes has no effect: hashes are always written")
         result = generate(generating, console)
         console.output(pins_table(result, generating))
-        console.detail_lines(detail_lines(result))
+        console.detail_lines(result_details(result))
         console.say_lines(report_lines(result, generating))
     elif arguments["command"] == "package":
         from pypi2nix.commands.package import package, package_report

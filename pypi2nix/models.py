@@ -249,10 +249,51 @@ class Lock:
     # The input files the requirements came from.
     sources: tuple[str, ...] = ()
     index_urls: tuple[str, ...] = ()
+    # The projects whose version differs between targets, and why.
+    splits: tuple[VersionSplit, ...] = ()
 
     @property
     def targets(self) -> tuple[Target, ...]:
         return tuple(graph.target for graph in self.graphs)
+
+    def variants(self) -> dict[NormalizedName, tuple[PinVariant, ...]]:
+        """Per project (in name order), each release and file it is pinned to, with the
+        targets that install it (in target order)."""
+        found: dict[NormalizedName, dict[tuple[str, str], list[tuple[Target, Pin]]]] = {}
+        for graph in self.graphs:
+            for pin in graph.pins:
+                identity = (pin.version, pin.source.filename)
+                found.setdefault(pin.name, {}).setdefault(identity, []).append((graph.target, pin))
+        return {
+            name: tuple(
+                PinVariant(targets=tuple(t for t, _ in pins), pins=tuple(p for _, p in pins))
+                for pins in found[name].values()
+            )
+            for name in sorted(found)
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VersionSplit:
+    """A project pinned at different versions on different targets: each version with
+    its targets, and what keeps the first version off the others."""
+
+    name: NormalizedName
+    versions: tuple[tuple[str, tuple[Target, ...]], ...]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PinVariant:
+    """One release and file of a project, and the targets that install it: one pin per
+    target (they differ only where the targets' markers do)."""
+
+    targets: tuple[Target, ...]
+    pins: tuple[Pin, ...]
+
+    @property
+    def pin(self) -> Pin:
+        return self.pins[0]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

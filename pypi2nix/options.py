@@ -51,7 +51,10 @@ class GenerateOptions:
     extras: tuple[str, ...] = ()
     all_extras: bool = False
     groups: tuple[str, ...] = ()
-    target: Target
+    # The targets given (--python, --system: every combination), or, with --universal,
+    # those of nixpkgs that the project's requires-python allows (see targets_for).
+    targets: tuple[Target, ...]
+    universal: bool = False
     pre: bool = False
     # Normalized names or ":all:" (--no-binary, --only-binary).
     no_binary: tuple[str, ...] = ()

@@ -29,6 +29,10 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_PYTHON = "3.13"
 PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
+# The CPython minor versions from 3.11 on that nixpkgs ships as python3XY (read from
+# nixpkgs' pkgs/development/interpreters/python, master of 2026-11; 3.15 is a beta
+# there, and python310 is gone).
+UNIVERSAL_PYTHONS = ("3.11", "3.12", "3.13", "3.14")
 DEFAULT_SYSTEM = "x86_64-linux"
 
 # The glibc of current nixpkgs; manylinux wheels up to this version run there.
@@ -71,6 +75,20 @@ class Target:
         return cls(python=python, system=system)
 
     @property
+    def key(self) -> str:
+        """The target's name in ``requirements.nix``: ``3.12-x86_64-linux``."""
+        return f"{self.python}-{self.system}"
+
+    @classmethod
+    def from_key(cls, key: str) -> Target:
+        """:raises UsageError: for a key that names no target pypi2nix locks for."""
+        python, _, system = key.partition("-")
+        return cls.parse(python, system)
+
+    def describe(self) -> str:
+        return f"Python {self.python} on {self.system}"
+
+    @property
     def is_linux(self) -> bool:
         return SYSTEMS[self.system].sys_platform == "linux"
 
@@ -108,6 +126,49 @@ class Target:
     def wheel_tags(self) -> dict[tags.Tag, int]:
         """Wheel tags the target accepts, mapped to their rank (0 is the best)."""
         return _wheel_tags(self.python, self.system)
+
+
+def targets(pythons: Iterable[str], systems: Iterable[str]) -> tuple[Target, ...]:
+    """Every combination, Pythons first, in the order given (each once).
+
+    :raises UsageError: for a version or system pypi2nix does not lock for.
+    """
+    unique_systems = tuple(dict.fromkeys(systems))
+    return tuple(
+        Target.parse(python, system)
+        for python in dict.fromkeys(pythons)
+        for system in unique_systems
+    )
+
+
+def universal_targets(requires_python: str | None) -> tuple[Target, ...]:
+    """The four systems times every Python nixpkgs ships from 3.11 on that
+    ``requires_python`` allows (an invalid one allows every version)."""
+    pythons = [
+        python
+        for python in UNIVERSAL_PYTHONS
+        if requires_python is None or _specifier_allows(requires_python, f"{python}.0")
+    ]
+    return targets(pythons, SYSTEMS)
+
+
+def describe_targets(chosen: Iterable[Target], among: Iterable[Target]) -> str:
+    """Targets in few words: ``Python 3.11`` when the lock has it on these systems
+    only, ``Python 3.11, 3.12 on x86_64-darwin``..., each Python with its systems."""
+    chosen, among = list(dict.fromkeys(chosen)), list(dict.fromkeys(among))
+    systems_of: dict[str, list[str]] = {}
+    for target in chosen:
+        systems_of.setdefault(target.python, []).append(target.system)
+    all_systems = list(dict.fromkeys(target.system for target in among))
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for python, systems in systems_of.items():
+        key = () if systems == all_systems else tuple(systems)
+        groups.setdefault(key, []).append(python)
+    parts = []
+    for shown, pythons in groups.items():
+        where = f" on {', '.join(shown)}" if shown else ""
+        parts.append(f"Python {', '.join(pythons)}{where}")
+    return "; ".join(parts)
 
 
 def host_target(fallback: Target) -> Target:
@@ -219,3 +280,65 @@ def _platform_tags(platform: _Platform) -> list[str]:
         if glibc_minor in legacy:
             platforms.append(f"{legacy[glibc_minor]}_{arch}")
     return platforms
+
+
+def targets_marker(chosen: Iterable[Target], among: Iterable[Target]) -> str | None:
+    """A PEP 508 marker that holds on the ``chosen`` targets and on no other of
+    ``among`` (``None``: it holds on all of them)."""
+    chosen_set, among = set(chosen), list(dict.fromkeys(among))
+    if chosen_set >= set(among):
+        return None
+    all_systems = frozenset(target.system for target in among)
+    systems_of: dict[str, set[str]] = {}
+    for target in among:
+        if target in chosen_set:
+            systems_of.setdefault(target.python, set()).add(target.system)
+    pythons = list(dict.fromkeys(target.python for target in among))
+    shared = {frozenset(systems) for systems in systems_of.values()}
+    if len(systems_of) == len(pythons) and len(shared) == 1:
+        return _any_of(_system_conditions(next(iter(shared))))
+    parts = []
+    for python, systems in systems_of.items():
+        conditions = [f'python_version == "{python}"']
+        if frozenset(systems) != all_systems:
+            conditions.append(_grouped(_any_of(_system_conditions(frozenset(systems)))))
+        parts.append(" and ".join(conditions))
+    return _any_of(parts)
+
+
+def _system_conditions(systems: frozenset[str]) -> list[str]:
+    """Conditions, one of which holds on each of these systems: by operating system
+    where it holds both of its machines."""
+    conditions = []
+    for os_name in ("linux", "darwin"):
+        mine = sorted(s for s in SYSTEMS if SYSTEMS[s].sys_platform == os_name)
+        if set(mine) <= systems:
+            conditions.append(f'sys_platform == "{os_name}"')
+            continue
+        for system in (s for s in mine if s in systems):
+            machine = SYSTEMS[system].platform_machine
+            conditions.append(f'sys_platform == "{os_name}" and platform_machine == "{machine}"')
+    return conditions
+
+
+def _any_of(conditions: list[str]) -> str:
+    return conditions[0] if len(conditions) == 1 else " or ".join(map(_grouped, conditions))
+
+
+def _grouped(condition: str) -> str:
+    return f"({condition})" if " and " in condition or " or " in condition else condition
+
+
+def describe_all(chosen: Iterable[Target]) -> str:
+    """Targets in full: ``Python 3.11 on x86_64-linux``, ``Python 3.11 and 3.12 on
+    x86_64-linux and aarch64-darwin`` (every combination), else each in turn."""
+    chosen = list(dict.fromkeys(chosen))
+    pythons = list(dict.fromkeys(target.python for target in chosen))
+    systems = list(dict.fromkeys(target.system for target in chosen))
+    if len(chosen) == len(pythons) * len(systems):
+        return f"Python {_and(pythons)} on {_and(systems)}"
+    return "; ".join(target.describe() for target in chosen)
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"

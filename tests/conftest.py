@@ -122,7 +122,8 @@ def nixpkgs(tmp_path_factory: pytest.TempPathFactory, fixture_files: list[IndexF
     served = nix.write_served_urls(
         (url for file in fixture_files for url in file.served_urls()), directory / "served.json"
     )
-    (directory / "default.nix").write_text(f"{{ ... }}: {nix.stand_in(base, served=served)}\n")
+    stand_in = nix.stand_in(base, served=served, system="system")
+    (directory / "default.nix").write_text(f"{nix.STAND_IN_ARGUMENTS}: {stand_in}\n")
     return directory
 
 

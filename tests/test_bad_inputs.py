@@ -27,8 +27,8 @@ archive = {{ url = "https://files.example.test/gamma-2.0.0.tar.gz", hashes = {{ 
 
 [tool.pypi2nix.inputs]
 specs = ["gamma"]
-python = "3.11"
-system = "x86_64-linux"
+python = ["3.11"]
+system = ["x86_64-linux"]
 index_url = "{INDEX_URL}"
 """
 

@@ -165,6 +165,36 @@ def wrong_python(context: Context) -> str:
     return nix.evaluation_error(expression)
 
 
+TEAM = (
+    "pypi2nix generate -e teamapp --python 3.12 --python 3.11 --system x86_64-linux "
+    "--system aarch64-linux --system x86_64-darwin --system aarch64-darwin"
+)
+
+
+def team_update(context: Context) -> str:
+    """``update --dry-run`` of the team's lock, after a newlib release for 3.12."""
+    run(context.folder, TEAM)
+    tree = context.folder / "trees" / "newlib-2.1.0"
+    write(tree, {"PKG-INFO": "Metadata-Version: 2.2\nName: newlib\nVersion: 2.1.0\n"})
+    write(tree, {"newlib/__init__.py": ""})
+    filename = "newlib-2.1.0-py3-none-any.whl"
+    wheel = IndexFile("newlib", filename, build_wheel(tree, filename), requires_python=">=3.12")
+    context.index.files.append(wheel)
+    return run(context.folder, "pypi2nix update --dry-run")
+
+
+def team_other_python(context: Context) -> str:
+    """What Nix says when the team's requirements.nix is given a Python it lacks."""
+    nix.require_nix()
+    nixpkgs: Path = context.request.getfixturevalue("nixpkgs")
+    run(context.folder, TEAM)
+    expression = (
+        f"let pkgs = import {nixpkgs} {{ }}; in (import {context.folder}/requirements.nix "
+        "{ inherit pkgs; python = pkgs.python313; }).interpreter.name"
+    )
+    return nix.evaluation_error(expression)
+
+
 ALPHA = {"requirements.txt": "alpha\n"}
 CASES: dict[str, Callable[[Context], str]] = {
     "pypi2nix generate requirements.txt --check, after a requirement changed": stale_check,
@@ -193,6 +223,12 @@ CASES: dict[str, Callable[[Context], str]] = {
         "requirements_override.nix", ["pypi2nix generate -r requirements.txt"], ALPHA
     ),
     "pypi2nix update gitpkg, after the branch of gitpkg moved": moved_branch,
+    f"{TEAM}": output_of(TEAM),
+    "requirements.nix of the team's lock": file_of("requirements.nix", [TEAM]),
+    "pypi2nix update --dry-run of the team's lock, after newlib 2.1.0 for Python 3.12": (
+        team_update
+    ),
+    "nix-instantiate --eval of the team's requirements.nix given Python 3.13": team_other_python,
     "requirements_frozen.txt of pypi2nix generate, with a git and a local source": direct_frozen,
     "tests/golden/generate-source-policy/out/requirements.nix": golden(
         "generate-source-policy", "requirements.nix"

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from packaging.markers import Marker
 
-from pypi2nix.target import Target
+from pypi2nix.target import Target, targets_marker, universal_targets
 
 if TYPE_CHECKING:
     import pytest
@@ -96,3 +96,13 @@ def test_a_requirement_asks_its_specifier_once_per_version(
         assert requirement.is_satisfied_by_version(Version("1.2"))
         assert not requirement.is_satisfied_by_version(Version("0.9"))
     assert asked == [Version("1.2"), Version("0.9")]
+
+
+@given(st.sets(st.sampled_from(universal_targets(None)), min_size=1))
+def test_a_marker_of_targets_holds_on_those_targets_and_no_other(chosen: set[Target]) -> None:
+    among = universal_targets(None)
+    marker = targets_marker(chosen, among)
+    for target in among:
+        environment = {**target.marker_environment(), "extra": ""}
+        holds = marker is None or Marker(marker).evaluate(environment)
+        assert holds == (target in chosen), (marker, target)

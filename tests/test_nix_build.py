@@ -352,6 +352,7 @@ def test_a_python_of_another_version_stops_evaluation_naming_both(
     )
     stderr = nix.evaluation_error(expression)
     assert (
-        "requirements.nix was locked for Python 3.11, but the python given is 3.12.8: pass "
-        "python = pkgs.python311, or lock again with pypi2nix generate --python 3.12"
+        "requirements.nix was locked for Python 3.11 on x86_64-linux, not for Python 3.12.8 "
+        "on x86_64-linux: pass python = pkgs.python311, or add this target with pypi2nix "
+        "generate --python 3.12 --system x86_64-linux (and the inputs and targets of the lock)"
     ) in " ".join(stderr.split())

@@ -34,7 +34,7 @@ def resolve(
     preferences: dict[NormalizedName, Version] | None = None,
 ) -> LockGraph:
     inputs = read_inputs(specs=specs)
-    policy = ResolutionPolicy.for_inputs(inputs, target, pre=pre, preferences=preferences)
+    policy = ResolutionPolicy.for_inputs(inputs, pre=pre, preferences=preferences)
     return lock_with_fixture_index(inputs, target, policy)
 
 
@@ -44,7 +44,7 @@ def lock_with_fixture_index(
     session = LockSession(
         index=PackageIndex(HttpClient(retries=0), [INDEX_URL]),
         target=target,
-        policy=policy or ResolutionPolicy.for_inputs(inputs, target),
+        policy=policy or ResolutionPolicy.for_inputs(inputs),
         prefetcher=Prefetcher(1),
     )
     (graph,) = lock(inputs, session).graphs

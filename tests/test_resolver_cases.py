@@ -56,7 +56,7 @@ def run(index: dict[str, Any], case: dict[str, Any]) -> dict[str, Any]:
     target = Target.parse(case.get("python", "3.11"), "x86_64-linux")
     preferences = {NormalizedName(n): Version(v) for n, v in case.get("preferences", {}).items()}
     policy = ResolutionPolicy.for_inputs(
-        inputs, target, pre=case.get("pre", False), preferences=preferences
+        inputs, pre=case.get("pre", False), preferences=preferences
     )
     try:
         resolution = resolve(inputs.requirements, MemorySource(index), target, policy)

@@ -17,25 +17,26 @@ from pypi2nix.commands.outputs import (
     unchanged_files,
 )
 from pypi2nix.commands.pipeline import LockRun, lock_inputs
+from pypi2nix.commands.summary import detail_lines, summary_lines
 from pypi2nix.dists.sdist import local_project_name
 from pypi2nix.errors import InputFileError, NotUpToDate, UsageError
-from pypi2nix.filenames import is_binary_wheel
 from pypi2nix.inputs import PyprojectInput, read_inputs
+from pypi2nix.inputs.pyproject import project_requires_python
 from pypi2nix.lock.changes import (
     PinChanges,
     changes_table,
-    compare_pins,
+    compare_targets,
     lock_commits,
     lock_pins,
 )
 from pypi2nix.lock.frozen import render_frozen
 from pypi2nix.lock.pylock import read_pylock, render_pylock
-from pypi2nix.nix.native import source_build_note, split_system_libraries
 from pypi2nix.nix.override import render_override_nix
 from pypi2nix.nix.requirements import render_requirements_nix
 from pypi2nix.resolve import ResolutionPolicy
 from pypi2nix.resolve.policy import SourcePolicy
 from pypi2nix.sources import KeptCommit
+from pypi2nix.target import universal_targets
 from pypi2nix.writer import OutputFile, WriteReport, recover_interrupted_write, write_outputs
 
 if TYPE_CHECKING:
@@ -45,8 +46,9 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
     from pypi2nix.lock.pylock import LockedState
-    from pypi2nix.models import Lock, LockGraph
+    from pypi2nix.models import Lock
     from pypi2nix.options import GenerateOptions
+    from pypi2nix.target import Target
     from pypi2nix.ui import Console
 
 
@@ -90,7 +92,7 @@ def _stale_reason(result: GenerateResult) -> str:
     if result.changes is None:
         why = "there is no earlier lock"
     elif moved:
-        why = f"{_count(moved, 'pin')} would change"
+        why = f"{moved} pin{'' if moved == 1 else 's'} would change"
     else:
         why = "the pins are the same, the files' text is not"
     return f"not up to date with the inputs: {files} would change ({why}); run pypi2nix generate"
@@ -132,19 +134,25 @@ def lock_and_write(
         )
     policy = ResolutionPolicy.for_inputs(
         inputs,
-        options.target,
         pre=options.pre,
         sources=SourcePolicy(
             no_binary=frozenset(options.no_binary),
             only_binary=frozenset(options.only_binary),
         ),
         builds=not options.no_build,
-        preferences={name: previous.pins[name] for name in kept},
     )
+    targets = lock_targets(options)
+    preferences = {
+        target: {
+            name: version for name, version in previous.pins_for(target).items() if name in kept
+        }
+        for target in targets
+    }
     run = lock_inputs(
         inputs,
-        target=options.target,
+        targets=targets,
         policy=policy,
+        preferences=preferences,
         index_options=options.index,
         console=console,
         kept_commits={
@@ -161,8 +169,8 @@ def lock_and_write(
     stale = tuple(file.path for file in files if not file.keep_existing and file not in unchanged)
     changes = None
     if previous.pins:
-        changes = compare_pins(
-            previous.pins,
+        changes = compare_targets(
+            {target: previous.pins_for(target) for target in {*previous.targets, *targets}},
             lock_pins(lock),
             old_commits={name: pin.commit for name, pin in previous.commits.items()},
             new_commits=lock_commits(lock),
@@ -170,6 +178,16 @@ def lock_and_write(
     return GenerateResult(
         lock=lock, run=run, report=report, changes=changes, stale=stale if dry_run else ()
     )
+
+
+def lock_targets(options: GenerateOptions) -> tuple[Target, ...]:
+    """The targets given, or with ``--universal`` nixpkgs' that the project allows."""
+    if not options.universal:
+        return options.targets
+    requires_python = None
+    if options.pyproject is not None:
+        requires_python = project_requires_python(options.pyproject)
+    return universal_targets(requires_python)
 
 
 def write_changed(files: list[OutputFile]) -> WriteReport:
@@ -206,79 +224,6 @@ def render_outputs(lock: Lock, options: GenerateOptions) -> list[OutputFile]:
     ]
 
 
-def summary_lines(result: GenerateResult) -> list[str]:
-    """One line of counts, then only what needs the user's attention."""
-    (graph,) = result.lock.graphs  # one target
-    run = result.run
-    wheels = [pin for pin in graph.pins if pin.source.kind == "wheel"]
-    binary = [pin for pin in wheels if is_binary_wheel(pin.source.filename)]
-    lines = [
-        f"Locked {_count(len(graph.pins), 'package')} ({len(graph.roots)} top-level) for "
-        f"Python {graph.target.python} on {graph.target.system}: "
-        f"{len(graph.pins) - len(wheels)} from "
-        f"source, {len(wheels)} from wheels ({len(binary)} with compiled code), in "
-        f"{run.seconds:.1f} s ({run.requests} requests, {run.bytes / 1e6:.1f} MB).",
-    ]
-    lines.extend(
-        f"Dependency cycle broken: {edge.dependent} -> {edge.dependency} is left out."
-        for edge in graph.broken_edges
-    )
-    compiled = [pin for pin in graph.pins if pin.compiled and pin.source.kind == "sdist"]
-    if compiled:
-        notes = ", ".join(source_build_note(pin) for pin in compiled)
-        lines.append(f"Compiled code built from source: {notes}; see docs/overriding.md.")
-    if graph.built_metadata:
-        lines.append(
-            f"Metadata read by running the build backend: {', '.join(graph.built_metadata)}."
-        )
-    lines.extend(_unserved_build_tools(graph))
-    unsearched = [pin.name for pin in binary if not pin.libraries_known]
-    if unsearched:
-        lines.append(
-            f"Not searched for the libraries they need (too large): {', '.join(unsearched)}; "
-            "add those their build reports missing in the override file."
-        )
-    for pin in binary:
-        _, _, unknown = split_system_libraries(pin)
-        if unknown:
-            lines.append(
-                f"{pin.name} needs {', '.join(unknown)}, which pypi2nix cannot map to a nixpkgs "
-                "package: add it to buildInputs in the override file."
-            )
-    return lines
-
-
-def _unserved_build_tools(graph: LockGraph) -> list[str]:
-    """Build tools no wheel could be locked for, and the pins that then rely on
-    nixpkgs having them."""
-    needing: dict[str, list[str]] = {}
-    for pin in graph.pins:
-        if pin.source.kind == "sdist":
-            for requirement in pin.build_requirements:
-                if requirement.tool is None:
-                    needing.setdefault(requirement.name, []).append(pin.name)
-    return [
-        f"No wheel of the build tool {tool} could be locked: {', '.join(pins)} "
-        "build only where nixpkgs has it."
-        for tool, pins in sorted(needing.items())
-    ]
-
-
-def detail_lines(result: GenerateResult) -> list[str]:
-    """What ``-v`` adds: which pins come from wheels and which from source."""
-    pins = [pin for graph in result.lock.graphs for pin in graph.pins]
-    wheels = [pin.name for pin in pins if pin.source.kind == "wheel"]
-    sources = [pin.name for pin in pins if pin.source.kind != "wheel"]
-    return [
-        *([f"From wheels: {', '.join(wheels)}."] if wheels else []),
-        *([f"From source: {', '.join(sources)}."] if sources else []),
-    ]
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
-
-
 def pins_table(result: GenerateResult, options: GenerateOptions) -> list[str]:
     """The pins that moved since the last run (on stdout, as ``update``'s table); nothing
     on a first run. Those that moved only because the ones asked for did are marked."""
@@ -288,9 +233,14 @@ def pins_table(result: GenerateResult, options: GenerateOptions) -> list[str]:
     return changes_table(result.changes, asked=asked)
 
 
+def result_details(result: GenerateResult) -> list[str]:
+    """What ``-v`` adds (see :func:`pypi2nix.commands.summary.detail_lines`)."""
+    return detail_lines(result.lock)
+
+
 def report_lines(result: GenerateResult, options: GenerateOptions) -> list[str]:
     """What ``generate`` tells at the end: the summary, then the files written."""
-    lines = summary_lines(result)
+    lines = summary_lines(result.lock, result.run)
     if options.check:
         lines.append("Up to date: the files are what the inputs lock to.")
     elif result.report is None:

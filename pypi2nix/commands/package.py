@@ -49,9 +49,9 @@ def package(options: PackageOptions, console: Console) -> PackageResult:
     inputs = read_inputs((), (spec,), (), project_name=local_project_name)
     run = lock_inputs(
         inputs,
-        target=options.target,
+        targets=(options.target,),
         policy=ResolutionPolicy.for_inputs(
-            inputs, options.target, pre=options.pre, sources=SourcePolicy(default="sdist-first")
+            inputs, pre=options.pre, sources=SourcePolicy(default="sdist-first")
         ),
         index_options=options.index,
         console=console,

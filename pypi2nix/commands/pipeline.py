@@ -5,6 +5,7 @@ pinned; and what it cost is counted."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import os
@@ -24,7 +25,9 @@ from pypi2nix.models import Lock, LockGraph
 from pypi2nix.options import DEFAULT_INDEX_URL, index_url_from_environment
 from pypi2nix.pins import BuildFactsLookAhead, build_environment_wheels, pin_releases
 from pypi2nix.pins.build_tools import FROM_WHEELS
+from pypi2nix.pins.splits import version_splits
 from pypi2nix.resolve import resolve
+from pypi2nix.resolve.policy import pinned_versions
 from pypi2nix.session import LockSession
 from pypi2nix.sources import KeptCommit, read_direct_releases
 from pypi2nix.store import Store
@@ -32,14 +35,19 @@ from pypi2nix.target import Target, host_target
 from pypi2nix.threads import Prefetcher
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from packaging.utils import NormalizedName
+    from packaging.version import Version
 
     from pypi2nix.models import Pin, RequirementSet
     from pypi2nix.options import IndexOptions
-    from pypi2nix.resolve import ResolutionPolicy
+    from pypi2nix.resolve import Resolution, ResolutionPolicy
+    from pypi2nix.sources import DirectRelease
     from pypi2nix.ui import Console
+
+    # Per target, the versions to try first.
+    Preferences = Mapping[Target, Mapping[NormalizedName, Version]]
 
 logger = logging.getLogger(__name__)
 
@@ -55,15 +63,17 @@ class LockRun:
 def lock_inputs(
     inputs: RequirementSet,
     *,
-    target: Target,
+    targets: Sequence[Target],
     policy: ResolutionPolicy,
     index_options: IndexOptions,
     console: Console,
+    preferences: Preferences | None = None,
     kept_commits: Mapping[NormalizedName, KeptCommit] | None = None,
 ) -> LockRun:
-    """Lock the inputs for the target against the index, with the cache and threads
+    """Lock the inputs for the targets against the index, with the cache and threads
     the options ask for, and count what it cost.
 
+    :param preferences: per target, the versions to try first (the earlier pins).
     :param kept_commits: git pins to check out at their earlier commit.
     """
     started = time.monotonic()
@@ -83,7 +93,7 @@ def lock_inputs(
     prefetcher = Prefetcher(index_options.workers)
     session = LockSession(
         index=index,
-        target=target,
+        target=targets[0],
         policy=policy,
         prefetcher=prefetcher,
         progress=console.progress,
@@ -92,6 +102,8 @@ def lock_inputs(
         locked = lock(
             inputs,
             session,
+            targets=targets,
+            preferences=preferences,
             builder=metadata_builder(session, store),
             cache=LockCache(store, index, reuse=not index.refresh),
             kept_commits=kept_commits,
@@ -130,33 +142,39 @@ def lock(
     inputs: RequirementSet,
     session: LockSession,
     *,
+    targets: Sequence[Target] | None = None,
+    preferences: Preferences | None = None,
     builder: MetadataBuilder | None = None,
     cache: LockCache | None = None,
     kept_commits: Mapping[NormalizedName, KeptCommit] | None = None,
 ) -> Lock:
-    """The lock of the inputs: from the lock cache while the pages it was made from
-    are unchanged, else read the direct sources, resolve, and pin every release.
+    """The lock of the inputs for each target (default: the session's): from the lock
+    cache while the pages it was made from are unchanged, else read the direct
+    sources, resolve, and pin every release.
 
+    :param preferences: per target, the versions to try first (the earlier pins).
     :param builder: runs the build backend of an sdist whose metadata no static file
         gives (none: such a release is an error).
     :param cache: the lock cache (none: locks are neither reused nor kept).
     :raises ResolutionError: when the requirements cannot be satisfied together.
     """
     index, policy = session.index, session.policy
-    targets = (session.target,)
+    targets = tuple(targets or (session.target,))
+    preferences = preferences or {}
     with warnings_said_once() as warnings:
         cacheable = cache is not None and is_cacheable(inputs)
-        key = lock_key(inputs, index.index_urls, targets, policy)
+        key = lock_key(inputs, index.index_urls, targets, policy, preferences)
         cached = cached_lock(cache, key) if cache is not None and cacheable else None
         if cached is not None:
             say_again(cached.warnings)
             return cached.lock
-        locked = _lock(inputs, session, builder, cache, kept_commits)
+        locked = _lock(inputs, session, targets, preferences, builder, cache, kept_commits)
         pins = [pin for graph in locked.graphs for pin in graph.pins]
         warnings.say_held((pin.name, pin.version) for pin in pins)
         if cache is not None and cacheable:
             store_lock(cache, key, locked, warnings.said)
-            settled = lock_key(inputs, index.index_urls, targets, policy.preferring(pins))
+            written = {graph.target: pinned_versions(graph.pins) for graph in locked.graphs}
+            settled = lock_key(inputs, index.index_urls, targets, policy, written)
             if settled != key:  # the next run, which prefers the pins this one wrote
                 store_lock(cache, settled, locked, warnings.said)
         return locked
@@ -165,11 +183,15 @@ def lock(
 def _lock(
     inputs: RequirementSet,
     session: LockSession,
+    targets: tuple[Target, ...],
+    preferences: Preferences,
     builder: MetadataBuilder | None,
     cache: LockCache | None,
     kept_commits: Mapping[NormalizedName, KeptCommit] | None,
 ) -> Lock:
-    index, target = session.index, session.target
+    """Each target in turn, each preferring the versions pinned for the targets before
+    it (after its own earlier pins), so that versions agree wherever they can."""
+    index = session.index
     direct = read_direct_releases(
         inputs.requirements,
         index.client,
@@ -177,6 +199,51 @@ def _lock(
         kept_commits=kept_commits,
         progress=session.progress,
     )
+    graphs: list[LockGraph] = []
+    resolutions: dict[Target, Resolution] = {}
+    pinned_before: dict[NormalizedName, Version] = {}
+    for target in targets:
+        wanted = {**pinned_before, **session.policy.preferences, **preferences.get(target, {})}
+        target_session = _for_target(session, target, wanted, several=len(targets) > 1)
+        resolutions[target], graph = _lock_target(inputs, target_session, direct, builder, cache)
+        graphs.append(graph)
+        for name, version in pinned_versions(graph.pins).items():
+            pinned_before.setdefault(name, version)
+    index.save_parsed_imports()
+    return Lock(
+        graphs=tuple(graphs),
+        sources=inputs.sources,
+        index_urls=index.index_urls,
+        splits=version_splits(graphs, resolutions, session),
+    )
+
+
+def _for_target(
+    session: LockSession,
+    target: Target,
+    preferences: Mapping[NormalizedName, Version],
+    *,
+    several: bool,
+) -> LockSession:
+    """The session of one target: its preferences, and its name before each step of
+    the progress line when the lock has several."""
+    progress = session.progress
+    locked = dataclasses.replace(
+        session.for_target(target), policy=session.policy.preferring(preferences)
+    )
+    if not several:
+        return locked
+    return dataclasses.replace(locked, progress=lambda step: progress(f"{target.key}: {step}"))
+
+
+def _lock_target(
+    inputs: RequirementSet,
+    session: LockSession,
+    direct: Mapping[NormalizedName, DirectRelease],
+    builder: MetadataBuilder | None,
+    cache: LockCache | None,
+) -> tuple[Resolution, LockGraph]:
+    index, target = session.index, session.target
     resolution = resolve(
         inputs.requirements,
         index,
@@ -192,7 +259,6 @@ def _lock(
     resolved = cached_tool_sets(cache, tools_key) if cache is not None else {}
     known = len(resolved)
     pins, build_tools = pin_releases(resolution, session, resolved)
-    index.save_parsed_imports()
     _warn_of_yanked(pins)
     if cache is not None:
         store_tool_sets(cache, tools_key, resolved, known=known)
@@ -205,7 +271,7 @@ def _lock(
         build_tools=build_tools,
         built_metadata=tuple(sorted(built & {pin.name for pin in pins})),
     )
-    return Lock(graphs=(graph,), sources=inputs.sources, index_urls=index.index_urls)
+    return resolution, graph
 
 
 def _warn_of_yanked(pins: tuple[Pin, ...]) -> None:

@@ -14,7 +14,6 @@ from packaging.utils import canonicalize_name
 from pypi2nix.commands.generate import (
     GenerateResult,
     lock_and_write,
-    summary_lines,
     written_lines,
 )
 from pypi2nix.commands.outputs import (
@@ -23,6 +22,7 @@ from pypi2nix.commands.outputs import (
     project_name,
     recorded_options,
 )
+from pypi2nix.commands.summary import summary_lines
 from pypi2nix.errors import InputFileError, UsageError
 from pypi2nix.lock.changes import PinChanges, changes_table
 from pypi2nix.lock.pylock import read_pylock
@@ -75,7 +75,7 @@ def update_table(result: GenerateResult, options: UpdateOptions) -> list[str]:
 
 
 def update_report(result: GenerateResult, options: UpdateOptions) -> list[str]:
-    lines = summary_lines(result)
+    lines = summary_lines(result.lock, result.run)
     if result.report is None:
         lines.append("Dry run: nothing was written.")
     else:

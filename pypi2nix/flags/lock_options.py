@@ -8,7 +8,13 @@ from pathlib import Path
 from pypi2nix.flags.option import ALL_COMMANDS, GENERATE, LOCKING, Option
 from pypi2nix.flags.option import in_commands as _in
 from pypi2nix.options import INDEX_URL_ENVIRONMENT_VARIABLE
-from pypi2nix.target import DEFAULT_PYTHON, DEFAULT_SYSTEM, PYTHON_VERSIONS, SYSTEMS
+from pypi2nix.target import (
+    DEFAULT_PYTHON,
+    DEFAULT_SYSTEM,
+    PYTHON_VERSIONS,
+    SYSTEMS,
+    UNIVERSAL_PYTHONS,
+)
 
 INPUTS = (
     Option(
@@ -99,21 +105,46 @@ TARGET = (
         dest="python",
         flags=("--python", "--python-version"),
         groups=_in(LOCKING, "target"),
-        default=DEFAULT_PYTHON,
+        action="append",
+        default=[],
         metavar="X.Y",
         recorded=True,
-        help=f"Python version to lock for: {', '.join(PYTHON_VERSIONS)} (default: "
-        f"{DEFAULT_PYTHON}, nixpkgs' python3); sets the markers and the default interpreter",
+        help={
+            command: f"Python version to lock for: {', '.join(PYTHON_VERSIONS)} (default: "
+            f"{DEFAULT_PYTHON}, nixpkgs' python3); sets the markers and the default "
+            "interpreter" + ("" if command == "package" else "; repeatable: the lock covers each")
+            for command in LOCKING
+        },
     ),
     Option(
         dest="system",
         flags=("--system",),
         groups=_in(LOCKING, "target"),
-        default=DEFAULT_SYSTEM,
+        action="append",
+        default=[],
         metavar="SYSTEM",
         recorded=True,
-        help=f"Nix system to lock for: {', '.join(SYSTEMS)} (default: {DEFAULT_SYSTEM}); "
-        "sets the platform markers and the wheel tags",
+        help={
+            command: f"Nix system to lock for: {', '.join(SYSTEMS)} (default: "
+            f"{DEFAULT_SYSTEM}); sets the platform markers and the wheel tags"
+            + (
+                ""
+                if command == "package"
+                else "; repeatable: the lock covers every "
+                "combination of the Pythons and systems given"
+            )
+            for command in LOCKING
+        },
+    ),
+    Option(
+        dest="universal",
+        flags=("--universal",),
+        groups=_in(GENERATE, "target"),
+        action="store_true",
+        recorded=True,
+        help=f"lock for the four systems ({', '.join(SYSTEMS)}) and every Python from "
+        f"{UNIVERSAL_PYTHONS[0]} that nixpkgs ships ({', '.join(UNIVERSAL_PYTHONS)}) and "
+        "the project's requires-python allows; one requirements.nix serves them all",
     ),
     Option(
         dest="pre",

@@ -111,3 +111,14 @@ def _group_entry(
         return InputRequirement(requirement=Requirement(text), origin=origin)
     except InvalidRequirement as error:
         raise InputError(origin, f"invalid requirement ({error})") from error
+
+
+def project_requires_python(path: Path) -> str | None:
+    """The ``[project] requires-python`` of a pyproject.toml (``None``: none, or the
+    file does not give one that can be read; reading it for the inputs reports that)."""
+    try:
+        data = read_local_file(path, MAX_PYPROJECT_BYTES)
+        project = project_table_metadata(data, source=str(path))
+    except (LocalFileError, MetadataParseError):
+        return None
+    return None if project is None else project.requires_python

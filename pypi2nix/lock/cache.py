@@ -13,7 +13,10 @@ from pypi2nix import __version__
 from pypi2nix.lock.serialize import lock_from_json, lock_to_json
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from packaging.utils import NormalizedName
+    from packaging.version import Version
 
     from pypi2nix.models import InputRequirement, Lock, RequirementSet
     from pypi2nix.resolve import ResolutionPolicy
@@ -62,8 +65,12 @@ def lock_key(
     index_urls: Sequence[str],
     targets: Sequence[Target],
     policy: ResolutionPolicy,
+    preferences: Mapping[Target, Mapping[NormalizedName, Version]],
 ) -> str:
-    """A digest of everything a lock depends on, but the index's answers."""
+    """A digest of everything a lock depends on, but the index's answers.
+
+    :param preferences: per target, the versions it tries first.
+    """
 
     def entries(items: Iterable[InputRequirement]) -> list[list[object]]:
         return [[str(e.requirement), str(e.origin), sorted(e.hashes)] for e in items]
@@ -76,6 +83,10 @@ def lock_key(
         "policy": policy.key(),
         "index_urls": list(index_urls),
         "targets": [[target.python, target.system] for target in targets],
+        "preferences": [
+            sorted((name, str(version)) for name, version in preferences.get(target, {}).items())
+            for target in targets
+        ],
     }
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
 

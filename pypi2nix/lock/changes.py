@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from packaging.version import Version
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Mapping
+    from collections.abc import Collection, Mapping, Sequence
 
     from packaging.utils import NormalizedName
 
     from pypi2nix.models import Lock
+    from pypi2nix.target import Target
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,8 @@ class Change:
     # The commits of a git pin, when they differ.
     old_commit: str | None = None
     new_commit: str | None = None
+    # Where it happened, when not on every target of the lock.
+    targets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +53,12 @@ class PinChanges:
         return any(changes for _, changes in self.groups)
 
 
-def lock_pins(lock: Lock) -> dict[NormalizedName, Version]:
-    return {pin.name: Version(pin.version) for graph in lock.graphs for pin in graph.pins}
+def lock_pins(lock: Lock) -> dict[Target, dict[NormalizedName, Version]]:
+    """Each target's pins."""
+    return {
+        graph.target: {pin.name: Version(pin.version) for pin in graph.pins}
+        for graph in lock.graphs
+    }
 
 
 def lock_commits(lock: Lock) -> dict[NormalizedName, str]:
@@ -62,6 +69,34 @@ def lock_commits(lock: Lock) -> dict[NormalizedName, str]:
         for pin in graph.pins
         if pin.direct is not None and pin.direct.commit is not None
     }
+
+
+def compare_targets(
+    old: Mapping[Target, Mapping[NormalizedName, Version]],
+    new: Mapping[Target, Mapping[NormalizedName, Version]],
+    *,
+    old_commits: Mapping[NormalizedName, str] | None = None,
+    new_commits: Mapping[NormalizedName, str] | None = None,
+) -> PinChanges:
+    """How the pins of each target moved; a change seen on some targets only names
+    them (as ``3.12-x86_64-darwin``)."""
+    targets = list(dict.fromkeys([*new, *old]))
+    seen: dict[Change, list[str]] = {}
+    for target in targets:
+        changes = compare_pins(
+            old.get(target, {}),
+            new.get(target, {}),
+            old_commits=old_commits,
+            new_commits=new_commits,
+        )
+        for _, group in changes.groups:
+            for change in group:
+                seen.setdefault(change, []).append(target.key)
+    merged = [
+        change if len(on) == len(targets) else replace(change, targets=tuple(on))
+        for change, on in seen.items()
+    ]
+    return _grouped(sorted(merged, key=lambda change: (change.name, change.targets)))
 
 
 def compare_pins(
@@ -81,6 +116,10 @@ def compare_pins(
             changes.append(
                 Change(name, old.get(name), new.get(name), *(commits if moved else (None, None)))
             )
+    return _grouped(changes)
+
+
+def _grouped(changes: Sequence[Change]) -> PinChanges:
     return PinChanges(
         added=tuple(change for change in changes if change.old is None),
         removed=tuple(change for change in changes if change.new is None),
@@ -109,6 +148,8 @@ def changes_table(changes: PinChanges, *, asked: Collection[NormalizedName] = ()
         lines.append(f"{heading.capitalize()}:")
         for change in group:
             row = f"  {change.name:<{width}}  {_versions(change)}"
+            if change.targets:
+                row += f"  (on {', '.join(change.targets)})"
             if asked and change.name not in asked and change.old and change.new:
                 row += "  (forced by the update)"
             lines.append(row)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import posixpath
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import tomli_w
@@ -32,7 +32,8 @@ from packaging.version import Version
 
 from pypi2nix import __version__
 from pypi2nix.credentials import without_credentials
-from pypi2nix.errors import InputFileError
+from pypi2nix.errors import InputFileError, UsageError
+from pypi2nix.target import Target, targets_marker
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -40,8 +41,7 @@ if TYPE_CHECKING:
 
     from packaging.utils import NormalizedName
 
-    from pypi2nix.models import DistFile, Lock, Pin
-    from pypi2nix.target import Target
+    from pypi2nix.models import DistFile, Lock, Pin, PinVariant
 
 LOCK_VERSION = Version("1.0")
 TOOL = "pypi2nix"
@@ -64,13 +64,41 @@ class GitPin:
 
 
 @dataclass(frozen=True, slots=True)
+class LockedPin:
+    name: NormalizedName
+    version: Version
+    # The targets it is pinned on (None: every target of the lock).
+    marker: Marker | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class LockedState:
     """What an earlier lock tells the next run: its pins (direct ones too), the commit
-    of each git pin, and its recorded inputs (``None``: none)."""
+    of each git pin, its recorded inputs (``None``: none) and its targets."""
 
-    pins: dict[NormalizedName, Version] = field(default_factory=dict)
+    locked: tuple[LockedPin, ...] = ()
     commits: dict[NormalizedName, GitPin] = field(default_factory=dict)
     inputs: dict[str, Any] | None = None
+    targets: tuple[Target, ...] = ()
+
+    @property
+    def pins(self) -> dict[NormalizedName, Version]:
+        """A version of every pinned project (the first, where targets differ)."""
+        pins: dict[NormalizedName, Version] = {}
+        for pin in self.locked:
+            pins.setdefault(pin.name, pin.version)
+        return pins
+
+    def pins_for(self, target: Target) -> dict[NormalizedName, Version]:
+        """The pins of one target; none for a target the lock was not made for."""
+        if self.targets and target not in self.targets:
+            return {}
+        environment = target.marker_environment()
+        return {
+            pin.name: pin.version
+            for pin in self.locked
+            if pin.marker is None or pin.marker.evaluate({**environment, "extra": ""})
+        }
 
 
 def render_pylock(lock: Lock, *, inputs: Mapping[str, Any], output_dir: PurePath) -> str:
@@ -81,13 +109,28 @@ def render_pylock(lock: Lock, *, inputs: Mapping[str, Any], output_dir: PurePath
         to it.
     """
     index = _single_index(lock.index_urls)
-    pins = {pin.name: pin for graph in lock.graphs for pin in graph.pins}
+    packages = []
+    for variants in lock.variants().values():
+        by_version: dict[str, list[PinVariant]] = {}
+        for variant in variants:
+            by_version.setdefault(variant.pin.version, []).append(variant)
+        for group in by_version.values():
+            targets = [target for variant in group for target in variant.targets]
+            files = {file.filename: file for v in group for pin in v.pins for file in pin.files}
+            pin = replace(group[0].pin, files=tuple(files[name] for name in sorted(files)))
+            marker = targets_marker(targets, lock.targets)
+            packages.append(_package(pin, marker, index, output_dir))
+    ours = {
+        "version": __version__,
+        "targets": [target.key for target in lock.targets],
+        "inputs": _toml_data(inputs),
+    }
     document = Pylock(
         lock_version=LOCK_VERSION,
         environments=[target_marker(target) for target in lock.targets],
         created_by=TOOL,
-        packages=[_package(pins[name], index, output_dir) for name in sorted(pins)],
-        tool={TOOL: {"version": __version__, "inputs": _toml_data(inputs)}},
+        packages=packages,
+        tool={TOOL: ours},
     )
     document.validate()
     return tomli_w.dumps(document.to_dict())
@@ -103,16 +146,21 @@ def target_marker(target: Target) -> Marker:
     )
 
 
+def _marker(text: str | None) -> Marker | None:
+    return None if text is None else Marker(text)
+
+
 def _single_index(index_urls: tuple[str, ...]) -> str | None:
     """The index every file comes from, when there is only one."""
     return without_credentials(index_urls[0]) if len(index_urls) == 1 else None
 
 
-def _package(pin: Pin, index: str | None, output_dir: PurePath) -> Package:
+def _package(pin: Pin, marker: str | None, index: str | None, output_dir: PurePath) -> Package:
     dependencies = [{"name": dependency.name} for dependency in pin.dependencies]
     common: dict[str, Any] = {
         "name": pin.name,
         "version": Version(pin.version),
+        "marker": _marker(marker),
         "dependencies": dependencies or None,
     }
     direct = pin.direct
@@ -187,16 +235,30 @@ def read_pylock(path: Path) -> LockedState:
 
 
 def _state(document: Pylock) -> LockedState:
-    pins: dict[NormalizedName, Version] = {}
+    locked = []
     commits: dict[NormalizedName, GitPin] = {}
     for package in document.packages:
         if package.version is not None:
-            pins[package.name] = package.version
+            locked.append(LockedPin(package.name, package.version, package.marker))
         vcs = package.vcs
         if vcs is not None and vcs.type == "git" and vcs.url is not None:
             commits[package.name] = GitPin(vcs.url, vcs.requested_revision, vcs.commit_id)
     ours = (document.tool or {}).get(TOOL)
-    inputs = ours.get("inputs") if isinstance(ours, dict) else None
+    ours = ours if isinstance(ours, dict) else {}
+    inputs = ours.get("inputs")
     return LockedState(
-        pins=pins, commits=commits, inputs=inputs if isinstance(inputs, dict) else None
+        locked=tuple(locked),
+        commits=commits,
+        inputs=inputs if isinstance(inputs, dict) else None,
+        targets=_targets(ours.get("targets")),
     )
+
+
+def _targets(keys: object) -> tuple[Target, ...]:
+    """The targets a lock names (none for a list that is not one of target keys)."""
+    if not isinstance(keys, list):
+        return ()
+    try:
+        return tuple(Target.from_key(key) for key in keys if isinstance(key, str))
+    except UsageError:
+        return ()

@@ -20,6 +20,7 @@ from pypi2nix.models import (
     LockGraph,
     PackageMeta,
     Pin,
+    VersionSplit,
 )
 from pypi2nix.target import Target
 
@@ -47,6 +48,18 @@ def lock_from_json(data: dict[str, Any]) -> Lock:
         graphs=tuple(_graph(graph) for graph in data["graphs"]),
         sources=tuple(data["sources"]),
         index_urls=tuple(data["index_urls"]),
+        splits=tuple(_split(split) for split in data["splits"]),
+    )
+
+
+def _split(data: dict[str, Any]) -> VersionSplit:
+    return VersionSplit(
+        name=NormalizedName(data["name"]),
+        versions=tuple(
+            (str(version), tuple(_target(target) for target in targets))
+            for version, targets in data["versions"]
+        ),
+        reason=str(data["reason"]),
     )
 
 

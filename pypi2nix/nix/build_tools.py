@@ -12,7 +12,9 @@ from pypi2nix.nix.names import OVERLAY_NAMES, Names
 from pypi2nix.nix.package import package_expression
 
 if TYPE_CHECKING:
-    from pypi2nix.models import BuildTool, LockGraph
+    from collections.abc import Iterable, Mapping
+
+    from pypi2nix.models import BuildTool, Pin
     from pypi2nix.options import Fetcher
 
 # The helpers, in the generated overlay's let block. builtins.compareVersions orders
@@ -41,26 +43,28 @@ _HELPERS = [
 ]
 
 
-def build_tools_block(graph: LockGraph, fetcher: Fetcher) -> list[str]:
-    """The helpers and the ``buildTools`` set, for the generated overlay's let block
-    (nothing when no pin is built from source)."""
-    if not any(pin.build_requirements for pin in graph.pins):
+def build_tools_block(
+    *, pins: Iterable[Pin], tools: Iterable[BuildTool], fetcher: Fetcher
+) -> list[str]:
+    """The helpers and the ``buildTools`` set (each tool once, by key, sorted), for the
+    generated overlay's let block (nothing when no pin is built from source)."""
+    if not any(pin.build_requirements for pin in pins):
         return []
     body: list[str] = []
-    for tool in graph.build_tools:
-        expression = package_expression(tool.pin, _tool_names(tool), fetcher=fetcher)
+    unique = {tool.key: tool for tool in tools}
+    for tool in (unique[key] for key in sorted(unique)):
+        names = _tool_names(tool, {key: other.pin.name for key, other in unique.items()})
+        expression = package_expression(tool.pin, names, fetcher=fetcher)
         body += [f"{nix_attribute(tool.key)} = {expression[0]}", *expression[1:-1]]
         body.append(expression[-1] + ";")
-    tools = ["buildTools = lib.fix (tools: {", *indent(body), "});"] if body else []
-    return [*_HELPERS, *(tools or ["buildTools = { };"])]
+    block = ["buildTools = lib.fix (tools: {", *indent(body), "});"] if body else []
+    return [*_HELPERS, *(block or ["buildTools = { };"])]
 
 
-def _tool_names(tool: BuildTool) -> Names:
+def _tool_names(tool: BuildTool, names: Mapping[str, str]) -> Names:
     """A locked tool's dependencies are other locked tools, built with nixpkgs' own
     buildPythonPackage: never the pins of the overlay."""
-    keys = dict(
-        zip((key.rsplit("-", 1)[0] for key in tool.dependencies), tool.dependencies, strict=True)
-    )
+    keys = {names[key]: key for key in tool.dependencies}
     return Names(
         build_python_package="super.buildPythonPackage",
         dependency=lambda name: nix_select("tools", keys[name]),

@@ -38,9 +38,18 @@ _STORE_NAME_CHARACTERS = frozenset(
 
 
 def package_expression(
-    pin: Pin, names: Names, *, fetcher: Fetcher, output_dir: PurePath | None = None
+    pin: Pin,
+    names: Names,
+    *,
+    fetcher: Fetcher,
+    output_dir: PurePath | None = None,
+    dependencies: Sequence[str] | None = None,
 ) -> list[str]:
-    """The ``buildPythonPackage rec { ... }`` expression of a pin, as lines."""
+    """The ``buildPythonPackage rec { ... }`` expression of a pin, as lines.
+
+    :param dependencies: the ``dependencies`` attribute's lines, when they are not the
+        pin's own list (a definition shared by targets whose markers differ).
+    """
     body = [
         f"pname = {nix_string(pin.pname)};",
         f"version = {nix_string(pin.version)};",
@@ -54,9 +63,10 @@ def package_expression(
     if pin.source.kind == "sdist":
         body.extend(list_attribute("build-system", _build_system(pin, names)))
         body.extend(source_build_attributes(pin, names))
-    body.extend(
-        list_attribute("dependencies", [names.dependency(dep.name) for dep in pin.dependencies])
-    )
+    if dependencies is None:
+        items = [names.dependency(dependency.name) for dependency in pin.dependencies]
+        dependencies = list_attribute("dependencies", items)
+    body.extend(dependencies)
     body.extend(_dropped_dependencies(pin))
     body.append("doCheck = false;")
     body.extend(imports_check_attribute(pin.import_names, pin.skipped_imports))

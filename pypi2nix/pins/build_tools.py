@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from packaging.requirements import Requirement
 
 from pypi2nix.errors import Origin, ProjectNotFound, Pypi2NixError, ResolutionError
+from pypi2nix.filenames import is_binary_wheel
 from pypi2nix.models import BuildRequirement, BuildTool, InputRequirement, Pin
 from pypi2nix.pins.assemble import make_pins
 from pypi2nix.pins.facts import gather_facts
@@ -219,7 +220,12 @@ def requirement_text(requirement: BuildRequirement) -> str:
 
 
 def tool_key(pin: Pin) -> str:
-    return f"{pin.name}-{pin.version}"
+    """``name-version``, and the platform of a binary wheel (a tool locked for several
+    targets may have a file for each)."""
+    key = f"{pin.name}-{pin.version}"
+    if not is_binary_wheel(pin.source.filename):
+        return key
+    return f"{key}-{pin.source.filename.removesuffix('.whl').rsplit('-', 1)[-1]}"
 
 
 def build_environment_wheels(

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
     from packaging.utils import NormalizedName
+    from packaging.version import Version
 
     from pypi2nix.models import InputRequirement
     from pypi2nix.sources import DirectRelease
@@ -43,6 +44,7 @@ __all__ = [
     "ResolutionPolicy",
     "ResolvedRelease",
     "resolve",
+    "why_not",
 ]
 
 logger = logging.getLogger(__name__)
@@ -105,3 +107,17 @@ def resolve(
     logger.debug("resolved after %.2f s", time.monotonic() - started)
     root_names = tuple(sorted({root.name for root in roots}))
     return Resolution.acyclic(collapse(result, factory), root_names)
+
+
+def why_not(
+    source: ReleaseSource,
+    target: Target,
+    policy: ResolutionPolicy,
+    name: NormalizedName,
+    version: Version,
+) -> str | None:
+    """Why one version of a project cannot be pinned for the target, whoever asks (its
+    files, requires-python, the policy); ``None`` when it can."""
+    factory = Factory(source=source, target=target, policy=policy)
+    found = factory.evaluate(name, version, [])
+    return None if isinstance(found, Candidate) else str(found)

@@ -42,7 +42,7 @@ def _explain_project(
         if not factory.has_candidate(requirement):
             return _no_match(name, requirement, factory)
     asked = [_describe_group(group) for group in _group_by_asker(causes).values()]
-    asked += [constraint.describe() for constraint in factory.policy.constraints.get(name, ())]
+    asked += [constraint.describe() for constraint in factory.constraints.get(name, ())]
     return (
         f"conflicting requirements for {name}: {', '.join(asked)}; no version satisfies all of them"
     )

@@ -91,6 +91,11 @@ class Factory:
     # for those it admits none of, whichever thread asked first).
     _admitted: Memo[NormalizedName, None] = field(default_factory=Memo)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # The policy's constraints whose marker holds for the target.
+    constraints: Mapping[NormalizedName, tuple[Requirement, ...]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.constraints = self.policy.constraints_for(self.target)
 
     # Releases
 
@@ -181,7 +186,7 @@ class Factory:
     ) -> Candidate | Unavailable:
         """The candidate of one version for these requirements (whose specifiers it
         matches), or why the release, the constraints or the policy rule it out."""
-        constraints = self.policy.constraints.get(name, ())
+        constraints = self.constraints.get(name, ())
         demands = [*requirements, *constraints]
         release = self.release(name, version)
         if release.reason is not None:

@@ -33,6 +33,8 @@ class ResolvedRelease:
     optional_dependencies: tuple[tuple[str, tuple[NormalizedName, ...]], ...]
     # Every file of the release pip may pick (with a sha256), narrowed by --hash.
     files: tuple[DistFile, ...]
+    # What was asked of the project: each requirement's specifier and who asked.
+    demands: tuple[tuple[str, str], ...] = ()
 
     @property
     def name(self) -> NormalizedName:
@@ -51,9 +53,12 @@ def collapse(
     for candidate in result.mapping.values():
         candidates.setdefault(candidate.name, []).append(candidate)
     requesters: dict[NormalizedName, set[str]] = {}
+    demands: dict[NormalizedName, set[tuple[str, str]]] = {}
     for identifier, criterion in result.criteria.items():
         name = result.mapping[identifier].name
         for information in criterion.information:
+            asked = information.requirement
+            demands.setdefault(name, set()).add((str(asked.specifier), asked.requested_by))
             parent = information.parent
             if parent is None:
                 requesters.setdefault(name, set()).add(information.requirement.requested_by)
@@ -72,6 +77,7 @@ def collapse(
             metadata=metadata,
             optional_dependencies=factory.optional_dependencies(name, metadata),
             files=_installable_files(plain, factory),
+            demands=tuple(sorted(demands.get(name, ()))),
         )
     return releases
 

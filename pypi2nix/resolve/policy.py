@@ -153,14 +153,14 @@ class ResolutionPolicy:
     sources: SourcePolicy = SourcePolicy()
     preferences: Mapping[NormalizedName, Version] = field(default_factory=dict)
     hashes: Mapping[NormalizedName, frozenset[str]] = field(default_factory=dict)
-    constraints: Mapping[NormalizedName, tuple[Requirement, ...]] = field(default_factory=dict)
+    # Every constraint, markers not yet applied (see constraints_for).
+    constraints: tuple[InputRequirement, ...] = ()
     builds: bool = True
 
     @classmethod
     def for_inputs(
         cls,
         inputs: RequirementSet,
-        target: Target,
         *,
         pre: bool = False,
         sources: SourcePolicy | None = None,
@@ -175,29 +175,37 @@ class ResolutionPolicy:
             sources=(sources or SourcePolicy()).merged(inputs.no_binary, inputs.only_binary),
             preferences=dict(preferences or {}),
             hashes=_user_hashes([*inputs.requirements, *inputs.constraints]),
-            constraints=_constraints(applicable(inputs.constraints, target)),
+            constraints=inputs.constraints,
             builds=builds,
         )
 
+    def constraints_for(self, target: Target) -> dict[NormalizedName, tuple[Requirement, ...]]:
+        """Per project, the constraints whose marker holds for the target."""
+        return _constraints(applicable(self.constraints, target))
+
     def key(self) -> dict[str, object]:
-        """This policy's part of a lock's key."""
+        """This policy's part of a lock's key (with the preferences it holds; those
+        each target has of its own are the caller's)."""
         return {
             "pre": self.pre,
             "builds": self.builds,
             "sources": self.sources.key(),
-            "preferences": sorted(
-                (name, str(version)) for name, version in self.preferences.items()
-            ),
+            "hashes": sorted((name, sorted(digests)) for name, digests in self.hashes.items()),
+            "preferences": sorted((name, str(v)) for name, v in self.preferences.items()),
         }
 
-    def preferring(self, pins: Iterable[Pin]) -> ResolutionPolicy:
-        """This policy, preferring exactly the versions of ``pins`` (as the next run
-        does, which reads them back from the frozen file)."""
-        preferences = {}
-        for pin in pins:
-            with contextlib.suppress(InvalidVersion):
-                preferences[pin.name] = Version(pin.version)
-        return replace(self, preferences=preferences)
+    def preferring(self, preferences: Mapping[NormalizedName, Version]) -> ResolutionPolicy:
+        """This policy, trying these versions first."""
+        return replace(self, preferences=dict(preferences))
+
+
+def pinned_versions(pins: Iterable[Pin]) -> dict[NormalizedName, Version]:
+    """The versions of pins, as preferences (a version that is not PEP 440 is left out)."""
+    preferences = {}
+    for pin in pins:
+        with contextlib.suppress(InvalidVersion):
+            preferences[pin.name] = Version(pin.version)
+    return preferences
 
 
 def applicable(entries: Iterable[InputRequirement], target: Target) -> list[InputRequirement]:

@@ -5,13 +5,18 @@
 #     pythonVersion = "3.11";            # its version: the set is pkgs.python311
 #     baseWheels = ./base-wheels.json;   # the "nixpkgs" packages: build tools as wheels
 #     servedUrls = ./served-urls.json;   # the URLs the files host answers (see
-#   }                                    # fetchers.nix); null: any
+#                                        # fetchers.nix); null: any
+#     system = "aarch64-darwin";         # stdenv.hostPlatform.system (default: this one)
+#     otherPythons = [ "3.12" ];         # more interpreters, pkgs.python312: they run
+#   }                                    # the host's Python too, so evaluate only
 {
   hostPython,
   pythonVersion,
   baseWheels,
   filesHost ? "files.example.test",
   servedUrls ? null,
+  system ? builtins.currentSystem,
+  otherPythons ? [ ],
 }:
 let
   lib = import ./lib.nix;
@@ -30,16 +35,28 @@ let
         }) (builtins.fromJSON (builtins.readFile servedUrls) ++ baseUrls)
       );
   fetchers = import ./fetchers.nix { inherit filesHost served; };
-  pythonAttribute = "python" + builtins.replaceStrings [ "." ] [ "" ] pythonVersion;
-  python = import ./python.nix {
-    inherit lib hostPython pythonVersion baseWheels filesHost;
-    inherit (fetchers) fetchurl;
-    topLevel = pkgs;
-  };
+  attributeOf = version: "python" + builtins.replaceStrings [ "." ] [ "" ] version;
+  pythonAttribute = attributeOf pythonVersion;
+  interpreter =
+    version:
+    import ./python.nix {
+      inherit lib hostPython baseWheels filesHost;
+      pythonVersion = version;
+      inherit (fetchers) fetchurl;
+      topLevel = pkgs;
+    };
+  python = interpreter pythonVersion;
+  otherInterpreters = builtins.listToAttrs (
+    map (version: {
+      name = attributeOf version;
+      value = interpreter version;
+    }) otherPythons
+  );
   # The nixpkgs packages that have the shared libraries binary wheels need (what a
   # wheel's native code may link against), made of the host's own copies. A package
   # whose library the host lacks still evaluates; its users then fail the check.
   systemLibraries = {
+    stdenv.hostPlatform.system = system;
     stdenv.cc.cc.lib = hostLibraries "gcc-lib" [
       "libstdc++.so.6" "libgcc_s.so.1" "libgomp.so.1" "libgomp.so.1.0.0" "libatomic.so.1"
       "libquadmath.so.0"
@@ -121,7 +138,7 @@ let
       args = [ ./stub-libraries.sh ];
       PATH = "/usr/bin:/bin";
     };
-  pkgs = systemLibraries // {
+  pkgs = systemLibraries // otherInterpreters // {
     inherit lib;
     # The Rust tooling: hooks, and a vendoring fetcher that is a fixed output like
     # nixpkgs' (with lib.fakeHash it fails and prints the hash it got).

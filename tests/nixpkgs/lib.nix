@@ -25,6 +25,10 @@ let
 
     concatMap = f: list: builtins.concatLists (map f list);
 
+    optionals = condition: list: if condition then list else [ ];
+
+    optionalAttrs = condition: set: if condition then set else { };
+
     fakeHash = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 
     isDerivation = value: builtins.isAttrs value && (value.type or null) == "derivation";

@@ -100,19 +100,34 @@ def nix_path(path: Path) -> str:
     return str(resolved)
 
 
+# What the stand-in's default.nix takes, as nixpkgs' does (``system`` is used).
+STAND_IN_ARGUMENTS = "{ system ? builtins.currentSystem, ... }"
+# The other Pythons of a universal lock: the stand-in has them too, for evaluation
+# (they run the host's Python).
+OTHER_PYTHONS = ("3.12", "3.13", "3.14")
+
+
 def stand_in(
-    base_wheels: Path, host_python: str = sys.executable, served: Path | None = None
+    base_wheels: Path,
+    host_python: str = sys.executable,
+    served: Path | None = None,
+    system: str = "builtins.currentSystem",
 ) -> str:
-    """A Nix expression for the stand-in package set (with ``python3XY`` for the host).
+    """A Nix expression for the stand-in package set (with ``python3XY`` for the host,
+    and for the other Pythons of a universal lock).
+
+    :param system: a Nix expression for the system it reports (default: this one).
 
     :param served: a JSON list of the URLs the files host answers (see
         :func:`write_served_urls`); without it, fetchurl accepts any URL.
     """
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     table = "" if served is None else f" servedUrls = {nix_path(served)};"
+    others = " ".join(f'"{other}"' for other in OTHER_PYTHONS if other != version)
     return (
         f"(import {nix_path(STAND_IN)} {{ hostPython = {json.dumps(host_python)}; "
-        f'pythonVersion = "{version}"; baseWheels = {nix_path(base_wheels)};{table} }})'
+        f'pythonVersion = "{version}"; baseWheels = {nix_path(base_wheels)};{table} '
+        f"system = {system}; otherPythons = [ {others} ]; }})"
     )
 
 
@@ -127,8 +142,8 @@ def also_serving(nixpkgs: Path, urls: Iterable[str], directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     known = json.loads((nixpkgs / "served.json").read_text())
     served = write_served_urls([*known, *urls], directory / "served.json")
-    expression = stand_in(nixpkgs / "base-wheels.json", served=served)
-    (directory / "default.nix").write_text(f"{{ ... }}: {expression}\n")
+    expression = stand_in(nixpkgs / "base-wheels.json", served=served, system="system")
+    (directory / "default.nix").write_text(f"{STAND_IN_ARGUMENTS}: {expression}\n")
     return directory
 
 
@@ -171,10 +186,26 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def run_in_interpreter(requirements: Path, nixpkgs: Path, code: str) -> str:
+def run_in_interpreter(
+    requirements: Path, nixpkgs: Path, code: str, python: str | None = None
+) -> str:
     """Build the ``interpreter`` of a generated file offline and run ``code`` with it;
-    its standard output."""
-    interpreter = build_attribute(requirements, nixpkgs, "interpreter")
+    its standard output.
+
+    :param python: the interpreter attribute to pass as ``python`` (default: the file's).
+    """
+    if python is None:
+        interpreter = build_attribute(requirements, nixpkgs, "interpreter")
+    else:
+        expression = (
+            f"(import {nix_path(requirements)} {{ pkgs = import <nixpkgs> {{ }}; "
+            f"python = (import <nixpkgs> {{ }}).{python}; }}).interpreter"
+        )
+        output = run(
+            "nix-build", "-E", expression, "-I", f"nixpkgs={nixpkgs}", "--no-out-link",
+            *BUILD_OPTIONS,
+        )  # fmt: skip
+        interpreter = Path(output.strip().splitlines()[-1])
     result = subprocess.run(
         [f"{interpreter}/bin/python", "-c", code], capture_output=True, text=True, check=False
     )

@@ -14,6 +14,26 @@
 let
   inherit (pkgs) fetchPypi fetchurl lib;
 
+  # The pins fit one target: another one stops evaluation.
+  pythonVersion =
+    let
+      parts = builtins.splitVersion python.version;
+    in
+    "${builtins.elemAt parts 0}.${builtins.elemAt parts 1}";
+  system = pkgs.stdenv.hostPlatform.system;
+  target = "${pythonVersion}-${system}";
+  lockedTargets = [ "3.11-x86_64-linux" ];
+  lockedPython =
+    if builtins.elem target lockedTargets then
+      python
+    else
+      throw (
+        "requirements.nix was locked for Python 3.11 on x86_64-linux, not for Python ${python.version} "
+        + "on ${system}: pass python = pkgs.python311, or add this target with "
+        + "pypi2nix generate --python ${pythonVersion} --system ${system} (and the "
+        + "inputs and targets of the lock)"
+      );
+
   generated =
     self: super:
     let
@@ -207,21 +227,6 @@ let
     userOverrides
     overrides
   ];
-
-  # The pins fit one Python version: another one stops evaluation.
-  pythonVersion =
-    let
-      parts = builtins.splitVersion python.version;
-    in
-    "${builtins.elemAt parts 0}.${builtins.elemAt parts 1}";
-  lockedPython =
-    if pythonVersion == "3.11" then
-      python
-    else
-      throw (
-        "requirements.nix was locked for Python 3.11, but the python given is "
-        + "${python.version}: pass python = pkgs.python311, or lock again with pypi2nix generate --python ${pythonVersion}"
-      );
 
   pythonWithPins = lockedPython.override {
     self = pythonWithPins;
