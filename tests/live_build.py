@@ -114,7 +114,7 @@ def lock_set(name: str, files: list[Path], work: Path) -> Lock:
     folder = work / "locks" / name
     options = GenerateOptions(
         requirement_files=tuple(files),
-        target=TARGET,
+        targets=(TARGET,),
         output_dir=folder,
         index=IndexOptions(cache_dir=work / "cache"),
     )
