@@ -81,6 +81,8 @@ def generate_options(values: Mapping[str, Any]) -> GenerateOptions:
         raise UsageError("--extra, --all-extras and --group need --pyproject")
     if values["check"] and values["dry_run"]:
         raise UsageError("--check and --dry-run cannot be used together")
+    if values["output_file"] is not None:
+        raise UsageError(_output_file_pointer(values["output_file"]))
     if values["upgrade"] and values["upgrade_packages"]:
         raise UsageError("--upgrade already lets every pin move; drop --upgrade-package")
     no_binary = _binary_names("--no-binary", values["no_binary"])
@@ -130,6 +132,18 @@ def _single_target(values: Mapping[str, Any]) -> Target:
         raise UsageError("package locks for one Python and one system: give each once")
     (target,) = _targets(values)
     return target
+
+
+def _output_file_pointer(path: Path) -> str:
+    """pip-compile's ``-o FILE``, as pypi2nix's flags."""
+    stem = path.name.removesuffix(".txt").removesuffix("_frozen")
+    folder = str(path.parent)
+    flags = " ".join([*([f"-O {folder}"] if folder != "." else []), f"--basename {stem}"])
+    return (
+        f"-o {path}: pypi2nix writes four files (NAME.nix, NAME_override.nix, "
+        f"NAME_frozen.txt, the lock pip installs, and a pylock.toml): give {flags} to "
+        f"write {path.parent / (stem + '_frozen.txt')} and the others beside it"
+    )
 
 
 def _pyproject_file(path: Path | None) -> Path | None:

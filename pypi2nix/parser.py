@@ -6,6 +6,7 @@ that :mod:`pypi2nix.arguments` turns into options.
 from __future__ import annotations
 
 import argparse
+import difflib
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from pypi2nix import __version__
@@ -79,6 +80,11 @@ _COMMANDS: dict[Command, tuple[str, str, str]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
+    return _parsers()[0]
+
+
+def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The parser, and each command's."""
     parser = _ArgumentParser(
         prog="pypi2nix",
         description=DESCRIPTION,
@@ -89,12 +95,14 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", metavar="COMMAND", parser_class=_ArgumentParser
     )
     commands.required = True
+    subparsers: dict[str, argparse.ArgumentParser] = {}
     for command, (summary, description, example) in _COMMANDS.items():
         subparser = commands.add_parser(
             command, help=summary, description=description, epilog=example
         )
         _add_options(subparser, command)
-    return parser
+        subparsers[command] = subparser
+    return parser, subparsers
 
 
 def _add_options(parser: argparse.ArgumentParser, command: Command) -> None:
@@ -131,4 +139,22 @@ def parse(argv: Sequence[str] | None) -> dict[str, Any]:
 
     :raises UsageError: for a usage mistake, naming the command's --help.
     """
-    return vars(build_parser().parse_args(argv))
+    parser, subparsers = _parsers()
+    values, unknown = parser.parse_known_args(argv)
+    if unknown:  # the command's own parser says so, naming its --help
+        subparser = subparsers[values.command]
+        subparser.error(
+            f"unrecognized arguments: {' '.join(unknown)}{_near_miss(subparser, unknown)}"
+        )
+    return vars(values)
+
+
+def _near_miss(parser: argparse.ArgumentParser, unknown: Sequence[str]) -> str:
+    """``; did you mean --python?`` for a flag close to one the command has."""
+    known = [flag for action in parser._actions for flag in action.option_strings]
+    for word in unknown:
+        if word.startswith("-"):
+            close = difflib.get_close_matches(word.split("=", 1)[0], known, n=1, cutoff=0.6)
+            if close:
+                return f"; did you mean {close[0]}?"
+    return ""

@@ -82,7 +82,7 @@ def test_dry_run_writes_nothing(project: Path, capsys: pytest.CaptureFixture[str
     assert snapshot(project) == before
     captured = capsys.readouterr()
     assert "alpha  1.0.0 -> 1.1.0" in captured.out
-    assert "Dry run: nothing was written." in captured.err
+    assert "Dry run: nothing was written; it would write requirements.nix," in captured.err
 
 
 def test_check_passes_when_up_to_date(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -94,7 +94,7 @@ def test_check_passes_when_up_to_date(project: Path, capsys: pytest.CaptureFixtu
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ("requirements", "1 pin would change"),
+        ("requirements", "1 pin would change: alpha 1.0.0 -> 1.1.0"),
         ("frozen", "there is no earlier lock"),
         ("nix", "the pins are the same, the files' text is not"),
     ],
@@ -158,3 +158,32 @@ def test_pyproject_takes_a_project_folder(fixture_index: FixtureIndex, tmp_path:
     )
     assert run(tmp_path, "--pyproject", "app", "-O", "nix", "-q") == 0
     assert "src = lib.cleanSource ../app;" in (tmp_path / "nix" / "requirements.nix").read_text()
+
+
+def test_check_names_a_few_of_the_pins_that_would_change_then_counts() -> None:
+    from packaging.utils import NormalizedName
+    from packaging.version import Version
+
+    from pypi2nix.commands.generate import GenerateResult, _stale_reason
+    from pypi2nix.lock.changes import compare_pins
+
+    names = {NormalizedName(name): Version("1.0") for name in ("a", "b", "c", "d", "e")}
+    changes = compare_pins({}, names)
+    result = GenerateResult(lock=None, run=None, report=None, changes=changes)  # type: ignore[arg-type]
+    assert "(5 pins would change: a 1.0 (added), b 1.0 (added), c 1.0 (added) and 2 more)" in (
+        _stale_reason(result)
+    )
+
+
+def test_a_dry_run_in_a_fresh_folder_lists_every_pin_and_the_files(
+    fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "requirements.txt").write_text("alpha\n")
+    assert run(tmp_path, "requirements.txt", "--dry-run") == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[:2] == ["Added:", "  alpha       (none) -> 1.0.0"]
+    assert (
+        "Dry run: nothing was written; it would write requirements.nix, "
+        "requirements_override.nix, requirements_frozen.txt, pylock.toml."
+    ) in captured.err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["requirements.txt"]

@@ -145,7 +145,7 @@ def test_dry_run_writes_nothing(locked: Path, capsys: pytest.CaptureFixture[str]
     assert snapshot(locked) == before
     captured = capsys.readouterr()
     assert "alpha  1.0.0 -> 1.1.0" in captured.out
-    assert "Dry run: nothing was written." in captured.err
+    assert "Dry run: nothing was written; it would write requirements.nix," in captured.err
 
 
 def test_update_in_another_directory(locked: Path, tmp_path: Path) -> None:

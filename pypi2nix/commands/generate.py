@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ from pypi2nix.lock.changes import (
     PinChanges,
     changes_table,
     compare_targets,
+    describe_change,
     lock_commits,
     lock_pins,
 )
@@ -50,6 +52,10 @@ if TYPE_CHECKING:
     from pypi2nix.options import GenerateOptions
     from pypi2nix.target import Target
     from pypi2nix.ui import Console
+
+
+# How many of the pins that would change --check names.
+SHOWN_CHANGES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +94,13 @@ def generate(options: GenerateOptions, console: Console) -> GenerateResult:
 
 def _stale_reason(result: GenerateResult) -> str:
     files = ", ".join(path.name for path in result.stale)
-    moved = sum(len(group) for _, group in (result.changes or PinChanges()).groups)
+    moved = [change for _, group in (result.changes or PinChanges()).groups for change in group]
     if result.changes is None:
         why = "there is no earlier lock"
     elif moved:
-        why = f"{moved} pin{'' if moved == 1 else 's'} would change"
+        shown = ", ".join(describe_change(change) for change in moved[:SHOWN_CHANGES])
+        more = f" and {len(moved) - SHOWN_CHANGES} more" if len(moved) > SHOWN_CHANGES else ""
+        why = f"{len(moved)} pin{'' if len(moved) == 1 else 's'} would change: {shown}{more}"
     else:
         why = "the pins are the same, the files' text is not"
     return f"not up to date with the inputs: {files} would change ({why}); run pypi2nix generate"
@@ -166,9 +174,9 @@ def lock_and_write(
     files = render_outputs(lock, options)
     report = None if dry_run else write_changed(files)
     unchanged = unchanged_files(files)
-    stale = tuple(file.path for file in files if not file.keep_existing and file not in unchanged)
+    stale = tuple(file.path for file in files if _would_write(file, unchanged))
     changes = None
-    if previous.pins:
+    if previous.pins or options.dry_run:  # a dry run in a fresh folder lists every pin
         changes = compare_targets(
             {target: previous.pins_for(target) for target in {*previous.targets, *targets}},
             lock_pins(lock),
@@ -178,6 +186,13 @@ def lock_and_write(
     return GenerateResult(
         lock=lock, run=run, report=report, changes=changes, stale=stale if dry_run else ()
     )
+
+
+def _would_write(file: OutputFile, unchanged: Collection[OutputFile]) -> bool:
+    """A file differs from the one on disk; the override file only while absent."""
+    if file.keep_existing:
+        return not file.path.exists()
+    return file not in unchanged
 
 
 def lock_targets(options: GenerateOptions) -> tuple[Target, ...]:
@@ -244,10 +259,18 @@ def report_lines(result: GenerateResult, options: GenerateOptions) -> list[str]:
     if options.check:
         lines.append("Up to date: the files are what the inputs lock to.")
     elif result.report is None:
-        lines.append("Dry run: nothing was written.")
+        lines.append(dry_run_line(result))
     else:
         lines += written_lines(result.report)
     return lines
+
+
+def dry_run_line(result: GenerateResult) -> str:
+    """What a dry run would have written."""
+    if not result.stale:
+        return "Dry run: nothing was written, and every file is already up to date."
+    names = ", ".join(path.name for path in result.stale)
+    return f"Dry run: nothing was written; it would write {names}."
 
 
 def written_lines(report: WriteReport) -> list[str]:

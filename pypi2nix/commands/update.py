@@ -13,6 +13,7 @@ from packaging.utils import canonicalize_name
 
 from pypi2nix.commands.generate import (
     GenerateResult,
+    dry_run_line,
     lock_and_write,
     written_lines,
 )
@@ -77,7 +78,7 @@ def update_table(result: GenerateResult, options: UpdateOptions) -> list[str]:
 def update_report(result: GenerateResult, options: UpdateOptions) -> list[str]:
     lines = summary_lines(result.lock, result.run)
     if result.report is None:
-        lines.append("Dry run: nothing was written.")
+        lines.append(dry_run_line(result))
     else:
         lines += written_lines(result.report)
     return lines

@@ -118,6 +118,15 @@ OUTPUT = (
         },
     ),
     Option(
+        dest="output_file",
+        flags=("-o", "--output-file"),
+        groups={"generate": "output"},
+        type=Path,
+        metavar="FILE",
+        help="pip-compile's and uv's flag: pypi2nix writes four files, named by -O and "
+        "--basename; -o FILE says which of those to give instead",
+    ),
+    Option(
         dest="output",
         flags=("-o", "--output"),
         groups={"package": "output"},

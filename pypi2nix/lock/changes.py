@@ -156,6 +156,16 @@ def changes_table(changes: PinChanges, *, asked: Collection[NormalizedName] = ()
     return lines
 
 
+def describe_change(change: Change) -> str:
+    """``alpha 1.0 -> 1.1`` (with the targets of a change on some only)."""
+    where = f" on {', '.join(change.targets)}" if change.targets else ""
+    if change.old is None:
+        return f"{change.name} {change.new} (added){where}"
+    if change.new is None:
+        return f"{change.name} {change.old} (removed){where}"
+    return f"{change.name} {_versions(change)}{where}"
+
+
 def _versions(change: Change) -> str:
     """``1.0 -> 1.1``, or ``1.2.0 (f2b92da -> 8ec69b0)`` for a git pin at one version."""
     shown = (
