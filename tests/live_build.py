@@ -1,7 +1,8 @@
 """Live check: lock real requirement sets against the live index, then build every pin
 in the test stand-in for nixpkgs, which fails where nixpkgs fails.
 
-    python -m tests.live_build [--work DIR] [--sets NAME,...] [--jobs 2] [SPEC ...]
+    python -m tests.live_build [--work DIR] [--sets NAME,...] [--jobs 2]
+                               [--no-binary NAMES] [--only-binary NAMES] [SPEC ...]
 
 The sets are the benchmark's ``web`` and ``data`` (benchmarks/compare_uv.py) and the
 requirement files of benchmarks/projects/ (modeled on six kinds of public projects);
@@ -10,10 +11,13 @@ for Python 3.11 on x86_64-linux, downloads every file the lock fetches (the pins
 files and the locked build tools' wheels) into the Nix store under the name its
 fetcher gives, and builds every pin offline with ``nix-build --keep-going``. The
 stand-in's Python set holds, for each build tool the locks name that nixpkgs has
-(../shared/nixpkgs-python-attrs.txt), that tool's newest wheel; a tool nixpkgs lacks
+(shared/nixpkgs-python-attrs.txt in a parent folder of the repository, or the file
+``$PYPI2NIX_NIXPKGS_ATTRS`` names), that tool's newest wheel; a tool nixpkgs lacks
 is missing there as in nixpkgs. A pin is built when its build, its runtime-dependency
 check, its pythonImportsCheck and, for a binary wheel, the autoPatchelfHook check
-pass. Pins whose file is over 200 MB are "not tried".
+pass. Pins whose file is over 200 MB are "not tried". ``--no-binary`` and
+``--only-binary`` (comma-separated names or ``:all:``, as pip takes them) set the
+policy of every lock, as generate's flags of those names do.
 
 Prints one verdict per pin (built, failed: cause, dependency failed, not tried) and a
 table per set. Needs the network and the nix binaries; run it as root.
@@ -24,6 +28,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -50,7 +55,8 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECTS = ROOT / "benchmarks" / "projects"
-NIXPKGS_ATTRIBUTES = ROOT.parent / "shared" / "nixpkgs-python-attrs.txt"
+ATTRIBUTES_ENVIRONMENT_VARIABLE = "PYPI2NIX_NIXPKGS_ATTRS"
+ATTRIBUTES_FILE = Path("shared") / "nixpkgs-python-attrs.txt"
 MAX_TRIED_BYTES = 200 * 1024 * 1024
 TARGET = Target.parse("3.11", "x86_64-linux")
 _BUILD_TOOL = re.compile(r'\(buildTool "([^"]+)"')
@@ -74,18 +80,43 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=None, help="keep the files here")
     parser.add_argument("--sets", default="", help="only these sets (comma-separated)")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--no-binary", type=names, default=(), help="build these from sdists")
+    parser.add_argument("--only-binary", type=names, default=(), help="admit only wheels")
     arguments = parser.parse_args()
     missing = [binary for binary in nix.BINARIES if shutil.which(binary) is None]
     if missing:
         parser.error(f"needs the nix binaries; missing: {', '.join(missing)}")
     work = arguments.work or Path(tempfile.mkdtemp(prefix="pypi2nix-live-"))
     sets = requirement_sets(work, arguments.specs, arguments.sets)
-    locks = [lock_set(name, files, work) for name, files in sets.items()]
-    nixpkgs = make_nixpkgs(work, locks)
+    policy = {"no_binary": arguments.no_binary, "only_binary": arguments.only_binary}
+    locks = [lock_set(name, files, work, **policy) for name, files in sets.items()]
+    nixpkgs = make_nixpkgs(work, locks, nixpkgs_attributes())
     for lock in locks:
         build_lock(lock, nixpkgs, arguments.jobs)
     print_verdicts(locks)
     return 0
+
+
+def names(value: str) -> tuple[str, ...]:
+    """A policy flag's value: comma-separated names, normalized, or ``:all:``."""
+    return tuple(
+        name if name == ":all:" else canonicalize_name(name)
+        for name in value.split(",")
+        if name.strip()
+    )
+
+
+def nixpkgs_attributes() -> Path:
+    """nixpkgs' Python attribute names: the file the environment names, else
+    shared/nixpkgs-python-attrs.txt in the nearest parent folder that has one (a
+    worktree may sit deeper than the main checkout)."""
+    named = os.environ.get(ATTRIBUTES_ENVIRONMENT_VARIABLE)
+    if named:
+        return Path(named)
+    for folder in ROOT.parents:
+        if (folder / ATTRIBUTES_FILE).is_file():
+            return folder / ATTRIBUTES_FILE
+    raise SystemExit(f"no {ATTRIBUTES_FILE} above {ROOT}; set ${ATTRIBUTES_ENVIRONMENT_VARIABLE}")
 
 
 def requirement_sets(work: Path, specs: list[str], only: str) -> dict[str, list[Path]]:
@@ -110,11 +141,20 @@ def requirement_sets(work: Path, specs: list[str], only: str) -> dict[str, list[
     return {name: files for name, files in sets.items() if not wanted or name in wanted}
 
 
-def lock_set(name: str, files: list[Path], work: Path) -> Lock:
+def lock_set(
+    name: str,
+    files: list[Path],
+    work: Path,
+    *,
+    no_binary: tuple[str, ...] = (),
+    only_binary: tuple[str, ...] = (),
+) -> Lock:
     folder = work / "locks" / name
     options = GenerateOptions(
         requirement_files=tuple(files),
         targets=(TARGET,),
+        no_binary=no_binary,
+        only_binary=only_binary,
         output_dir=folder,
         index=IndexOptions(cache_dir=work / "cache"),
     )
@@ -154,10 +194,10 @@ def download(url: str, filename: str, sha256: str | None, directory: Path) -> No
     nix.add_fixed(path)
 
 
-def make_nixpkgs(work: Path, locks: list[Lock]) -> Path:
+def make_nixpkgs(work: Path, locks: list[Lock], attributes: Path) -> Path:
     """The stand-in, whose Python set has the newest wheel of each build tool the locks
     name that nixpkgs has, with those tools' own dependencies."""
-    in_nixpkgs = set(NIXPKGS_ATTRIBUTES.read_text().split())
+    in_nixpkgs = set(attributes.read_text().split())
     named = {"setuptools", "wheel"}
     for lock in locks:
         named.update(_BUILD_TOOL.findall((lock.folder / "requirements.nix").read_text()))

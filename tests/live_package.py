@@ -151,7 +151,8 @@ def build_all(work: Path, pinned: list[tuple[str, str]]) -> int:
             spec_file.parent.mkdir(parents=True, exist_ok=True)
             spec_file.write_text(lock_spec + "\n")
             builds.append((spec, pin, directory, live_build.lock_set(safe, [spec_file], work)))
-    nixpkgs = live_build.make_nixpkgs(work, [lock for *_, lock in builds])
+    locks = [lock for *_, lock in builds]
+    nixpkgs = live_build.make_nixpkgs(work, locks, live_build.nixpkgs_attributes())
     failures = 0
     print()
     print(f"{'spec':<18}{'version':<10}result")

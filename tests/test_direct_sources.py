@@ -10,9 +10,12 @@ import hashlib
 import os
 import shutil
 import subprocess
+import tomllib
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import tomli_w
+from packaging.pylock import Pylock
 from packaging.utils import canonicalize_name
 
 from pypi2nix.cli import main
@@ -369,3 +372,18 @@ def test_a_fixed_commit_stays_when_updated(sources: dict[str, Any]) -> None:
     move_branch(sources["git_repo"])
     assert update(work) == 0
     assert f'rev = "{old}";' in (work / "out" / "requirements.nix").read_text()
+
+
+def test_the_lock_is_the_document_packaging_writes(sources: dict[str, Any]) -> None:
+    """pylock.toml is made as plain data, not through packaging's classes: it must be
+    what ``Pylock.to_dict`` gives for the same lock (fields, their order, no unset
+    ones), for index pins and each kind of direct source."""
+    work = sources["work"]
+    assert generate(work) == 0
+    text = (work / "out" / "pylock.toml").read_text()
+    document = Pylock.from_dict(tomllib.loads(text))
+    assert {package.vcs is not None for package in document.packages} == {True, False}
+    assert any(package.directory is not None for package in document.packages)
+    assert any(package.archive is not None for package in document.packages)
+    assert any(package.wheels for package in document.packages)
+    assert tomli_w.dumps(document.to_dict()) == text

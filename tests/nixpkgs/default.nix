@@ -98,13 +98,14 @@ let
     numactl = hostLibraries "numactl" [ "libnuma.so.1" ];
     libxkbcommon = hostLibraries "libxkbcommon" [ "libxkbcommon.so.0" ];
     udev = hostLibraries "udev" [ "libudev.so.1" ];
-    tbb = hostLibraries "tbb" [ "libtbb.so.12" "libtbbmalloc.so.2" ];
     gdal = hostLibraries "gdal" [ "libgdal.so.32" ];
     geos = hostLibraries "geos" [ "libgeos_c.so.1" ];
     proj = hostLibraries "proj" [ "libproj.so.25" ];
     hdf5 = hostLibraries "hdf5" [ "libhdf5.so.103" ];
     cairo = hostLibraries "cairo" [ "libcairo.so.2" ];
     pango = hostLibraries "pango" [ "libpango-1.0.so.0" ];
+    # nixpkgs' tbb has these; the host does not (numba's tbbpool links it): stubs.
+    tbb = stubLibraries "tbb" [ "libtbb.so.12" "libtbbmalloc.so.2" ];
     # The RDMA and HPC stack of GPU wheels, which the host does not have: stubs.
     rdma-core = stubLibraries "rdma-core" [
       "libibverbs.so.1" "librdmacm.so.1" "libibumad.so.3" "libmlx5.so.1" "libmlx4.so.1"
