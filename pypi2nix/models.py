@@ -38,6 +38,46 @@ def valid_sha256(value: object) -> str | None:
 # condition (psycopg_binary refuses to be imported before psycopg), so whether it
 # imports cannot be judged.
 IMPORT_GUARD = "(a module-level raise ImportError)"
+# The same, with the condition read from the source (judged for each target).
+_GUARD_IF = "(raise ImportError if "
+# An import needed on a condition (``try``/``except ImportError: raise`` in an ``if``).
+_IMPORT_IF = "(import "
+# Among the names an ``__init__.py`` imports: it declares a pkgutil or pkg_resources
+# namespace, so the distribution's own modules are the dotted ones below it.
+NAMESPACE_MARK = "(a namespace package)"
+# Among the names a module needs: Django models, which only a configured project
+# can import (AppRegistryNotReady).
+DJANGO_MODELS = "(Django models)"
+
+
+def guard_mark(condition: str) -> str:
+    """The mark of a module-level ``if <condition>:`` block that raises ImportError."""
+    return f"{_GUARD_IF}{condition})"
+
+
+def guard_condition(mark: str) -> str | None:
+    """The condition of a :func:`guard_mark` (``None`` for any other name)."""
+    if mark.startswith(_GUARD_IF) and mark.endswith(")"):
+        return mark[len(_GUARD_IF) : -1]
+    return None
+
+
+def conditional_import_mark(name: str, condition: str) -> str:
+    """The mark of an import a module needs where a condition holds."""
+    return f"{_IMPORT_IF}{name} if {condition})"
+
+
+def conditional_import(mark: str) -> tuple[str, str] | None:
+    """The name and condition of a :func:`conditional_import_mark`."""
+    if not (mark.startswith(_IMPORT_IF) and mark.endswith(")")):
+        return None
+    name, _, condition = mark[len(_IMPORT_IF) : -1].partition(" if ")
+    return name, condition
+
+
+def is_import_mark(name: str) -> bool:
+    """Whether an entry of a module's imports is a mark rather than a module name."""
+    return name.startswith("(") and name.endswith(")")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -184,6 +224,8 @@ class Pin:
     import_names: tuple[str, ...] = ()
     # Import names left out of pythonImportsCheck, with the modules they would miss.
     skipped_imports: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Environment variables the import check needs (a Django app's settings module).
+    imports_check_environment: tuple[tuple[str, str], ...] = ()
     meta: PackageMeta = field(default_factory=PackageMeta)
     required_by: tuple[str, ...] = ()
     # Set when the source is not a file of an index (then ``source`` describes it).

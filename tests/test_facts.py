@@ -142,11 +142,16 @@ def test_provided_names() -> None:
 
 def test_a_module_that_raises_importerror_on_a_condition_is_not_judged() -> None:
     from pypi2nix.dists.modules import source_imports
-    from pypi2nix.models import IMPORT_GUARD
+    from pypi2nix.models import IMPORT_GUARD, guard_mark
     from pypi2nix.nix.package import imports_check_attribute
+    from pypi2nix.pins.imports import for_target
+    from pypi2nix.target import Target
 
     guarded = b'import sys\n\nif "psycopg" not in sys.modules:\n    raise ImportError("first")\n'
-    assert IMPORT_GUARD in (source_imports("psycopg_binary/__init__.py", guarded) or ())
+    scanned = source_imports("psycopg_binary/__init__.py", guarded)
+    assert scanned == (guard_mark("'psycopg' not in sys.modules"), "sys")
+    judged = for_target({"p/__init__.py": scanned}.get, Target("3.12", "x86_64-linux"))
+    assert judged("p/__init__.py") == (IMPORT_GUARD, "sys")  # sys.modules: not known
     # an import whose ImportError is raised again is needed (black's blackd needs aiohttp)
     required = b"try:\n    import x\n    from .y import z\nexcept ImportError:\n    raise ImportError('no x')\n"
     assert source_imports("a/__init__.py", required) == ("a.y", "x")
@@ -160,7 +165,7 @@ def test_a_module_that_raises_importerror_on_a_condition_is_not_judged() -> None
 
 
 def test_setup_py_literal_lists_name_what_an_sdist_installs() -> None:
-    from pypi2nix.dists.modules import declared_in_setup_py, import_names_from_sdist
+    from pypi2nix.dists.modules import import_names_from_sdist
 
     # uWSGI: a C server whose sdist has contrib/ and plugins/ folders of scripts it
     # does not install; setup.py says which module it does.
@@ -169,22 +174,28 @@ def test_setup_py_literal_lists_name_what_an_sdist_installs() -> None:
     )
     names = ["setup.py", "uwsgiconfig.py", "uwsgidecorators.py", "contrib/runuwsgi.py",
              "plugins/airbrake/uwsgiplugin.py", "t/core/readline/__init__.py"]  # fmt: skip
-    assert import_names_from_sdist(names, setup_py=setup_py) == ("uwsgidecorators",)
+    assert import_names_from_sdist(names, files={"setup.py": setup_py}) == ("uwsgidecorators",)
     assert "uwsgidecorators" not in import_names_from_sdist(names)  # the guess, without it
     packages = (
         b"import setuptools\nsetuptools.setup(packages=['foo', 'foo.sub'], py_modules=('bar',))\n"
     )
-    assert declared_in_setup_py(packages) == ("bar", "foo")
+    tree = ["setup.py", "bar.py", "foo/__init__.py", "foo/sub/__init__.py", "other/__init__.py"]
+    assert import_names_from_sdist(tree, files={"setup.py": packages}) == ("bar", "foo")
+    guessed = ("bar", "foo", "other")  # only running setup.py could tell
     for unknown in (
-        b"from setuptools import setup, find_packages\nsetup(packages=find_packages())\n",
         b"from setuptools import setup\nsetup(**options)\n",
-        b"from setuptools import setup\nsetup(name='x')\n",
-        b"if True:\n    setup(py_modules=['x'])\n",
+        b"def main():\n    setup(py_modules=['x'])\n",
         b"setup(py_modules=['x'])\nsetup(py_modules=['y'])\n",
         b"setup(py_modules=[NAME])\n",
+        b"setup(packages=find_packages(where=SOURCE))\n",
+        b"setup(ext_modules=[Extension('fast', ['fast.c'])])\n",
         b"def broken(:\n",
     ):
-        assert declared_in_setup_py(unknown) is None, unknown
+        found_names = import_names_from_sdist(tree, files={"setup.py": unknown})
+        assert found_names == guessed[1:], unknown
+    # under `if __name__ == "__main__":` and with find_packages' literal arguments
+    found = b"if __name__ == '__main__':\n    setup(packages=find_packages(exclude=['other']))\n"
+    assert import_names_from_sdist(tree, files={"setup.py": found}) == ("foo",)
 
 
 def test_the_cached_facts_of_a_guarded_module_pass_the_cache_checks() -> None:
@@ -194,11 +205,11 @@ def test_the_cached_facts_of_a_guarded_module_pass_the_cache_checks() -> None:
     from pypi2nix.dists.modules import ModuleImports
     from pypi2nix.dists.wheel import WheelFacts
     from pypi2nix.index.entries import valid_wheel_facts
-    from pypi2nix.models import IMPORT_GUARD
+    from pypi2nix.models import guard_mark
 
     guarded = b'import sys\n\nif "x" not in sys.modules:\n    raise ImportError("first")\n'
     imports = ModuleImports(sources={"bs4/__init__.py": guarded})
-    assert imports.of("bs4/__init__.py") == (IMPORT_GUARD, "sys")
+    assert imports.of("bs4/__init__.py") == (guard_mark("'x' not in sys.modules"), "sys")
     facts = WheelFacts(
         metadata={"name": "bs4", "version": "1"}, names=("bs4/__init__.py",), imports=imports
     )

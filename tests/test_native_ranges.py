@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 FILENAME = "natpkg-1.0-cp311-cp311-manylinux_2_17_x86_64.whl"
-GUARD = b'import sys\n\nif sys.maxsize < 2**32:\n    raise ImportError("64-bit only")\n'
+GUARD = b'import sys\n\nif sys.version_info < (3, 12):\n    raise ImportError("needs 3.12")\n'
 CORE = "natpkg/_core.cpython-311-x86_64-linux-gnu.so"
 DEFLATED, STORED = zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED
 Member = tuple[str, bytes, int]

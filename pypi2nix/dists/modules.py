@@ -13,13 +13,24 @@ from __future__ import annotations
 import ast
 import keyword
 import re
-import threading
 from typing import TYPE_CHECKING
 
-from pypi2nix.models import IMPORT_GUARD
+from pypi2nix.dists.guards import (
+    conditional_reraised_imports,
+    may_hold_anywhere,
+    parsed_if_it_raises,
+    raising_conditions,
+    reraised_imports,
+)
+from pypi2nix.dists.python_source import parse_module
+from pypi2nix.dists.selection import declared_import_names, packaged_files
+from pypi2nix.models import IMPORT_GUARD, NAMESPACE_MARK, conditional_import_mark, guard_mark
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
+
+    # What the module file at a path imports (None: unknown).
+    ImportsOf = Callable[[str], tuple[str, ...] | None]
 
 _NOT_MODULES = frozenset(
     {
@@ -29,109 +40,140 @@ _NOT_MODULES = frozenset(
     }
 )  # fmt: skip
 _DATA_LIBRARY = re.compile(r"^[^/]+\.data/(?:purelib|platlib)/")
-# Sources kept for the static import check: top-level modules and packages, their
-# direct submodules, and the packages of a namespace.
-_CHECKABLE_SOURCE = re.compile(
-    r"^(?:[A-Za-z_][A-Za-z0-9_]*/)?[A-Za-z_][A-Za-z0-9_]*\.py$"
-    r"|^[A-Za-z_][A-Za-z0-9_]*/[A-Za-z_][A-Za-z0-9_]*/__init__\.py$"
-)
+# Sources kept for the static import check: modules up to three levels deep (a
+# package's submodules, and those of a package in a namespace).
+_CHECKABLE_SOURCE = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*/){0,2}[A-Za-z_][A-Za-z0-9_]*\.py$")
 MAX_SOURCE_BYTES = 256 * 1024
-# In CPython 3.11, ast.parse keeps its recursion count in state shared by all
-# threads, so two parses at once can fail with "AST constructor recursion depth
-# mismatch": parses take turns.
-_PARSE_LOCK = threading.Lock()
+# A declared namespace holding more names than this is the distribution's own tree
+# (Paste ships all of paste/), checked by the namespace's name as nixpkgs does.
+MAX_DECLARED_NAMESPACE_NAMES = 3
+# pkgutil's ``__path__ = extend_path(__path__, __name__)`` and pkg_resources'
+# ``declare_namespace(__name__)``.
+_NAMESPACE_DECLARATION = re.compile(
+    r"extend_path\(\s*__path__\s*,\s*__name__\s*\)|declare_namespace\(\s*__name__\s*\)"
+)
 _EXTENSION = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\.(?:([^/]*)\.)?(?:so|pyd)$")
 # The tags of CPython's and PyPy's extension module suffixes (``.cpython-312-...so``,
 # ``.abi3.so``, ``.cp312-win_amd64.pyd``, ``.pypy310-pp73-...so``).
 _EXTENSION_TAG = re.compile(r"^(?:cpython-|cp\d|abi3$|pypy)")
 
 
-def import_names_from_wheel(paths: Iterable[str]) -> tuple[str, ...]:
-    """Import names from the member list of a wheel."""
+def import_names_from_wheel(
+    paths: Iterable[str], *, imports_of: ImportsOf | None = None
+) -> tuple[str, ...]:
+    """Import names from the member list of a wheel.
+
+    :param imports_of: what a member imports, when known: an ``__init__.py`` that
+        declares a pkgutil or pkg_resources namespace (``backports``) stands for the
+        packages below it (``backports.shutil_get_terminal_size``).
+    """
     module_paths = []
     for path in paths:
         path = _DATA_LIBRARY.sub("", path)  # noqa: PLW2901
         first = path.split("/", 1)[0]
         if not first.endswith((".dist-info", ".data")):
             module_paths.append(path)
-    return _public(_top_level_names(module_paths))
+    return _public(_top_level_names(module_paths, namespace=_namespace_test(imports_of)))
 
 
 def import_names_from_sdist(
-    paths: Iterable[str], *, top_level_txt: bytes | None = None, setup_py: bytes | None = None
+    paths: Iterable[str],
+    *,
+    top_level_txt: bytes | None = None,
+    files: Mapping[str, bytes] | None = None,
+    project: str | None = None,
+    imports_of: ImportsOf | None = None,
 ) -> tuple[str, ...]:
-    """Import names from the member list of an sdist (paths relative to its root).
+    """Import names from the member list of an sdist or a source tree (paths relative
+    to its root), from what its build will install, before guessing.
 
-    setuptools' ``*.egg-info/top_level.txt`` wins when present, then the ``packages``
-    and ``py_modules`` that ``setup.py`` gives as literal lists; otherwise packages
-    under ``src/`` (or else at the root) and, failing those, root-level modules.
+    In order: setuptools' ``*.egg-info/top_level.txt``; ``[project] import-names``;
+    the files its build backend packages (:func:`pypi2nix.dists.selection.packaged_files`,
+    from ``files``: its ``pyproject.toml``, ``setup.cfg`` and ``setup.py``);
+    otherwise packages under ``src/`` (or else at the root) and, failing those,
+    root-level modules. A namespace package (a folder without ``__init__.py``, or one
+    whose ``__init__.py`` declares the namespace) stands for the packages below it.
     """
+    all_paths = list(paths)
+    namespace = _namespace_test(imports_of)
     if top_level_txt is not None:
         listed = [line.strip() for line in top_level_txt.decode("utf-8", "replace").splitlines()]
         names = {name.replace("/", ".") for name in listed if _is_module_name(name)}
         if names:
-            return _public(names)
-    declared = declared_in_setup_py(setup_py) if setup_py is not None else None
+            return _public(_below_namespaces(names, all_paths, namespace))
+    files = files or {}
+    declared = declared_import_names(files)
     if declared:
         return _public(set(declared))
-    all_paths = list(paths)
+    placed = packaged_files(all_paths, files, project)
+    if placed:
+        sources = dict(placed)
+        names = _top_level_names(sources, namespace=lambda path: namespace(sources.get(path, path)))
+        if names:
+            return _public(names)
     src_paths = [path[4:] for path in all_paths if path.startswith("src/")]
     for candidate_paths in (src_paths, all_paths):
-        packages = _top_level_names([path for path in candidate_paths if "/" in path])
+        packages = _top_level_names(
+            [path for path in candidate_paths if "/" in path], namespace=namespace
+        )
         if packages:
             return _public(packages)
     modules = _top_level_names([path for path in all_paths if "/" not in path])
     return _public({name for name in modules if not _looks_like_test(name)})
 
 
-def declared_in_setup_py(source: bytes) -> tuple[str, ...] | None:
-    """The top-level names of the ``packages`` and ``py_modules`` a module-level
-    ``setup(...)`` call gives as literal lists of strings (``None`` when there is no
-    such call, or either is computed: then only running it could tell)."""
-    try:
-        with _PARSE_LOCK:
-            tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    calls = [
-        node.value
-        for node in tree.body
-        if isinstance(node, ast.Expr)
-        and isinstance(node.value, ast.Call)
-        and _called_name(node.value.func) == "setup"
-    ]
-    if len(calls) != 1:
-        return None
-    names: set[str] = set()
-    for argument in calls[0].keywords:
-        if argument.arg in ("packages", "py_modules"):
-            listed = _literal_strings(argument.value)
-            if listed is None:
-                return None
-            names.update(name.split(".")[0] for name in listed if _is_module_name(name))
-        elif argument.arg is None:  # setup(**options): the lists may be in there
-            return None
-    return tuple(sorted(names)) or None
+def _below_namespaces(
+    names: set[str], paths: list[str], namespace: Callable[[str], bool]
+) -> set[str]:
+    """Listed top-level names, each namespace package among them replaced by the
+    packages below it (top_level.txt names ``backports``)."""
+    relative = [path.removeprefix("src/") for path in paths]
+    found = set()
+    for name in names:
+        below = [path for path in relative if path.startswith(f"{name}/")]
+        inner = _top_level_names(below, namespace=namespace) if below else set()
+        found.update(inner or {name})
+    return found
 
 
-def _called_name(function: ast.expr) -> str | None:
-    if isinstance(function, ast.Name):
-        return function.id
-    return function.attr if isinstance(function, ast.Attribute) else None
+def built_from_sdist(names: Iterable[str], paths: Iterable[str]) -> tuple[str, ...]:
+    """Of a wheel's import names, those whose package or module an sdist (its complete
+    member list) holds, anywhere in it: a wheel built from another tree may ship a
+    folder the sdist no longer has. An extension module counts by its source file."""
+    entries: set[str] = set()
+    for path in paths:
+        parts = path.split("/")
+        entries.update("/".join(parts[:end]) for end in range(1, len(parts)))
+        entries.add(path.rsplit(".", 1)[0])
+    return tuple(
+        name
+        for name in names
+        if any(
+            entry == path or entry.endswith(f"/{path}")
+            for path in [name.replace(".", "/")]
+            for entry in entries
+        )
+    )
 
 
-def _literal_strings(value: ast.expr) -> list[str] | None:
-    if not isinstance(value, ast.List | ast.Tuple):
-        return None
-    items = [item.value for item in value.elts if isinstance(item, ast.Constant)]
-    if len(items) != len(value.elts) or not all(isinstance(item, str) for item in items):
-        return None
-    return [str(item) for item in items]
+def _namespace_test(imports_of: ImportsOf | None) -> Callable[[str], bool]:
+    """Whether the ``__init__.py`` at a path declares a namespace (unknown: it does not)."""
+    if imports_of is None:
+        return lambda path: False
+    return lambda path: NAMESPACE_MARK in (imports_of(path) or ())
 
 
-def _top_level_names(paths: Iterable[str], *, in_namespace: bool = False) -> set[str]:
+def _top_level_names(
+    paths: Iterable[str],
+    *,
+    in_namespace: bool = False,
+    namespace: Callable[[str], bool] = lambda path: False,
+    prefix: str = "",
+) -> set[str]:
     """:param in_namespace: the paths are inside a folder with no ``__init__.py``, where
-    an untagged ``name.so`` is a shared library, not an extension module."""
+        an untagged ``name.so`` is a shared library, not an extension module.
+    :param namespace: whether the ``__init__.py`` at a path declares a namespace.
+    :param prefix: the folder the paths are in (for ``namespace``)."""
     names: set[str] = set()
     directories: dict[str, set[str]] = {}
     for path in paths:
@@ -145,10 +187,19 @@ def _top_level_names(paths: Iterable[str], *, in_namespace: bool = False) -> set
     for directory, contents in directories.items():
         if not _is_module_name(directory):
             continue
-        if "__init__.py" in contents:
+        initialized = "__init__.py" in contents
+        if initialized and not namespace(f"{prefix}{directory}/__init__.py"):
             names.add(directory)
+            continue
+        inner = _top_level_names(
+            contents - {"__init__.py"},
+            in_namespace=True,
+            namespace=namespace,
+            prefix=f"{prefix}{directory}/",
+        )
+        if initialized and not 0 < len(inner) <= MAX_DECLARED_NAMESPACE_NAMES:
+            names.add(directory)  # nothing below, or a tree of its own (Paste's paste/)
         else:
-            inner = _top_level_names(contents, in_namespace=True)
             names.update(f"{directory}.{name}" for name in inner)
     return {name for name in names if name.split(".")[0] not in _NOT_MODULES}
 
@@ -265,73 +316,42 @@ def source_imports(path: str, source: bytes) -> tuple[str, ...] | None:
     """
     try:
         decoded = source.decode("utf-8")
-        text = _top_level_imports(decoded)
-        with _PARSE_LOCK:
-            tree = ast.parse(text)
+        tree = parse_module(_top_level_imports(decoded))
     except (SyntaxError, ValueError, UnicodeDecodeError):
         return None
     parts = path.removeprefix("src/").removesuffix(".py").split("/")
     is_package = parts[-1] == "__init__"
     module = ".".join(parts[:-1] if is_package else parts)
     package = module if is_package else module.rpartition(".")[0]
-    statements = [*tree.body, *_imports_made_unconditional(decoded)]
+    whole = parsed_if_it_raises(decoded)
+    statements = [*tree.body, *(reraised_imports(whole) if whole is not None else [])]
     names = {name for statement in statements for name in _imported_names(statement, package)}
-    if guards_its_import(decoded):
-        names.add(IMPORT_GUARD)
+    if whole is not None:
+        conditions = raising_conditions(whole)
+        names.update(
+            guard_mark(condition) if condition else IMPORT_GUARD for condition in conditions
+        )
+        names.update(
+            conditional_import_mark(name, condition)
+            for condition, statement in conditional_reraised_imports(whole)
+            for name in _imported_names(statement, package)
+        )
+    if is_package and declares_namespace(decoded):
+        names.add(NAMESPACE_MARK)
     return tuple(sorted(names))
 
 
-_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
-
-
-def _imports_made_unconditional(text: str) -> list[ast.stmt]:
-    """The imports of a module-level ``try`` whose ImportError handler raises again
-    (``try: import aiohttp`` / ``except ImportError: raise ImportError("install [d]")``):
-    those are needed as much as unindented ones. Only modules that say ``raise
-    ImportError`` are parsed whole for them."""
-    if not any(raise_ in text for raise_ in _RAISES):
-        return []
-    try:
-        with _PARSE_LOCK:
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError):
-        return []
-    return [
-        statement
-        for node in tree.body
-        if isinstance(node, ast.Try) and any(_raises_again(handler) for handler in node.handlers)
-        for statement in node.body
-        if isinstance(statement, ast.Import | ast.ImportFrom)
-    ]
-
-
-def _raises_again(handler: ast.ExceptHandler) -> bool:
-    caught = handler.type
-    names = caught.elts if isinstance(caught, ast.Tuple) else [caught]
-    catches_import_error = caught is None or any(
-        isinstance(name, ast.Name) and name.id in _IMPORT_ERRORS for name in names
-    )
-    return catches_import_error and any(isinstance(node, ast.Raise) for node in handler.body)
-
-
-_RAISES = ("raise ImportError", "raise ModuleNotFoundError")
-
-
 def guards_its_import(source: str | bytes) -> bool:
-    """Whether an unindented ``if`` block raises ImportError; one pass over the lines,
-    and only over text that mentions it (the scan reads every module)."""
+    """Whether a module-level ``if`` raises ImportError on a condition that may hold
+    for some target (bs4's ``if sys.version_info.major < 3:`` holds for none)."""
     text = source.decode("utf-8", "replace") if isinstance(source, bytes) else source
-    if not any(raise_ in text for raise_ in _RAISES):
-        return False
-    in_if = False
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        if not line[0].isspace():
-            in_if = line.startswith("if ")
-        elif in_if and line.lstrip().startswith(_RAISES):
-            return True
-    return False
+    tree = parsed_if_it_raises(text)
+    return tree is not None and may_hold_anywhere(raising_conditions(tree))
+
+
+def declares_namespace(text: str) -> bool:
+    """Whether a package's ``__init__.py`` declares a pkgutil or pkg_resources namespace."""
+    return _NAMESPACE_DECLARATION.search(text) is not None
 
 
 def _top_level_imports(text: str) -> str:

@@ -12,7 +12,7 @@ import binascii
 import re
 from typing import Any
 
-from pypi2nix.models import IMPORT_GUARD
+from pypi2nix.models import is_import_mark
 
 # PEP 508's project names.
 _PROJECT_NAME = re.compile(r"[A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9]", re.IGNORECASE)
@@ -99,8 +99,9 @@ def _valid_pyproject(facts: object) -> bool:
 
 
 def _imported_name(name: str) -> bool:
-    """A dotted module name, or the mark of a module-level ``raise ImportError``."""
-    return name == IMPORT_GUARD or all(part.isidentifier() for part in name.split("."))
+    """A dotted module name, or a mark (a module-level ``raise ImportError``, a
+    namespace declaration)."""
+    return is_import_mark(name) or all(part.isidentifier() for part in name.split("."))
 
 
 def _strings(value: object) -> bool:

@@ -130,6 +130,9 @@ def _pin(data: dict[str, Any]) -> Pin:
         ),
         import_names=tuple(data["import_names"]),
         skipped_imports=tuple((name, tuple(missing)) for name, missing in data["skipped_imports"]),
+        imports_check_environment=tuple(
+            (name, value) for name, value in data["imports_check_environment"]
+        ),
         meta=PackageMeta(
             **{
                 **data["meta"],

@@ -135,7 +135,15 @@ def render_nixpkgs_package(pin: Pin, *, tests: Tests, fetcher: Fetcher = "auto")
     if extras:
         body += [*_optional_dependencies(extras), ""]
     body += [*_check_attributes(tests), ""]
-    body += [*imports_check_attribute(pin.import_names, pin.skipped_imports), ""]
+    body += [
+        *imports_check_attribute(
+            pin.import_names,
+            pin.skipped_imports,
+            environment=pin.imports_check_environment,
+            optional=pin.optional_dependencies,
+        ),
+        "",
+    ]
     meta = dataclasses.replace(pin.meta, description=nixpkgs_description(pin.meta.description))
     body += meta_attribute(meta, ARGUMENT_NAMES, changelog=True, maintainers=True)
     lines = [

@@ -11,7 +11,9 @@ import posixpath
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from pypi2nix.models import IMPORT_GUARD
+from packaging.utils import canonicalize_name
+
+from pypi2nix.models import DJANGO_MODELS, IMPORT_GUARD, guard_condition
 from pypi2nix.nix.escape import nix_comment, nix_relative_path, nix_select, nix_string
 from pypi2nix.nix.hashes import sri_sha256
 from pypi2nix.nix.licenses import map_license
@@ -69,7 +71,14 @@ def package_expression(
     body.extend(dependencies)
     body.extend(_dropped_dependencies(pin))
     body.append("doCheck = false;")
-    body.extend(imports_check_attribute(pin.import_names, pin.skipped_imports))
+    body.extend(
+        imports_check_attribute(
+            pin.import_names,
+            pin.skipped_imports,
+            environment=pin.imports_check_environment,
+            optional=pin.optional_dependencies,
+        )
+    )
     body.extend(meta_attribute(pin.meta, names))
     return [f"{names.build_python_package} rec {{", *indent(body), "}"]
 
@@ -235,22 +244,50 @@ def _dropped_dependencies(pin: Pin) -> list[str]:
 
 
 def imports_check_attribute(
-    import_names: Sequence[str], skipped: Sequence[tuple[str, Sequence[str]]] = ()
+    import_names: Sequence[str],
+    skipped: Sequence[tuple[str, Sequence[str]]] = (),
+    *,
+    environment: Sequence[tuple[str, str]] = (),
+    optional: Sequence[tuple[str, Sequence[str]]] = (),
 ) -> list[str]:
+    """``pythonImportsCheck``, a comment for each name left out, and the environment
+    the check needs (``env``, which nixpkgs' pythonImportsCheckPhase sees).
+
+    :param optional: the release's extras and the projects each adds (named in the
+        comments when a module imports one of them).
+    """
     lines = [
-        nix_comment(f"pythonImportsCheck leaves out {module}: {_why_skipped(missing)}")
+        nix_comment(f"pythonImportsCheck leaves out {module}: {_why_skipped(missing, optional)}")
         for module, missing in skipped
     ]
     if not import_names and not skipped:
         lines.append(nix_comment("The distribution's files hold no importable top-level module."))
     items = [nix_string(name) for name in import_names]
-    return [*lines, *list_attribute("pythonImportsCheck", items)]
+    lines += list_attribute("pythonImportsCheck", items)
+    if environment:
+        lines.append(
+            nix_comment(
+                "A Django app: pythonImportsCheck imports it with Django's default settings, "
+                "as nixpkgs checks such apps (their modules may read settings when imported)."
+            )
+        )
+        lines += [f"env.{name} = {nix_string(value)};" for name, value in environment]
+    return lines
 
 
-def _why_skipped(missing: Sequence[str]) -> str:
+def _why_skipped(missing: Sequence[str], optional: Sequence[tuple[str, Sequence[str]]]) -> str:
     if IMPORT_GUARD in missing:
         return "it raises ImportError at import time on a condition pypi2nix cannot judge."
-    return f"it imports {', '.join(missing)}, not among its dependencies."
+    conditions = [condition for condition in map(guard_condition, missing) if condition]
+    if conditions:
+        return f"it raises ImportError at import time on this target (if {conditions[0]})."
+    if DJANGO_MODELS in missing:
+        return "it imports Django models, which only a configured Django project can import."
+    named = []
+    for name in missing:
+        extras = [extra for extra, projects in optional if canonicalize_name(name) in projects]
+        named.append(f"{name} (extra {', '.join(extras)}, not asked for)" if extras else name)
+    return f"it imports {', '.join(named)}, not among its dependencies."
 
 
 def meta_attribute(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pypi2nix.models import IMPORT_GUARD, Pin
-from pypi2nix.pins.imports import missing_imports
+from pypi2nix.pins.imports import judge_imports
 from pypi2nix.pins.meta import package_meta
 from pypi2nix.resolve.policy import has_compiled_code
 
@@ -33,7 +33,10 @@ def make_pins(
     pins = []
     for name, fact in sorted(facts.items()):
         available = frozenset().union(*(facts[other].provides for other in closures[name]))
-        checked, skipped = _judge_imports(fact, available)
+        judgement = judge_imports(
+            fact.import_names, fact.imports_of, own=fact.provides, available=available
+        )
+        checked, skipped = judgement.checked, judgement.skipped
         dropped = tuple(dependency.name for dependency in resolution.dropped[name])
         if dropped:  # its modules may import what the broken cycle left out
             skipped += tuple((module, dropped) for module in checked)
@@ -62,6 +65,7 @@ def make_pins(
                 dependency_groups=fact.dependency_groups,
                 import_names=checked,
                 skipped_imports=skipped,
+                imports_check_environment=judgement.environment if checked else (),
                 meta=package_meta(release.metadata, license_file=fact.license_file),
                 required_by=release.required_by,
                 direct=None if candidate.direct is None else candidate.direct.source,
@@ -115,20 +119,6 @@ def _runtime_closures(
             path.pop()
             on_path.discard(name)
     return closures
-
-
-def _judge_imports(
-    fact: ReleaseFacts, available: frozenset[str]
-) -> tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]:
-    checked: list[str] = []
-    skipped: list[tuple[str, tuple[str, ...]]] = []
-    for module in fact.import_names:
-        missing = missing_imports(module, fact.imports_of, own=fact.provides, available=available)
-        if missing:
-            skipped.append((module, missing))
-        else:
-            checked.append(module)
-    return tuple(checked), tuple(skipped)
 
 
 def _files(release: ResolvedRelease, source: DistFile) -> tuple[DistFile, ...]:

@@ -9,13 +9,15 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from pypi2nix.dists.modules import (
+    built_from_sdist,
     import_names_from_sdist,
     import_names_from_wheel,
     provided_names,
 )
-from pypi2nix.dists.sdist import SETUP_PY
+from pypi2nix.dists.selection import BUILD_FILES
 from pypi2nix.filenames import is_linux_binary_wheel
 from pypi2nix.pins.build_requirements import group_names, sdist_build_requirements
+from pypi2nix.pins.imports import for_target
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -177,19 +179,20 @@ def _facts(
     groups = () if pyproject is None else group_names(pyproject.dependency_groups, target)
     if wheel is not None:
         sdist_imports = contents.imports.of if contents is not None else _unknown
-        import_names = import_names_from_wheel(wheel.names)
-        provides = provided_names(wheel.names)
 
         def imports_of(path: str) -> tuple[str, ...] | None:
             return _first_known(wheel.imports.of(path), sdist_imports, path)
 
+        import_names = import_names_from_wheel(wheel.names, imports_of=imports_of)
+        if source.kind == "sdist" and contents is not None and contents.complete:
+            # built from the sdist: what its wheel was built from may have differed
+            import_names = built_from_sdist(import_names, contents.names) or _sdist_names(
+                contents, release
+            )
+        provides = provided_names(wheel.names)
     else:
         assert contents is not None  # a release without wheels has an sdist
-        import_names = import_names_from_sdist(
-            contents.names,
-            top_level_txt=contents.egg_info("top_level.txt"),
-            setup_py=contents.files.get(SETUP_PY),
-        )
+        import_names = _sdist_names(contents, release)
         provides = provided_names(path.removeprefix("src/") for path in contents.names)
         imports_of = contents.imports.of
     return ReleaseFacts(
@@ -200,9 +203,19 @@ def _facts(
         dependency_groups=groups,
         import_names=import_names,
         provides=provides,
-        imports_of=imports_of,
+        imports_of=for_target(imports_of, target),
         license_file=(contents.license_file() if contents is not None else None)
         or (wheel.license_file if wheel is not None else None),
+    )
+
+
+def _sdist_names(contents: SdistContents, release: ResolvedRelease) -> tuple[str, ...]:
+    return import_names_from_sdist(
+        contents.names,
+        top_level_txt=contents.egg_info("top_level.txt"),
+        files={name: data for name, data in contents.files.items() if name in BUILD_FILES},
+        project=release.metadata.name,
+        imports_of=contents.imports.of,
     )
 
 

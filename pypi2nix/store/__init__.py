@@ -32,7 +32,7 @@ __all__ = ["FORMAT", "Store", "default_cache_dir"]
 logger = logging.getLogger(__name__)
 
 # The shape of every JSON entry: an entry written in another format is a miss.
-FORMAT = 10
+FORMAT = 11
 # An entry's name: a hex digest, maybe with a kind (``<sha256>.native``).
 _KEY = re.compile(r"[0-9a-f]{64}(?:\.[a-z]+)?")
 

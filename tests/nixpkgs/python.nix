@@ -26,6 +26,7 @@ let
     "optional-dependencies" "doCheck" "pythonImportsCheck" "pythonRemoveDeps"
     "pythonRelaxDeps" "meta" "nativeBuildInputs" "buildInputs" "nativeCheckInputs"
     "patches" "postPatch" "disabled" "passthru" "autoPatchelfIgnoreMissingDeps" "cargoDeps"
+    "env"
   ];
   allowedMeta = [ "description" "homepage" "changelog" "license" "maintainers" "mainProgram" ];
 
@@ -85,6 +86,8 @@ let
       (require (builtins.isBool (args.doCheck or true)) "${name}: doCheck must be a boolean")
       (require (builtins.all builtins.isString (args.pythonImportsCheck or [ ])) "${name}: pythonImportsCheck must be strings")
       (require (builtins.all builtins.isString (args.pythonRemoveDeps or [ ])) "${name}: pythonRemoveDeps must be strings")
+      (require (builtins.isAttrs (args.env or { }) && builtins.all builtins.isString (builtins.attrValues (args.env or { })))
+        "${name}: env must be an attribute set of strings")
       (validMeta name (args.meta or { }))
     ];
 
@@ -95,7 +98,9 @@ let
       dependencies = args.dependencies or [ ];
       buildSystem = args.build-system or [ ];
       runtimeClosure = closureOf dependencies;
-      package = derivation {
+      # As in mkDerivation, `env` becomes the build's environment: the imports check
+      # (nixpkgs' pythonImportsCheckPhase runs in the same shell) sees it.
+      package = derivation ((args.env or { }) // {
         name = "python${pythonVersion}-${args.pname}-${args.version}";
         system = builtins.currentSystem;
         builder = "/bin/sh";
@@ -119,7 +124,7 @@ let
         # Vendored crates: the build cannot start before they are fetched.
         cargoDeps = args.cargoDeps or "";
         postPatch = args.postPatch or "";
-      };
+      });
     in
     package
     // {

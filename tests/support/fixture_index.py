@@ -36,7 +36,7 @@ FIXTURES = ROOT / "fixtures"
 INDEX_URL = "https://index.example.test/simple/"
 FILES_ORIGIN = "https://files.example.test"
 UPLOAD_TIME = "2024-01-01T00:00:00.000000Z"
-_NOT_IN_WHEELS = ("PKG-INFO", "pyproject.toml", "setup.cfg")
+_NOT_IN_WHEELS = ("PKG-INFO", "pyproject.toml", "setup.cfg", "setup.py")
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
@@ -109,9 +109,10 @@ def build_files(table: Path = FIXTURES / "index.toml") -> list[IndexFile]:
                 _index_file(release["sdist"], build_sdist(tree, release["sdist"]), options)
             )
         if "wheel" in release:
-            files.append(
-                _index_file(release["wheel"], build_wheel(tree, release["wheel"]), options)
-            )
+            extra = release.get("wheel-extra")
+            extra_tree = None if extra is None else FIXTURES / "packages" / extra
+            wheel = build_wheel(tree, release["wheel"], extra=extra_tree)
+            files.append(_index_file(release["wheel"], wheel, options))
     return files
 
 
@@ -137,17 +138,21 @@ def build_sdist(tree: Path, filename: str) -> bytes:
     return _tar_gz(members, root=stem)
 
 
-def build_wheel(tree: Path, filename: str) -> bytes:
+def build_wheel(tree: Path, filename: str, *, extra: Path | None = None) -> bytes:
     """A deterministic wheel of a source tree (modules + .dist-info), tagged as its file
-    name says (a platform tag makes it a binary wheel: not purelib)."""
+    name says (a platform tag makes it a binary wheel: not purelib).
+
+    :param extra: a tree whose files the wheel holds too (a wheel built from an older
+        tree than its sdist's).
+    """
     name, version = filename.split("-")[:2]
     tag = filename.removesuffix(".whl").split("-", 2)[2]
     dist_info = f"{name}-{version}.dist-info"
-    members = [
+    members = sorted(
         (path, data)
-        for path, data in _tree_files(tree)
+        for path, data in [*_tree_files(tree), *(_tree_files(extra) if extra else [])]
         if path not in _NOT_IN_WHEELS and ".egg-info/" not in path
-    ]
+    )
     members.append((f"{dist_info}/METADATA", (tree / "PKG-INFO").read_bytes()))
     members.append(
         (
