@@ -58,6 +58,8 @@ class LockRun:
     seconds: float
     requests: int
     bytes: int
+    # The digest of the lock's content in the lock cache (None: not kept there).
+    digest: str | None = None
 
 
 def lock_inputs(
@@ -99,7 +101,7 @@ def lock_inputs(
         progress=console.progress,
     )
     try:
-        locked = lock(
+        locked, digest = lock_with_digest(
             inputs,
             session,
             targets=targets,
@@ -118,6 +120,7 @@ def lock_inputs(
         seconds=time.monotonic() - started,
         requests=client.stats.requests,
         bytes=client.stats.bytes,
+        digest=digest,
     )
 
 
@@ -158,6 +161,29 @@ def lock(
     :param cache: the lock cache (none: locks are neither reused nor kept).
     :raises ResolutionError: when the requirements cannot be satisfied together.
     """
+    return lock_with_digest(
+        inputs,
+        session,
+        targets=targets,
+        preferences=preferences,
+        builder=builder,
+        cache=cache,
+        kept_commits=kept_commits,
+    )[0]
+
+
+def lock_with_digest(
+    inputs: RequirementSet,
+    session: LockSession,
+    *,
+    targets: Sequence[Target] | None = None,
+    preferences: Preferences | None = None,
+    builder: MetadataBuilder | None = None,
+    cache: LockCache | None = None,
+    kept_commits: Mapping[NormalizedName, KeptCommit] | None = None,
+) -> tuple[Lock, str | None]:
+    """:func:`lock`, and the digest of the lock's content in the lock cache (``None``
+    when it is not kept there)."""
     index, policy = session.index, session.policy
     targets = tuple(targets or (session.target,))
     preferences = preferences or {}
@@ -167,17 +193,16 @@ def lock(
         cached = cached_lock(cache, key) if cache is not None and cacheable else None
         if cached is not None:
             say_again(cached.warnings)
-            return cached.lock
+            return cached.lock, cached.digest
         locked = _lock(inputs, session, targets, preferences, builder, cache, kept_commits)
         pins = [pin for graph in locked.graphs for pin in graph.pins]
         warnings.say_held((pin.name, pin.version) for pin in pins)
-        if cache is not None and cacheable:
-            store_lock(cache, key, locked, warnings.said)
-            written = {graph.target: pinned_versions(graph.pins) for graph in locked.graphs}
-            settled = lock_key(inputs, index.index_urls, targets, policy, written)
-            if settled != key:  # the next run, which prefers the pins this one wrote
-                store_lock(cache, settled, locked, warnings.said)
-        return locked
+        if cache is None or not cacheable:
+            return locked, None
+        written = {graph.target: pinned_versions(graph.pins) for graph in locked.graphs}
+        # and under the key of the next run, which prefers the pins this one wrote
+        settled = lock_key(inputs, index.index_urls, targets, policy, written)
+        return locked, store_lock(cache, (key, settled), locked, warnings.said)
 
 
 def _lock(
