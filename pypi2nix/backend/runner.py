@@ -97,7 +97,7 @@ class HookRunner:
                 status = process.wait(self.timeout)
             except subprocess.TimeoutExpired:
                 _end(process)
-                raise HookTimedOut(f"it ran for more than {self.timeout:g} s") from None
+                raise HookTimedOut(f"ran for more than {self.timeout:g} s") from None
             finally:
                 _end(process)
             if status != 0:

@@ -123,12 +123,16 @@ def _bwrap_options(view: View, environment: Mapping[str, str], cwd: Path) -> lis
     options = ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent"]
     options += ["--new-session"]
     options += ["--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev"]
-    for folder in _existing(view.hidden):
+    hidden = _existing(view.hidden)
+    for folder in hidden:
         options += ["--size", str(_tmpfs_size(folder)), "--tmpfs", str(folder)]
     for folder in _existing(view.readable):
         options += ["--ro-bind", str(folder), str(folder)]
     for folder in _existing(view.writable):
         options += ["--bind", str(folder), str(folder)]
+    for folder in hidden:
+        if not _scratch(folder):
+            options += ["--remount-ro", str(folder)]
     options += ["--chdir", str(cwd), "--clearenv"]
     for key, value in sorted(environment.items()):
         options += ["--setenv", key, value]
@@ -160,6 +164,8 @@ def _unshare_command(
         mount = f"mount --no-canonicalize --bind /proc/self/fd/{fd}"
         lines.append(f"mkdir -p {quoted} && {mount} {quoted}")
         lines.append(f"mount -o remount,bind,{mode} {quoted}")
+    lines += [f"mount -o remount,ro {shlex.quote(str(folder))}"
+              for folder in _existing(view.hidden) if not _scratch(folder)]  # fmt: skip
     lines += [f"exec {fd}<&-" for fd in range(3, 3 + len(shown))]
     lines.append(f"cd {shlex.quote(str(cwd))}")
     settings = [f"{key}={value}" for key, value in sorted(environment.items())]
@@ -171,8 +177,13 @@ def _unshare_command(
     ]  # fmt: skip
 
 
+def _scratch(folder: Path) -> bool:
+    """A temporary folder, shown empty and writable (the others are empty and read-only)."""
+    return str(folder) in ("/tmp", "/var/tmp")
+
+
 def _tmpfs_size(folder: Path) -> int:
-    return _TMPFS_BYTES if str(folder) in ("/tmp", "/var/tmp") else _HIDDEN_BYTES
+    return _TMPFS_BYTES if _scratch(folder) else _HIDDEN_BYTES
 
 
 def _existing(folders: Sequence[Path]) -> list[Path]:
