@@ -176,6 +176,7 @@ def lock_and_write(
         policy=policy,
         preferences=preferences,
         index_options=options.index,
+        builds=options.builds,
         console=console,
         kept_commits={
             name: KeptCommit(pin.url, pin.rev, pin.commit)

@@ -87,7 +87,11 @@ def recorded_options(
         refresh=not options.index.offline,
     )
     return dataclasses.replace(
-        recorded, output_dir=directory, basename=options.basename, index=index
+        recorded,
+        output_dir=directory,
+        basename=options.basename,
+        index=index,
+        builds=options.builds,
     )
 
 

@@ -22,7 +22,7 @@ from pypi2nix.index.repository import PackageIndex
 from pypi2nix.lock.cache import LockCache, cached_lock, is_cacheable, lock_key, store_lock
 from pypi2nix.lock.tool_cache import cached_tool_sets, store_tool_sets, tool_sets_key
 from pypi2nix.models import Lock, LockGraph
-from pypi2nix.options import DEFAULT_INDEX_URL, index_url_from_environment
+from pypi2nix.options import DEFAULT_INDEX_URL, BuildOptions, index_url_from_environment
 from pypi2nix.pins import BuildFactsLookAhead, build_environment_wheels, pin_releases
 from pypi2nix.pins.build_tools import FROM_WHEELS
 from pypi2nix.pins.splits import version_splits
@@ -60,6 +60,8 @@ class LockRun:
     bytes: int
     # The digest of the lock's content in the lock cache (None: not kept there).
     digest: str | None = None
+    # One line for each build backend run for metadata (its sdist, whether sandboxed).
+    backend_runs: tuple[str, ...] = ()
 
 
 def lock_inputs(
@@ -69,6 +71,7 @@ def lock_inputs(
     policy: ResolutionPolicy,
     index_options: IndexOptions,
     console: Console,
+    builds: BuildOptions | None = None,
     preferences: Preferences | None = None,
     kept_commits: Mapping[NormalizedName, KeptCommit] | None = None,
 ) -> LockRun:
@@ -77,6 +80,7 @@ def lock_inputs(
 
     :param preferences: per target, the versions to try first (the earlier pins).
     :param kept_commits: git pins to check out at their earlier commit.
+    :param builds: how a build backend runs (sandbox, time limit).
     """
     started = time.monotonic()
     client = HttpClient(limits=HttpLimits.from_environment(os.environ))
@@ -100,13 +104,14 @@ def lock_inputs(
         prefetcher=prefetcher,
         progress=console.progress,
     )
+    builder = metadata_builder(session, store, builds or BuildOptions())
     try:
         locked, digest = lock_with_digest(
             inputs,
             session,
             targets=targets,
             preferences=preferences,
-            builder=metadata_builder(session, store),
+            builder=builder,
             cache=LockCache(store, index, reuse=not index.refresh),
             kept_commits=kept_commits,
         )
@@ -121,10 +126,11 @@ def lock_inputs(
         requests=client.stats.requests,
         bytes=client.stats.bytes,
         digest=digest,
+        backend_runs=tuple(builder.runs),
     )
 
 
-def metadata_builder(session: LockSession, store: Store) -> MetadataBuilder:
+def metadata_builder(session: LockSession, store: Store, builds: BuildOptions) -> MetadataBuilder:
     """The build backend runner: on the interpreter running pypi2nix, with the wheels
     of its build requirements locked for it through the index, in no other thread."""
     host = LockSession(
@@ -138,6 +144,8 @@ def metadata_builder(session: LockSession, store: Store) -> MetadataBuilder:
         session.index.download,
         functools.partial(build_environment_wheels, session=host),
         allowed=session.policy.builds,
+        sandbox=builds.sandbox,
+        timeout=builds.timeout,
     )
 
 

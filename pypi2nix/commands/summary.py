@@ -51,6 +51,7 @@ def summary_lines(lock: Lock, run: LockRun) -> list[str]:
     built = sorted({name for graph in lock.graphs for name in graph.built_metadata})
     if built:
         lines.append(f"Metadata read by running the build backend: {', '.join(built)}.")
+    lines.extend(f"{line[0].upper()}{line[1:]}." for line in run.backend_runs)
     lines.extend(_unserved_build_tools(pins))
     unsearched = [pin.name for pin in binary if not pin.libraries_known]
     if unsearched:
