@@ -29,7 +29,7 @@ CASES: list[tuple[list[str], str | None, dict[str, str]]] = [
     (["-r", "requirements.txt"], "six\nflask ==\n", {}),
     (["-r", "requirements.txt"], "# git\n\n\n\n\n\ngit+https://example.test/x.git\n", {}),
     (
-        ["-r", "requirements.txt"],
+        ["-r", "requirements.txt", "--no-build"],
         "./libs/foo\n",
         {"libs/foo/pyproject.toml": '[project]\nname = "foo"\ndynamic = ["version"]\n'},
     ),

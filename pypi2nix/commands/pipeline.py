@@ -198,6 +198,8 @@ def _lock(
         offline=index.offline,
         kept_commits=kept_commits,
         progress=session.progress,
+        builder=builder,
+        no_build=not session.policy.builds,
     )
     graphs: list[LockGraph] = []
     resolutions: dict[Target, Resolution] = {}
