@@ -118,3 +118,50 @@ def test_no_build_refuses_a_dynamic_version(
         "--no-build, or declare it in the [project] table of its pyproject.toml"
     ]
     assert not (scm_project / "requirements.nix").exists()
+
+
+POETRY_PYPROJECT = """\
+[build-system]
+requires = ["poetry-core>=1.0.0"]
+build-backend = "poetry.core.masonry.api"
+
+[tool.poetry]
+name = "poetryapp"
+version = "0.4.0"
+description = "A Poetry 1.x project"
+authors = ["Someone <someone@example.test>"]
+packages = [{ include = "poetryapp" }]
+
+[tool.poetry.dependencies]
+python = "^3.10"
+beta = "^1.0"
+alpha = "~0.9"
+epsilon = { version = "^0.5", optional = true }
+
+[tool.poetry.extras]
+fast = ["epsilon"]
+"""
+
+
+@pytest.fixture
+def poetry_project(tmp_path: Path) -> Path:
+    folder = tmp_path / "poetryapp"
+    (folder / "poetryapp").mkdir(parents=True)
+    (folder / "pyproject.toml").write_text(POETRY_PYPROJECT)
+    (folder / "poetryapp" / "__init__.py").write_text('"""Poetry."""\n')
+    return folder
+
+
+def test_a_poetry_1_project(
+    fixture_index: FixtureIndex, poetry_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Name, version and extras from [tool.poetry]; the dependencies from poetry-core,
+    which turns ^1.0 into >=1.0,<2.0 and ~0.9 into >=0.9,<0.10 (alpha 1.0.0 is newer)."""
+    assert generate(poetry_project, "--pyproject", "pyproject.toml", "--extra", "fast") == 0
+    frozen = (poetry_project / "requirements_frozen.txt").read_text()
+    assert "alpha==0.9.0" in frozen
+    assert "beta==1.1.0" in frozen
+    assert "epsilon==0.5.0" in frozen
+    block = package_block((poetry_project / "requirements.nix").read_text(), "poetryapp")
+    assert 'version = "0.4.0";' in block
+    assert "Metadata read by running the build backend: poetryapp." in capsys.readouterr().err

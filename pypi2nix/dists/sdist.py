@@ -35,6 +35,7 @@ from pypi2nix.project_files import (
     MetadataParseError,
     PyprojectFacts,
     parse_pyproject,
+    poetry_metadata,
     project_table_metadata,
     setup_cfg_name_and_version,
 )
@@ -226,9 +227,14 @@ def _project_or_setup_cfg(
     cfg_name, cfg_version = (
         (None, None) if setup_cfg is None else setup_cfg_name_and_version(setup_cfg)
     )
-    name = project.name if project is not None else cfg_name
+    poetry = None if pyproject is None or project is not None else poetry_metadata(pyproject)
+    name = project.name if project is not None else cfg_name or (poetry.name if poetry else None)
     if name is None and SETUP_PY in contents.files:
         name = setup_py_name(contents.files[SETUP_PY])
+    if poetry is not None and need_version:
+        raise NoStaticMetadata(
+            f"{name} declares its dependencies in [tool.poetry], in Poetry's own terms"
+        )
     if name is None:
         raise NoStaticMetadata(
             "it declares no name: add a [project] table with name and version to its pyproject.toml"
