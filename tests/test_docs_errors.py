@@ -23,6 +23,7 @@ BASE = ["generate", "-i", INDEX_URL, "--python", "3.11", "-O", "out"]
 CASES: list[tuple[list[str], str | None, dict[str, str]]] = [
     (["-e", "reqeusts"], None, {}),
     (["-e", "gamma==0.0.0"], None, {}),
+    (["-e", "gamma>=3"], None, {}),
     (["-e", "beta", "--only-binary", "beta"], None, {}),
     (["-e", "alpha", "--no-binary", "Alpha", "--only-binary", "alpha,beta"], None, {}),
     (["-e", "gamma<2", "-e", "beta"], None, {}),
