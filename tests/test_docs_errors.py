@@ -29,6 +29,7 @@ CASES: list[tuple[list[str], str | None, dict[str, str]]] = [
     (["-e", "gamma<2", "-e", "beta"], None, {}),
     (["-r", "requirements.txt"], "six\nflask ==\n", {}),
     (["-r", "requirements.txt"], "# git\n\n\n\n\n\ngit+https://example.test/x.git\n", {}),
+    (["-r", "requirements.txt"], "svn://example.test/x\n", {}),
     (
         ["-r", "requirements.txt", "--no-build"],
         "./libs/foo\n",
@@ -73,6 +74,7 @@ def shows(line: str, printed: str) -> bool:
 def test_every_line_shown_is_made_by_a_test() -> None:
     """The lines this file does not make are made (with the same words) elsewhere."""
     elsewhere = {
+        "not a Simple API page": Path("tests/test_index_url_hints.py"),
         "legacy 1.0.0: legacy-1.0.0.tar.gz": Path("tests/test_metadata_builds.py"),
         "hash mismatch for": Path("tests/test_direct_sources.py"),
         "cannot fetch": Path("tests/test_index_faults.py"),

@@ -118,7 +118,9 @@ class ProjectPages:
     def _merged_page(self, name: NormalizedName) -> ProjectPage:
         pages = [page for url in self.index_urls if (page := self._page(url, name)) is not None]
         if not pages:
-            raise ProjectNotFound(name, tuple(redact_url(url) for url in self.index_urls))
+            hint = next(filter(None, map(simple_url_hint, self.index_urls)), "")
+            urls = tuple(redact_url(url) for url in self.index_urls)
+            raise ProjectNotFound(name, urls, hint=hint)
         merged = pages[0]
         for page in pages[1:]:
             merged = merged.merged(page)
@@ -159,6 +161,7 @@ class ProjectPages:
             page = self._parse_page(
                 name, url, response.content, _content_type(response), response.url
             )
+            _check_simple_page(index_url, url, page, response.content)
         validators = PageValidators(
             fetched=now(),
             max_age=_max_age(response.headers.get("Cache-Control")),
@@ -204,9 +207,9 @@ class ProjectPages:
         try:
             return parse_project_page(name, body, content_type, final_url)
         except PageError as error:
-            raise NetworkError(
-                redact_url(url), f"the index sent an invalid page: {error}"
-            ) from error
+            hint = simple_url_hint(url.rstrip("/").rsplit("/", 1)[0] + "/")
+            reason = f"the index sent an invalid page: {error}" + (f"; {hint}" if hint else "")
+            raise NetworkError(redact_url(url), reason) from error
 
 
 def _sharing_body(page: ProjectPage, grouped: bytes, final_url: str) -> ProjectPage:
@@ -232,6 +235,28 @@ def _check_not_redirected_elsewhere(url: str, name: NormalizedName, final_url: s
             redact_url(url),
             f"the index redirected it to {redact_url(final_url)}, the page of another project",
         )
+
+
+def simple_url_hint(index_url: str) -> str | None:
+    """For an index URL without its ``/simple/`` part (``https://host/``): the advice
+    to try it with that part, else ``None``."""
+    parts = urlsplit(index_url)
+    if parts.scheme not in ("http", "https") or "simple" in parts.path.split("/"):
+        return None
+    simple = redact_url(index_url.rstrip("/") + "/simple/")
+    return f"an index URL names its Simple API, usually ending in /simple/: try -i {simple}"
+
+
+def _check_simple_page(index_url: str, url: str, page: ProjectPage, body: bytes) -> None:
+    """A page with no files, without the Simple API's marker, under an index URL that
+    lacks ``/simple/``, is some other web page: say so rather than "no files".
+
+    :raises NetworkError: for such a page.
+    """
+    hint = simple_url_hint(index_url)
+    if hint is None or page.newest_first or b"pypi:repository-version" in body:
+        return
+    raise NetworkError(redact_url(url), f"the answer is not a Simple API page; {hint}")
 
 
 def _is_json(content_type: str) -> bool:
