@@ -14,7 +14,7 @@ import hashlib
 import html
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from packaging.utils import (
@@ -106,7 +106,7 @@ def read_range(url: str, start: int | None, end: int) -> RangeResponse:
 
 def _listing(name: str, files: list[Path]) -> tuple[bytes, str]:
     links = [
-        f'<a href="{html.escape(quote(path.name))}#sha256={_sha256(path)}">'
+        f'<a href="{html.escape(path.resolve().as_uri())}#sha256={_sha256(path)}">'
         f"{html.escape(path.name)}</a><br>"
         for path in files
     ]

@@ -18,6 +18,7 @@ from pypi2nix.index.cache import Cache, PageValidators, now
 from pypi2nix.index.cached_pages import grouped_form, parse_grouped_page
 from pypi2nix.index.client import SIMPLE_API_ACCEPT, HttpClient, HttpResponse
 from pypi2nix.index.file_fields import PageError
+from pypi2nix.index.local_folder import is_file_url
 from pypi2nix.index.simple import JSON_CONTENT_TYPE, ProjectPage, parse_project_page
 from pypi2nix.threads import Memo
 
@@ -128,6 +129,8 @@ class ProjectPages:
 
     def _page(self, index_url: str, name: NormalizedName) -> ProjectPage | None:
         url = f"{index_url}{name}/"
+        if is_file_url(url):  # read anew each run: a folder changes under the same URL
+            return self._local_page(name, url)
         cached = self.cache.page_validators(url)
         if cached is not None and (self.offline or (not self.refresh and cached.is_fresh(now()))):
             page = None if cached.missing else self._cached_page(name, url, cached)
@@ -179,6 +182,12 @@ class ProjectPages:
                 page = _sharing_body(page, body, validators.final_url)
         self._store(url, validators, body)
         return page
+
+    def _local_page(self, name: NormalizedName, url: str) -> ProjectPage | None:
+        local = self.client.get(url)
+        if local is None:
+            return None
+        return self._parse_page(name, url, local.content, _content_type(local), url)
 
     def _store(self, url: str, validators: PageValidators, body: bytes | None) -> None:
         self.cache.store_page(url, validators, body)
