@@ -59,12 +59,28 @@ def index_options(values: Mapping[str, Any]) -> IndexOptions:
         raise UsageError("--offline needs the cache; it cannot be used with --no-cache")
     return IndexOptions(
         index_url=values.get("index_url"),
-        extra_index_urls=tuple(values.get("extra_index_url", ())),
+        extra_index_urls=(
+            *values.get("extra_index_url", ()),
+            *(find_links_url(folder) for folder in values.get("find_links", ())),
+        ),
         cache_dir=None if values["no_cache"] else (values["cache_dir"] or default_cache_dir()),
         offline=values["offline"],
         refresh=values.get("refresh", False),
         workers=values["workers"],
     )
+
+
+def find_links_url(folder: str) -> str:
+    """The ``file:`` index URL of a ``--find-links`` folder.
+
+    :raises UsageError: when it is not a folder (a URL of links is not supported).
+    """
+    if "://" in folder:
+        raise UsageError(f"--find-links takes a folder, not {folder!r}: give a URL with -i")
+    path = Path(folder).expanduser().resolve()
+    if not path.is_dir():
+        raise UsageError(f"--find-links {folder}: no such folder")
+    return path.as_uri().rstrip("/") + "/"
 
 
 def _check_basename(basename: str) -> str:

@@ -159,7 +159,8 @@ def test_impossible_pin_says_why_a_matching_version_was_skipped(
     with pytest.raises(ResolutionError) as caught:
         resolve("gamma>=3")
     assert str(caught.value) == (
-        "no version of gamma matches >=3 (from command line): 3.0.0 requires Python >=3.14"
+        "no version of gamma matches >=3 (from command line): 3.0.0 requires Python >=3.14; "
+        "--python 3.14 would lock it"
     )
 
 

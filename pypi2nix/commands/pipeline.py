@@ -18,6 +18,7 @@ from pypi2nix.commands.once import say_again, warnings_said_once
 from pypi2nix.index.cache import Cache
 from pypi2nix.index.client import HttpClient
 from pypi2nix.index.limits import HttpLimits
+from pypi2nix.index.local_folder import is_file_url
 from pypi2nix.index.repository import PackageIndex
 from pypi2nix.lock.cache import LockCache, cached_lock, is_cacheable, lock_key, store_lock
 from pypi2nix.lock.tool_cache import cached_tool_sets, store_tool_sets, tool_sets_key
@@ -196,7 +197,11 @@ def lock_with_digest(
     targets = tuple(targets or (session.target,))
     preferences = preferences or {}
     with warnings_said_once() as warnings:
-        cacheable = cache is not None and is_cacheable(inputs)
+        cacheable = (
+            cache is not None
+            and is_cacheable(inputs)
+            and not any(is_file_url(url) for url in index.index_urls)
+        )
         key = lock_key(inputs, index.index_urls, targets, policy, preferences)
         cached = cached_lock(cache, key) if cache is not None and cacheable else None
         if cached is not None:
@@ -231,6 +236,8 @@ def _lock(
         offline=index.offline,
         kept_commits=kept_commits,
         progress=session.progress,
+        builder=builder,
+        no_build=not session.policy.builds,
     )
     graphs: list[LockGraph] = []
     resolutions: dict[Target, Resolution] = {}

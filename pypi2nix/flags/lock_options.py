@@ -183,6 +183,17 @@ TARGET = (
         recorded=True,
         help="another index whose files are added to the main one's (repeatable)",
     ),
+    Option(
+        dest="find_links",
+        flags=("-f", "--find-links"),
+        groups=_in(ALL_COMMANDS, "target"),
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder of wheels and sdists whose files are added to the index's, pinned "
+        "with their sha256 and written as local paths (repeatable; recorded as "
+        "--extra-index-url file:///DIR/)",
+    ),
 )
 
 SOURCES = (

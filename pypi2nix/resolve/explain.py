@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from pypi2nix.credentials import redact_url
 from pypi2nix.errors import ProjectNotFound
 from pypi2nix.resolve.base import Candidate
+from pypi2nix.resolve.reasons import RequiresPython
+from pypi2nix.target import PYTHON_VERSIONS
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
@@ -98,11 +101,11 @@ def _no_match(name: NormalizedName, requirement: Requirement, factory: Factory) 
     matching = [v for v in versions if requirement.is_satisfied_by_version(v)]
     if matching:
         allow_pre = factory.allows_pre_releases(name, [requirement])
-        reasons = [
-            f"{version} {_why_not(version, requirement, factory, allow_pre)}"
-            for version in matching
+        verdicts = [
+            (version, _why_not(version, requirement, factory, allow_pre)) for version in matching
         ]
-        return f"{head}: {_listing(reasons)}"
+        reasons = [f"{version} {verdict}" for version, verdict in verdicts]
+        return f"{head}: {_listing(reasons)}{_other_python(verdicts, factory)}"
     direct = factory.direct.get(name)
     if direct is not None:
         where = redact_url(direct.source.describe())
@@ -112,10 +115,25 @@ def _no_match(name: NormalizedName, requirement: Requirement, factory: Factory) 
     return f"{head}: the index has {_listing([str(v) for v in versions])}"
 
 
-def _why_not(version: Version, requirement: Requirement, factory: Factory, allow_pre: bool) -> str:
+def _why_not(
+    version: Version, requirement: Requirement, factory: Factory, allow_pre: bool
+) -> object:
     """The reason the factory recorded for ruling the version out."""
     verdict = factory.evaluate(requirement.name, version, [requirement], allow_pre=allow_pre)
-    return "cannot be used" if isinstance(verdict, Candidate) else str(verdict)
+    return "cannot be used" if isinstance(verdict, Candidate) else verdict
+
+
+def _other_python(verdicts: Sequence[tuple[Version, object]], factory: Factory) -> str:
+    """When the newest version is ruled out only by its Requires-Python: the
+    ``--python`` that would lock it (the oldest that pypi2nix locks for and it allows)."""
+    newest = verdicts[0][1]
+    if not isinstance(newest, RequiresPython):
+        return ""
+    for python in PYTHON_VERSIONS:
+        target = dataclasses.replace(factory.target, python=python)
+        if python != factory.target.python and target.allows_python(newest.specifier):
+            return f"; --python {python} would lock it"
+    return ""
 
 
 def _listing(items: Sequence[str]) -> str:

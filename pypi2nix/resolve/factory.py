@@ -98,7 +98,9 @@ class Factory:
         try:
             return self.source.project_page(name)
         except ProjectNotFound as error:
-            raise ProjectNotFound(error.name, error.index_urls, requested_by) from None
+            raise ProjectNotFound(
+                error.name, error.index_urls, requested_by, hint=error.hint
+            ) from None
 
     def release(self, name: NormalizedName, version: Version) -> Release:
         """The files of one version usable for the target, best first."""
