@@ -17,7 +17,9 @@ from pypi2nix.credentials import without_credentials
 from pypi2nix.errors import UsageError
 from pypi2nix.flags import recorded_options
 from pypi2nix.options import (
+    DEFAULT_BUILD_TIMEOUT,
     DEFAULT_FETCHER,
+    BuildOptions,
     GenerateOptions,
     IndexOptions,
     PackageOptions,
@@ -41,6 +43,13 @@ __all__ = [
 
 _BASENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 STANDARD_INPUT = "-"
+
+
+def build_options(values: Mapping[str, Any]) -> BuildOptions:
+    return BuildOptions(
+        sandbox=values.get("sandbox", "auto"),
+        timeout=values.get("build_timeout", DEFAULT_BUILD_TIMEOUT),
+    )
 
 
 def index_options(values: Mapping[str, Any]) -> IndexOptions:
@@ -120,6 +129,7 @@ def generate_options(values: Mapping[str, Any]) -> GenerateOptions:
         no_binary=no_binary,
         only_binary=only_binary,
         no_build=values["no_build"],
+        builds=build_options(values),
         index=index_options(values),
         output_dir=values["output_dir"],
         basename=_check_basename(values["basename"]),
@@ -175,6 +185,7 @@ def package_options(values: Mapping[str, Any]) -> PackageOptions:
         version=values["package_version"],
         target=_single_target(values),
         pre=values["pre"],
+        builds=build_options(values),
         index=index_options(values),
         output=values["output"],
         with_tests=values["with_tests"],
@@ -188,6 +199,7 @@ def update_options(values: Mapping[str, Any]) -> UpdateOptions:
         output_dir=values["output_dir"],
         basename=_check_basename(values["basename"]),
         index=index_options(values),
+        builds=build_options(values),
         dry_run=values["dry_run"],
     )
 

@@ -153,7 +153,7 @@ TARGET = (
         action="store_true",
         recorded=True,
         help="allow pre-releases (they are also allowed for a "
-        "requirement whose specifier names one)",
+        "requirement whose specifier names one, and where no final release matches)",
     ),
     Option(
         dest="index_url",
