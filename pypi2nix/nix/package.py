@@ -175,7 +175,7 @@ def _local_file(file: DistFile, output_dir: PurePath | None) -> list[str]:
         "recursive = false;",
         f"sha256 = {nix_string(file.sha256)};",
     ]
-    comment = [] if inside else [f"# Outside the output folder: {_THIS_MACHINE_ONLY}"]
+    comment = [] if inside else [nix_comment(f"Outside the output folder: {_THIS_MACHINE_ONLY}")]
     return [*comment, "src = builtins.path {", *indent(lines), "};"]
 
 
