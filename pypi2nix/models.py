@@ -238,6 +238,8 @@ class Pin:
     libraries_from_dependencies: tuple[tuple[str, NormalizedName], ...] = ()
     # False for a binary wheel too large to be searched for the libraries it needs.
     libraries_known: bool = True
+    # Why it is built from its wheel although the policy prefers its sdist.
+    wheel_reason: str | None = None
 
     @property
     def hashes(self) -> tuple[str, ...]:

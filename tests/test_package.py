@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import shlex
 from typing import TYPE_CHECKING
 
 import pytest
@@ -316,3 +317,31 @@ def test_names_that_would_shadow_nix_keep_their_meaning(nixpkgs: Path, tmp_path:
         "dependencies": ["false", "import", "true", "version"],
         "license": "mit",
     }
+
+
+def test_the_report_and_the_file_say_why_the_wheel_is_used(
+    fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """gadget's sdist needs gadget-build-plugin, which has no files on the index."""
+    assert package(tmp_path, "gadget", quiet=False) == 0
+    reason = (
+        "its sdist's build tool gadget-build-plugin has no wheel on the index to stand in "
+        "where nixpkgs lacks it."
+    )
+    err = capsys.readouterr().err
+    assert f"\nFrom its wheel, not its sdist: {reason}\n" in err
+    text = (tmp_path / "gadget" / "default.nix").read_text()
+    assert f'  # From its wheel, not its sdist: {reason}\n  format = "wheel";\n' in text
+
+
+@pytest.mark.nix
+def test_an_absolute_output_gives_a_call_package_hint_that_parses(
+    fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "out" / "alpha.nix"
+    assert package(tmp_path, "alpha", "-o", str(output), quiet=False) == 0
+    hint = capsys.readouterr().err.strip().splitlines()[-1]
+    words = shlex.split(hint.removeprefix("Build it in nixpkgs with: "))
+    assert words[:2] == ["nix-build", "-E"]
+    assert f"python311Packages.callPackage {output} {{ }}" in words[2]
+    nix.run("nix-instantiate", "--parse", "-E", words[2])  # fails on a path it cannot parse

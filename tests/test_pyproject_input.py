@@ -111,9 +111,9 @@ def test_bad_pyproject_inputs(
 def test_a_project_without_a_project_table(
     fixture_index: FixtureIndex, app: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (app / "pyproject.toml").write_text("[tool.poetry]\nname = 'x'\n")
+    (app / "pyproject.toml").write_text("[tool.black]\nline-length = 99\n")
     assert generate(app, "--pyproject") == 1
-    assert "has no [project] table" in capsys.readouterr().err
+    assert "has no [project] table (nor a [tool.poetry] one)" in capsys.readouterr().err
 
 
 def test_update_locks_the_project_again(fixture_index: FixtureIndex, app: Path) -> None:

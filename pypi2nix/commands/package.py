@@ -7,6 +7,7 @@ written.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +21,14 @@ from pypi2nix.commands.pipeline import LockRun, lock_inputs
 from pypi2nix.dists.sdist import local_project_name
 from pypi2nix.errors import UsageError
 from pypi2nix.inputs import read_inputs
-from pypi2nix.nix.nixpkgs import Tests, choose_tests, render_nixpkgs_package, user_extras
+from pypi2nix.nix.escape import nix_absolute_path, nix_relative_path
+from pypi2nix.nix.nixpkgs import (
+    Tests,
+    choose_tests,
+    render_nixpkgs_package,
+    user_extras,
+    wheel_reason_text,
+)
 from pypi2nix.resolve import ResolutionPolicy
 from pypi2nix.resolve.policy import SourcePolicy
 from pypi2nix.target import DEFAULT_PYTHON, python_attribute
@@ -102,15 +110,27 @@ def package_report(result: PackageResult) -> list[str]:
         f"{'a wheel' if pin.source.kind == 'wheel' else 'its sdist'} "
         f"({run.seconds:.1f} s, {run.requests} requests).",
     ]
+    reason = wheel_reason_text(pin)
+    if reason is not None:
+        lines.append(reason[0].upper() + reason[1:])
     if result.tests.inputs is None and result.tests.asked:
         lines.append(f"Tests are off. {result.tests.reason}")
     lines.append(f"Wrote {result.path}.")
-    directory = result.path.parent if result.path.name == "default.nix" else result.path
-    lines.append(
-        "Build it in nixpkgs with: nix-build -E 'with import <nixpkgs> { }; "
-        f"{package_set(graph.target.python)}.callPackage ./{directory.as_posix()} {{ }}'"
+    expression = (
+        f"with import <nixpkgs> {{ }}; {package_set(graph.target.python)}.callPackage "
+        f"{call_package_path(result.path)} {{ }}"
     )
+    lines.append(f"Build it in nixpkgs with: nix-build -E {shlex.quote(expression)}")
     return lines
+
+
+def call_package_path(path: Path) -> str:
+    """The Nix path of the written file for ``callPackage``: its folder for a
+    ``default.nix``; relative to the current directory unless given absolute."""
+    target = path.parent if path.name == "default.nix" else path
+    if target.is_absolute():
+        return nix_absolute_path(target.as_posix())
+    return nix_relative_path(target.as_posix())
 
 
 def package_set(python: str) -> str:

@@ -223,6 +223,7 @@ def _pin(data: dict[str, Any], source: DistFile, files: tuple[DistFile, ...]) ->
         compiled=bool(data["compiled"]),
         system_libraries=tuple(data["system_libraries"]),
         libraries_known=bool(data["libraries_known"]),
+        wheel_reason=data.get("wheel_reason"),
         libraries_from_dependencies=tuple(
             (library, NormalizedName(name)) for library, name in data["libraries_from_dependencies"]
         ),

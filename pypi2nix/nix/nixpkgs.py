@@ -108,6 +108,18 @@ def choose_tests(pin: Pin, *, with_tests: bool) -> Tests:
     return Tests(inputs, asked=True)
 
 
+def wheel_reason_text(pin: Pin) -> str | None:
+    """Why a pin is built from its wheel, not its sdist, as nixpkgs would (a sentence)."""
+    if pin.wheel_reason is None or pin.source.kind != "wheel":
+        return None
+    return f"From its wheel, not its sdist: {pin.wheel_reason}."
+
+
+def _wheel_reason(pin: Pin) -> list[str]:
+    text = wheel_reason_text(pin)
+    return [] if text is None else [nix_comment(text)]
+
+
 def render_nixpkgs_package(pin: Pin, *, tests: Tests, fetcher: Fetcher = "auto") -> str:
     """The text of ``default.nix`` for a pin; the same pin always gives the same bytes.
 
@@ -118,6 +130,7 @@ def render_nixpkgs_package(pin: Pin, *, tests: Tests, fetcher: Fetcher = "auto")
     body = [
         f"pname = {nix_string(pin.name)};",
         f"version = {nix_string(pin.version)};",
+        *_wheel_reason(pin),
         'format = "wheel";' if pin.source.kind == "wheel" else "pyproject = true;",
         "",
         *source_attribute(pin, ARGUMENT_NAMES, fetcher=fetcher, pname=pin.name),

@@ -4,14 +4,15 @@ and locked build tools, its import check and its ``meta``."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from pypi2nix.pins.assemble import make_pins
 from pypi2nix.pins.build_tools import (
     ToolSets,
     build_environment_wheels,
-    builds_without_nixpkgs_tools,
     lock_build_tools,
+    wheel_fallback_reason,
 )
 from pypi2nix.pins.facts import BuildFactsLookAhead, ReleaseFacts, best_wheel, gather_facts
 
@@ -42,26 +43,33 @@ def pin_releases(
     """
     releases = [release for _, release in sorted(resolution.releases.items())]
     facts = {fact.name: fact for fact in gather_facts(releases, session)}
-    falling_back = [
-        fact.release for fact in facts.values() if _takes_its_wheel(fact, session, resolved)
-    ]
-    if falling_back:
+    reasons = {
+        name: reason
+        for name, fact in facts.items()
+        if (reason := _why_its_wheel(fact, session, resolved)) is not None
+    }
+    if reasons:
+        falling_back = [facts[name].release for name in reasons]
         wheels = gather_facts(falling_back, session, sources=_its_wheel)
         facts.update((fact.name, fact) for fact in wheels)
-    return lock_build_tools(make_pins(resolution, facts), session, resolved)
-
-
-def _takes_its_wheel(fact: ReleaseFacts, session: LockSession, resolved: ToolSets) -> bool:
-    candidate = fact.release.candidate
-    return (
-        fact.source.kind == "sdist"
-        and candidate.direct is None
-        and best_wheel(candidate) is not None
-        and session.policy.sources.falls_back(candidate.name)
-        and not builds_without_nixpkgs_tools(
-            fact.build_requirements, fact.build_backend, session, resolved
-        )
+    pins = tuple(
+        dataclasses.replace(pin, wheel_reason=reasons[pin.name]) if pin.name in reasons else pin
+        for pin in make_pins(resolution, facts)
     )
+    return lock_build_tools(pins, session, resolved)
+
+
+def _why_its_wheel(fact: ReleaseFacts, session: LockSession, resolved: ToolSets) -> str | None:
+    """Why the pin takes its wheel rather than its sdist (``None``: it does not)."""
+    candidate = fact.release.candidate
+    if (
+        fact.source.kind != "sdist"
+        or candidate.direct is not None
+        or best_wheel(candidate) is None
+        or not session.policy.sources.falls_back(candidate.name)
+    ):
+        return None
+    return wheel_fallback_reason(fact.build_requirements, fact.build_backend, session, resolved)
 
 
 def _its_wheel(candidate: Candidate) -> DistFile:

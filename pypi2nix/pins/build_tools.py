@@ -96,10 +96,29 @@ def builds_without_nixpkgs_tools(
     """Whether an sdist with these build requirements builds whatever nixpkgs holds: a
     wheel serves each of its build tools, and its backend does not download at build
     time."""
+    return wheel_fallback_reason(requirements, backend, session, resolved) is None
+
+
+def wheel_fallback_reason(
+    requirements: tuple[BuildRequirement, ...],
+    backend: str | None,
+    session: LockSession,
+    resolved: ToolSets,
+) -> str | None:
+    """Why an sdist with these build requirements may not build where nixpkgs lacks a
+    tool (``None``: it builds whatever nixpkgs holds)."""
     if backend in NETWORK_BACKENDS:
-        return False
+        return f"its build backend ({backend}) downloads at build time, which a Nix build cannot"
     keys = _lock_set(requirements, session, resolved, {}) if requirements else {}
-    return all(requirement.name in keys for requirement in requirements)
+    missing = sorted({requirement.name for requirement in requirements} - set(keys))
+    if not missing:
+        return None
+    several = len(missing) > 1
+    return (
+        f"its sdist's build tool{'s' if several else ''} {', '.join(missing)} "
+        f"{'have' if several else 'has'} no wheel on the index to stand in where nixpkgs "
+        f"lacks {'them' if several else 'it'}"
+    )
 
 
 def _locate(
