@@ -114,7 +114,7 @@ class Factory:
             reason = None if allowed else RequiresPython(str(requires_python))
             return Release(files=(direct.file,), other_wheels=(), reason=reason)
         return self._releases.get(
-            (name, version), lambda: self._usable_files(self.page(name).files(version))
+            (name, version), lambda: self.usable_files(self.page(name).files(version))
         )
 
     def versions(self, name: NormalizedName) -> tuple[Version, ...]:
@@ -122,7 +122,8 @@ class Factory:
         direct = self.direct.get(name)
         return (direct.file.version,) if direct is not None else self.page(name).newest_first
 
-    def _usable_files(self, files: Sequence[DistFile]) -> Release:
+    def usable_files(self, files: Sequence[DistFile]) -> Release:
+        """The files usable for the target, best first; the other wheels; or why none."""
         ranks = self.target.wheel_tags()
         usable: list[tuple[int, DistFile]] = []
         other_wheels: list[DistFile] = []
