@@ -7,16 +7,19 @@ from __future__ import annotations
 import contextlib
 import json
 import tomllib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
+import tomli_w
 from packaging.pylock import Pylock
 
 from pypi2nix.cli import main
+from tests.support import nix
 from tests.support.fixture_index import INDEX_URL
 from tests.support.lock_fixtures import FORMATS, make
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from tests.support.fixture_index import FixtureIndex, IndexFile
@@ -126,3 +129,140 @@ def test_an_extra_and_a_group_add_their_pins(fmt: str, locks: dict[str, Path]) -
 def test_pipenv_develop_comes_with_the_group_dev(locks: dict[str, Path]) -> None:
     assert generate(locks["pipenv"], "--python", "3.11", "--group", "dev") == 0
     assert pins(written(locks["pipenv"])) == {**LINUX_PINS, "omega": "1.0.0"}
+
+
+def edit(lock: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    """Change the lock's data and write it back in its own format."""
+    is_json = lock.name == "Pipfile.lock"
+    data = json.loads(lock.read_text()) if is_json else tomllib.loads(lock.read_text())
+    change(data)
+    lock.write_text(json.dumps(data) if is_json else tomli_w.dumps(data))
+
+
+def entry(data: dict[str, Any], name: str) -> dict[str, Any]:
+    if "default" in data:
+        return data["default"][name]
+    return next(p for p in data.get("package", data.get("packages", [])) if p["name"] == name)
+
+
+VERSION_KEYS = {
+    "uv": (("version",), 99),
+    "poetry": (("metadata", "lock-version"), "9.0"),
+    "pipenv": (("_meta", "pipfile-spec"), 99),
+    "pdm": (("metadata", "lock_version"), "9.0"),
+    "pylock": (("lock-version",), "2.0"),
+}
+
+
+def _set_version(fmt: str) -> Callable[[dict[str, Any]], None]:
+    keys, value = VERSION_KEYS[fmt]
+
+    def change(data: dict[str, Any]) -> None:
+        table = data
+        for key in keys[:-1]:
+            table = table[key]
+        table[keys[-1]] = value
+
+    return change
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_unknown_format_version_is_one_line(
+    fmt: str, locks: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(locks[fmt], _set_version(fmt))
+    assert generate(locks[fmt], "--python", "3.11") == 1
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0
+    assert error.startswith(f"error: {locks[fmt].name}: unknown ")
+
+
+MALFORMED = {
+    "uv": (lambda d: entry(d, "kappa").update(wheels="kappa.whl"), "uv.lock: package[5].wheels: expected an array of tables"),
+    "poetry": (lambda d: entry(d, "kappa").update(files={"file": 1}), "poetry.lock: package[5].files: expected an array of tables"),
+    "pipenv": (lambda d: entry(d, "kappa").update(version=">=1"), "Pipfile.lock: default.kappa.version: not a pin: '>=1'"),
+    "pdm": (lambda d: entry(d, "beta").update(dependencies=["gamma >>> 2"]), "pdm.lock: package[0].dependencies: invalid requirement 'gamma >>> 2'"),
+    "pylock": (lambda d: entry(d, "kappa").pop("version") and entry(d, "kappa").pop("sdist") and entry(d, "kappa").pop("wheels") and entry(d, "kappa").pop("index"), "pylock.toml: Exactly one of vcs, directory, archive must be set if sdist and wheels are not set in 'packages[5]' (kappa)"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_malformed_entry_names_the_file_and_key_path(
+    fmt: str, locks: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    change, expected = MALFORMED[fmt]
+    edit(locks[fmt], change)
+    assert generate(locks[fmt], "--python", "3.11") == 1
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0
+    assert expected in error
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_entry_with_no_file_for_the_target(
+    fmt: str, locks: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert generate(locks[fmt], "--python", "3.11", "--system", "aarch64-linux") == 1
+    error = capsys.readouterr().err.strip()
+    name = locks[fmt].name
+    assert error == f"error: binpkg 1.0.0 has no file for Python 3.11 on aarch64-linux in {name}"
+
+
+def _drop_hash(data: dict[str, Any]) -> None:
+    kappa = entry(data, "kappa")
+    if "hashes" in kappa:  # Pipfile.lock
+        kappa["hashes"] = []
+    elif "sdist" in kappa and "hash" in kappa["sdist"]:  # uv.lock
+        del kappa["sdist"]["hash"]
+    elif "sdist" in kappa:  # pylock.toml
+        kappa["sdist"]["hashes"] = {}
+    else:
+        del kappa["files"][0]["hash"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_entry_without_a_hash(
+    fmt: str, locks: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(locks[fmt], _drop_hash)
+    assert generate(locks[fmt], "--python", "3.11") == 1
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0
+    assert "kappa" in error
+    assert "hash" in error
+
+
+@pytest.mark.parametrize("fmt", ["uv", "poetry"])
+def test_a_lock_older_than_its_project_file(
+    fmt: str, locks: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    pyproject = locks[fmt].parent / "pyproject.toml"
+    data = tomllib.loads(pyproject.read_text())
+    if fmt == "uv":
+        data["project"]["dependencies"].append("omega>=1")
+    else:
+        data["tool"]["poetry"]["dependencies"]["omega"] = "*"
+    pyproject.write_text(tomli_w.dumps(data))
+    assert generate(locks[fmt], "--python", "3.11") == 1
+    error = capsys.readouterr().err.strip()
+    tool = {"uv": "uv lock", "poetry": "poetry lock"}[fmt]
+    assert error.startswith(f"error: {locks[fmt].name} is older than pyproject.toml")
+    assert error.endswith(f"run {tool}")
+
+
+@pytest.mark.nix
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_converted_lock_evaluates_and_builds(
+    fmt: str, locks: dict[str, Path], nixpkgs: Path
+) -> None:
+    lock = locks[fmt]
+    assert generate(lock, "--python", "3.11") == 0
+    requirements = lock.parent / "out" / "requirements.nix"
+    versions = nix.evaluate(
+        f"let pkgs = import {nixpkgs} {{ }}; r = import {requirements} {{ inherit pkgs; }}; in "
+        "builtins.mapAttrs (name: p: p.version) r.packages"
+    )
+    assert versions == with_root(fmt, LINUX_PINS)
+    modules = sorted(with_root(fmt, LINUX_PINS))
+    code = f"import {', '.join(modules)}; print(gitpkg.VERSION, localdep.VERSION)"
+    assert nix.run_in_interpreter(requirements, nixpkgs, code).split() == ["1.2.0", "0.3.0"]

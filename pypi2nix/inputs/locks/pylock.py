@@ -3,6 +3,7 @@ pylock module. The lock holds no roots: every package whose marker holds is one.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,7 +32,7 @@ def read(path: Path, selection: LockSelection) -> LockFile:
     except PylockUnsupportedVersionError as error:
         raise BadLock(f"{path}: unknown lock-version ({error})") from error
     except PylockValidationError as error:
-        raise BadLock(f"{path}: {error}") from error
+        raise BadLock(f"{path}: {error}{_naming(document, str(error))}") from error
     packages = tuple(
         _package(package, path, f"packages[{number}]")
         for number, package in enumerate(lock.packages)
@@ -45,6 +46,17 @@ def read(path: Path, selection: LockSelection) -> LockFile:
         extras=tuple(canonicalize_name(extra) for extra in selection.extras),
         groups=tuple(canonicalize_name(group) for group in selection.groups),
     )
+
+
+def _naming(document: dict[str, object], message: str) -> str:
+    """`` (NAME)`` of the package an error's key path points at, when it has one."""
+    found = re.search(r"'packages\[(\d+)\]", message)
+    packages = document.get("packages")
+    if found is None or not isinstance(packages, list) or int(found[1]) >= len(packages):
+        return ""
+    entry = packages[int(found[1])]
+    name = entry.get("name") if isinstance(entry, dict) else None
+    return f" ({name})" if isinstance(name, str) else ""
 
 
 def _package(package: Package, path: Path, key: str) -> LockedPackage:
