@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import shutil
+import subprocess
+import sys
 import tomllib
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +19,7 @@ from packaging.pylock import Pylock
 
 from pypi2nix.cli import main
 from tests.support import nix
-from tests.support.fixture_index import INDEX_URL
+from tests.support.fixture_index import FIXTURES, INDEX_URL
 from tests.support.lock_fixtures import FORMATS, make
 
 if TYPE_CHECKING:
@@ -141,7 +145,8 @@ def edit(lock: Path, change: Callable[[dict[str, Any]], None]) -> None:
 
 def entry(data: dict[str, Any], name: str) -> dict[str, Any]:
     if "default" in data:
-        return data["default"][name]
+        found: dict[str, Any] = data["default"][name]
+        return found
     return next(p for p in data.get("package", data.get("packages", [])) if p["name"] == name)
 
 
@@ -266,3 +271,65 @@ def test_the_converted_lock_evaluates_and_builds(
     modules = sorted(with_root(fmt, LINUX_PINS))
     code = f"import {', '.join(modules)}; print(gitpkg.VERSION, localdep.VERSION)"
     assert nix.run_in_interpreter(requirements, nixpkgs, code).split() == ["1.2.0", "0.3.0"]
+
+
+def uv_binary() -> str | None:
+    """uv, for the dry run; absent, the test fails where nix tests must run (CI)."""
+    found = shutil.which("uv")
+    if found is None:
+        if os.environ.get(nix.REQUIRE_NIX_VARIABLE) == "1":
+            pytest.fail("uv not found; CI installs it with the test extras")
+        pytest.skip("uv not found")
+    return found
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_written_pylock_validates_and_uv_installs_from_it(
+    fmt: str, locks: dict[str, Path], tmp_path: Path
+) -> None:
+    lock = locks[fmt]
+    arguments = ["--python", "3.11", "--system", "x86_64-linux", "--system", "aarch64-darwin"]
+    assert generate(lock, *arguments) == 0
+    written_lock = lock.parent / "out" / "pylock.toml"
+    document = written(lock)  # packaging's own validation
+    assert pins(document) == with_root(fmt, {**LINUX_PINS, **DARWIN_PINS})
+    uv = uv_binary()
+    assert uv is not None
+    environment = {**os.environ, "UV_CACHE_DIR": str(tmp_path / "uv-cache"), "UV_NO_CONFIG": "1"}
+    venv = tmp_path / "venv"
+    subprocess.run(
+        [uv, "venv", "--offline", "--python", sys.executable, "-q", str(venv)],
+        check=True, env=environment,
+    )  # fmt: skip
+    result = subprocess.run(
+        [uv, "pip", "install", "--offline", "--dry-run", "--python", str(venv),
+         "--find-links", str(FIXTURES / "real"), "-r", str(written_lock)],
+        capture_output=True, text=True, env=environment, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    would = {
+        line.split()[1].split("==")[0]
+        for line in result.stderr.splitlines()
+        if line.startswith(" + ")
+    }
+    assert would == set(with_root(fmt, LINUX_PINS))  # this machine's platform
+
+
+@pytest.mark.parametrize(
+    ("fmt", "command"),
+    [("uv", "uv lock --upgrade"), ("poetry", "poetry update"), ("pipenv", "pipenv update"),
+     ("pdm", "pdm update"), ("pylock", "the tool that wrote it (e.g. uv pip compile -o pylock.toml)")],
+)  # fmt: skip
+def test_update_names_the_command_of_the_lock_s_tool(
+    fmt: str, command: str, locks: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    lock = locks[fmt]
+    assert generate(lock, "--python", "3.11") == 0
+    capsys.readouterr()
+    with contextlib.chdir(lock.parent):
+        assert main(["update", "-O", "out", "-q"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error == (
+        f"error: the pins come from {lock.name}: move them with {command}, "
+        "then run pypi2nix generate again"
+    )

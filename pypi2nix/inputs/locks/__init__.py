@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from packaging.pylock import is_valid_pylock_path
 
 from pypi2nix.inputs.locks import pdm, pipfile, poetry, pylock, uv
+from pypi2nix.inputs.locks.commands import upgrade_command
 from pypi2nix.inputs.locks.common import BadLock
 from pypi2nix.inputs.locks.model import (
     LockedDependency,
@@ -32,6 +33,7 @@ __all__ = [
     "LockedSource",
     "is_lock_file",
     "read_lock",
+    "upgrade_command",
 ]
 
 _READERS = {

@@ -12,6 +12,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from pypi2nix.inputs.locks import common
+from pypi2nix.inputs.locks.commands import upgrade_command
 from pypi2nix.inputs.locks.common import BadLock, malformed
 from pypi2nix.inputs.locks.model import (
     LockedDependency,
@@ -60,7 +61,7 @@ def read(path: Path, selection: LockSelection) -> LockFile:
         tool="pdm",
         packages=tuple(merged.values()),
         roots=_roots(path, pyproject, metadata, selection),
-        upgrade_command="pdm update",
+        upgrade_command=upgrade_command(path),
     )
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from packaging.utils import canonicalize_name
 
 from pypi2nix.inputs.locks import common
+from pypi2nix.inputs.locks.commands import upgrade_command
 from pypi2nix.inputs.locks.common import BadLock, malformed
 from pypi2nix.inputs.locks.model import (
     LockedDependency,
@@ -59,7 +60,7 @@ def read(path: Path, selection: LockSelection) -> LockFile:
         tool="pipenv",
         packages=tuple(packages.values()),
         roots=_roots(path, sections, packages),
-        upgrade_command="pipenv update",
+        upgrade_command=upgrade_command(path),
     )
 
 

@@ -13,6 +13,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from pypi2nix.inputs.locks import common
+from pypi2nix.inputs.locks.commands import upgrade_command
 from pypi2nix.inputs.locks.common import BadLock, malformed
 from pypi2nix.inputs.locks.model import (
     LockedDependency,
@@ -56,7 +57,7 @@ def read(path: Path, selection: LockSelection) -> LockFile:
         tool="poetry",
         packages=tuple(_package(entry, path, f"package[{n}]") for n, entry in enumerate(entries)),
         roots=_roots(path, pyproject, selection),
-        upgrade_command="poetry update",
+        upgrade_command=upgrade_command(path),
     )
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from packaging.pylock import Pylock, PylockUnsupportedVersionError, PylockValidationError
 from packaging.utils import canonicalize_name
 
+from pypi2nix.inputs.locks.commands import upgrade_command
 from pypi2nix.inputs.locks.common import BadLock, filename_of, read_toml
 from pypi2nix.inputs.locks.model import (
     LockedDependency,
@@ -42,7 +43,7 @@ def read(path: Path, selection: LockSelection) -> LockFile:
         tool="pylock",
         packages=packages,
         roots=tuple(LockedDependency(name=package.name) for package in packages),
-        upgrade_command=f"the tool that wrote it (e.g. uv pip compile -o {path.name})",
+        upgrade_command=upgrade_command(path),
         extras=tuple(canonicalize_name(extra) for extra in selection.extras),
         groups=tuple(canonicalize_name(group) for group in selection.groups),
     )

@@ -11,6 +11,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from pypi2nix.inputs.locks import common
+from pypi2nix.inputs.locks.commands import upgrade_command
 from pypi2nix.inputs.locks.common import BadLock, malformed
 from pypi2nix.inputs.locks.model import (
     LockedDependency,
@@ -44,7 +45,7 @@ def read(path: Path, selection: LockSelection) -> LockFile:
         tool="uv",
         packages=packages,
         roots=_roots(path, root, selection),
-        upgrade_command="uv lock --upgrade",
+        upgrade_command=upgrade_command(path),
     )
 
 
