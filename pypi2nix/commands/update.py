@@ -65,8 +65,9 @@ def update(options: UpdateOptions, console: Console) -> GenerateResult:
     recorded = recorded_options(previous.inputs, options, path)
     lock_file = next(filter(is_lock_file, recorded.requirement_files), None)
     if lock_file is not None:
+        shown, command = os.path.normpath(lock_file), upgrade_command(lock_file)
         raise UsageError(
-            f"the pins come from {os.path.normpath(lock_file)}: move them with {upgrade_command(lock_file)}, "
+            f"the pins come from {shown}: move them with {command}, "
             "then run pypi2nix generate again"
         )
     return lock_and_write(
