@@ -197,7 +197,8 @@ def recorded_values(options: GenerateOptions) -> dict[str, Any]:
         "extras": sorted(set(options.extras)) if selects else [],
         "all_extras": options.all_extras,
         "groups": sorted(set(options.groups)) if selects else [],
-        "all_groups": options.all_groups,
+        # Only when given: the locks written before the flag existed stay the same.
+        **({"all_groups": True} if options.all_groups else {}),
         "python": [] if options.universal else _unique(t.python for t in options.targets),
         "system": [] if options.universal else _unique(t.system for t in options.targets),
         "universal": options.universal,
