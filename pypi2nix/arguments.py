@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from pypi2nix.credentials import without_credentials
 from pypi2nix.errors import UsageError
+from pypi2nix.filenames import is_lock_file
 from pypi2nix.flags import recorded_options
-from pypi2nix.inputs.locks import is_lock_file
 from pypi2nix.options import (
     DEFAULT_FETCHER,
     GenerateOptions,

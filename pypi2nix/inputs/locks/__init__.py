@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from packaging.pylock import is_valid_pylock_path
-
+from pypi2nix.filenames import is_lock_file
 from pypi2nix.inputs.locks import pdm, pipfile, poetry, pylock, uv
 from pypi2nix.inputs.locks.commands import upgrade_command
 from pypi2nix.inputs.locks.common import BadLock
@@ -42,11 +41,6 @@ _READERS = {
     "Pipfile.lock": pipfile.read,
     "pdm.lock": pdm.read,
 }
-
-
-def is_lock_file(path: Path) -> bool:
-    """Whether a file given where a requirements file goes is a lock, by its name."""
-    return path.name in _READERS or is_valid_pylock_path(path)
 
 
 def read_lock(path: Path, selection: LockSelection) -> LockFile:
