@@ -18,7 +18,9 @@ from pypi2nix.errors import UsageError
 from pypi2nix.filenames import is_lock_file
 from pypi2nix.flags import recorded_options
 from pypi2nix.options import (
+    DEFAULT_BUILD_TIMEOUT,
     DEFAULT_FETCHER,
+    BuildOptions,
     GenerateOptions,
     IndexOptions,
     PackageOptions,
@@ -44,6 +46,13 @@ _BASENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 STANDARD_INPUT = "-"
 
 
+def build_options(values: Mapping[str, Any]) -> BuildOptions:
+    return BuildOptions(
+        sandbox=values.get("sandbox", "auto"),
+        timeout=values.get("build_timeout", DEFAULT_BUILD_TIMEOUT),
+    )
+
+
 def index_options(values: Mapping[str, Any]) -> IndexOptions:
     if values["workers"] < 1:
         raise UsageError(f"invalid --workers {values['workers']}: give 1 or more")
@@ -51,12 +60,28 @@ def index_options(values: Mapping[str, Any]) -> IndexOptions:
         raise UsageError("--offline needs the cache; it cannot be used with --no-cache")
     return IndexOptions(
         index_url=values.get("index_url"),
-        extra_index_urls=tuple(values.get("extra_index_url", ())),
+        extra_index_urls=(
+            *values.get("extra_index_url", ()),
+            *(find_links_url(folder) for folder in values.get("find_links", ())),
+        ),
         cache_dir=None if values["no_cache"] else (values["cache_dir"] or default_cache_dir()),
         offline=values["offline"],
         refresh=values.get("refresh", False),
         workers=values["workers"],
     )
+
+
+def find_links_url(folder: str) -> str:
+    """The ``file:`` index URL of a ``--find-links`` folder.
+
+    :raises UsageError: when it is not a folder (a URL of links is not supported).
+    """
+    if "://" in folder:
+        raise UsageError(f"--find-links takes a folder, not {folder!r}: give a URL with -i")
+    path = Path(folder).expanduser().resolve()
+    if not path.is_dir():
+        raise UsageError(f"--find-links {folder}: no such folder")
+    return path.as_uri().rstrip("/") + "/"
 
 
 def _check_basename(basename: str) -> str:
@@ -108,6 +133,7 @@ def generate_options(values: Mapping[str, Any]) -> GenerateOptions:
         no_binary=no_binary,
         only_binary=only_binary,
         no_build=values["no_build"],
+        builds=build_options(values),
         index=index_options(values),
         output_dir=values["output_dir"],
         basename=_check_basename(values["basename"]),
@@ -163,6 +189,7 @@ def package_options(values: Mapping[str, Any]) -> PackageOptions:
         version=values["package_version"],
         target=_single_target(values),
         pre=values["pre"],
+        builds=build_options(values),
         index=index_options(values),
         output=values["output"],
         with_tests=values["with_tests"],
@@ -176,6 +203,7 @@ def update_options(values: Mapping[str, Any]) -> UpdateOptions:
         output_dir=values["output_dir"],
         basename=_check_basename(values["basename"]),
         index=index_options(values),
+        builds=build_options(values),
         dry_run=values["dry_run"],
     )
 

@@ -85,16 +85,20 @@ class NetworkError(Pypi2NixError):
 class ProjectNotFound(Pypi2NixError):
     """No index has a project of that name."""
 
-    def __init__(self, name: str, index_urls: tuple[str, ...], required_by: str = "") -> None:
+    def __init__(
+        self, name: str, index_urls: tuple[str, ...], required_by: str = "", *, hint: str = ""
+    ) -> None:
         super().__init__(name, index_urls, required_by)
         self.name = name
         self.index_urls = index_urls
         self.required_by = required_by
+        self.hint = hint
 
     def message(self) -> str:
         where = ", ".join(self.index_urls)
         by = f" (required by {self.required_by})" if self.required_by else ""
-        return f"no such project on the index: {self.name!r}{by}; looked in {where}"
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"no such project on the index: {self.name!r}{by}; looked in {where}{hint}"
 
 
 class HashMismatch(Pypi2NixError):

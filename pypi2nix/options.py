@@ -23,6 +23,13 @@ FETCHERS: tuple[Fetcher, ...] = ("auto", "fetchpypi", "fetchurl")
 DEFAULT_FETCHER: Fetcher = "auto"
 DEFAULT_BASENAME = "requirements"
 
+# How a build backend's hook is contained: in a sandbox when the system can make one,
+# else as pip runs it, said once (auto); in a sandbox or not at all (require); as pip
+# runs it (off).
+SandboxMode = Literal["auto", "require", "off"]
+SANDBOX_MODES: tuple[SandboxMode, ...] = ("auto", "require", "off")
+DEFAULT_BUILD_TIMEOUT = 120.0
+
 
 def index_url_from_environment() -> str | None:
     return os.environ.get(INDEX_URL_ENVIRONMENT_VARIABLE) or None
@@ -38,6 +45,14 @@ class IndexOptions:
     offline: bool = False
     refresh: bool = False
     workers: int = 8
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuildOptions:
+    """How a build backend runs when one must (never recorded: the lock is the same)."""
+
+    sandbox: SandboxMode = "auto"
+    timeout: float = DEFAULT_BUILD_TIMEOUT
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,6 +76,7 @@ class GenerateOptions:
     no_binary: tuple[str, ...] = ()
     only_binary: tuple[str, ...] = ()
     no_build: bool = False
+    builds: BuildOptions = BuildOptions()
     index: IndexOptions = IndexOptions()
     output_dir: Path = Path()
     basename: str = DEFAULT_BASENAME
@@ -80,6 +96,7 @@ class PackageOptions:
     version: str | None = None
     target: Target
     pre: bool = False
+    builds: BuildOptions = BuildOptions()
     index: IndexOptions = IndexOptions()
     output: Path | None = None
     with_tests: bool = False
@@ -94,4 +111,5 @@ class UpdateOptions:
     output_dir: Path = Path()
     basename: str = DEFAULT_BASENAME
     index: IndexOptions = IndexOptions()
+    builds: BuildOptions = BuildOptions()
     dry_run: bool = False

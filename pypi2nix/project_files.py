@@ -312,6 +312,29 @@ def project_table_metadata(data: bytes, *, source: str) -> CoreMetadata | None:
     )
 
 
+def poetry_metadata(data: bytes) -> CoreMetadata | None:
+    """The name, version and extras a Poetry 1.x ``[tool.poetry]`` table declares, when
+    the file has no ``[project]`` table; its dependencies (Poetry's own constraint
+    language) are left to its build backend, poetry-core, to read.
+
+    :raises MetadataParseError: when the file is not valid TOML.
+    """
+    document = load_toml(data)
+    if "project" in document:
+        return None
+    poetry = _table(_table(document, "tool"), "poetry")
+    name = poetry.get("name")
+    if not isinstance(name, str) or not name:
+        return None
+    version = poetry.get("version")
+    extras = poetry.get("extras", {})
+    return CoreMetadata(
+        name=name,
+        version=version if isinstance(version, str) else "",
+        provides_extra=tuple(str(extra) for extra in extras) if isinstance(extras, dict) else (),
+    )
+
+
 def setup_cfg_name_and_version(data: bytes) -> tuple[str | None, str | None]:
     """``[metadata] name`` and a static ``version`` of a ``setup.cfg``."""
     parser = configparser.ConfigParser(interpolation=None)

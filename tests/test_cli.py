@@ -47,6 +47,15 @@ def test_generate_writes_four_files(
     assert "alpha==1.0.0 \\\n" in frozen
 
 
+def test_the_summary_names_pre_releases(
+    fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert generate(tmp_path, "-e", "alpha>1.0.0") == 0  # only 2.0.0b1 matches
+    assert "Pre-releases pinned: alpha 2.0.0b1.\n" in capsys.readouterr().err
+    assert generate(tmp_path, "-e", "alpha") == 0
+    assert "Pre-releases" not in capsys.readouterr().err
+
+
 def test_output_is_byte_identical_and_the_override_is_kept(
     fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

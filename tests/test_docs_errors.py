@@ -23,13 +23,15 @@ BASE = ["generate", "-i", INDEX_URL, "--python", "3.11", "-O", "out"]
 CASES: list[tuple[list[str], str | None, dict[str, str]]] = [
     (["-e", "reqeusts"], None, {}),
     (["-e", "gamma==0.0.0"], None, {}),
+    (["-e", "gamma>=3"], None, {}),
     (["-e", "beta", "--only-binary", "beta"], None, {}),
     (["-e", "alpha", "--no-binary", "Alpha", "--only-binary", "alpha,beta"], None, {}),
     (["-e", "gamma<2", "-e", "beta"], None, {}),
     (["-r", "requirements.txt"], "six\nflask ==\n", {}),
     (["-r", "requirements.txt"], "# git\n\n\n\n\n\ngit+https://example.test/x.git\n", {}),
+    (["-r", "requirements.txt"], "svn://example.test/x\n", {}),
     (
-        ["-r", "requirements.txt"],
+        ["-r", "requirements.txt", "--no-build"],
         "./libs/foo\n",
         {"libs/foo/pyproject.toml": '[project]\nname = "foo"\ndynamic = ["version"]\n'},
     ),
@@ -72,6 +74,7 @@ def shows(line: str, printed: str) -> bool:
 def test_every_line_shown_is_made_by_a_test() -> None:
     """The lines this file does not make are made (with the same words) elsewhere."""
     elsewhere = {
+        "not a Simple API page": Path("tests/test_index_url_hints.py"),
         "legacy 1.0.0: legacy-1.0.0.tar.gz": Path("tests/test_metadata_builds.py"),
         "hash mismatch for": Path("tests/test_direct_sources.py"),
         "cannot fetch": Path("tests/test_index_faults.py"),

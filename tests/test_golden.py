@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tomllib
 from pathlib import Path
 
 import pytest
+from packaging.pylock import Pylock
 
 from pypi2nix.cli import main
 from tests.support.fixture_index import INDEX_URL, FixtureIndex
@@ -64,3 +66,12 @@ def test_output_matches_golden_files(
 
 def test_there_are_golden_cases() -> None:
     assert {"generate-fixture-roots", "package-alpha"} <= set(CASES)
+
+
+@pytest.mark.parametrize("name", [case for case in CASES if case.startswith("generate-")])
+def test_golden_pylock_files_are_valid_pep_751(name: str) -> None:
+    """What ``generate`` writes is checked by packaging's own reader here, not at run
+    time (validation is a tenth of a cached run)."""
+    document = tomllib.loads((GOLDEN / name / "out" / "pylock.toml").read_text())
+    lock = Pylock.from_dict(document)
+    assert lock.packages

@@ -91,7 +91,7 @@ def test_constraint_file_from_the_command_line(tmp_path: Path) -> None:
         ("foo --hash=md5:abc", "only sha256 hashes"),
         ("foo --hash=sha256:xyz", "malformed sha256 hash"),
         ("foo -r other.txt", "option -r cannot follow a requirement"),
-        ("-f ./wheels", "--find-links is not supported"),
+        ("-f ./wheels", "--find-links: no such folder"),
     ],
 )
 def test_bad_lines_name_file_line_and_text(tmp_path: Path, line: str, reason: str) -> None:

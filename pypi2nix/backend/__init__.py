@@ -10,28 +10,39 @@ below."""
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
 import tempfile
 import threading
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from packaging.requirements import InvalidRequirement, Requirement
+
 from pypi2nix.backend.environment import install_wheels, make_interpreter
+from pypi2nix.backend.metadata_file import read_metadata_file
+from pypi2nix.backend.runner import HookFailed, HookRunner, HookTimedOut
+from pypi2nix.backend.sandbox import (
+    Sandbox,
+    View,
+    find_sandbox,
+    interpreter_folders,
+    system_hidden,
+)
 from pypi2nix.backend.unpack import unpack_sdist
 from pypi2nix.dists.archive import ArchiveError
 from pypi2nix.dists.metadata import metadata_fields, release_metadata
 from pypi2nix.errors import MetadataError, Pypi2NixError
+from pypi2nix.options import DEFAULT_BUILD_TIMEOUT
 from pypi2nix.threads import Memo
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
 
     from packaging.utils import NormalizedName
 
     from pypi2nix.dists.sdist import BuildRequest, SdistContents
     from pypi2nix.models import CoreMetadata, DistFile
+    from pypi2nix.options import SandboxMode
     from pypi2nix.store import Store
 
 __all__ = ["BuildEnvironment", "Download", "MetadataBuilder"]
@@ -42,6 +53,7 @@ MAX_SDIST_BYTES = 512 * 1024 * 1024
 # PEP 517: what a frontend uses for an sdist that names no build system.
 LEGACY_REQUIRES = ("setuptools>=40.8.0",)
 LEGACY_BACKEND = "setuptools.build_meta:__legacy__"
+MAX_EXTRA_REQUIREMENTS = 1000
 _HOOKS = threading.Lock()
 
 
@@ -74,6 +86,7 @@ class MetadataBuilder:
     :param download: how the sdist and the wheels of its environment are fetched.
     :param environment: the wheels of its build requirements.
     :param allowed: False for ``--no-build``: refuse, naming the flag.
+    :param sandbox: ``--sandbox``: auto, require or off.
     :param timeout: seconds each backend hook may run.
     """
 
@@ -84,15 +97,19 @@ class MetadataBuilder:
         environment: BuildEnvironment,
         *,
         allowed: bool = True,
-        timeout: float = 300,
+        sandbox: SandboxMode = "auto",
+        timeout: float = DEFAULT_BUILD_TIMEOUT,
     ) -> None:
         self.store = store
         self.download = download
         self.environment = environment
         self.allowed = allowed
+        self.sandbox = sandbox
         self.timeout = timeout
         # The projects whose metadata was asked of a build backend.
         self.built: set[NormalizedName] = set()
+        # What ran in this run, one line each (its sdist, and whether sandboxed).
+        self.runs: list[str] = []
         self._answers: Memo[str, CoreMetadata] = Memo()
         self._lock = threading.Lock()
 
@@ -124,13 +141,45 @@ class MetadataBuilder:
             return release_metadata(
                 cached["fields"], project=name, version=version, filename=sdist.filename
             )
+        sandbox = self._sandbox(name, version, sdist)
         logger.info("%s: running its build backend for its metadata", sdist.filename)
-        fields = self._build(sdist, contents, name, version)
+        fields = self._build(sdist, contents, name, version, sandbox)
+        metadata = release_metadata(fields, project=name, version=version, filename=sdist.filename)
         self.store.write_json(KIND, key, {"kind": "built", "fields": fields})
-        return release_metadata(fields, project=name, version=version, filename=sdist.filename)
+        return metadata
+
+    def _sandbox(self, name: str, version: str, sdist: DistFile) -> Sandbox | None:
+        """The sandbox the hooks run in, or none (said once, or refused)."""
+        if self.sandbox == "off":
+            self._ran(f"{sdist.filename}", "not sandboxed: --sandbox=off")
+            return None
+        found = find_sandbox()
+        if found.tool is not None:
+            self._ran(sdist.filename, "sandboxed")
+            return found
+        if self.sandbox == "require":
+            raise MetadataError(
+                name,
+                version,
+                f"{sdist.filename}: its build backend must run for its metadata, and no "
+                f"sandbox can be made here ({found.reason}); --sandbox=require forbids "
+                "running it without one",
+            )
+        _say_no_sandbox(found.reason)
+        self._ran(sdist.filename, f"not sandboxed: {found.reason}")
+        return None
+
+    def _ran(self, filename: str, how: str) -> None:
+        with self._lock:
+            self.runs.append(f"ran the build backend of {filename} for its metadata, {how}")
 
     def _build(
-        self, sdist: DistFile, contents: SdistContents, name: str, version: str
+        self,
+        sdist: DistFile,
+        contents: SdistContents,
+        name: str,
+        version: str,
+        sandbox: Sandbox | None,
     ) -> dict[str, Any]:
         requires, backend, backend_path = _build_system(contents)
         data = self.download(sdist, MAX_SDIST_BYTES)
@@ -138,32 +187,44 @@ class MetadataBuilder:
             work = Path(temporary)
             try:
                 source = unpack_sdist(data, sdist.filename, work / "source")
-            except ArchiveError as error:
-                raise BuildFailed(
-                    name, version, f"cannot unpack {sdist.filename}: {error}"
-                ) from error
+            except ArchiveError as error:  # in the words of the index's own reads
+                reason = f"cannot read the sdist ({error})"
+                raise MetadataError(sdist.filename, "", reason) from error
             site = work / "site"
             self._install(requires, site, name, version)
-            runner = _Runner(site, work / "home", self.timeout)
-            python = make_interpreter(work / "venv")
-            caller = _hook_caller(source, backend, backend_path, python, runner)
+            hidden = system_hidden(*([] if self.store.root is None else [self.store.root]))
+            runner = HookRunner(
+                site=site, home=work / "home", work=work, timeout=self.timeout,
+                sandbox=sandbox, view=View(readable=interpreter_folders(), hidden=hidden),
+            )  # fmt: skip
+            caller = _hook_caller(source, backend, backend_path, work / "venv", runner)
+            metadata_dir = work / "metadata"
+            metadata_dir.mkdir()
             try:
-                # The hooks re-raise the backend's warnings in this process; the warnings
-                # machinery is process-wide, so one build at a time records them.
-                with _HOOKS, warnings.catch_warnings(record=True) as caught:
-                    extra = caller.get_requires_for_build_wheel()
-                    if extra:
-                        self._install(tuple(extra), site, name, version)
-                    metadata_dir = work / "metadata"
-                    metadata_dir.mkdir()
-                    found = caller.prepare_metadata_for_build_wheel(str(metadata_dir))
-                for warning in caught:
-                    logger.debug("%s: %s", sdist.filename, warning.message)
-            except _HookFailed as error:
-                raise BuildFailed(name, version, f"its build backend failed: {error}") from error
+                found = self._run_hooks(caller, site, name, version, metadata_dir)
+                return metadata_fields(read_metadata_file(metadata_dir, found))
+            except HookTimedOut as error:
+                reason = f"the build backend of {sdist.filename} {error} (--build-timeout)"
+                raise BuildFailed(name, version, f"{reason}; it was stopped") from error
+            except Pypi2NixError:
+                raise
             except Exception as error:  # the backend's own exception, re-raised by the hooks
                 raise BuildFailed(name, version, f"its build backend failed: {error}") from error
-            return metadata_fields((metadata_dir / found / "METADATA").read_bytes())
+
+    def _run_hooks(
+        self, caller: Any, site: Path, name: str, version: str, metadata_dir: Path
+    ) -> object:
+        """The hooks' answer: the name of the ``.dist-info`` folder they wrote."""
+        # The hooks re-raise the backend's warnings in this process; the warnings
+        # machinery is process-wide, so one build at a time records them.
+        with _HOOKS, warnings.catch_warnings(record=True) as caught:
+            extra = caller.get_requires_for_build_wheel()
+            if extra:
+                self._install(_requirements(extra), site, name, version)
+            found = caller.prepare_metadata_for_build_wheel(str(metadata_dir))
+        for warning in caught:
+            logger.debug("%s", warning.message)
+        return found
 
     def _install(self, requires: Sequence[str], site: Path, name: str, version: str) -> None:
         try:
@@ -172,6 +233,41 @@ class MetadataBuilder:
             reason = f"cannot set up its build requirements ({error})"
             raise BuildFailed(name, version, reason) from error
         install_wheels((self.download(wheel, MAX_SDIST_BYTES) for wheel in wheels), site)
+
+
+_SAID = threading.Event()
+
+
+def _say_no_sandbox(reason: str) -> None:
+    """The notice that hooks run unsandboxed, once per process."""
+    if not _SAID.is_set():
+        _SAID.set()
+        logger.warning(
+            "no sandbox can be made for build backends here (%s): they run as pip runs "
+            "them, as your user; --sandbox=require makes this an error, --no-build "
+            "refuses to run them",
+            reason,
+        )
+
+
+def _requirements(extra: object) -> tuple[str, ...]:
+    """What ``get_requires_for_build_wheel`` added: requirement strings, checked.
+
+    :raises HookFailed: for anything else.
+    """
+    if not isinstance(extra, list) or len(extra) > MAX_EXTRA_REQUIREMENTS:
+        raise HookFailed("get_requires_for_build_wheel did not give a list of requirements")
+    texts = []
+    for item in extra:
+        try:
+            texts.append(str(Requirement(item)) if isinstance(item, str) else None)
+        except InvalidRequirement:
+            texts.append(None)
+        if texts[-1] is None:
+            raise HookFailed(
+                f"get_requires_for_build_wheel gave {str(item)[:200]!r}, not a requirement"
+            )
+    return tuple(text for text in texts if text is not None)
 
 
 def _build_system(contents: SdistContents) -> tuple[tuple[str, ...], str, list[str] | None]:
@@ -185,50 +281,12 @@ def _build_system(contents: SdistContents) -> tuple[tuple[str, ...], str, list[s
     return texts, pyproject.build_backend, backend_path
 
 
-class _HookFailed(Exception):
-    pass
-
-
-class _Runner:
-    """Runs a backend hook in the environment: only the build requirements on the path,
-    a private home, a time limit."""
-
-    def __init__(self, site: Path, home: Path, timeout: float) -> None:
-        self.site, self.home, self.timeout = site, home, timeout
-
-    def __call__(
-        self,
-        cmd: Sequence[str],
-        cwd: str | None = None,
-        extra_environ: Mapping[str, str] | None = None,
-    ) -> None:
-        self.home.mkdir(exist_ok=True)
-        environment = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(self.home),
-            "PYTHONPATH": str(self.site),
-            "PYTHONNOUSERSITE": "1",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "SOURCE_DATE_EPOCH": "315532800",
-            **(extra_environ or {}),
-        }
-        try:
-            result = subprocess.run(
-                list(cmd), cwd=cwd, env=environment, capture_output=True, text=True,
-                timeout=self.timeout, check=False,
-            )  # fmt: skip
-        except subprocess.TimeoutExpired as error:
-            raise _HookFailed(f"it ran for more than {self.timeout:.0f} s") from error
-        if result.returncode != 0:
-            lines = [line for line in result.stderr.splitlines() if line.strip()]
-            raise _HookFailed(lines[-1] if lines else f"exit status {result.returncode}")
-
-
 def _hook_caller(
-    source: Path, backend: str, backend_path: list[str] | None, python: Path, runner: _Runner
+    source: Path, backend: str, backend_path: list[str] | None, venv: Path, runner: HookRunner
 ) -> Any:
     from pyproject_hooks import BuildBackendHookCaller
 
+    python = make_interpreter(venv)
     return BuildBackendHookCaller(
         str(source),
         backend,

@@ -14,6 +14,7 @@ from pypi2nix.dists.archive import (
     MAX_UNPACKED_BYTES,
     ArchiveError,
     open_zip_member,
+    scan_tar,
 )
 from pypi2nix.filenames import split_sdist_suffix
 
@@ -24,13 +25,17 @@ def unpack_sdist(data: bytes, filename: str, destination: Path) -> Path:
     :raises ArchiveError: for an archive that is corrupt, unsafe or too large.
     """
     _, suffix = split_sdist_suffix(filename)
+    destination.mkdir(parents=True, exist_ok=True)
     if suffix == ".zip":
         unpack_zip(data, destination)
     else:
+        # First walked as the index reads an sdist: decompressed a step at a time, and
+        # stopped at the same limits, with the same words.
+        scan_tar(io.BytesIO(data), filename, lambda name, size, read: False)
         _unpack_tar(data, destination)
     folders = [path for path in destination.iterdir() if path.is_dir()]
     if len(folders) != 1:
-        raise ArchiveError(f"{filename} does not hold one top-level folder")
+        raise ArchiveError("it does not hold one top-level folder")
     return folders[0]
 
 

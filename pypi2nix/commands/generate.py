@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from packaging.utils import canonicalize_name
 
 from pypi2nix.arguments import recorded_values, recorded_words
+from pypi2nix.commands.memo import OutputMemo, outputs_key
 from pypi2nix.commands.outputs import (
     OutputPaths,
     check_output_directory,
@@ -40,16 +41,17 @@ from pypi2nix.nix.requirements import render_requirements_nix
 from pypi2nix.resolve import ResolutionPolicy
 from pypi2nix.resolve.policy import SourcePolicy
 from pypi2nix.sources import KeptCommit
+from pypi2nix.store import Store
 from pypi2nix.target import universal_targets
 from pypi2nix.writer import OutputFile, WriteReport, recover_interrupted_write, write_outputs
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Sequence
     from pathlib import Path
 
     from packaging.utils import NormalizedName
 
-    from pypi2nix.lock.pylock import LockedState
+    from pypi2nix.lock.pylock import LockedState, PylockFile
     from pypi2nix.models import Lock, RequirementSet
     from pypi2nix.options import GenerateOptions
     from pypi2nix.target import Target
@@ -85,13 +87,25 @@ def generate(options: GenerateOptions, console: Console) -> GenerateResult:
     check_output_directory(options.output_dir, writing=writes)
     if writes and options.output_dir.is_dir():
         recover_interrupted_write(options.output_dir)
-    previous = read_pylock(OutputPaths.for_options(options).pylock)
+    previous = _read_previous(options)
     upgraded = {project_name(name, "--upgrade-package") for name in options.upgrade_packages}
     kept = () if options.upgrade else previous.pins.keys() - upgraded
     result = lock_and_write(options, console, previous=previous, kept=kept, dry_run=not writes)
     if options.check and result.stale:
         raise NotUpToDate(_stale_reason(result))
     return result
+
+
+def _read_previous(options: GenerateOptions) -> LockedState:
+    path = OutputPaths.for_options(options).pylock
+    memo = output_memo(options)
+    return read_pylock(path) if memo is None else memo.read_state(path)
+
+
+def output_memo(options: GenerateOptions) -> OutputMemo | None:
+    """What earlier runs wrote, remembered in the cache (none without one)."""
+    cache_dir = options.index.cache_dir
+    return None if cache_dir is None else OutputMemo(Store(cache_dir))
 
 
 def _stale_reason(result: GenerateResult) -> str:
@@ -158,6 +172,7 @@ def lock_and_write(
         policy=policy,
         preferences=preferences,
         index_options=options.index,
+        builds=options.builds,
         console=console,
         kept_commits={
             name: KeptCommit(pin.url, pin.rev, pin.commit)
@@ -167,8 +182,8 @@ def lock_and_write(
     )
     lock = relocated_origins(run.lock, inputs, options.output_dir)
     run = dataclasses.replace(run, lock=lock)
-    files = render_outputs(lock, options)
-    report = None if dry_run else write_changed(files)
+    files, current = outputs(lock, options, run.digest)
+    report = None if dry_run else write_changed(files, current)
     unchanged = unchanged_files(files)
     stale = tuple(file.path for file in files if _would_write(file, unchanged))
     changes = None
@@ -225,16 +240,56 @@ def lock_targets(options: GenerateOptions) -> tuple[Target, ...]:
     return universal_targets(requires_python)
 
 
-def write_changed(files: list[OutputFile]) -> WriteReport:
-    """Write the files whose text changed; the others are left untouched (and kept)."""
+def write_changed(files: list[OutputFile], current: Sequence[Path] = ()) -> WriteReport:
+    """Write the files whose text changed; the others (and ``current``, known to be up
+    to date) are left untouched (and kept)."""
     unchanged = unchanged_files(files)
     changed = [file for file in files if file not in unchanged]
     report = write_outputs(changed) if changed else WriteReport(written=(), kept=())
-    kept = (*report.kept, *(file.path for file in unchanged))
+    kept = (*report.kept, *(file.path for file in unchanged), *current)
     return WriteReport(written=report.written, kept=tuple(sorted(kept)))
 
 
-def render_outputs(lock: Lock, options: GenerateOptions) -> list[OutputFile]:
+def outputs(
+    lock: Lock, options: GenerateOptions, lock_digest: str | None
+) -> tuple[list[OutputFile], tuple[Path, ...]]:
+    """The files to write, and those already on disk as the lock renders them.
+
+    A lock from the lock cache whose files still hold what an earlier run rendered
+    from it is not rendered again: only the override file is (it is written only
+    while absent).
+    """
+    paths = OutputPaths.for_options(options)
+    memo = output_memo(options)
+    key = None
+    if memo is not None and lock_digest is not None:
+        key = outputs_key(lock_digest, _render_settings(options))
+        generated = (paths.nix, paths.frozen, paths.pylock)
+        if memo.up_to_date(key, generated):
+            return [_override_file(paths)], generated
+    files, pylock = render_outputs(lock, options)
+    if memo is not None:
+        memo.remember_state(pylock.text.encode("utf-8"), pylock.state)
+        if key is not None:
+            memo.remember_outputs(key, [file for file in files if not file.keep_existing])
+    return files, ()
+
+
+def _render_settings(options: GenerateOptions) -> dict[str, object]:
+    return {
+        "output_dir": str(options.output_dir.absolute()),
+        "basename": options.basename,
+        "fetcher": options.fetcher,
+        "inputs": recorded_values(options),
+    }
+
+
+def _override_file(paths: OutputPaths) -> OutputFile:
+    return OutputFile(paths.override, render_override_nix(generated_file=paths.nix.name), True)
+
+
+def render_outputs(lock: Lock, options: GenerateOptions) -> tuple[list[OutputFile], PylockFile]:
+    """The four files, and the state the next run reads back from ``pylock.toml``."""
     paths = OutputPaths.for_options(options)
     nix = render_requirements_nix(
         lock,
@@ -251,12 +306,13 @@ def render_outputs(lock: Lock, options: GenerateOptions) -> list[OutputFile]:
         output_dir=options.output_dir.absolute(),
     )
     pylock = render_pylock(lock, inputs=inputs, output_dir=options.output_dir.absolute())
-    return [
+    files = [
         OutputFile(paths.nix, nix),
-        OutputFile(paths.override, render_override_nix(generated_file=paths.nix.name), True),
+        _override_file(paths),
         OutputFile(paths.frozen, frozen),
-        OutputFile(paths.pylock, pylock),
+        OutputFile(paths.pylock, pylock.text),
     ]
+    return files, pylock
 
 
 def pins_table(result: GenerateResult, options: GenerateOptions) -> list[str]:

@@ -87,7 +87,11 @@ def recorded_options(
         refresh=not options.index.offline,
     )
     return dataclasses.replace(
-        recorded, output_dir=directory, basename=options.basename, index=index
+        recorded,
+        output_dir=directory,
+        basename=options.basename,
+        index=index,
+        builds=options.builds,
     )
 
 
@@ -112,9 +116,17 @@ def relocated_origins(lock: Lock, inputs: RequirementSet, directory: Path) -> Lo
             moved = Origin(relative_to(Path(origin.path), directory), origin.line_number, "")
             renamed[str(origin)] = str(moved)
 
+    done: dict[int, Pin] = {}  # by the id of a pin the targets share
+
     def relocated(pin: Pin) -> Pin:
-        required_by = tuple(sorted({renamed.get(by, by) for by in pin.required_by}))
-        return dataclasses.replace(pin, required_by=required_by)
+        moved = done.get(id(pin))
+        if moved is None:
+            required_by = tuple(sorted({renamed.get(by, by) for by in pin.required_by}))
+            moved = pin
+            if required_by != pin.required_by:
+                moved = dataclasses.replace(pin, required_by=required_by)
+            done[id(pin)] = moved
+        return moved
 
     graphs = tuple(
         dataclasses.replace(graph, pins=tuple(map(relocated, graph.pins))) for graph in lock.graphs

@@ -54,6 +54,7 @@ def package(options: PackageOptions, console: Console) -> PackageResult:
             inputs, pre=options.pre, sources=SourcePolicy(default="sdist-first")
         ),
         index_options=options.index,
+        builds=options.builds,
         console=console,
     )
     (graph,) = run.lock.graphs

@@ -18,12 +18,13 @@ from pypi2nix.commands.once import say_again, warnings_said_once
 from pypi2nix.index.cache import Cache
 from pypi2nix.index.client import HttpClient
 from pypi2nix.index.limits import HttpLimits
+from pypi2nix.index.local_folder import is_file_url
 from pypi2nix.index.repository import PackageIndex
 from pypi2nix.inputs.locks.requirements import direct_entries
 from pypi2nix.lock.cache import LockCache, cached_lock, is_cacheable, lock_key, store_lock
 from pypi2nix.lock.tool_cache import cached_tool_sets, store_tool_sets, tool_sets_key
 from pypi2nix.models import Lock, LockGraph
-from pypi2nix.options import DEFAULT_INDEX_URL, index_url_from_environment
+from pypi2nix.options import DEFAULT_INDEX_URL, BuildOptions, index_url_from_environment
 from pypi2nix.pins import BuildFactsLookAhead, build_environment_wheels, pin_releases
 from pypi2nix.pins.build_tools import FROM_WHEELS
 from pypi2nix.pins.splits import version_splits
@@ -61,6 +62,10 @@ class LockRun:
     seconds: float
     requests: int
     bytes: int
+    # The digest of the lock's content in the lock cache (None: not kept there).
+    digest: str | None = None
+    # One line for each build backend run for metadata (its sdist, whether sandboxed).
+    backend_runs: tuple[str, ...] = ()
 
 
 def lock_inputs(
@@ -70,6 +75,7 @@ def lock_inputs(
     policy: ResolutionPolicy,
     index_options: IndexOptions,
     console: Console,
+    builds: BuildOptions | None = None,
     preferences: Preferences | None = None,
     kept_commits: Mapping[NormalizedName, KeptCommit] | None = None,
 ) -> LockRun:
@@ -78,6 +84,7 @@ def lock_inputs(
 
     :param preferences: per target, the versions to try first (the earlier pins).
     :param kept_commits: git pins to check out at their earlier commit.
+    :param builds: how a build backend runs (sandbox, time limit).
     """
     started = time.monotonic()
     client = HttpClient(limits=HttpLimits.from_environment(os.environ))
@@ -101,13 +108,14 @@ def lock_inputs(
         prefetcher=prefetcher,
         progress=console.progress,
     )
+    builder = metadata_builder(session, store, builds or BuildOptions())
     try:
-        locked = lock(
+        locked, digest = lock_with_digest(
             inputs,
             session,
             targets=targets,
             preferences=preferences,
-            builder=metadata_builder(session, store),
+            builder=builder,
             cache=LockCache(store, index, reuse=not index.refresh),
             kept_commits=kept_commits,
         )
@@ -121,10 +129,12 @@ def lock_inputs(
         seconds=time.monotonic() - started,
         requests=client.stats.requests,
         bytes=client.stats.bytes,
+        digest=digest,
+        backend_runs=tuple(builder.runs),
     )
 
 
-def metadata_builder(session: LockSession, store: Store) -> MetadataBuilder:
+def metadata_builder(session: LockSession, store: Store, builds: BuildOptions) -> MetadataBuilder:
     """The build backend runner: on the interpreter running pypi2nix, with the wheels
     of its build requirements locked for it through the index, in no other thread."""
     host = LockSession(
@@ -138,6 +148,8 @@ def metadata_builder(session: LockSession, store: Store) -> MetadataBuilder:
         session.index.download,
         functools.partial(build_environment_wheels, session=host),
         allowed=session.policy.builds,
+        sandbox=builds.sandbox,
+        timeout=builds.timeout,
     )
 
 
@@ -161,26 +173,52 @@ def lock(
     :param cache: the lock cache (none: locks are neither reused nor kept).
     :raises ResolutionError: when the requirements cannot be satisfied together.
     """
+    return lock_with_digest(
+        inputs,
+        session,
+        targets=targets,
+        preferences=preferences,
+        builder=builder,
+        cache=cache,
+        kept_commits=kept_commits,
+    )[0]
+
+
+def lock_with_digest(
+    inputs: RequirementSet,
+    session: LockSession,
+    *,
+    targets: Sequence[Target] | None = None,
+    preferences: Preferences | None = None,
+    builder: MetadataBuilder | None = None,
+    cache: LockCache | None = None,
+    kept_commits: Mapping[NormalizedName, KeptCommit] | None = None,
+) -> tuple[Lock, str | None]:
+    """:func:`lock`, and the digest of the lock's content in the lock cache (``None``
+    when it is not kept there)."""
     index, policy = session.index, session.policy
     targets = tuple(targets or (session.target,))
     preferences = preferences or {}
     with warnings_said_once() as warnings:
-        cacheable = cache is not None and is_cacheable(inputs)
+        cacheable = (
+            cache is not None
+            and is_cacheable(inputs)
+            and not any(is_file_url(url) for url in index.index_urls)
+        )
         key = lock_key(inputs, index.index_urls, targets, policy, preferences)
         cached = cached_lock(cache, key) if cache is not None and cacheable else None
         if cached is not None:
             say_again(cached.warnings)
-            return cached.lock
+            return cached.lock, cached.digest
         locked = _lock(inputs, session, targets, preferences, builder, cache, kept_commits)
         pins = [pin for graph in locked.graphs for pin in graph.pins]
         warnings.say_held((pin.name, pin.version) for pin in pins)
-        if cache is not None and cacheable:
-            store_lock(cache, key, locked, warnings.said)
-            written = {graph.target: pinned_versions(graph.pins) for graph in locked.graphs}
-            settled = lock_key(inputs, index.index_urls, targets, policy, written)
-            if settled != key:  # the next run, which prefers the pins this one wrote
-                store_lock(cache, settled, locked, warnings.said)
-        return locked
+        if cache is None or not cacheable:
+            return locked, None
+        written = {graph.target: pinned_versions(graph.pins) for graph in locked.graphs}
+        # and under the key of the next run, which prefers the pins this one wrote
+        settled = lock_key(inputs, index.index_urls, targets, policy, written)
+        return locked, store_lock(cache, (key, settled), locked, warnings.said)
 
 
 def _lock(
@@ -201,6 +239,8 @@ def _lock(
         offline=index.offline,
         kept_commits=kept_commits,
         progress=session.progress,
+        builder=builder,
+        no_build=not session.policy.builds,
     )
     graphs: list[LockGraph] = []
     resolutions: dict[Target, Resolution] = {}

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from packaging.version import InvalidVersion, Version
+
 from pypi2nix.filenames import is_binary_wheel
 from pypi2nix.nix.native import source_build_note, split_system_libraries
 from pypi2nix.target import describe_all, describe_targets
@@ -34,6 +36,9 @@ def summary_lines(lock: Lock, run: LockRun) -> list[str]:
         f"{run.seconds:.1f} s ({run.requests} requests, {run.bytes / 1e6:.1f} MB).",
     ]
     lines.extend(_split_lines(lock))
+    pre_releases = [f"{pin.name} {pin.version}" for pin in pins if _is_pre_release(pin.version)]
+    if pre_releases:
+        lines.append(f"Pre-releases pinned: {', '.join(pre_releases)}.")
     broken = {(e.dependent, e.dependency) for graph in lock.graphs for e in graph.broken_edges}
     lines.extend(
         f"Dependency cycle broken: {dependent} -> {dependency} is left out."
@@ -46,6 +51,7 @@ def summary_lines(lock: Lock, run: LockRun) -> list[str]:
     built = sorted({name for graph in lock.graphs for name in graph.built_metadata})
     if built:
         lines.append(f"Metadata read by running the build backend: {', '.join(built)}.")
+    lines.extend(f"{line[0].upper()}{line[1:]}." for line in run.backend_runs)
     lines.extend(_unserved_build_tools(pins))
     unsearched = [pin.name for pin in binary if not pin.libraries_known]
     if unsearched:
@@ -100,6 +106,13 @@ def detail_lines(lock: Lock) -> list[str]:
         *([f"From wheels: {', '.join(wheels)}."] if wheels else []),
         *([f"From source: {', '.join(sources)}."] if sources else []),
     ]
+
+
+def _is_pre_release(version: str) -> bool:
+    try:
+        return Version(version).is_prerelease
+    except InvalidVersion:
+        return False
 
 
 def _count(number: int, noun: str) -> str:

@@ -13,6 +13,7 @@ bounds-checked: the bytes come from the index. The parser reads through a
 from __future__ import annotations
 
 import bisect
+import re
 import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -21,12 +22,17 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
 ELF_MAGIC = b"\x7fELF"
-_PT_LOAD, _PT_DYNAMIC = 1, 2
+_PT_LOAD, _PT_DYNAMIC, _PT_GNU_EH_FRAME = 1, 2, 0x6474E550
 _PF_X, _PF_W = 1, 2
 _DT_NULL, _DT_NEEDED, _DT_STRTAB, _DT_STRSZ, _DT_SONAME, _DT_RPATH, _DT_RUNPATH = (
     0, 1, 5, 10, 14, 15, 29,
 )  # fmt: skip
 _MAX_ENTRIES = 100_000
+# The first segment is read for names only this far; a longer one is read the long way.
+_MAX_FIRST_SEGMENT_BYTES = 32 * 1024 * 1024
+# A library's file name, as DT_NEEDED and DT_SONAME give it, between two NULs.
+_SONAME = re.compile(rb"(?<=\0)[A-Za-z0-9_+-][A-Za-z0-9_+.-]*\.so(?:\.[A-Za-z0-9_+-]+)*(?=\0)")
+_LONGEST_NAME = 4096
 
 # What glibc provides on every Linux: never a library to add.
 GLIBC = frozenset(
@@ -126,10 +132,7 @@ def read_dynamic_source(source: ByteSource) -> DynamicSection | None:
 
     :raises ElfError: for a file that is not ELF or whose headers are inconsistent.
     """
-    ident = source.read_at(0, min(16, source.size))
-    if not is_elf(ident) or len(ident) < 16 or ident[4] not in (1, 2) or ident[5] not in (1, 2):
-        raise ElfError("not an ELF file")
-    layout = _Layout(is_64=ident[4] == 2, order="<" if ident[5] == 1 else ">")
+    layout = _elf_layout(source)
     phoff, phentsize, phnum = _program_header_table(layout, source)
     loads: list[tuple[int, int, int]] = []  # (vaddr, offset, filesz)
     read_only: list[tuple[int, int]] = []  # (offset, filesz) of loaded data, not code
@@ -173,6 +176,65 @@ def read_dynamic_source(source: ByteSource) -> DynamicSection | None:
         soname=soname,
         runpath=tuple(part for path in runpath for part in path.split(":") if part),
     )
+
+
+def early_library_names(source: ByteSource) -> frozenset[str] | None:
+    """The names of ``DT_NEEDED`` and ``DT_SONAME`` together, read from the first
+    loaded segment alone, or ``None`` when that segment cannot be known to hold only
+    the dynamic linker's tables.
+
+    The dynamic section, which says which strings are needed, lies after the code;
+    the string table it points at lies in the first segment, ahead of the code. When
+    that segment is read-only and holds neither code nor the unwind tables (so no
+    ``.rodata`` either, where a ``dlopen`` name could be), every string in it that is
+    a library's file name is in the string table for ``DT_NEEDED`` or ``DT_SONAME``:
+    symbol names hold no dot. A file rewritten by patchelf has its table moved to its
+    end, and one with no such name gives ``None`` too: the caller reads the long way.
+
+    :raises ElfError: as :func:`read_dynamic_source` does.
+    """
+    layout = _elf_layout(source)
+    phoff, phentsize, phnum = _program_header_table(layout, source)
+    headers = [_program_header(layout, source, phoff + i * phentsize) for i in range(phnum)]
+    loads = sorted(
+        (offset, filesz, flags) for kind, flags, offset, _, filesz in headers if kind == _PT_LOAD
+    )
+    if not loads or not any(kind == _PT_DYNAMIC for kind, *_ in headers):
+        return None
+    start, size, flags = loads[0]
+    end = min(start + size, source.size)
+    unwind = [offset for kind, _, offset, _, _ in headers if kind == _PT_GNU_EH_FRAME]
+    if (
+        flags & (_PF_X | _PF_W)
+        or size > _MAX_FIRST_SEGMENT_BYTES
+        or any(start <= at < end for at in unwind)
+    ):
+        return None
+    names = _library_names(source.pieces(start, end))
+    return names or None
+
+
+def _library_names(pieces: Iterable[bytes]) -> frozenset[str]:
+    """Every string between two NULs that is a library's file name, the bytes given
+    piece by piece; what runs longer than any name is let go."""
+    names: set[str] = set()
+    carry = b""
+    for piece in pieces:
+        data = carry + piece
+        cut = data.rfind(b"\0")
+        if cut < 0:
+            carry = b"" if len(data) > _LONGEST_NAME else data
+            continue
+        names.update(match.group().decode("ascii") for match in _SONAME.finditer(data, 0, cut + 1))
+        carry = data[cut:] if len(data) - cut <= _LONGEST_NAME else b""
+    return frozenset(names)
+
+
+def _elf_layout(source: ByteSource) -> _Layout:
+    ident = source.read_at(0, min(16, source.size))
+    if not is_elf(ident) or len(ident) < 16 or ident[4] not in (1, 2) or ident[5] not in (1, 2):
+        raise ElfError("not an ELF file")
+    return _Layout(is_64=ident[4] == 2, order="<" if ident[5] == 1 else ">")
 
 
 def _program_header_table(layout: _Layout, source: ByteSource) -> tuple[int, int, int]:

@@ -28,12 +28,14 @@ from pypi2nix.dists.metadata import (
     parse_setup_cfg_requires,
 )
 from pypi2nix.dists.modules import ModuleImports, is_checkable_source
+from pypi2nix.dists.setuptools_selection import setup_py_name
 from pypi2nix.errors import MetadataError
 from pypi2nix.models import CoreMetadata
 from pypi2nix.project_files import (
     MetadataParseError,
     PyprojectFacts,
     parse_pyproject,
+    poetry_metadata,
     project_table_metadata,
     setup_cfg_name_and_version,
 )
@@ -51,7 +53,7 @@ if TYPE_CHECKING:
 
 _ROOT_FILES = frozenset({"PKG-INFO", "pyproject.toml", "setup.cfg"})
 # Folders of a source tree that are not part of the project.
-_SKIPPED_FOLDERS = frozenset(
+SKIPPED_FOLDERS = frozenset(
     {".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__pycache__", "node_modules",
      "build", "dist", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
 )  # fmt: skip
@@ -172,7 +174,7 @@ def read_tree(root: Path) -> SdistContents:
     collector.root = "tree"
     count = 0
     for directory, subdirectories, files in os.walk(root):
-        subdirectories[:] = sorted(d for d in subdirectories if d not in _SKIPPED_FOLDERS)
+        subdirectories[:] = sorted(d for d in subdirectories if d not in SKIPPED_FOLDERS)
         for name in sorted(files):
             path = os.path.join(directory, name)
             if not os.path.isfile(path) or os.path.islink(path):
@@ -225,7 +227,14 @@ def _project_or_setup_cfg(
     cfg_name, cfg_version = (
         (None, None) if setup_cfg is None else setup_cfg_name_and_version(setup_cfg)
     )
-    name = project.name if project is not None else cfg_name
+    poetry = None if pyproject is None or project is not None else poetry_metadata(pyproject)
+    name = project.name if project is not None else cfg_name or (poetry.name if poetry else None)
+    if name is None and SETUP_PY in contents.files:
+        name = setup_py_name(contents.files[SETUP_PY])
+    if poetry is not None and need_version:
+        raise NoStaticMetadata(
+            f"{name} declares its dependencies in [tool.poetry], in Poetry's own terms"
+        )
     if name is None:
         raise NoStaticMetadata(
             "it declares no name: add a [project] table with name and version to its pyproject.toml"
@@ -234,11 +243,7 @@ def _project_or_setup_cfg(
     if not version and not need_version:
         version = "0"
     if not version:
-        raise NoStaticMetadata(
-            f"the version of {name} is dynamic (computed by its build backend), and "
-            "pypi2nix never runs package code: set version in the [project] table of "
-            "its pyproject.toml"
-        )
+        raise NoStaticMetadata(f"the version of {name} is dynamic (computed by its build backend)")
     base = project or CoreMetadata(name=name, version=version)
     return replace(base, version=version)
 

@@ -307,6 +307,20 @@ def _from_setup_py(source: bytes) -> Declared:
     )
 
 
+def setup_py_name(source: bytes) -> str | None:
+    """The ``name=`` of setup.py's one ``setup(...)`` call, when it is a literal."""
+    try:
+        tree = parse_module(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    calls = [node for node in _module_level_calls(tree.body) if _called_name(node.func) == "setup"]
+    names = [k.value for call in calls for k in call.keywords if k.arg == "name"]
+    try:
+        return _literal_string(names[0]) if len(names) == 1 else None
+    except Unknowable:
+        return None
+
+
 def _module_level_calls(body: list[ast.stmt]) -> list[ast.Call]:
     calls = []
     for statement in body:

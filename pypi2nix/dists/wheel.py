@@ -26,7 +26,15 @@ from pypi2nix.dists.archive import (
     read_zip_member,
     zip_names,
 )
-from pypi2nix.dists.elf import GLIBC, DynamicSection, ElfError, is_elf, read_dynamic_source
+from pypi2nix.dists.elf import (
+    GLIBC,
+    ByteSource,
+    DynamicSection,
+    ElfError,
+    early_library_names,
+    is_elf,
+    read_dynamic_source,
+)
 from pypi2nix.dists.elf_stream import StreamSource
 from pypi2nix.dists.metadata import metadata_fields
 from pypi2nix.dists.modules import ModuleImports, guards_its_import, is_checkable_source
@@ -151,13 +159,34 @@ def _read_elf_member(archive: zipfile.ZipFile, name: str) -> DynamicSection | No
         raise ArchiveError(f"{name} is larger than {MAX_NATIVE_MEMBER_BYTES} bytes")
     source = StreamSource(lambda: _open_unchecked(archive, info), info.file_size)
     try:
-        return read_dynamic_source(source)
+        early = _dynamic_from_early_names(source, name.rsplit("/", 1)[-1])
+        return early if early is not None else read_dynamic_source(source)
     except ElfError as error:
         raise ArchiveError(f"{name}: {error}") from error
     except (zipfile.BadZipFile, EOFError, OSError, lzma.LZMAError, zlib.error) as error:
         raise ArchiveError(f"cannot read {name} ({error})") from error
     finally:
         source.close()
+
+
+def _dynamic_from_early_names(source: ByteSource, basename: str) -> DynamicSection | None:
+    """The dynamic section as the first segment's names give it (see
+    :func:`~pypi2nix.dists.elf.early_library_names`), with the file's own name as its
+    ``DT_SONAME``; ``None`` when those names cannot tell ``DT_NEEDED`` from
+    ``DT_SONAME``: another version of the file's own name may be either."""
+    names = early_library_names(source)
+    if names is None:
+        return None
+    stem = _library_stem(basename)
+    others = names - {basename}
+    if any(_library_stem(other) == stem for other in others):
+        return None
+    soname = basename if basename in names else None
+    return DynamicSection(needed=tuple(sorted(others)), soname=soname, runpath=())
+
+
+def _library_stem(name: str) -> str:
+    return name.split(".so", 1)[0]
 
 
 def _open_unchecked(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[bytes]:

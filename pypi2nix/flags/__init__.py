@@ -13,7 +13,13 @@ from typing import Any
 
 from pypi2nix.flags.lock_options import INPUTS, PINS, SOURCES, TARGET
 from pypi2nix.flags.option import Command, Group, Option
-from pypi2nix.flags.run_options import NETWORK, OUTPUT, PACKAGE_ARGUMENTS, UPDATE_ARGUMENTS
+from pypi2nix.flags.run_options import (
+    BUILDS,
+    NETWORK,
+    OUTPUT,
+    PACKAGE_ARGUMENTS,
+    UPDATE_ARGUMENTS,
+)
 
 __all__ = ["GROUPS", "OPTIONS", "Command", "Group", "Option", "defaults", "options_of"]
 
@@ -60,6 +66,7 @@ OPTIONS: tuple[Option, ...] = (
     *NETWORK,
     *SOURCES,
     *PINS,
+    *BUILDS,
     *OUTPUT,
 )
 

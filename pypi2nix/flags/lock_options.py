@@ -162,7 +162,7 @@ TARGET = (
         action="store_true",
         recorded=True,
         help="allow pre-releases (they are also allowed for a "
-        "requirement whose specifier names one)",
+        "requirement whose specifier names one, and where no final release matches)",
     ),
     Option(
         dest="index_url",
@@ -191,6 +191,17 @@ TARGET = (
         metavar="URL",
         recorded=True,
         help="another index whose files are added to the main one's (repeatable)",
+    ),
+    Option(
+        dest="find_links",
+        flags=("-f", "--find-links"),
+        groups=_in(ALL_COMMANDS, "target"),
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder of wheels and sdists whose files are added to the index's, pinned "
+        "with their sha256 and written as local paths (repeatable; recorded as "
+        "--extra-index-url file:///DIR/)",
     ),
 )
 

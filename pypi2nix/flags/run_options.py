@@ -7,7 +7,13 @@ from pathlib import Path
 
 from pypi2nix.flags.option import ALL_COMMANDS, GENERATE, LOCKING, Command, Option
 from pypi2nix.flags.option import in_commands as _in
-from pypi2nix.options import DEFAULT_BASENAME, DEFAULT_FETCHER, FETCHERS
+from pypi2nix.options import (
+    DEFAULT_BASENAME,
+    DEFAULT_BUILD_TIMEOUT,
+    DEFAULT_FETCHER,
+    FETCHERS,
+    SANDBOX_MODES,
+)
 from pypi2nix.store import default_cache_dir
 from pypi2nix.threads import DEFAULT_WORKERS
 
@@ -89,6 +95,41 @@ NETWORK = (
         default=DEFAULT_WORKERS,
         metavar="N",
         help=f"threads that fetch from the index (default: {DEFAULT_WORKERS}; 1: no threads)",
+    ),
+)
+
+_BUILD_GROUPS: dict[Command, str] = {"generate": "sources", "package": "main", "update": "main"}
+
+
+def seconds(text: str) -> float:
+    """A positive number of seconds."""
+    value = float(text)
+    if not value > 0 or value == float("inf"):
+        raise ValueError(text)
+    return value
+
+
+BUILDS = (
+    Option(
+        dest="sandbox",
+        flags=("--sandbox",),
+        groups=_BUILD_GROUPS,
+        choices=SANDBOX_MODES,
+        default="auto",
+        help="how a build backend run for metadata is contained: in a sandbox (no network, "
+        "the system read-only, an empty home, its processes ended with it) when the system "
+        "can make one, else as pip runs it, said once (auto, the default); in a sandbox or "
+        "not at all (require); as pip runs it (off). See docs/security.md",
+    ),
+    Option(
+        dest="build_timeout",
+        flags=("--build-timeout",),
+        groups=_BUILD_GROUPS,
+        type=seconds,
+        default=DEFAULT_BUILD_TIMEOUT,
+        metavar="SECONDS",
+        help=f"stop a build backend hook, and every process it started, after this long "
+        f"(default: {DEFAULT_BUILD_TIMEOUT:.0f})",
     ),
 )
 

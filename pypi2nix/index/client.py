@@ -29,6 +29,7 @@ from pypi2nix import __version__
 from pypi2nix.credentials import Origin, origin, redact_url, split_credentials
 from pypi2nix.dists.streams import RangeResponse, Readable
 from pypi2nix.errors import NetworkError
+from pypi2nix.index import local_folder
 from pypi2nix.index.limits import BodyReader, Budget, HttpLimits, Retryable
 
 if TYPE_CHECKING:
@@ -145,7 +146,13 @@ class HttpClient:
     ) -> HttpResponse | None:
         """GET a URL; ``None`` when the server answers 404 (or 410). A conditional
         request may answer 304, with no content. A ``metadata`` file has a limit of its
-        own."""
+        own. A ``file:`` URL is read from this machine (:mod:`.local_folder`)."""
+        if local_folder.is_file_url(url):
+            found = local_folder.read_url(url)
+            if found is None:
+                return None
+            headers = {"Content-Type": found[1]}
+            return HttpResponse(url=url, status=200, headers=headers, content=found[0])
         if metadata:
             limit = self.limits.max_metadata_bytes, "PYPI2NIX_HTTP_MAX_METADATA"
         else:
@@ -162,6 +169,8 @@ class HttpClient:
         """GET bytes ``start..end`` (inclusive) of a file; ``start=None`` asks for the last
         ``end`` bytes. Servers that ignore ``Range`` answer with the whole file, which is
         returned as a range starting at 0 (up to the body limit)."""
+        if local_folder.is_file_url(url):
+            return local_folder.read_range(url, start, end or 0)
         limit = self.limits.max_body_bytes, "PYPI2NIX_HTTP_MAX_BODY"
         answer = self._get_body(url, {"Range": _range_spec(start, end)}, limit)
         if answer is None:
@@ -175,6 +184,8 @@ class HttpClient:
         """GET bytes ``start..end`` of a file, as :meth:`get_range`; a server that
         ignores ``Range`` has its answer, the whole file, streamed into ``whole``
         instead of held in memory, and what ``whole`` returns is returned."""
+        if local_folder.is_file_url(url):
+            return local_folder.read_range(url, start, end)
         budget = Budget(redact_url(url), self.limits)
 
         def attempt() -> RangeResponse | T:
@@ -197,7 +208,8 @@ class HttpClient:
         """Stream a file into ``consume``, which reads as much as it needs. When the
         connection breaks on the way, the file is read again from its start (with the
         same retries as every request)."""
-
+        if local_folder.is_file_url(url):
+            return local_folder.read_file(url, consume)
         budget = Budget(redact_url(url), self.limits)
 
         def attempt() -> T:

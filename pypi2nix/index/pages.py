@@ -18,6 +18,7 @@ from pypi2nix.index.cache import Cache, PageValidators, now
 from pypi2nix.index.cached_pages import grouped_form, parse_grouped_page
 from pypi2nix.index.client import SIMPLE_API_ACCEPT, HttpClient, HttpResponse
 from pypi2nix.index.file_fields import PageError
+from pypi2nix.index.local_folder import is_file_url
 from pypi2nix.index.simple import JSON_CONTENT_TYPE, ProjectPage, parse_project_page
 from pypi2nix.threads import Memo
 
@@ -118,7 +119,9 @@ class ProjectPages:
     def _merged_page(self, name: NormalizedName) -> ProjectPage:
         pages = [page for url in self.index_urls if (page := self._page(url, name)) is not None]
         if not pages:
-            raise ProjectNotFound(name, tuple(redact_url(url) for url in self.index_urls))
+            hint = next(filter(None, map(simple_url_hint, self.index_urls)), "")
+            urls = tuple(redact_url(url) for url in self.index_urls)
+            raise ProjectNotFound(name, urls, hint=hint)
         merged = pages[0]
         for page in pages[1:]:
             merged = merged.merged(page)
@@ -126,6 +129,8 @@ class ProjectPages:
 
     def _page(self, index_url: str, name: NormalizedName) -> ProjectPage | None:
         url = f"{index_url}{name}/"
+        if is_file_url(url):  # read anew each run: a folder changes under the same URL
+            return self._local_page(name, url)
         cached = self.cache.page_validators(url)
         if cached is not None and (self.offline or (not self.refresh and cached.is_fresh(now()))):
             page = None if cached.missing else self._cached_page(name, url, cached)
@@ -159,6 +164,7 @@ class ProjectPages:
             page = self._parse_page(
                 name, url, response.content, _content_type(response), response.url
             )
+            _check_simple_page(index_url, url, page, response.content)
         validators = PageValidators(
             fetched=now(),
             max_age=_max_age(response.headers.get("Cache-Control")),
@@ -176,6 +182,12 @@ class ProjectPages:
                 page = _sharing_body(page, body, validators.final_url)
         self._store(url, validators, body)
         return page
+
+    def _local_page(self, name: NormalizedName, url: str) -> ProjectPage | None:
+        local = self.client.get(url)
+        if local is None:
+            return None
+        return self._parse_page(name, url, local.content, _content_type(local), url)
 
     def _store(self, url: str, validators: PageValidators, body: bytes | None) -> None:
         self.cache.store_page(url, validators, body)
@@ -204,9 +216,9 @@ class ProjectPages:
         try:
             return parse_project_page(name, body, content_type, final_url)
         except PageError as error:
-            raise NetworkError(
-                redact_url(url), f"the index sent an invalid page: {error}"
-            ) from error
+            hint = simple_url_hint(url.rstrip("/").rsplit("/", 1)[0] + "/")
+            reason = f"the index sent an invalid page: {error}" + (f"; {hint}" if hint else "")
+            raise NetworkError(redact_url(url), reason) from error
 
 
 def _sharing_body(page: ProjectPage, grouped: bytes, final_url: str) -> ProjectPage:
@@ -232,6 +244,28 @@ def _check_not_redirected_elsewhere(url: str, name: NormalizedName, final_url: s
             redact_url(url),
             f"the index redirected it to {redact_url(final_url)}, the page of another project",
         )
+
+
+def simple_url_hint(index_url: str) -> str | None:
+    """For an index URL without its ``/simple/`` part (``https://host/``): the advice
+    to try it with that part, else ``None``."""
+    parts = urlsplit(index_url)
+    if parts.scheme not in ("http", "https") or "simple" in parts.path.split("/"):
+        return None
+    simple = redact_url(index_url.rstrip("/") + "/simple/")
+    return f"an index URL names its Simple API, usually ending in /simple/: try -i {simple}"
+
+
+def _check_simple_page(index_url: str, url: str, page: ProjectPage, body: bytes) -> None:
+    """A page with no files, without the Simple API's marker, under an index URL that
+    lacks ``/simple/``, is some other web page: say so rather than "no files".
+
+    :raises NetworkError: for such a page.
+    """
+    hint = simple_url_hint(index_url)
+    if hint is None or page.newest_first or b"pypi:repository-version" in body:
+        return
+    raise NetworkError(redact_url(url), f"the answer is not a Simple API page; {hint}")
 
 
 def _is_json(content_type: str) -> bool:

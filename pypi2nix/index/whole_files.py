@@ -22,6 +22,7 @@ from pypi2nix.dists.wheel import NativeFacts, read_native_facts
 from pypi2nix.errors import HashMismatch, MetadataError, OfflineError
 from pypi2nix.index.cache import read_facts_key
 from pypi2nix.index.entries import valid_native_facts
+from pypi2nix.index.local_folder import is_file_url
 from pypi2nix.threads import Memo
 
 if TYPE_CHECKING:
@@ -135,7 +136,7 @@ class WholeFiles:
         :raises MetadataError: when it is larger than ``limit`` bytes.
         :raises HashMismatch: when it does not match the index's sha256.
         """
-        if self.offline:
+        if self.offline and not is_file_url(file.url):
             raise OfflineError(f"{file.filename} (whole files are not cached)")
         self._progress(f"downloading {file.filename}")
         return self.client.read_stream(file.url, lambda raw: _read_verified(raw, file, limit))

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 _OTHER_VCS = ("hg+", "svn+", "bzr+")
 _PATH_WITH_EXTRAS = re.compile(r"^(?P<path>.+?)(?P<extras>\[[^\]]*\])?$")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _AT_URL = re.compile(r"@\s*(?:git\+|https?:|file:|\.{0,2}/)")
 _NAMED = re.compile(
@@ -79,6 +80,8 @@ def parse_direct(
         name_part, location = None, spec
     if location.startswith(_OTHER_VCS):
         raise InputError(origin, "only git repositories are supported, not other VCS")
+    if location.startswith("git://"):  # pip's spelling of git+git://
+        location = "git+" + location
     if location.startswith("git+"):
         source, egg = _git_source(origin, location)
         name_part = name_part or egg
@@ -87,6 +90,9 @@ def parse_direct(
     elif location.startswith(("http://", "https://")):
         source = _url_source(origin, location)
         name_part = name_part or _archive_name(origin, source.url)
+    elif _SCHEME.match(location) and not location.startswith("file:"):
+        scheme = location.split(":", 1)[0]
+        raise InputError(origin, f"unsupported URL scheme {scheme!r}: use https://, git+ or a path")
     else:
         path_text, extras = location, ""
         if name_part is None:

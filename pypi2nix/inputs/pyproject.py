@@ -17,6 +17,7 @@ from pypi2nix.project_files import (
     MetadataParseError,
     dependency_groups,
     load_toml,
+    poetry_metadata,
     project_table_metadata,
 )
 
@@ -53,18 +54,20 @@ def read_pyproject(
         raise InputFileError(f"cannot read {path}: {error.reason}") from error
     try:
         document = load_toml(data)
-        project = project_table_metadata(data, source=str(path))
+        project = project_table_metadata(data, source=str(path)) or poetry_metadata(data)
     except MetadataParseError as error:
         raise InputFileError(f"cannot read {path}: {error}") from error
     if project is None:
-        raise InputFileError(f"{path} has no [project] table: pypi2nix needs its name")
+        raise InputFileError(
+            f"{path} has no [project] table (nor a [tool.poetry] one): pypi2nix needs its name"
+        )
     extras = _chosen_extras(request, project.provides_extra)
     root = Requirement(f"{project.name}[{','.join(extras)}]" if extras else project.name)
     folder = path.parent.resolve()
     entries = [
         InputRequirement(
             requirement=root,
-            origin=Origin(path=str(path), line_number=None, line="[project]"),
+            origin=Origin(path=str(path), line_number=None, line=_table_name(document)),
             direct=DirectSource(kind="path", url=str(folder)),
         )
     ]
@@ -79,6 +82,10 @@ def read_pyproject(
             _group_entry(origin, str(line), folder, project_name) for line in groups[normalized]
         )
     return entries
+
+
+def _table_name(document: dict[str, object]) -> str:
+    return "[project]" if "project" in document else "[tool.poetry]"
 
 
 def _chosen_extras(request: PyprojectInput, declared: tuple[str, ...]) -> list[str]:

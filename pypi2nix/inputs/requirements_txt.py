@@ -51,8 +51,6 @@ _IGNORED_OPTIONS = {
 }  # fmt: skip
 _BINARY_OPTIONS = ("--no-binary", "--only-binary")
 _UNSUPPORTED_OPTIONS = {
-    "-f": "--find-links is not supported: every file must come from an index",
-    "--find-links": "--find-links is not supported: every file must come from an index",
     "--no-index": "--no-index is not supported: every file must come from an index",
 }
 _PER_REQUIREMENT_OPTIONS = {"--hash", "--config-settings", "--global-option"}
@@ -168,6 +166,8 @@ class _Reader:
             self.index_url = value
         elif name == "--extra-index-url":
             self.extra_index_urls.append(value)
+        elif name in ("-f", "--find-links"):
+            self.extra_index_urls.append(_find_links_url(origin, path.parent, value))
         elif name == "--pre":
             self.pre = True
         elif name in _BINARY_OPTIONS:
@@ -385,3 +385,13 @@ def _parse_hash(origin: Origin, value: str) -> str:
     if not _SHA256.fullmatch(digest):
         raise InputError(origin, f"malformed sha256 hash {value!r}")
     return digest
+
+
+def _find_links_url(origin: Origin, base: Path, value: str) -> str:
+    """The ``file:`` index URL of a ``--find-links`` folder, relative to the file."""
+    if "://" in value:
+        raise InputError(origin, "--find-links takes a folder here: give a URL with --index-url")
+    folder = (base / os.path.expanduser(value)).resolve()
+    if not folder.is_dir():
+        raise InputError(origin, f"--find-links: no such folder {folder}")
+    return folder.as_uri().rstrip("/") + "/"

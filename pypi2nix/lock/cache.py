@@ -9,6 +9,8 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+import msgspec
+
 from pypi2nix import __version__
 from pypi2nix.lock.serialize import lock_from_json, lock_to_json
 
@@ -95,6 +97,8 @@ def lock_key(
 @dataclass(frozen=True, slots=True)
 class CachedLock:
     lock: Lock
+    # A digest of the lock's content (what its rendered files are remembered by).
+    digest: str
     # What the run that made it warned about (said again when it is reused).
     warnings: tuple[str, ...] = ()
 
@@ -111,16 +115,29 @@ def cached_lock(cache: LockCache, key: str) -> CachedLock | None:
         if not cache.pages.pages_unchanged(entry["pages"]):
             return None
         warnings = tuple(str(warning) for warning in entry.get("warnings", ()))
-        return CachedLock(lock_from_json(entry["lock"]), warnings)
+        digest = entry["digest"]
+        if not isinstance(digest, str):
+            raise TypeError("the digest is not a string")
+        return CachedLock(lock_from_json(entry["lock"]), digest, warnings)
     except (KeyError, TypeError, ValueError, AttributeError):
         cache.store.discard(KIND, key)
         return None
 
 
-def store_lock(cache: LockCache, key: str, lock: Lock, warnings: Sequence[str] = ()) -> None:
-    """Keep the lock with the pages it was made from (and when they were fetched), and
-    the warnings said while it was made."""
-    if cache.store.enabled:
-        pages = cache.pages.consulted_pages()
-        value = {"pages": pages, "lock": lock_to_json(lock), "warnings": list(warnings)}
+def store_lock(
+    cache: LockCache, keys: Iterable[str], lock: Lock, warnings: Sequence[str] = ()
+) -> str | None:
+    """Keep the lock under each key, with the pages it was made from (and when they
+    were fetched), and the warnings said while it was made.
+
+    :returns: the digest of the lock's content (``None`` without a cache).
+    """
+    if not cache.store.enabled:
+        return None
+    data = lock_to_json(lock)
+    digest = hashlib.sha256(msgspec.json.encode(data)).hexdigest()
+    pages = cache.pages.consulted_pages()
+    value = {"pages": pages, "lock": data, "digest": digest, "warnings": list(warnings)}
+    for key in dict.fromkeys(keys):
         cache.store.write_json(KIND, key, value)
+    return digest

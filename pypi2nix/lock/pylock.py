@@ -23,6 +23,7 @@ from packaging.pylock import (
     PylockUnsupportedVersionError,
     PylockValidationError,
 )
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from pypi2nix import __version__
@@ -96,12 +97,22 @@ class LockedState:
         }
 
 
-def render_pylock(lock: Lock, *, inputs: Mapping[str, Any], output_dir: PurePath) -> str:
-    """The text of ``pylock.toml``, packages sorted by name.
+@dataclass(frozen=True, slots=True)
+class PylockFile:
+    """The text of a ``pylock.toml``, and the state the next run reads back from it."""
+
+    text: str
+    state: LockedState
+
+
+def render_pylock(lock: Lock, *, inputs: Mapping[str, Any], output_dir: PurePath) -> PylockFile:
+    """The text of ``pylock.toml``, packages sorted by name, and its state.
 
     Making the document from the pins directly, in the shape ``Pylock.to_dict``
     writes, spares the copies ``to_dict`` makes of every field (twice with
-    ``validate``): 0.1 s of a cached run's 0.5 s on a lock of 183 pins.
+    ``validate``): 0.1 s of a cached run's 0.5 s on a lock of 183 pins. The tests
+    check what it writes with packaging's reader (``Pylock.from_dict``), which costs
+    as much again, so a run does not.
 
     :param inputs: the recorded inputs (:func:`pypi2nix.arguments.recorded_values`).
     :param output_dir: the file's absolute directory: local paths are written relative
@@ -131,8 +142,8 @@ def render_pylock(lock: Lock, *, inputs: Mapping[str, Any], output_dir: PurePath
         packages=packages,
         tool={TOOL: ours},
     )
-    Pylock.from_dict(document)  # what Pylock.validate checks
-    return tomli_w.dumps(document)
+    # the state the next run reads back, as packaging's reader gives it
+    return PylockFile(tomli_w.dumps(document), _state(Pylock.from_dict(document)))
 
 
 def target_marker(target: Target) -> Marker:
@@ -225,11 +236,32 @@ def read_pylock(path: Path) -> LockedState:
 
     :raises InputFileError: for a file that cannot be read or is not a valid lock.
     """
+    content = read_pylock_bytes(path)
+    return LockedState() if content is None else parse_pylock(content, path)
+
+
+def read_pylock_bytes(path: Path) -> bytes | None:
+    """The content of ``pylock.toml``; ``None`` when there is none (nothing to keep;
+    the writer reports what is in the way).
+
+    :raises InputFileError: for a file that cannot be read.
+    """
     try:
-        text = path.read_bytes().decode("utf-8")
+        return path.read_bytes()
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return LockedState()  # nothing to keep; the writer reports what is in the way
-    except (OSError, UnicodeDecodeError) as error:
+        return None
+    except OSError as error:
+        raise InputFileError(f"cannot read {path}: {error}") from error
+
+
+def parse_pylock(content: bytes, path: Path) -> LockedState:
+    """The state a ``pylock.toml`` holds.
+
+    :raises InputFileError: for a file that is not a valid lock.
+    """
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as error:
         raise InputFileError(f"cannot read {path}: {error}") from error
     try:
         document = Pylock.from_dict(tomllib.loads(text))
@@ -268,3 +300,45 @@ def _targets(keys: object) -> tuple[Target, ...]:
         return tuple(Target.from_key(key) for key in keys if isinstance(key, str))
     except UsageError:
         return ()
+
+
+def state_to_json(state: LockedState) -> dict[str, Any]:
+    """A state as JSON data (see :func:`state_from_json`)."""
+    return {
+        "locked": [
+            [pin.name, str(pin.version), None if pin.marker is None else str(pin.marker)]
+            for pin in state.locked
+        ],
+        "commits": {name: [pin.url, pin.rev, pin.commit] for name, pin in state.commits.items()},
+        "inputs": state.inputs,
+        "targets": [target.key for target in state.targets],
+    }
+
+
+def state_from_json(data: dict[str, Any]) -> LockedState:
+    """:raises KeyError, TypeError, ValueError: for data of another shape."""
+    markers: dict[str, Marker] = {}
+
+    def marker(text: str | None) -> Marker | None:
+        if text is None:
+            return None
+        found = markers.get(text)
+        if found is None:
+            found = markers[text] = Marker(text)
+        return found
+
+    inputs = data["inputs"]
+    if inputs is not None and not isinstance(inputs, dict):
+        raise TypeError("the recorded inputs are not a table")
+    return LockedState(
+        locked=tuple(
+            LockedPin(canonicalize_name(name), Version(version), marker(text))
+            for name, version, text in data["locked"]
+        ),
+        commits={
+            canonicalize_name(name): GitPin(str(url), rev, str(commit))
+            for name, (url, rev, commit) in data["commits"].items()
+        },
+        inputs=inputs,
+        targets=tuple(Target.from_key(str(key)) for key in data["targets"]),
+    )

@@ -46,6 +46,7 @@ def nix_select(base: str, name: str) -> str:
 
 
 _PATH_LITERAL = re.compile(r"\.\.?(?:/[A-Za-z0-9._+-]+)*")
+_ABSOLUTE_PATH_LITERAL = re.compile(r"(?:/[A-Za-z0-9._+-]+)+")
 
 
 def nix_relative_path(relative: str) -> str:
@@ -61,6 +62,14 @@ def nix_relative_path(relative: str) -> str:
     if _PATH_LITERAL.fullmatch(text):
         return text
     return f"(./. + {nix_string('/' + relative)})"
+
+
+def nix_absolute_path(path: str) -> str:
+    """A Nix path expression for an absolute path: a literal when Nix's syntax allows
+    one, else ``/. + "/..."``."""
+    if _ABSOLUTE_PATH_LITERAL.fullmatch(path):
+        return path
+    return f"(/. + {nix_string(path)})"
 
 
 # Control and format characters, line and paragraph separators, lone surrogates.

@@ -14,7 +14,13 @@ from urllib.parse import unquote, urlsplit
 from packaging.utils import canonicalize_name
 
 from pypi2nix.models import DJANGO_MODELS, IMPORT_GUARD, guard_condition
-from pypi2nix.nix.escape import nix_comment, nix_relative_path, nix_select, nix_string
+from pypi2nix.nix.escape import (
+    nix_absolute_path,
+    nix_comment,
+    nix_relative_path,
+    nix_select,
+    nix_string,
+)
 from pypi2nix.nix.hashes import sri_sha256
 from pypi2nix.nix.licenses import map_license
 from pypi2nix.nix.lines import indent, list_attribute
@@ -134,6 +140,8 @@ def source_attribute(
     how = source_fetcher(pin, fetcher)
     if pin.direct is not None and how in ("path", "fetchgit", "fetchFromGitHub"):
         return _direct_source(pin.direct, how, names, output_dir)
+    if pin.source.url.startswith("file:"):
+        return _local_file(pin.source, output_dir)
     hash_line = f"hash = {nix_string(_file_hash(pin.source))};"
     if how == "fetchPypi":
         arguments = fetchpypi_arguments(pin.source, pname=pname or pin.pname, version=pin.version)
@@ -144,6 +152,31 @@ def source_attribute(
     if store_name is not None:
         lines.append(f"name = {nix_string(store_name)};")
     return [f"src = {names.fetchurl} {{", *indent([*lines, hash_line]), "};"]
+
+
+_THIS_MACHINE_ONLY = "this lock builds on this machine only."
+
+
+def _local_file(file: DistFile, output_dir: PurePath | None) -> list[str]:
+    """A file of a ``--find-links`` folder or a ``file:`` index: a path, checked against
+    its sha256 by ``builtins.path``; relative to the output folder when inside it,
+    else absolute (it then builds on this machine only, which a comment says)."""
+    path = unquote(urlsplit(file.url).path)
+    assert file.sha256 is not None
+    relative = None if output_dir is None else posixpath.relpath(path, str(output_dir))
+    inside = relative is not None and not relative.startswith("..")
+    if relative is not None and inside:
+        literal = nix_relative_path(relative)
+    else:
+        literal = nix_absolute_path(path)
+    lines = [
+        f"path = {literal};",
+        f"name = {nix_string(file.filename)};",
+        "recursive = false;",
+        f"sha256 = {nix_string(file.sha256)};",
+    ]
+    comment = [] if inside else [f"# Outside the output folder: {_THIS_MACHINE_ONLY}"]
+    return [*comment, "src = builtins.path {", *indent(lines), "};"]
 
 
 def _direct_source(

@@ -73,6 +73,10 @@ def resolve(
         gives (none: such a release is an error).
     :raises ResolutionError: when the requirements cannot be satisfied together.
     """
+    roots = [
+        Requirement.from_packaging(entry.requirement, requested_by=str(entry.origin))
+        for entry in applicable(requirements, target)
+    ]
     factory = Factory(
         source=source,
         target=target,
@@ -81,11 +85,8 @@ def resolve(
         prefetcher=prefetcher or Prefetcher(1),
         look_ahead=look_ahead,
         builder=builder,
+        roots=frozenset(root.name for root in roots),
     )
-    roots = [
-        Requirement.from_packaging(entry.requirement, requested_by=str(entry.origin))
-        for entry in applicable(requirements, target)
-    ]
     if requirements and not roots:
         logger.warning(
             "every requirement's marker is false for Python %s on %s: the lock is empty",
@@ -117,7 +118,8 @@ def why_not(
     version: Version,
 ) -> str | None:
     """Why one version of a project cannot be pinned for the target, whoever asks (its
-    files, requires-python, the policy); ``None`` when it can."""
+    files, requires-python, the policy); ``None`` when it can. Being a pre-release is
+    no reason: that holds on every target alike."""
     factory = Factory(source=source, target=target, policy=policy)
-    found = factory.evaluate(name, version, [])
+    found = factory.evaluate(name, version, [], allow_pre=True)
     return None if isinstance(found, Candidate) else str(found)

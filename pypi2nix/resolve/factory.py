@@ -21,17 +21,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from packaging.specifiers import SpecifierSet
-from packaging.utils import NormalizedName, canonicalize_name
 
 from pypi2nix.dists.sdist import NeedsBuild
 from pypi2nix.errors import PolicyLeavesNoFile, ProjectNotFound
 from pypi2nix.resolve.base import Candidate, Requirement, split_identifier
+from pypi2nix.resolve.extras import optional_dependencies, warn_unknown_extras
+from pypi2nix.resolve.files import Release, usable_files
 from pypi2nix.resolve.policy import ResolutionPolicy
 from pypi2nix.resolve.reasons import (
     ExcludedByConstraint,
     NoAllowedHash,
-    NoFileForTarget,
-    NoFiles,
     NoSdist,
     NoWheel,
     PreRelease,
@@ -44,24 +43,16 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
 
     from packaging.requirements import Requirement as PackagingRequirement
+    from packaging.utils import NormalizedName
     from packaging.version import Version
 
-    from pypi2nix.models import CoreMetadata, DistFile
-    from pypi2nix.resolve.reasons import ReleaseUnavailable, Unavailable
+    from pypi2nix.models import CoreMetadata
+    from pypi2nix.resolve.reasons import Unavailable
     from pypi2nix.resolve.source import LookAhead, MetadataBuilder, ProjectReleases, ReleaseSource
     from pypi2nix.sources import DirectRelease
     from pypi2nix.target import Target
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Release:
-    """The files of one version: usable for the target (best first), others, or why none."""
-
-    files: tuple[DistFile, ...]
-    other_wheels: tuple[DistFile, ...]
-    reason: ReleaseUnavailable | None
 
 
 @dataclass
@@ -84,6 +75,10 @@ class Factory:
     prefetcher: Prefetcher = field(default_factory=lambda: Prefetcher(1))
     look_ahead: LookAhead | None = None
     builder: MetadataBuilder | None = None
+    # The projects of the root requirements: only these are an error when missing.
+    roots: frozenset[NormalizedName] = frozenset()
+    # Projects a dependency names and no index has, with the error of each.
+    missing: dict[NormalizedName, ProjectNotFound] = field(default_factory=dict)
     _releases: Memo[tuple[NormalizedName, Version], Release] = field(default_factory=Memo)
     _dependencies: Memo[Candidate, tuple[Requirement, ...]] = field(default_factory=Memo)
     _prefetched: set[tuple[str, str]] = field(default_factory=set)
@@ -103,7 +98,9 @@ class Factory:
         try:
             return self.source.project_page(name)
         except ProjectNotFound as error:
-            raise ProjectNotFound(error.name, error.index_urls, requested_by) from None
+            raise ProjectNotFound(
+                error.name, error.index_urls, requested_by, hint=error.hint
+            ) from None
 
     def release(self, name: NormalizedName, version: Version) -> Release:
         """The files of one version usable for the target, best first."""
@@ -114,7 +111,7 @@ class Factory:
             reason = None if allowed else RequiresPython(str(requires_python))
             return Release(files=(direct.file,), other_wheels=(), reason=reason)
         return self._releases.get(
-            (name, version), lambda: self.usable_files(self.page(name).files(version))
+            (name, version), lambda: usable_files(self.target, self.page(name).files(version))
         )
 
     def versions(self, name: NormalizedName) -> tuple[Version, ...]:
@@ -122,60 +119,96 @@ class Factory:
         direct = self.direct.get(name)
         return (direct.file.version,) if direct is not None else self.page(name).newest_first
 
-    def usable_files(self, files: Sequence[DistFile]) -> Release:
-        """The files usable for the target, best first; the other wheels; or why none."""
-        ranks = self.target.wheel_tags()
-        usable: list[tuple[int, DistFile]] = []
-        other_wheels: list[DistFile] = []
-        reasons: list[ReleaseUnavailable] = []
-        for file in files:
-            if not self.target.allows_python(file.requires_python):
-                reasons.append(RequiresPython(str(file.requires_python)))
-            elif file.kind == "sdist":
-                usable.append((len(ranks), file))
-            else:
-                rank = min(ranks.get(tag, len(ranks)) for tag in file.wheel_tags)
-                if rank < len(ranks):
-                    usable.append((rank, file))
-                else:
-                    other_wheels.append(file)
-                    reasons.append(NoFileForTarget(self.target.python, self.target.system))
-        usable.sort(key=lambda item: (item[0], item[1].filename))
-        reason = None if usable else min(reasons, key=str, default=NoFiles())
-        return Release(
-            files=tuple(file for _, file in usable),
-            other_wheels=tuple(sorted(other_wheels, key=lambda file: file.filename)),
-            reason=reason,
-        )
-
     # Candidates
 
     def iter_candidates(
         self, identifier: str, requirements: Sequence[Requirement], incompatible: Iterable[Version]
     ) -> Iterator[Candidate]:
         """Candidates for an identifier that satisfy every requirement, best first: the
-        preferred version, then newest first."""
+        preferred version, then newest first. Pre-releases come only when the policy or
+        a specifier allows them, or when no final release can be pinned (PEP 440, as
+        packaging's ``SpecifierSet.filter``, pip and uv)."""
         name, extras = split_identifier(identifier)
         requested_by = requirements[0].requested_by if requirements else ""
-        versions = (
-            self.versions(name)
-            if name in self.direct
-            else self.page(name, requested_by).newest_first
-        )
+        versions = self._versions_for(name, requested_by)
         excluded = set(incompatible)
         preferred = self.policy.preferences.get(name)
         if preferred in versions:
             versions = (preferred, *(version for version in versions if version != preferred))
-        for version in versions:
-            if version in excluded or not all(
-                r.is_satisfied_by_version(version) for r in requirements
-            ):
+        allow_pre = self._names_pre_releases(name, requirements)
+        finals = False
+        for version in _matching(versions, requirements):
+            if version.is_prerelease and not allow_pre:
                 continue
-            candidate = self.evaluate(name, version, requirements, extras=extras)
-            if isinstance(candidate, Candidate):
+            candidate = self._candidate(
+                name, version, requirements, extras, allow_pre, requested_by
+            )
+            finals = finals or candidate is not None
+            if candidate is not None and version not in excluded:
                 yield candidate
-            elif isinstance(candidate, NoSdist | NoWheel):
-                self._check_the_policy_admits_a_release(name, requested_by)
+        if allow_pre or finals:
+            return
+        for version in _matching(versions, requirements):
+            if version.is_prerelease and version not in excluded:
+                candidate = self._candidate(name, version, requirements, extras, True, requested_by)
+                if candidate is not None:
+                    yield candidate
+
+    def _candidate(
+        self,
+        name: NormalizedName,
+        version: Version,
+        requirements: Sequence[Requirement],
+        extras: frozenset[NormalizedName],
+        allow_pre: bool,
+        requested_by: str,
+    ) -> Candidate | None:
+        candidate = self.evaluate(name, version, requirements, extras=extras, allow_pre=allow_pre)
+        if isinstance(candidate, NoSdist | NoWheel):
+            self._check_the_policy_admits_a_release(name, requested_by)
+        return candidate if isinstance(candidate, Candidate) else None
+
+    def _versions_for(self, name: NormalizedName, requested_by: str) -> tuple[Version, ...]:
+        """Every version of a project, newest first. A dependency that no index has
+        has none, so the resolver rules out the releases that need it and backtracks,
+        as pip and uv do; only a root requirement naming it is an error.
+
+        :raises ProjectNotFound: when a root requirement names a project no index has.
+        """
+        if name in self.direct:
+            return self.versions(name)
+        try:
+            return self.page(name, requested_by).newest_first
+        except ProjectNotFound as error:
+            if name in self.roots:
+                raise
+            self.missing[name] = error
+            return ()
+
+    def _names_pre_releases(
+        self, name: NormalizedName, requirements: Sequence[Requirement]
+    ) -> bool:
+        """Whether pre-releases are candidates from the start: ``--pre``, a specifier
+        (or constraint) that names one, or a direct source."""
+        demands = [*requirements, *self.constraints.get(name, ())]
+        return (
+            self.policy.pre
+            or name in self.direct
+            or any(demand.specifier.prereleases for demand in demands)
+        )
+
+    def allows_pre_releases(
+        self, name: NormalizedName, requirements: Sequence[Requirement]
+    ) -> bool:
+        """Whether pre-releases of a project are candidates for these requirements:
+        when named, or when no final release that they match can be pinned."""
+        if self._names_pre_releases(name, requirements):
+            return True
+        return not any(
+            isinstance(self.evaluate(name, version, requirements), Candidate)
+            for version in _matching(self.versions(name), requirements)
+            if not version.is_prerelease
+        )
 
     def evaluate(
         self,
@@ -184,16 +217,22 @@ class Factory:
         requirements: Sequence[Requirement],
         *,
         extras: frozenset[NormalizedName] = frozenset(),
+        allow_pre: bool | None = None,
     ) -> Candidate | Unavailable:
         """The candidate of one version for these requirements (whose specifiers it
-        matches), or why the release, the constraints or the policy rule it out."""
+        matches), or why the release, the constraints or the policy rule it out.
+
+        :param allow_pre: whether a pre-release may be pinned (``None``: when the
+            policy or a specifier names pre-releases).
+        """
         constraints = self.constraints.get(name, ())
         demands = [*requirements, *constraints]
         release = self.release(name, version)
         if release.reason is not None:
             return release.reason
-        allow_pre = self.policy.pre or any(demand.specifier.prereleases for demand in demands)
-        if version.is_prerelease and not allow_pre and name not in self.direct:
+        if allow_pre is None:
+            allow_pre = self._names_pre_releases(name, requirements)
+        if version.is_prerelease and not allow_pre:
             return PreRelease()
         pinned = any(str(version) in demand.pinned_versions for demand in demands)
         files = release.files
@@ -276,7 +315,7 @@ class Factory:
         requested_by = f"{candidate.name} {candidate.version}"
         dependencies: list[Requirement] = []
         if candidate.extras:
-            self._warn_unknown_extras(candidate, metadata)
+            warn_unknown_extras(candidate, metadata)
             dependencies.append(
                 Requirement(
                     name=candidate.name,
@@ -305,41 +344,8 @@ class Factory:
     def optional_dependencies(
         self, name: NormalizedName, metadata: CoreMetadata
     ) -> tuple[tuple[str, tuple[NormalizedName, ...]], ...]:
-        """Each extra the release declares, with the projects it adds for the target; an
-        extra that asks for other extras of the project itself gets theirs too."""
-        direct: dict[str, set[NormalizedName]] = {}
-        own_extras: dict[str, set[str]] = {}
-        extras: list[str] = sorted({canonicalize_name(e) for e in metadata.provides_extra})
-        for extra in extras:
-            direct[extra], own_extras[extra] = set(), set()
-        for requirement in metadata.requires_dist:
-            if requirement.url:
-                continue
-            dependency = canonicalize_name(requirement.name)
-            for added in self.target.extras_adding(requirement.marker, extras):
-                if dependency == name:
-                    own_extras[added].update(canonicalize_name(e) for e in requirement.extras)
-                else:
-                    direct[added].add(dependency)
-
-        def closure(extra: str) -> set[NormalizedName]:
-            """The projects of every extra reachable from ``extra`` (each visited once)."""
-            reached, pending, names = {extra}, [extra], set()
-            while pending:
-                current = pending.pop()
-                names |= direct.get(current, set())
-                fresh = own_extras.get(current, set()) - reached
-                reached |= fresh
-                pending.extend(fresh)
-            return names
-
-        return tuple((extra, tuple(sorted(closure(extra)))) for extra in sorted(direct))
-
-    def _warn_unknown_extras(self, candidate: Candidate, metadata: CoreMetadata) -> None:
-        provided = {canonicalize_name(extra) for extra in metadata.provides_extra}
-        for extra in sorted(candidate.extras - provided):
-            if provided or not metadata.requires_dist:
-                logger.warning("%s %s has no extra %r", candidate.name, candidate.version, extra)
+        """Each extra the release declares, with the projects it adds for the target."""
+        return optional_dependencies(self.target, name, metadata)
 
     # Looking ahead
 
@@ -365,3 +371,10 @@ class Factory:
         if not candidate.extras and self.look_ahead is not None:
             self.look_ahead(candidate)
         self.dependencies(candidate)
+
+
+def _matching(
+    versions: Iterable[Version], requirements: Sequence[Requirement]
+) -> Iterator[Version]:
+    """The versions every requirement's specifier admits, lazily."""
+    return (v for v in versions if all(r.is_satisfied_by_version(v) for r in requirements))

@@ -17,6 +17,7 @@ from pypi2nix.filenames import dist_kind, is_archive
 from pypi2nix.inputs.locks import BadLock
 from pypi2nix.models import Dependency, DistFile
 from pypi2nix.resolve.base import Candidate
+from pypi2nix.resolve.files import usable_files
 from pypi2nix.resolve.graph import Resolution, ResolvedRelease
 
 if TYPE_CHECKING:
@@ -182,7 +183,7 @@ def _candidate(package: LockedPackage, lock: LockFile, factory: Factory) -> Cand
         )
     version = _version(package, lock)
     files = _dist_files(package, lock, factory, version)
-    release = factory.usable_files(files)
+    release = usable_files(factory.target, files)
     if not release.files:
         raise BadLock(
             f"{package.name} {package.version} has no file for Python {factory.target.python} "

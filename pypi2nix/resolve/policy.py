@@ -140,7 +140,8 @@ def has_compiled_code(files: Iterable[DistFile]) -> bool:
 class ResolutionPolicy:
     """Which versions may be pinned, which is tried first, and which file a pin uses.
 
-    :param pre: allow pre-releases everywhere (else only where a specifier names one).
+    :param pre: allow pre-releases everywhere (else only where a specifier names one,
+        or no final release matches).
     :param sources: which file each pin is built from.
     :param preferences: per project, a version to try first (the existing pin).
     :param hashes: per project, the sha256 digests the user allowed with ``--hash``.

@@ -13,7 +13,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from pypi2nix.credentials import redact_url, without_credentials
 from pypi2nix.errors import InputError, OfflineError
-from pypi2nix.sources.direct import DirectRelease, read_direct
+from pypi2nix.sources.direct import DirectRelease, TreeBuilds, read_direct
 from pypi2nix.sources.git import GitError
 
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from pypi2nix.index.client import HttpClient
     from pypi2nix.models import DirectSource, InputRequirement
+    from pypi2nix.sources.built import MetadataBuilder
 
 __all__ = ["DirectRelease", "KeptCommit", "read_direct_releases"]
 
@@ -45,12 +46,16 @@ def read_direct_releases(
     offline: bool = False,
     kept_commits: Mapping[NormalizedName, KeptCommit] | None = None,
     progress: Callable[[str], None] = lambda _: None,
+    builder: MetadataBuilder | None = None,
+    no_build: bool = False,
 ) -> dict[NormalizedName, DirectRelease]:
     """The release of every project the inputs name by a URL, git or a path (each
     source read once).
 
     :param kept_commits: per project, the commit to check out again for a git branch
         or tag still asked for as before (a pin is not moved by a plain ``generate``).
+    :param builder: runs the build backend of a source tree whose static files do not
+        give its metadata; ``no_build`` refuses that, naming ``--no-build``.
 
     :raises InputError: for two different sources of one project, or a source that
         holds another project than its requirement names.
@@ -74,7 +79,8 @@ def read_direct_releases(
                     f"{redact_url(source.describe())} (direct sources are not cached)"
                 )
             progress(f"reading {redact_url(source.describe())}")
-            read[source] = _read(source, client, (kept_commits or {}).get(name))
+            builds = TreeBuilds(name, builder, refused=no_build)
+            read[source] = _read(source, client, (kept_commits or {}).get(name), builds)
         release = read[source]
         found = canonicalize_name(release.metadata.name)
         if found != name:
@@ -83,7 +89,9 @@ def read_direct_releases(
     return releases
 
 
-def _read(source: DirectSource, client: HttpClient, kept: KeptCommit | None) -> DirectRelease:
+def _read(
+    source: DirectSource, client: HttpClient, kept: KeptCommit | None, builds: TreeBuilds
+) -> DirectRelease:
     """Read the source; a git ref at the commit kept for it, when there is one and the
     repository still has it."""
     if (
@@ -92,14 +100,14 @@ def _read(source: DirectSource, client: HttpClient, kept: KeptCommit | None) -> 
         or (source.rev is not None and _COMMIT.fullmatch(source.rev))
         or (kept.url, kept.rev) != (without_credentials(source.url), source.rev)
     ):
-        return read_direct(source, client)
+        return read_direct(source, client, builds)
     try:
-        release = read_direct(dataclasses.replace(source, rev=kept.commit), client)
+        release = read_direct(dataclasses.replace(source, rev=kept.commit), client, builds)
     except GitError as error:
         logger.warning(
             "%s: the locked commit cannot be fetched (%s); resolving the ref",
             redact_url(source.url),
             error,
         )
-        return read_direct(source, client)
+        return read_direct(source, client, builds)
     return dataclasses.replace(release, source=dataclasses.replace(release.source, rev=source.rev))

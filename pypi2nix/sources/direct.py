@@ -33,14 +33,18 @@ from pypi2nix.local_files import LocalFileError, read_local_file
 from pypi2nix.models import DistFile
 from pypi2nix.project_files import MetadataParseError
 from pypi2nix.sources import git
+from pypi2nix.sources.built import built_tree_metadata
 from pypi2nix.sources.nar import nar_sha256
 
 if TYPE_CHECKING:
+    from packaging.utils import NormalizedName
+
     from pypi2nix.dists.sdist import SdistContents
     from pypi2nix.dists.streams import Readable
     from pypi2nix.dists.wheel import WheelFacts
     from pypi2nix.index.client import HttpClient
     from pypi2nix.models import CoreMetadata, DirectSource
+    from pypi2nix.sources.built import MetadataBuilder
 
 # A wheel or sdist named by its path, read whole (as an sdist downloaded to build).
 MAX_LOCAL_ARCHIVE_BYTES = 512 * 1024 * 1024
@@ -58,26 +62,36 @@ class DirectRelease:
     wheel: WheelFacts | None = None
 
 
-def read_direct(source: DirectSource, client: HttpClient) -> DirectRelease:
+@dataclass(frozen=True, slots=True)
+class TreeBuilds:
+    """How a source tree whose static metadata is incomplete gets its metadata: from
+    ``builder`` (its build backend), for the project ``name``; ``refused`` for
+    ``--no-build``."""
+
+    name: NormalizedName
+    builder: MetadataBuilder | None
+    refused: bool = False
+
+
+def read_direct(
+    source: DirectSource, client: HttpClient, builds: TreeBuilds | None = None
+) -> DirectRelease:
     """Fetch (or read, for a path) a direct source and its metadata.
 
-    :raises MetadataError: when it has no usable static metadata, saying what to fix.
+    :param builds: runs the build backend of a tree whose static files do not tell
+        (none: such a tree is an error).
+    :raises MetadataError: when it has no usable metadata, saying what to fix.
     :raises HashMismatch: when an archive differs from the sha256 the user gave.
     :raises NetworkError: when it cannot be fetched.
     """
     try:
         if source.kind == "git":
-            return _read_git(source)
+            return _read_git(source, builds)
         if source.kind == "path" and Path(source.url).is_dir():
-            return _read_tree(source, Path(source.url), sha256=None)
+            return _read_tree(source, Path(source.url), sha256=None, builds=builds)
         return _read_archive(source, _archive_bytes(source, client))
     except NoStaticMetadata as error:
-        reason = str(error)
-        if reason.endswith("only declared in setup.py"):
-            reason += (
-                ", and pypi2nix never runs the code of a direct source: list them as "
-                "dependencies in the [project] table of its pyproject.toml"
-            )
+        reason = _unbuilt(str(error), builds)
         raise MetadataError(redact_url(source.describe()), "", reason) from error
     except (MetadataParseError, ArchiveError, InvalidVersion) as error:
         raise MetadataError(redact_url(source.describe()), "", str(error)) from error
@@ -132,7 +146,20 @@ def _read_archive(source: DirectSource, data: bytes) -> DirectRelease:
     )
 
 
-def _read_git(source: DirectSource) -> DirectRelease:
+def _unbuilt(reason: str, builds: TreeBuilds | None) -> str:
+    """What to do about metadata only the build backend knows, when it may not run."""
+    if builds is not None and builds.refused:
+        return (
+            f"{reason}, and --no-build forbids running its build backend to read it: run "
+            "without --no-build, or declare it in the [project] table of its pyproject.toml"
+        )
+    return (
+        f"{reason}, and pypi2nix runs no build backend for it here: declare it in the "
+        "[project] table of its pyproject.toml"
+    )
+
+
+def _read_git(source: DirectSource, builds: TreeBuilds | None) -> DirectRelease:
     with tempfile.TemporaryDirectory(prefix="pypi2nix-git-") as temporary:
         tree = Path(temporary) / "source"
         commit = git.checkout(source.url, source.rev, tree)
@@ -141,12 +168,19 @@ def _read_git(source: DirectSource) -> DirectRelease:
         except LocalFileError as error:
             raise git.GitError(redact_url(source.url), error.reason) from error
         fetched = replace(source, commit=commit, export_differs=export_differs)
-        return _read_tree(fetched, tree, sha256=nar_sha256(tree).hex())
+        return _read_tree(fetched, tree, sha256=nar_sha256(tree).hex(), builds=builds)
 
 
-def _read_tree(source: DirectSource, tree: Path, *, sha256: str | None) -> DirectRelease:
+def _read_tree(
+    source: DirectSource, tree: Path, *, sha256: str | None, builds: TreeBuilds | None
+) -> DirectRelease:
     contents = read_tree(tree)
-    metadata = tree_metadata(contents, source=source.describe())
+    try:
+        metadata = tree_metadata(contents, source=source.describe())
+    except NoStaticMetadata:
+        if builds is None or builds.builder is None or builds.refused:
+            raise
+        metadata = built_tree_metadata(tree, contents, builds.name, builds.builder)
     name = urlsplit(source.url).path.rstrip("/").rsplit("/", 1)[-1] or metadata.name
     return DirectRelease(
         source=replace(source, sha256=sha256, folder=source.kind == "path"),

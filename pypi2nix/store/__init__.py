@@ -8,6 +8,8 @@ Layout under the cache directory (``$XDG_CACHE_HOME/pypi2nix`` by default)::
     built/   metadata a build backend gave for an sdist   (backend/)
     locks/   the last lock made from some inputs          (lock/cache.py)
     tools/   build requirement sets resolved              (lock/tool_cache.py)
+    pylocks/ the state each pylock.toml written holds      (commands/memo.py)
+    outputs/ the digests of the files a lock rendered to  (commands/memo.py)
 
 Every entry is named by a hex digest (a key that is not one is a miss, so it can never
 name a file elsewhere), written to a temporary file renamed into place (two runs at
