@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pypi2nix.credentials import without_credentials
 from pypi2nix.errors import UsageError
+from pypi2nix.filenames import is_lock_file
 from pypi2nix.flags import recorded_options
 from pypi2nix.options import (
     DEFAULT_BUILD_TIMEOUT,
@@ -100,10 +101,12 @@ def _binary_names(flag: str, values: list[str]) -> tuple[str, ...]:
 
 def generate_options(values: Mapping[str, Any]) -> GenerateOptions:
     """:raises UsageError: for options that contradict each other, or a bad value."""
-    if values["pyproject"] is None and (
-        values["extras"] or values["all_extras"] or values["groups"]
-    ):
-        raise UsageError("--extra, --all-extras and --group need --pyproject")
+    selects = values["extras"] or values["all_extras"] or values["groups"] or values["all_groups"]
+    files = (*values["files"], *values["requirement_files"])
+    if values["pyproject"] is None and selects and not any(map(is_lock_file, files)):
+        raise UsageError(
+            "--extra, --all-extras, --group and --all-groups need --pyproject or a lock"
+        )
     if values["check"] and values["dry_run"]:
         raise UsageError("--check and --dry-run cannot be used together")
     if values["output_file"] is not None:
@@ -123,6 +126,7 @@ def generate_options(values: Mapping[str, Any]) -> GenerateOptions:
         extras=tuple(values["extras"]),
         all_extras=values["all_extras"],
         groups=tuple(values["groups"]),
+        all_groups=values["all_groups"],
         targets=_targets(values),
         universal=values["universal"],
         pre=values["pre"],
@@ -210,6 +214,7 @@ def recorded_values(options: GenerateOptions) -> dict[str, Any]:
     URLs left out). Inputs are sorted: their order does not change the lock, so it
     must not change the files."""
     directory = options.output_dir
+    selects = options.pyproject is not None or any(map(is_lock_file, options.requirement_files))
     return {
         "requirement_files": _relative_paths(options.requirement_files, directory),
         "constraint_files": _relative_paths(options.constraint_files, directory),
@@ -217,9 +222,11 @@ def recorded_values(options: GenerateOptions) -> dict[str, Any]:
         "pyproject": None
         if options.pyproject is None
         else relative_to(options.pyproject, directory),
-        "extras": sorted(set(options.extras)) if options.pyproject else [],
+        "extras": sorted(set(options.extras)) if selects else [],
         "all_extras": options.all_extras,
-        "groups": sorted(set(options.groups)) if options.pyproject else [],
+        "groups": sorted(set(options.groups)) if selects else [],
+        # Only when given: the locks written before the flag existed stay the same.
+        **({"all_groups": True} if options.all_groups else {}),
         "python": [] if options.universal else _unique(t.python for t in options.targets),
         "system": [] if options.universal else _unique(t.system for t in options.targets),
         "universal": options.universal,

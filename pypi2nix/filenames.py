@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Literal
 
 from packaging import tags
+from packaging.pylock import is_valid_pylock_path
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -92,3 +94,13 @@ def wheel_tags(filename: str) -> frozenset[tags.Tag]:
     """The tags a wheel's file name declares (empty for anything else)."""
     wheel = parse_wheel_name(filename)
     return frozenset() if wheel is None else tags.parse_tag(wheel.tag)
+
+
+# The locks of other tools read as input (pypi2nix.inputs.locks), by file name.
+LOCK_FILE_NAMES = ("uv.lock", "poetry.lock", "Pipfile.lock", "pdm.lock")
+
+
+def is_lock_file(path: PurePath) -> bool:
+    """Whether a file given where a requirements file goes is a lock, by its name:
+    those of :data:`LOCK_FILE_NAMES`, ``pylock.toml`` and ``pylock.NAME.toml``."""
+    return path.name in LOCK_FILE_NAMES or is_valid_pylock_path(Path(path))

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from packaging.version import Version
 
     from pypi2nix.errors import Origin
+    from pypi2nix.inputs.locks.model import LockFile
     from pypi2nix.target import Target
 
 DirectKind = Literal["url", "git", "path"]
@@ -133,6 +134,8 @@ class RequirementSet:
     no_binary: tuple[str, ...] = ()
     only_binary: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    # A lock of another tool: its pins are used as they are, with no resolution.
+    locked: LockFile | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

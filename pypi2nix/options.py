@@ -66,6 +66,7 @@ class GenerateOptions:
     extras: tuple[str, ...] = ()
     all_extras: bool = False
     groups: tuple[str, ...] = ()
+    all_groups: bool = False
     # The targets given (--python, --system: every combination), or, with --universal,
     # those of nixpkgs that the project's requires-python allows (see targets_for).
     targets: tuple[Target, ...]

@@ -92,7 +92,10 @@ def test_all_extras(fixture_index: FixtureIndex, app: Path) -> None:
             "has no dependency group 'nope' (it has: docs, lint, test)",
         ),
         (["--pyproject", "missing.toml"], "cannot read missing.toml"),
-        (["-e", "gamma", "--extra", "fast"], "--extra, --all-extras and --group need --pyproject"),
+        (
+            ["-e", "gamma", "--extra", "fast"],
+            "--extra, --all-extras, --group and --all-groups need --pyproject or a lock",
+        ),
     ],
 )
 def test_bad_pyproject_inputs(

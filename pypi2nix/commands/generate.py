@@ -23,6 +23,8 @@ from pypi2nix.commands.summary import detail_lines, summary_lines
 from pypi2nix.dists.sdist import local_project_name
 from pypi2nix.errors import InputFileError, NotUpToDate, UsageError
 from pypi2nix.inputs import PyprojectInput, read_inputs
+from pypi2nix.inputs.locks import LockSelection
+from pypi2nix.inputs.locks.requirements import lock_file_among, read_lock_inputs
 from pypi2nix.inputs.pyproject import project_requires_python
 from pypi2nix.lock.changes import (
     PinChanges,
@@ -50,7 +52,7 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
     from pypi2nix.lock.pylock import LockedState, PylockFile
-    from pypi2nix.models import Lock
+    from pypi2nix.models import Lock, RequirementSet
     from pypi2nix.options import GenerateOptions
     from pypi2nix.target import Target
     from pypi2nix.ui import Console
@@ -140,13 +142,7 @@ def lock_and_write(
             all_extras=options.all_extras,
             groups=options.groups,
         )
-    inputs = read_inputs(
-        options.requirement_files,
-        options.specs,
-        options.constraint_files,
-        pyproject,
-        project_name=local_project_name,
-    )
+    inputs = _read_inputs(options, pyproject)
     if not inputs.requirements:
         if inputs.sources:
             raise InputFileError(f"nothing to lock: no requirement in {', '.join(inputs.sources)}")
@@ -201,6 +197,30 @@ def lock_and_write(
     return GenerateResult(
         lock=lock, run=run, report=report, changes=changes, stale=stale if dry_run else ()
     )
+
+
+def _read_inputs(options: GenerateOptions, pyproject: PyprojectInput | None) -> RequirementSet:
+    """The requirements, or the pins of a lock of another tool given instead."""
+    lock_file = lock_file_among(options.requirement_files)
+    if lock_file is None:
+        return read_inputs(
+            options.requirement_files,
+            options.specs,
+            options.constraint_files,
+            pyproject,
+            project_name=local_project_name,
+        )
+    if options.specs or options.constraint_files or pyproject is not None:
+        raise UsageError(
+            f"{lock_file} is a lock: give no specs, constraints or --pyproject with it"
+        )
+    selection = LockSelection(
+        extras=options.extras,
+        all_extras=options.all_extras,
+        groups=options.groups,
+        all_groups=options.all_groups,
+    )
+    return read_lock_inputs(lock_file, selection)
 
 
 def _would_write(file: OutputFile, unchanged: Collection[OutputFile]) -> bool:

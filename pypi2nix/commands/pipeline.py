@@ -20,6 +20,7 @@ from pypi2nix.index.client import HttpClient
 from pypi2nix.index.limits import HttpLimits
 from pypi2nix.index.local_folder import is_file_url
 from pypi2nix.index.repository import PackageIndex
+from pypi2nix.inputs.locks.requirements import direct_entries
 from pypi2nix.lock.cache import LockCache, cached_lock, is_cacheable, lock_key, store_lock
 from pypi2nix.lock.tool_cache import cached_tool_sets, store_tool_sets, tool_sets_key
 from pypi2nix.models import Lock, LockGraph
@@ -28,6 +29,8 @@ from pypi2nix.pins import BuildFactsLookAhead, build_environment_wheels, pin_rel
 from pypi2nix.pins.build_tools import FROM_WHEELS
 from pypi2nix.pins.splits import version_splits
 from pypi2nix.resolve import resolve
+from pypi2nix.resolve.factory import Factory
+from pypi2nix.resolve.locked import locked_resolution
 from pypi2nix.resolve.policy import pinned_versions
 from pypi2nix.session import LockSession
 from pypi2nix.sources import KeptCommit, read_direct_releases
@@ -231,7 +234,7 @@ def _lock(
     it (after its own earlier pins), so that versions agree wherever they can."""
     index = session.index
     direct = read_direct_releases(
-        inputs.requirements,
+        inputs.requirements if inputs.locked is None else direct_entries(inputs.locked),
         index.client,
         offline=index.offline,
         kept_commits=kept_commits,
@@ -284,17 +287,28 @@ def _lock_target(
     cache: LockCache | None,
 ) -> tuple[Resolution, LockGraph]:
     index, target = session.index, session.target
-    resolution = resolve(
-        inputs.requirements,
-        index,
-        target,
-        session.policy,
-        direct=direct,
-        prefetcher=session.prefetcher,
-        look_ahead=BuildFactsLookAhead(session),
-        builder=builder,
-        progress=session.progress,
-    )
+    if inputs.locked is not None:  # the lock's pins, instead of a resolution
+        factory = Factory(
+            source=index,
+            target=target,
+            policy=session.policy,
+            direct=direct,
+            prefetcher=session.prefetcher,
+            builder=builder,
+        )
+        resolution = locked_resolution(inputs.locked, factory)
+    else:
+        resolution = resolve(
+            inputs.requirements,
+            index,
+            target,
+            session.policy,
+            direct=direct,
+            prefetcher=session.prefetcher,
+            look_ahead=BuildFactsLookAhead(session),
+            builder=builder,
+            progress=session.progress,
+        )
     tools_key = tool_sets_key(index.index_urls, target)
     resolved = cached_tool_sets(cache, tools_key) if cache is not None else {}
     known = len(resolved)

@@ -7,6 +7,7 @@ them when none is named), as pip-tools does with existing pins.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
@@ -25,6 +26,7 @@ from pypi2nix.commands.outputs import (
 )
 from pypi2nix.commands.summary import summary_lines
 from pypi2nix.errors import InputFileError, UsageError
+from pypi2nix.inputs.locks import is_lock_file, upgrade_command
 from pypi2nix.lock.changes import PinChanges, changes_table
 from pypi2nix.lock.pylock import read_pylock
 from pypi2nix.writer import JOURNAL_NAME, recover_interrupted_write
@@ -60,8 +62,16 @@ def update(options: UpdateOptions, console: Console) -> GenerateResult:
     unknown = sorted(asked - previous.pins.keys())
     if unknown:
         raise UsageError(f"not pinned in {path}: {', '.join(unknown)}")
+    recorded = recorded_options(previous.inputs, options, path)
+    lock_file = next(filter(is_lock_file, recorded.requirement_files), None)
+    if lock_file is not None:
+        shown, command = os.path.normpath(lock_file), upgrade_command(lock_file)
+        raise UsageError(
+            f"the pins come from {shown}: move them with {command}, "
+            "then run pypi2nix generate again"
+        )
     return lock_and_write(
-        recorded_options(previous.inputs, options, path),
+        recorded,
         console,
         previous=previous,
         kept=previous.pins.keys() - asked if asked else (),

@@ -67,7 +67,7 @@ INPUTS = (
         default=[],
         metavar="NAME",
         recorded=True,
-        help="with --pyproject: include one of the project's extras (repeatable)",
+        help="with --pyproject or a lock: include one of the project's extras (repeatable)",
     ),
     Option(
         dest="all_extras",
@@ -75,7 +75,7 @@ INPUTS = (
         groups=_in(GENERATE, "inputs"),
         action="store_true",
         recorded=True,
-        help="with --pyproject: include every extra",
+        help="with --pyproject or a lock: include every extra",
     ),
     Option(
         dest="groups",
@@ -85,7 +85,16 @@ INPUTS = (
         default=[],
         metavar="NAME",
         recorded=True,
-        help="with --pyproject: include a [dependency-groups] group (PEP 735; repeatable)",
+        help="with --pyproject or a lock: include a dependency group (PEP 735, or the "
+        "lock tool's; repeatable)",
+    ),
+    Option(
+        dest="all_groups",
+        flags=("--all-groups",),
+        groups=_in(GENERATE, "inputs"),
+        action="store_true",
+        recorded=True,
+        help="with --pyproject or a lock: include every dependency group",
     ),
     Option(
         dest="constraint_files",

@@ -58,8 +58,9 @@ class LockCache:
 
 
 def is_cacheable(inputs: RequirementSet) -> bool:
-    """A direct source can change under the same inputs (a branch, a local folder)."""
-    return not any(entry.direct for entry in inputs.requirements)
+    """A direct source can change under the same inputs (a branch, a local folder), and
+    so can a lock file."""
+    return inputs.locked is None and not any(entry.direct for entry in inputs.requirements)
 
 
 def lock_key(
