@@ -14,7 +14,13 @@ from pypi2nix.pins.build_tools import (
     lock_build_tools,
     wheel_fallback_reason,
 )
-from pypi2nix.pins.facts import BuildFactsLookAhead, ReleaseFacts, best_wheel, gather_facts
+from pypi2nix.pins.facts import (
+    BuildFactsLookAhead,
+    ReleaseFacts,
+    best_wheel,
+    gather_facts,
+    read_facts_ahead,
+)
 
 if TYPE_CHECKING:
     from pypi2nix.models import BuildTool, DistFile, Pin
@@ -26,6 +32,7 @@ __all__ = [
     "ToolSets",
     "build_environment_wheels",
     "pin_releases",
+    "read_facts_ahead",
 ]
 
 

@@ -83,6 +83,34 @@ def gather_facts(
     return [_gather(release, choose, session) for release in releases]
 
 
+def read_facts_ahead(releases: Sequence[ResolvedRelease], session: LockSession) -> None:
+    """Start reading, in the background, what :func:`gather_facts` will read of each
+    release (its sdist, its best wheel's file list, a Linux binary wheel's libraries),
+    so that a lock of several targets reads one target's files while it resolves the
+    next."""
+    choose = functools.partial(chosen_source, session=session)
+    for release in releases:
+        if release.candidate.direct is None and _needs_network(
+            release, choose(release.candidate), session
+        ):
+            session.prefetcher.submit(functools.partial(_read, release, choose, session))
+
+
+def _read(
+    release: ResolvedRelease, choose: Callable[[Candidate], DistFile], session: LockSession
+) -> None:
+    """What :func:`_gather` reads of a release through the index (each read once)."""
+    index, candidate = session.index, release.candidate
+    source = index.with_sha256(choose(candidate))
+    wheels = _wheels(candidate)
+    if source.kind == "sdist":
+        index.sdist_contents(source, until_pyproject=bool(wheels))
+    if wheels:
+        index.wheel_facts(wheels[0])
+    if _reads_libraries(source, session.target):
+        index.native_facts(source)
+
+
 class BuildFactsLookAhead:
     """The resolver's look-ahead (:class:`pypi2nix.resolve.LookAhead`): for a candidate
     likely to be pinned, start reading what its pin will need, as :func:`gather_facts`
