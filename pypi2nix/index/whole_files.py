@@ -90,16 +90,16 @@ class WholeFiles:
         return self._native.get(wheel.url, lambda: self._fetch_native_facts(wheel))
 
     def first_range_of_file_list(self, wheel: DistFile) -> RangeResponse:
-        """The wheel's first range for the reader of its file list: the answer the
-        libraries' reader kept, else fetched (and kept for that reader, for a Linux
-        binary wheel whose libraries are not known yet)."""
-        first = self.first_ranges.take(wheel.url)
-        if first is None:
-            first = self.client.get_range(wheel.url, *first_range(wheel.size))
-            binary = is_linux_binary_wheel(wheel.filename)
-            if binary and not self.has_cached_native_facts(wheel):
-                self.first_ranges.keep(wheel.url, first)
-        return first
+        """The wheel's first range for the reader of its file list, fetched once with
+        the libraries' reader when both will read it (a Linux binary wheel whose
+        libraries are not known yet)."""
+        share = is_linux_binary_wheel(wheel.filename) and not self.has_cached_native_facts(wheel)
+        answer = self.first_ranges.read(
+            wheel.url,
+            lambda: self.client.get_range(wheel.url, *first_range(wheel.size)),
+            share=share,
+        )
+        return answer
 
     def has_cached_native_facts(self, wheel: DistFile) -> bool:
         key = _native_key(wheel)
@@ -120,15 +120,15 @@ class WholeFiles:
         if self.offline:
             raise OfflineError(f"the shared libraries of {wheel.filename}")
         self._progress(f"libraries of {wheel.filename}")
-        answer: RangeResponse | IO[bytes] | None = self.first_ranges.take(wheel.url)
-        if answer is None:
-            answer = self.client.get_range_or_stream(
+        answer = self.first_ranges.read(
+            wheel.url,
+            lambda: self.client.get_range_or_stream(
                 wheel.url,
                 *first_range(wheel.size),
                 lambda raw: _spool_verified(raw, wheel, MAX_INSPECTED_WHEEL_BYTES),
-            )
-            if isinstance(answer, RangeResponse) and not self.file_list_known(wheel):
-                self.first_ranges.keep(wheel.url, answer)
+            ),
+            share=not self.file_list_known(wheel),
+        )
         try:
             if isinstance(answer, RangeResponse):
                 facts = self._ranged_native_facts(wheel, answer)
