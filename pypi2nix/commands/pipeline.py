@@ -253,11 +253,12 @@ def _lock(
     resolutions: dict[Target, Resolution] = {}
     built: dict[Target, frozenset[NormalizedName]] = {}  # metadata built by then
     pinned_before: dict[NormalizedName, Version] = {}
+    several = len(targets) > 1
     for target in targets:
         wanted = {**pinned_before, **session.policy.preferences, **preferences.get(target, {})}
         target_session = _for_target(session, target, wanted, several=len(targets) > 1)
         resolution = _resolve_target(inputs, target_session, direct, builder)
-        if len(targets) > 1:  # read what its pins need while the next targets resolve
+        if several:  # read what its pins need while the next targets resolve
             read_facts_ahead(list(resolution.releases.values()), target_session)
         sessions.append(target_session)
         resolutions[target] = resolution
@@ -265,7 +266,8 @@ def _lock(
         for name, release in sorted(resolution.releases.items()):
             pinned_before.setdefault(name, release.candidate.version)
     graphs = [
-        _pin_target(resolutions[each.target], each, built[each.target], cache) for each in sessions
+        _pin_target(resolutions[each.target], each, built[each.target], cache, read_ahead=several)
+        for each in sessions
     ]
     index.save_parsed_imports()
     return Lock(
@@ -329,16 +331,19 @@ def _pin_target(
     session: LockSession,
     built: frozenset[NormalizedName],
     cache: LockCache | None,
+    *,
+    read_ahead: bool,
 ) -> LockGraph:
     """The target's graph: its releases pinned, its build tools locked.
 
     :param built: the projects whose metadata a build backend made so far.
+    :param read_ahead: what the pins need is being read in the background.
     """
     index, target = session.index, session.target
     tools_key = tool_sets_key(index.index_urls, target)
     resolved = cached_tool_sets(cache, tools_key) if cache is not None else {}
     known = len(resolved)
-    pins, build_tools = pin_releases(resolution, session, resolved)
+    pins, build_tools = pin_releases(resolution, session, resolved, read_ahead=read_ahead)
     _warn_of_yanked(pins)
     if cache is not None:
         store_tool_sets(cache, tools_key, resolved, known=known)

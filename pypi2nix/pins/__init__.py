@@ -37,7 +37,7 @@ __all__ = [
 
 
 def pin_releases(
-    resolution: Resolution, session: LockSession, resolved: ToolSets
+    resolution: Resolution, session: LockSession, resolved: ToolSets, *, read_ahead: bool = False
 ) -> tuple[tuple[Pin, ...], tuple[BuildTool, ...]]:
     """The pins of every resolved release (in name order) with their build tools
     locked, and those tools.
@@ -47,9 +47,11 @@ def pin_releases(
 
     :param resolved: the sets of build requirements resolved so far in this lock
         (read and added to).
+    :param read_ahead: the releases' reads were started (:func:`read_facts_ahead`).
     """
     releases = [release for _, release in sorted(resolution.releases.items())]
-    facts = {fact.name: fact for fact in gather_facts(releases, session)}
+    gathered = gather_facts(releases, session, read_ahead=read_ahead)
+    facts = {fact.name: fact for fact in gathered}
     reasons = {
         name: reason
         for name, fact in facts.items()

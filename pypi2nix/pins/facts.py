@@ -71,12 +71,19 @@ def gather_facts(
     releases: Sequence[ResolvedRelease],
     session: LockSession,
     sources: Callable[[Candidate], DistFile] | None = None,
+    *,
+    read_ahead: bool = False,
 ) -> list[ReleaseFacts]:
     """The facts of each release (in parallel when the network is needed), in order.
 
     :param sources: the file each release is built from (default: the policy's choice).
+    :param read_ahead: the reads were started in the background
+        (:func:`read_facts_ahead`): the facts are put together in this thread, each
+        waiting for its reads, rather than queued behind every read in the pool.
     """
     choose = sources or functools.partial(chosen_source, session=session)
+    if read_ahead:
+        return [_gather(release, choose, session) for release in releases]
     if any(_needs_network(release, choose(release.candidate), session) for release in releases):
         return session.prefetcher.map(lambda release: _gather(release, choose, session), releases)
     # all from the cache: threads would only compete for the CPU
