@@ -118,6 +118,23 @@ def test_a_setup_py_with_mode_u_is_named_with_the_target_python(
     assert error_lines(capsys) == [MODE_U]
 
 
+def test_a_setup_py_with_mode_u_is_named_when_the_metadata_is_static(
+    fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its metadata needs no build, its Nix build will run its setup.py: said when locked."""
+    assert run(tmp_path, "-e", "oldmc==0.9.0") == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "oldmc" in line]
+    assert warnings == [
+        "warning: oldmc 0.9.0: its setup.py cannot run on Python 3.11, the target's: it "
+        "opens files with mode 'U', which Python 3.11 removed; pin a release made for "
+        "Python 3.11, or use its wheel if it has one"
+    ]
+    with contextlib.chdir(tmp_path):
+        arguments = ["-i", INDEX_URL, "--no-cache", "--python", "3.10", "-O", "py310"]
+        assert main(["generate", *arguments, "-e", "oldmc==0.9.0"]) == 0
+    assert "mode 'U'" not in capsys.readouterr().err  # Python 3.10 still has it
+
+
 def test_a_build_constraint_line_in_a_requirements_file_points_to_the_flag(
     fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -149,6 +166,19 @@ def test_it_builds_in_the_stand_in_with_the_build_constraint(
     assert run(tmp_path, *arguments) == 0
     code = "import yamlish, beta; print(yamlish.VERSION)"
     assert nix.run_in_interpreter(tmp_path / "requirements.nix", nixpkgs, code).split() == ["1.0.0"]
+
+
+@pytest.mark.nix
+def test_its_nix_build_fails_as_said(
+    fixture_index: FixtureIndex, tmp_path: Path, nixpkgs: Path
+) -> None:
+    """What the stand-in's build of oldmc 0.9.0 prints is read as the warning said."""
+    assert run(tmp_path, "-e", "oldmc==0.9.0", "-q") == 0
+    with pytest.raises(AssertionError) as failed:
+        nix.build_attribute(tmp_path / "requirements.nix", nixpkgs, "packages.oldmc")
+    found = explain_failure(str(failed.value), tools=[], python="3.11")
+    assert found is not None
+    assert found.startswith("its setup.py cannot run on Python 3.11")
 
 
 # The same diagnosis reads the logs of builds (tests/live_build.py): PyYAML 5.4.1's

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from pypi2nix.dists.old_setup import mode_u_reason
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
@@ -20,7 +22,6 @@ if TYPE_CHECKING:
 
 # open(name, "rU") and friends: ValueError: invalid mode: 'rU' (Python 3.11 and later).
 _MODE_U = re.compile(r"invalid mode: '[rwabxt+]*U[rwabxt+]*'")
-_MODE_U_REMOVED_IN = (3, 11)
 # The line that names the error: a Python exception, or a build tool's "error:" line.
 _ERROR_LINE = re.compile(r"^(?:[\w.]+(?:Error|Exception)|error)(?::|$)")
 # The errors of a build requirement that changed under the sdist: a name it no longer
@@ -55,7 +56,7 @@ def explain_failure(output: str, *, tools: Sequence[InstalledTool], python: str)
     lines = [line.strip() for line in output.splitlines() if line.strip()]
     error = error_line(lines)
     if any(_MODE_U.search(line) for line in lines):
-        return mode_u_reason(python, error)
+        return mode_u_reason(python, _shown(error) if error else None)
     tool = _named_tool(lines, error, tools)
     if tool is None:
         return None
@@ -64,22 +65,6 @@ def explain_failure(output: str, *, tools: Sequence[InstalledTool], python: str)
         f"its build failed ({_shown(error)}), and its build requirement {tool.name} "
         f"{tool.version} may be too new for it: constrain it, e.g. with the line "
         f"'{line}' in a file given to --build-constraint"
-    )
-
-
-def mode_u_reason(python: str, error: str | None) -> str:
-    """An old setup.py that opens a file with mode 'U', which Python 3.11 removed."""
-    shown = f" ({_shown(error)})" if error else ""
-    if _version_tuple(python) >= _MODE_U_REMOVED_IN:
-        return (
-            f"its setup.py cannot run on Python {python}, the target's: it opens files "
-            f"with mode 'U', which Python 3.11 removed{shown}; pin a release made for "
-            f"Python {python}, or use its wheel if it has one"
-        )
-    return (
-        f"its setup.py opens files with mode 'U', which Python 3.11 removed{shown}, and "
-        f"its build backend ran on a later Python than the target's {python}: run "
-        f"pypi2nix with Python {python}, or pin another release"
     )
 
 
@@ -131,13 +116,6 @@ def _upper_bound(version: str) -> str:
 def _shown(error: str | None) -> str:
     text = error or "no error line"
     return text if len(text) <= _ERROR_SHOWN else text[: _ERROR_SHOWN - 3] + "..."
-
-
-def _version_tuple(python: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(part) for part in python.split(".")[:2])
-    except ValueError:
-        return (0,)
 
 
 def tools_of(installed: Iterable[tuple[str, str, Iterable[str]]]) -> tuple[InstalledTool, ...]:
