@@ -194,6 +194,18 @@ AttributeError: cython_sources
 """
 
 
+# The same, inside pip's report of a failed metadata hook, as the stand-in's build of
+# PyYAML 5.4.1 printed it (colours, pip's gutter, pip's own error line last).
+PIP_LOG = (
+    '  \x1b[31m   \x1b[0m   File "<string>", line 201, in get_source_files\n'
+    "  \x1b[31m   \x1b[0m AttributeError: 'build_ext' object has no attribute "
+    "'cython_sources'\n"
+    "  \x1b[31m   \x1b[0m \x1b[31m[end of output]\x1b[0m\n"
+    "\x1b[1;31merror\x1b[0m: \x1b[1mmetadata-generation-failed\x1b[0m\n"
+    "\x1b[31m\u00d7\x1b[0m Encountered error while generating package metadata.\n"
+)
+
+
 def tool(name: str, version: str, *modules: str) -> InstalledTool:
     return InstalledTool(name=canonicalize_name(name), version=version, modules=modules)
 
@@ -202,6 +214,7 @@ def tool(name: str, version: str, *modules: str) -> InstalledTool:
     ("log", "expected"),
     [
         (PYYAML_LOG, "'cython<3'"),
+        (PIP_LOG, "(AttributeError: 'build_ext' object has no attribute 'cython_sources')"),
         # the innermost frame is the tool's: a name it no longer exports
         (
             'File "/tmp/b/site/weaver/__init__.py", line 3, in <module>\n'

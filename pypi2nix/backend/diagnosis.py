@@ -22,8 +22,12 @@ if TYPE_CHECKING:
 
 # open(name, "rU") and friends: ValueError: invalid mode: 'rU' (Python 3.11 and later).
 _MODE_U = re.compile(r"invalid mode: '[rwabxt+]*U[rwabxt+]*'")
-# The line that names the error: a Python exception, or a build tool's "error:" line.
-_ERROR_LINE = re.compile(r"^(?:[\w.]+(?:Error|Exception)|error)(?::|$)")
+# The line that names the error: a Python exception, else a build tool's "error:".
+_EXCEPTION_LINE = re.compile(r"^[\w.]+(?:Error|Exception)(?::|$)")
+_TOOL_ERROR_LINE = re.compile(r"^error(?::|$)")
+# Colours, and the gutter pip draws before a subprocess's output.
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_GUTTER = re.compile("^[\\s\u2502\u2551|\u00d7\u2570\u2500>]+")
 # The errors of a build requirement that changed under the sdist: a name it no longer
 # has, or takes no longer (a compiler's error is the sdist's own).
 _CHANGED_API = re.compile(
@@ -53,7 +57,7 @@ def explain_failure(output: str, *, tools: Sequence[InstalledTool], python: str)
     :param tools: the build requirements the build had.
     :param python: the Python the sdist is built for (``3.11``).
     """
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    lines = clean_lines(output)
     error = error_line(lines)
     if any(_MODE_U.search(line) for line in lines):
         return mode_u_reason(python, _shown(error) if error else None)
@@ -68,9 +72,19 @@ def explain_failure(output: str, *, tools: Sequence[InstalledTool], python: str)
     )
 
 
+def clean_lines(output: str) -> list[str]:
+    """The output's lines without colours, pip's gutter or blank lines."""
+    lines = (_GUTTER.sub("", _ANSI.sub("", line)).strip() for line in output.splitlines())
+    return [line for line in lines if line]
+
+
 def error_line(lines: Sequence[str]) -> str | None:
-    """The last line that names an error."""
-    return next((line for line in reversed(lines) if _ERROR_LINE.match(line)), None)
+    """The last line that names a Python exception, else the last "error:" line."""
+    for pattern in (_EXCEPTION_LINE, _TOOL_ERROR_LINE):
+        found = next((line for line in reversed(lines) if pattern.match(line)), None)
+        if found is not None:
+            return found
+    return None
 
 
 def _named_tool(
