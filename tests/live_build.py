@@ -46,7 +46,12 @@ from urllib.parse import urlsplit
 import requests
 from packaging.utils import canonicalize_name
 
-from pypi2nix.backend.diagnosis import InstalledTool, explain_failure
+from pypi2nix.backend.diagnosis import (
+    InstalledTool,
+    clean_lines,
+    error_line,
+    explain_failure,
+)
 from pypi2nix.commands.generate import generate
 from pypi2nix.nix.escape import nix_attribute
 from pypi2nix.nix.package import fetchurl_name
@@ -337,13 +342,18 @@ def _cause(drv: str, tools: tuple[InstalledTool, ...] = ()) -> str:
 
 
 def last_error(text: str) -> str:
-    """The line of a build log that says what went wrong."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    """The line of a build log that says what went wrong: a compiler's fatal error, a
+    Python exception, else the last line that names an error (pip's notes and hints,
+    which say nothing of the package, left out)."""
+    lines = [line for line in clean_lines(text) if not line.startswith(("note:", "hint:"))]
+    fatal = [line for line in lines if "fatal error" in line]
     interesting = [
         line for line in lines
         if any(word in line for word in ("Error", "error", "No module", "needs", "not installed"))
     ]  # fmt: skip
-    return (interesting or lines or ["unknown"])[-1][:160]
+    exception = error_line(lines)
+    chosen = fatal or ([exception] if exception else []) or interesting or lines or ["unknown"]
+    return chosen[-1][:160]
 
 
 def _check_interpreter(lock: Lock, expression: str) -> str:
