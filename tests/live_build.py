@@ -46,12 +46,8 @@ from urllib.parse import urlsplit
 import requests
 from packaging.utils import canonicalize_name
 
-from pypi2nix.backend.diagnosis import (
-    InstalledTool,
-    clean_lines,
-    error_line,
-    explain_failure,
-)
+from pypi2nix.backend import diagnosis
+from pypi2nix.backend.diagnosis import InstalledTool
 from pypi2nix.commands.generate import generate
 from pypi2nix.nix.escape import nix_attribute
 from pypi2nix.nix.package import fetchurl_name
@@ -80,7 +76,6 @@ class Lock:
     pins: dict[str, list[str]] = field(default_factory=dict)  # name -> dependencies
     roots: list[str] = field(default_factory=list)
     too_large: set[str] = field(default_factory=set)
-    # name -> the build requirements of a pin built from source, as locked
     tools: dict[str, tuple[InstalledTool, ...]] = field(default_factory=dict)
     verdicts: dict[str, str] = field(default_factory=dict)
     interpreter: str = "-"
@@ -116,11 +111,8 @@ def main() -> int:
 
 def names(value: str) -> tuple[str, ...]:
     """A policy flag's value: comma-separated names, normalized, or ``:all:``."""
-    return tuple(
-        name if name == ":all:" else canonicalize_name(name)
-        for name in value.split(",")
-        if name.strip()
-    )
+    items = [name for name in value.split(",") if name.strip()]
+    return tuple(name if name == ":all:" else canonicalize_name(name) for name in items)
 
 
 def nixpkgs_attributes() -> Path:
@@ -337,21 +329,22 @@ def _cause(drv: str, tools: tuple[InstalledTool, ...] = ()) -> str:
     log = subprocess.run(["nix-store", "-l", drv], capture_output=True, text=True, check=False)
     if not log.stdout.strip():
         return "no log (a dependency failed)"
-    explained = explain_failure(log.stdout, tools=tools, python=TARGET.python)
-    return last_error(log.stdout) if explained is None else explained
+    explained = diagnosis.explain_failure(log.stdout, tools=tools, python=TARGET.python)
+    return explained or last_error(log.stdout)
 
 
 def last_error(text: str) -> str:
     """The line of a build log that says what went wrong: a compiler's fatal error, a
-    Python exception, else the last line that names an error (pip's notes and hints,
-    which say nothing of the package, left out)."""
-    lines = [line for line in clean_lines(text) if not line.startswith(("note:", "hint:"))]
+    Python exception, else the last line naming an error (not pip's notes and hints)."""
+    lines = [
+        line for line in diagnosis.clean_lines(text) if not line.startswith(("note:", "hint:"))
+    ]
     fatal = [line for line in lines if "fatal error" in line]
     interesting = [
         line for line in lines
         if any(word in line for word in ("Error", "error", "No module", "needs", "not installed"))
     ]  # fmt: skip
-    exception = error_line(lines)
+    exception = diagnosis.error_line(lines)
     chosen = fatal or ([exception] if exception else []) or interesting or lines or ["unknown"]
     return chosen[-1][:160]
 
