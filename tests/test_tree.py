@@ -15,8 +15,10 @@ import tomli_w
 from packaging.pylock import Pylock
 
 from pypi2nix.cli import main
+from pypi2nix.commands import memo
 from pypi2nix.commands import tree as tree_command
-from pypi2nix.lock.tree import dependency_tree, inverted_tree
+from pypi2nix.lock import pylock
+from pypi2nix.lock.tree import dependency_tree, inverted_tree, unreached
 from pypi2nix.target import Target
 from tests.support.doc_blocks import ROOT, blocks, shows
 from tests.test_direct_sources import generate as generate_sources
@@ -223,6 +225,31 @@ def test_repeated_subtrees_and_cycles_are_drawn_once() -> None:
     assert lines == ["a", "├── b", "│   └── c", "│       └── a (*)", "└── c (*)", "c (*)"]
     up = inverted_tree(name("c"), [name("a")], {name("a"): [name("c")]}, str)
     assert up == ["c", "└── a [top-level]"]
+    pins = [name("a"), name("b"), name("c"), name("d")]
+    assert unreached([name("b")], edges, pins) == ["d"]
+    assert unreached([name("b"), name("d")], edges, pins) == []
+
+
+def test_files_written_before_the_graph_are_written_again(
+    fixture_index: FixtureIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cached lock whose files are current is not rendered again; files of an
+    earlier render format (a pylock.toml without the graph) are not current."""
+    folder = tmp_path / "app"
+    folder.mkdir()
+
+    def lock() -> None:
+        with contextlib.chdir(folder):
+            assert main(["generate", "-i", INDEX, "--python", "3.11", "-q", *ROOTS]) == 0
+
+    with monkeypatch.context() as before:
+        before.setattr(pylock, "builds_record", lambda group, dependencies: {})
+        before.setattr(pylock, "roots_record", lambda graphs: {})
+        before.setattr(memo, "RENDER_FORMAT", memo.RENDER_FORMAT - 1)
+        lock()
+    assert "builds" not in (folder / "pylock.toml").read_text()
+    lock()  # the lock from the cache, the files from its memo
+    assert run(folder, "pypi2nix tree") == (0, EXPECTED_TREE, "")
 
 
 def test_help_explains() -> None:
