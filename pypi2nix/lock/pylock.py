@@ -128,7 +128,13 @@ def render_pylock(lock: Lock, *, inputs: Mapping[str, Any], output_dir: PurePath
         for group in by_version.values():
             targets = [target for variant in group for target in variant.targets]
             files = {file.filename: file for v in group for pin in v.pins for file in pin.files}
-            pin = replace(group[0].pin, files=tuple(files[name] for name in sorted(files)))
+            # PEP 751's list: what the package needs on any target of the group
+            needs = {need.name: need for v in group for pin in v.pins for need in pin.dependencies}
+            pin = replace(
+                group[0].pin,
+                files=tuple(files[name] for name in sorted(files)),
+                dependencies=tuple(needs[name] for name in sorted(needs)),
+            )
             marker = targets_marker(targets, lock.targets)
             package = _package(pin, marker, index, output_dir)
             listed = [dependency.name for dependency in pin.dependencies]
