@@ -24,6 +24,7 @@ from pypi2nix.options import (
     GenerateOptions,
     IndexOptions,
     PackageOptions,
+    TreeOptions,
     UpdateOptions,
 )
 from pypi2nix.resolve.policy import binary_names
@@ -38,6 +39,7 @@ __all__ = [
     "package_options",
     "recorded_values",
     "recorded_words",
+    "tree_options",
     "update_options",
 ]
 
@@ -208,6 +210,21 @@ def update_options(values: Mapping[str, Any]) -> UpdateOptions:
         builds=build_options(values),
         build_constraint_files=tuple(values["build_constraint_files"]) or None,
         dry_run=values["dry_run"],
+    )
+
+
+def tree_options(values: Mapping[str, Any]) -> TreeOptions:
+    """:raises UsageError: for a Python or system pypi2nix does not lock for."""
+    python, system = values["tree_python"], values["tree_system"]
+    if python is not None or system is not None:  # checked as generate checks them
+        Target.parse(python or DEFAULT_PYTHON, system or DEFAULT_SYSTEM)
+    return TreeOptions(
+        output_dir=values["output_dir"],
+        basename=_check_basename(values["basename"]),
+        python=python,
+        system=system,
+        depth=values["depth"],
+        invert=values["invert"],
     )
 
 

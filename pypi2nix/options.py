@@ -118,3 +118,17 @@ class UpdateOptions:
     # Given: they replace the recorded ones (None: lock with those recorded).
     build_constraint_files: tuple[Path, ...] | None = None
     dry_run: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TreeOptions:
+    """Everything ``pypi2nix tree`` needs: which lock, which of its targets, what to
+    draw."""
+
+    output_dir: Path = Path()
+    basename: str = DEFAULT_BASENAME
+    # The target's Python and system (None: the machine's when locked, else the first).
+    python: str | None = None
+    system: str | None = None
+    depth: int | None = None
+    invert: str | None = None

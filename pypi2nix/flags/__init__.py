@@ -20,6 +20,7 @@ from pypi2nix.flags.run_options import (
     PACKAGE_ARGUMENTS,
     UPDATE_ARGUMENTS,
 )
+from pypi2nix.flags.tree_options import TREE_ARGUMENTS
 
 __all__ = ["GROUPS", "OPTIONS", "Command", "Group", "Option", "defaults", "options_of"]
 
@@ -56,12 +57,22 @@ GROUPS: dict[Command, tuple[Group, ...]] = {
         Group(key="network", title="network and cache (project pages are always fetched afresh)"),
         Group(key="output", title="output"),
     ),
+    "tree": (
+        Group(key="main"),
+        Group(
+            key="target",
+            title="target",
+            description="A lock made for several Pythons or systems has a graph for each.",
+        ),
+        Group(key="output", title="lock and output"),
+    ),
 }
 
 OPTIONS: tuple[Option, ...] = (
     *INPUTS,
     *PACKAGE_ARGUMENTS,
     *UPDATE_ARGUMENTS,
+    *TREE_ARGUMENTS,
     *TARGET,
     *NETWORK,
     *SOURCES,
