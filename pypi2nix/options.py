@@ -62,6 +62,8 @@ class GenerateOptions:
     requirement_files: tuple[Path, ...] = ()
     specs: tuple[str, ...] = ()
     constraint_files: tuple[Path, ...] = ()
+    # Constraints on the build requirements only (--build-constraint, as pip and uv).
+    build_constraint_files: tuple[Path, ...] = ()
     pyproject: Path | None = None
     extras: tuple[str, ...] = ()
     all_extras: bool = False
@@ -96,6 +98,7 @@ class PackageOptions:
     version: str | None = None
     target: Target
     pre: bool = False
+    build_constraint_files: tuple[Path, ...] = ()
     builds: BuildOptions = BuildOptions()
     index: IndexOptions = IndexOptions()
     output: Path | None = None
@@ -112,6 +115,8 @@ class UpdateOptions:
     basename: str = DEFAULT_BASENAME
     index: IndexOptions = IndexOptions()
     builds: BuildOptions = BuildOptions()
+    # Given: they replace the recorded ones (None: lock with those recorded).
+    build_constraint_files: tuple[Path, ...] | None = None
     dry_run: bool = False
 
 

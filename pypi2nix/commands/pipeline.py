@@ -26,12 +26,11 @@ from pypi2nix.lock.tool_cache import cached_tool_sets, store_tool_sets, tool_set
 from pypi2nix.models import Lock, LockGraph
 from pypi2nix.options import DEFAULT_INDEX_URL, BuildOptions, index_url_from_environment
 from pypi2nix.pins import BuildFactsLookAhead, build_environment_wheels, pin_releases
-from pypi2nix.pins.build_tools import FROM_WHEELS
 from pypi2nix.pins.splits import version_splits
 from pypi2nix.resolve import resolve
 from pypi2nix.resolve.factory import Factory
 from pypi2nix.resolve.locked import locked_resolution
-from pypi2nix.resolve.policy import pinned_versions
+from pypi2nix.resolve.policy import build_constraint_texts, pinned_versions
 from pypi2nix.session import LockSession
 from pypi2nix.sources import KeptCommit, read_direct_releases
 from pypi2nix.store import Store
@@ -140,7 +139,7 @@ def metadata_builder(session: LockSession, store: Store, builds: BuildOptions) -
     host = LockSession(
         index=session.index,
         target=host_target(session.target),
-        policy=FROM_WHEELS,
+        policy=session.policy.for_build_tools(),
         prefetcher=Prefetcher(1),
     )
     return MetadataBuilder(
@@ -150,6 +149,7 @@ def metadata_builder(session: LockSession, store: Store, builds: BuildOptions) -
         allowed=session.policy.builds,
         sandbox=builds.sandbox,
         timeout=builds.timeout,
+        python=session.target.python,
     )
 
 
@@ -309,7 +309,9 @@ def _lock_target(
             builder=builder,
             progress=session.progress,
         )
-    tools_key = tool_sets_key(index.index_urls, target)
+    tools_key = tool_sets_key(
+        index.index_urls, target, build_constraint_texts(session.policy.build_constraints)
+    )
     resolved = cached_tool_sets(cache, tools_key) if cache is not None else {}
     known = len(resolved)
     pins, build_tools = pin_releases(resolution, session, resolved)

@@ -83,9 +83,9 @@ OPTIONS: tuple[Option, ...] = (
 
 # The recorded inputs, in the order a recorded command names them.
 RECORDED: tuple[str, ...] = (
-    "requirement_files", "constraint_files", "specs", "pyproject", "extras", "all_extras",
-    "groups", "all_groups", "python", "system", "universal", "pre", "no_binary", "only_binary",
-    "no_build", "index_url", "extra_index_url", "fetcher",
+    "requirement_files", "constraint_files", "build_constraint_files", "specs", "pyproject",
+    "extras", "all_extras", "groups", "all_groups", "python", "system", "universal", "pre",
+    "no_binary", "only_binary", "no_build", "index_url", "extra_index_url", "fetcher",
 )  # fmt: skip
 
 
