@@ -24,6 +24,7 @@ from pypi2nix.options import (
     GenerateOptions,
     IndexOptions,
     PackageOptions,
+    TreeOptions,
     UpdateOptions,
 )
 from pypi2nix.resolve.policy import binary_names
@@ -38,6 +39,7 @@ __all__ = [
     "package_options",
     "recorded_values",
     "recorded_words",
+    "tree_options",
     "update_options",
 ]
 
@@ -122,6 +124,7 @@ def generate_options(values: Mapping[str, Any]) -> GenerateOptions:
         requirement_files=(*values["files"], *values["requirement_files"]),
         specs=tuple(values["specs"]),
         constraint_files=tuple(values["constraint_files"]),
+        build_constraint_files=tuple(values.get("build_constraint_files", ())),
         pyproject=_pyproject_file(values["pyproject"]),
         extras=tuple(values["extras"]),
         all_extras=values["all_extras"],
@@ -189,6 +192,7 @@ def package_options(values: Mapping[str, Any]) -> PackageOptions:
         version=values["package_version"],
         target=_single_target(values),
         pre=values["pre"],
+        build_constraint_files=tuple(values["build_constraint_files"]),
         builds=build_options(values),
         index=index_options(values),
         output=values["output"],
@@ -204,7 +208,23 @@ def update_options(values: Mapping[str, Any]) -> UpdateOptions:
         basename=_check_basename(values["basename"]),
         index=index_options(values),
         builds=build_options(values),
+        build_constraint_files=tuple(values["build_constraint_files"]) or None,
         dry_run=values["dry_run"],
+    )
+
+
+def tree_options(values: Mapping[str, Any]) -> TreeOptions:
+    """:raises UsageError: for a Python or system pypi2nix does not lock for."""
+    python, system = values["tree_python"], values["tree_system"]
+    if python is not None or system is not None:  # checked as generate checks them
+        Target.parse(python or DEFAULT_PYTHON, system or DEFAULT_SYSTEM)
+    return TreeOptions(
+        output_dir=values["output_dir"],
+        basename=_check_basename(values["basename"]),
+        python=python,
+        system=system,
+        depth=values["depth"],
+        invert=values["invert"],
     )
 
 
@@ -218,6 +238,12 @@ def recorded_values(options: GenerateOptions) -> dict[str, Any]:
     return {
         "requirement_files": _relative_paths(options.requirement_files, directory),
         "constraint_files": _relative_paths(options.constraint_files, directory),
+        # Only when given: the locks written before the flag existed stay the same.
+        **(
+            {"build_constraint_files": _relative_paths(options.build_constraint_files, directory)}
+            if options.build_constraint_files
+            else {}
+        ),
         "specs": sorted({_absolute_local_path(spec) for spec in options.specs}),
         "pyproject": None
         if options.pyproject is None
@@ -266,7 +292,7 @@ def values_from_record(record: Mapping[str, Any], directory: Path) -> dict[str, 
     values: dict[str, Any] = {}
     for option in recorded_options():
         value = record.get(option.dest, option.initial)
-        if option.dest in ("requirement_files", "constraint_files"):
+        if option.dest in _RECORDED_FILES:
             value = [_in_directory(directory, Path(path)) for path in _strings(value)]
         elif option.dest == "pyproject" and value is not None:
             value = directory / str(value)
@@ -274,6 +300,9 @@ def values_from_record(record: Mapping[str, Any], directory: Path) -> dict[str, 
             value = _strings(value)
         values[option.dest] = value
     return values
+
+
+_RECORDED_FILES = ("requirement_files", "constraint_files", "build_constraint_files")
 
 
 def _unique(items: Iterable[str]) -> list[str]:

@@ -12,7 +12,7 @@ import sys
 import traceback
 from typing import TYPE_CHECKING, Any
 
-from pypi2nix.arguments import generate_options, package_options, update_options
+from pypi2nix.arguments import generate_options, package_options, tree_options, update_options
 from pypi2nix.errors import Pypi2NixError
 from pypi2nix.parser import parse
 from pypi2nix.ui import Console, configure_logging
@@ -38,6 +38,12 @@ def _run(arguments: Mapping[str, Any], console: Console) -> None:
         from pypi2nix.commands.package import package, package_report
 
         console.say_lines(package_report(package(package_options(arguments), console)))
+    elif arguments["command"] == "tree":
+        from pypi2nix.commands.tree import target_note, tree
+
+        drawn = tree(tree_options(arguments))
+        console.say_lines(target_note(drawn))
+        console.output(drawn.lines)
     else:
         from pypi2nix.commands.update import update, update_report, update_table
 

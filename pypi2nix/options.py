@@ -62,6 +62,8 @@ class GenerateOptions:
     requirement_files: tuple[Path, ...] = ()
     specs: tuple[str, ...] = ()
     constraint_files: tuple[Path, ...] = ()
+    # Constraints on the build requirements only (--build-constraint, as pip and uv).
+    build_constraint_files: tuple[Path, ...] = ()
     pyproject: Path | None = None
     extras: tuple[str, ...] = ()
     all_extras: bool = False
@@ -96,6 +98,7 @@ class PackageOptions:
     version: str | None = None
     target: Target
     pre: bool = False
+    build_constraint_files: tuple[Path, ...] = ()
     builds: BuildOptions = BuildOptions()
     index: IndexOptions = IndexOptions()
     output: Path | None = None
@@ -112,4 +115,20 @@ class UpdateOptions:
     basename: str = DEFAULT_BASENAME
     index: IndexOptions = IndexOptions()
     builds: BuildOptions = BuildOptions()
+    # Given: they replace the recorded ones (None: lock with those recorded).
+    build_constraint_files: tuple[Path, ...] | None = None
     dry_run: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TreeOptions:
+    """Everything ``pypi2nix tree`` needs: which lock, which of its targets, what to
+    draw."""
+
+    output_dir: Path = Path()
+    basename: str = DEFAULT_BASENAME
+    # The target's Python and system (None: the machine's when locked, else the first).
+    python: str | None = None
+    system: str | None = None
+    depth: int | None = None
+    invert: str | None = None

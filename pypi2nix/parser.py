@@ -24,6 +24,7 @@ commands:
              requirements_frozen.txt and pylock.toml
   package    write a nixpkgs-style NAME/default.nix for one package
   update     move the pins of an earlier generate forward and show what changed
+  tree       show the pins of an earlier generate as a tree, and why each is there
 
 Run 'pypi2nix COMMAND --help' for a command's options.
 """
@@ -75,6 +76,16 @@ _COMMANDS: dict[Command, tuple[str, str, str]] = {
         "added, removed, upgraded and downgraded, then rewrites BASENAME.nix and "
         "BASENAME_frozen.txt and pylock.toml (BASENAME_override.nix is left alone).",
         "example: pypi2nix update requests --dry-run",
+    ),
+    "tree": (
+        "show the locked pins as a tree, and why each is there",
+        "Draw the pins of an earlier generate (read from its pylock.toml, with no "
+        "network) as a tree from the top-level requirements: each pin with its version, "
+        "where the Nix output takes it from (wheel, sdist, git, local, url) and the "
+        "native libraries it gets. A pin whose dependencies were already drawn is "
+        "marked (*). With --invert NAME, the tree goes from NAME up through the pins "
+        "that need it to the top-level requirements.",
+        "example: pypi2nix tree --depth 1; pypi2nix tree --invert idna",
     ),
 }
 

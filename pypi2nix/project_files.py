@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
+from packaging.utils import InvalidName, canonicalize_name
 
 from pypi2nix.models import CoreMetadata
 
@@ -272,12 +272,53 @@ def _project_dependencies(document: dict[str, Any], source: str) -> tuple[Requir
     return parse_requirement_lines(lines, source=source)
 
 
+def _check_project_table(project: dict[str, Any]) -> None:
+    """Every name and requirement string of a project the user named (not a release
+    to skip, as an index's are).
+
+    :raises MetadataParseError: naming the key of the first one that is not valid.
+    """
+    _checked_name(project["name"], "[project] name")
+    _check_requirement_strings(project.get("dependencies", []), "[project] dependencies")
+    optional = project.get("optional-dependencies", {})
+    for extra, items in sorted(optional.items()) if isinstance(optional, dict) else ():
+        key = f"[project.optional-dependencies] {extra}"
+        _checked_name(extra, key, "extra")
+        _check_requirement_strings(items, key)
+
+
+def _check_requirement_strings(value: object, key: str) -> None:
+    if not isinstance(value, list):
+        raise MetadataParseError(f"{key} must be a list of requirement strings")
+    for position, line in enumerate(value):
+        if not isinstance(line, str):
+            raise MetadataParseError(f"{key}[{position}] is not a string: {line!r}")
+        try:
+            parsed_requirement(line)
+        except InvalidRequirement as error:
+            reason = str(error).splitlines()[0]
+            raise MetadataParseError(
+                f"{key}[{position}]: invalid requirement {line!r} ({reason})"
+            ) from None
+
+
+def _checked_name(value: str, key: str, what: str = "project name") -> None:
+    try:
+        canonicalize_name(value, validate=True)
+    except InvalidName:
+        raise MetadataParseError(
+            f"{key}: {value!r} is not a valid {what} (letters, digits, '.', '-' and '_', "
+            "beginning and ending with a letter or digit)"
+        ) from None
+
+
 def project_table_metadata(data: bytes, *, source: str) -> CoreMetadata | None:
     """Core metadata from the PEP 621 ``[project]`` table of a ``pyproject.toml``, or
     ``None`` without one. A dynamic version is ``""``; dynamic dependencies are marked
     so (``has_static_dependencies`` is then false).
 
-    :raises MetadataParseError: when the file is not valid TOML or the table is malformed.
+    :raises MetadataParseError: when the file is not valid TOML or the table is
+        malformed (an invalid name, extra or requirement is named by its key).
     """
     document = load_toml(data)
     project = document.get("project")
@@ -287,6 +328,7 @@ def project_table_metadata(data: bytes, *, source: str) -> CoreMetadata | None:
     dynamic = project.get("dynamic", [])
     if not isinstance(name, str) or not name or not isinstance(dynamic, list):
         raise MetadataParseError("[project] needs a name, and dynamic must be a list")
+    _check_project_table(project)
     version = project.get("version") if "version" not in dynamic else None
     dependencies = _project_dependencies(document, source)
     license_field = project.get("license")
@@ -326,6 +368,7 @@ def poetry_metadata(data: bytes) -> CoreMetadata | None:
     name = poetry.get("name")
     if not isinstance(name, str) or not name:
         return None
+    _checked_name(name, "[tool.poetry] name")
     version = poetry.get("version")
     extras = poetry.get("extras", {})
     return CoreMetadata(

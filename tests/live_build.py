@@ -2,7 +2,8 @@
 in the test stand-in for nixpkgs, which fails where nixpkgs fails.
 
     python -m tests.live_build [--work DIR] [--sets NAME,...] [--jobs 2] [--universal]
-                               [--no-binary NAMES] [--only-binary NAMES] [SPEC ...]
+                               [--no-binary NAMES] [--only-binary NAMES]
+                               [--build-constraint FILE] [SPEC ...]
 
 The sets are the benchmark's ``web`` and ``data`` (benchmarks/compare_uv.py) and the
 requirement files of benchmarks/projects/ (modeled on six kinds of public projects);
@@ -19,7 +20,10 @@ is missing there as in nixpkgs. A pin is built when its build, its runtime-depen
 check, its pythonImportsCheck and, for a binary wheel, the autoPatchelfHook check
 pass. Pins whose file is over 200 MB are "not tried". ``--no-binary`` and
 ``--only-binary`` (comma-separated names or ``:all:``, as pip takes them) set the
-policy of every lock, as generate's flags of those names do.
+policy of every lock, as generate's flags of those names do; ``--build-constraint``
+gives every lock build constraints. A failure whose log shows a build requirement
+too new for the sdist, or a setup.py the target's Python cannot run, says so (with
+the constraint to try), as generate does for a metadata hook.
 
 Prints one verdict per pin (built, failed: cause, dependency failed, not tried) and a
 table per set. Needs the network and the nix binaries; run it as root.
@@ -44,6 +48,8 @@ from urllib.parse import urlsplit
 import requests
 from packaging.utils import canonicalize_name
 
+from pypi2nix.backend import diagnosis
+from pypi2nix.backend.diagnosis import InstalledTool
 from pypi2nix.commands.generate import generate
 from pypi2nix.nix.escape import nix_attribute
 from pypi2nix.nix.package import fetchurl_name
@@ -72,6 +78,7 @@ class Lock:
     pins: dict[str, list[str]] = field(default_factory=dict)  # name -> dependencies
     roots: list[str] = field(default_factory=list)
     too_large: set[str] = field(default_factory=set)
+    tools: dict[str, tuple[InstalledTool, ...]] = field(default_factory=dict)
     verdicts: dict[str, str] = field(default_factory=dict)
     interpreter: str = "-"
 
@@ -85,13 +92,18 @@ def main() -> int:
     parser.add_argument("--no-binary", type=names, default=(), help="build these from sdists")
     parser.add_argument("--only-binary", type=names, default=(), help="admit only wheels")
     parser.add_argument("--universal", action="store_true", help="lock for every system and Python")
+    parser.add_argument("--build-constraint", type=Path, action="append", default=[])
     arguments = parser.parse_args()
     missing = [binary for binary in nix.BINARIES if shutil.which(binary) is None]
     if missing:
         parser.error(f"needs the nix binaries; missing: {', '.join(missing)}")
     work = arguments.work or Path(tempfile.mkdtemp(prefix="pypi2nix-live-"))
     sets = requirement_sets(work, arguments.specs, arguments.sets)
-    policy = {"no_binary": arguments.no_binary, "only_binary": arguments.only_binary}
+    policy = {
+        "no_binary": arguments.no_binary,
+        "only_binary": arguments.only_binary,
+        "build_constraints": tuple(arguments.build_constraint),
+    }
     locks = [
         lock_set(name, files, work, universal=arguments.universal, **policy)
         for name, files in sets.items()
@@ -105,11 +117,8 @@ def main() -> int:
 
 def names(value: str) -> tuple[str, ...]:
     """A policy flag's value: comma-separated names, normalized, or ``:all:``."""
-    return tuple(
-        name if name == ":all:" else canonicalize_name(name)
-        for name in value.split(",")
-        if name.strip()
-    )
+    items = [name for name in value.split(",") if name.strip()]
+    return tuple(name if name == ":all:" else canonicalize_name(name) for name in items)
 
 
 def nixpkgs_attributes() -> Path:
@@ -154,6 +163,7 @@ def lock_set(
     *,
     no_binary: tuple[str, ...] = (),
     only_binary: tuple[str, ...] = (),
+    build_constraints: tuple[Path, ...] = (),
     universal: bool = False,
 ) -> Lock:
     """Lock a set (for :data:`TARGET`, or every target of ``--universal``) and put the
@@ -161,6 +171,7 @@ def lock_set(
     folder = work / "locks" / name
     options = GenerateOptions(
         requirement_files=tuple(files),
+        build_constraint_files=build_constraints,
         targets=() if universal else (TARGET,),
         universal=universal,
         no_binary=no_binary,
@@ -174,6 +185,13 @@ def lock_set(
     tools = {tool.key: tool for tool in graph.build_tools}
     for pin in graph.pins:
         lock.pins[pin.name] = [dependency.name for dependency in pin.dependencies]
+        lock.tools[pin.name] = tuple(
+            InstalledTool(
+                name=requirement.name,
+                version=tools[requirement.tool].pin.version if requirement.tool else "",
+            )
+            for requirement in pin.build_requirements
+        )
         if (pin.source.size or 0) > MAX_TRIED_BYTES:
             lock.too_large.add(pin.name)
             continue
@@ -273,7 +291,7 @@ def build_lock(lock: Lock, nixpkgs: Path, jobs: int) -> None:
         elif _failed_dependency(lock, name, built):
             lock.verdicts[name] = "dependency failed"
         else:
-            lock.verdicts[name] = f"failed: {_cause(tried[name]['drv'])}"
+            lock.verdicts[name] = f"failed: {_cause(tried[name]['drv'], lock.tools[name])}"
     if all(verdict == "built" for verdict in lock.verdicts.values()):
         lock.interpreter = _check_interpreter(lock, expression)
 
@@ -318,19 +336,28 @@ def _failed_dependency(lock: Lock, name: str, built: set[str]) -> bool:
     return any(dependency not in built for dependency in lock.pins.get(name, []))
 
 
-def _cause(drv: str) -> str:
+def _cause(drv: str, tools: tuple[InstalledTool, ...] = ()) -> str:
     log = subprocess.run(["nix-store", "-l", drv], capture_output=True, text=True, check=False)
-    return last_error(log.stdout) if log.stdout.strip() else "no log (a dependency failed)"
+    if not log.stdout.strip():
+        return "no log (a dependency failed)"
+    explained = diagnosis.explain_failure(log.stdout, tools=tools, python=TARGET.python)
+    return explained or last_error(log.stdout)
 
 
 def last_error(text: str) -> str:
-    """The line of a build log that says what went wrong."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    """The line of a build log that says what went wrong: a compiler's fatal error, a
+    Python exception, else the last line naming an error (not pip's notes and hints)."""
+    lines = [
+        line for line in diagnosis.clean_lines(text) if not line.startswith(("note:", "hint:"))
+    ]
+    fatal = [line for line in lines if "fatal error" in line]
     interesting = [
         line for line in lines
         if any(word in line for word in ("Error", "error", "No module", "needs", "not installed"))
     ]  # fmt: skip
-    return (interesting or lines or ["unknown"])[-1][:160]
+    exception = diagnosis.error_line(lines)
+    chosen = fatal or ([exception] if exception else []) or interesting or lines or ["unknown"]
+    return chosen[-1][:160]
 
 
 def _check_interpreter(lock: Lock, expression: str) -> str:

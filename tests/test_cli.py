@@ -158,7 +158,7 @@ def test_quiet(
     assert capsys.readouterr() == ("", "")
 
 
-@pytest.mark.parametrize("command", ["generate", "package", "update"])
+@pytest.mark.parametrize("command", ["generate", "package", "update", "tree"])
 def test_help_documents_every_flag(capsys: pytest.CaptureFixture[str], command: str) -> None:
     with pytest.raises(SystemExit) as exit_status:
         main([command, "--help"])

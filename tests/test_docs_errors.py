@@ -35,6 +35,9 @@ CASES: list[tuple[list[str], str | None, dict[str, str]]] = [
         "./libs/foo\n",
         {"libs/foo/pyproject.toml": '[project]\nname = "foo"\ndynamic = ["version"]\n'},
     ),
+    (["-e", "yamlish"], None, {}),
+    (["-e", "oldmc"], None, {}),
+    (["-r", "requirements.txt"], "yamlish\n--build-constraint bc.txt\n", {}),
 ]
 
 

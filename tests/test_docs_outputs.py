@@ -252,6 +252,18 @@ CASES: dict[str, Callable[[Context], str]] = {
         "pypi2nix generate -e cxxpkg --no-binary cxxpkg --python 3.11"
     ),
     "nix-instantiate --eval of requirements.nix given a python of another version": (wrong_python),
+    "pypi2nix generate -e yamlish --python 3.11": output_of(
+        "pypi2nix generate -e yamlish --python 3.11"
+    ),
+    "requirements.nix of pypi2nix generate -e yamlish --build-constraint build-constraints.txt "
+    "--python 3.11, build-constraints.txt holding weaver<2": file_of(
+        "requirements.nix",
+        ["pypi2nix generate -e yamlish --build-constraint build-constraints.txt --python 3.11"],
+        {"build-constraints.txt": "weaver<2\n"},
+    ),
+    "pypi2nix generate -e oldmc --python 3.11": output_of(
+        "pypi2nix generate -e oldmc --python 3.11"
+    ),
     "requirements.nix of pypi2nix generate -e gpu --python 3.11, gpu a binary wheel "
     "needing libcuda.so.1 and the libcudart.so.12 of its dependency": driver_library,
     "pypi2nix generate -e bar --python 3.11, bar a binary wheel needing libsndfile.so.1": (

@@ -265,13 +265,21 @@ def test_a_pyproject_5000_arrays_deep(
     assert "pyproject.toml nests its arrays or tables too deeply" in one_error(capsys)
 
 
-def test_a_pyproject_field_of_the_wrong_type(fixture_index: FixtureIndex, tmp_path: Path) -> None:
-    """``classifiers = 5`` and ``dependencies = 5`` are left out, not an internal error."""
+def test_a_pyproject_field_of_the_wrong_type(
+    fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``classifiers = 5`` is left out; ``dependencies = 5`` would drop the project's
+    dependencies, so it is one error naming the key, never an internal error."""
     project = tmp_path / "project"
     project.mkdir()
-    (project / "pyproject.toml").write_text(
-        "[project]\nname = 'own'\nversion = '1.0'\nclassifiers = 5\ndependencies = 5\n"
-    )
+    table = "[project]\nname = 'own'\nversion = '1.0'\nclassifiers = 5\n"
     arguments = ["--pyproject", "project/pyproject.toml", "-i", INDEX_URL, "--python", "3.11"]
     with contextlib.chdir(tmp_path):
+        (project / "pyproject.toml").write_text(table)
         assert main(["generate", *arguments, "-O", "out", "-q"]) == 0
+        (project / "pyproject.toml").write_text(table + "dependencies = 5\n")
+        assert main(["generate", *arguments, "-O", "out2", "-q"]) == 1
+    assert one_error(capsys) == (
+        "error: cannot read project/pyproject.toml: "
+        "[project] dependencies must be a list of requirement strings"
+    )

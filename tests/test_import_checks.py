@@ -25,7 +25,14 @@ if TYPE_CHECKING:
 
     from tests.support.fixture_index import IndexFile
 
-PACKAGES = ["django-tablekit", "django-modelkit", "tokenkit", "guardkit", "backports-termsize"]
+PACKAGES = [
+    "django-tablekit",
+    "django-modelkit",
+    "tokenkit",
+    "guardkit",
+    "backports-termsize",
+    "tabkit",
+]
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +110,19 @@ def test_a_namespace_package_is_checked_by_its_own_package(generated: Path) -> N
     is built from does not; backports is a pkgutil namespace."""
     termsize = block(generated, "backports-termsize")
     assert 'pythonImportsCheck = [ "backports.termsize" ];' in termsize
+
+
+def test_a_module_below_a_package_needing_an_undeclared_project_is_left_out(
+    generated: Path,
+) -> None:
+    """Importing tabkit.tabs runs tabkit/__init__.py, whose unindented
+    ``__import__("pkg_resources")`` needs setuptools (sphinx-tabs 3.2.0)."""
+    tabkit = block(generated, "tabkit")
+    assert "pythonImportsCheck = [ ];" in tabkit
+    assert (
+        "# pythonImportsCheck leaves out tabkit.tabs: it imports pkg_resources, not among "
+        "its dependencies."
+    ) in tabkit
 
 
 @pytest.mark.nix

@@ -35,7 +35,7 @@ def test_ci_runs_the_readme_test_command_with_nix_required() -> None:
     assert "export PYPI2NIX_REQUIRE_NIX=1" in ci
 
 
-@pytest.mark.parametrize("command", ["generate", "package", "update"])
+@pytest.mark.parametrize("command", ["generate", "package", "update", "tree"])
 def test_docs_cover_every_flag(command: str) -> None:
     text = (ROOT / "docs" / f"{command}.md").read_text()
     commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))

@@ -70,6 +70,9 @@ def test_each_target_gets_its_pins_and_the_split_is_named(
         tags = list(target.wheel_tags())
         chosen = document.select(environment=environment, tags=tags)  # type: ignore[arg-type]
         assert {str(p.name): str(p.version) for p, _ in chosen} == expected_pins(target)
+    teamapp = next(package for package in document.packages if package.name == "teamapp")
+    # what it needs on any target (newlib on every one, linuxonly and macshim on some)
+    assert [d["name"] for d in teamapp.dependencies or ()] == ["linuxonly", "macshim", "newlib"]
     frozen = (tmp_path / "requirements_frozen.txt").read_text()
     assert 'linuxonly==1.0.0 ; sys_platform == "linux" \\\n' in frozen
     assert 'macshim==1.0.0 ; sys_platform == "darwin" \\\n' in frozen

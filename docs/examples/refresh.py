@@ -72,7 +72,27 @@ def typing_extensions(folder: Path) -> str:
     return found.group(0)
 
 
+README_EXAMPLE = "/tmp/pypi2nix-example"
+
+
+def readme_example(folder: Path, *, then: str | None = None) -> str:
+    """The README's first command, run in a fresh folder (shown as the README names it),
+    and ``then`` a command on its output."""
+    out = folder / "pypi2nix-example"
+    requirements = ROOT / "docs" / "examples" / "requirements.txt"
+    text = run(folder, f"pypi2nix generate -r {requirements} --python 3.11 -O {out}")
+    if then is not None:
+        text = run(folder, f"{then} -O {out}")
+    return text.replace(str(out), README_EXAMPLE).replace(f"{ROOT}/", "")
+
+
 BLOCKS: dict[str, Callable[[Path], str]] = {
+    f"pypi2nix generate -r docs/examples/requirements.txt --python 3.11 -O {README_EXAMPLE}": (
+        readme_example
+    ),
+    f"pypi2nix tree -O {README_EXAMPLE}, after the README's first command": (
+        lambda folder: readme_example(folder, then="pypi2nix tree")
+    ),
     "pypi2nix update httpx --dry-run, then pypi2nix update, on a lock of httpx==0.23.0 "
     "relaxed to httpx": httpx_update,
     "httpx/default.nix of pypi2nix package httpx": httpx_package,

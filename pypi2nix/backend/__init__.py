@@ -9,7 +9,9 @@ below."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sys
 import tempfile
 import threading
 import warnings
@@ -17,8 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 
-from pypi2nix.backend.environment import install_wheels, make_interpreter
+from pypi2nix.backend.diagnosis import explain_failure
+from pypi2nix.backend.environment import install_wheels, installed_tools, make_interpreter
 from pypi2nix.backend.metadata_file import read_metadata_file
 from pypi2nix.backend.runner import HookFailed, HookRunner, HookTimedOut
 from pypi2nix.backend.sandbox import (
@@ -88,6 +92,7 @@ class MetadataBuilder:
     :param allowed: False for ``--no-build``: refuse, naming the flag.
     :param sandbox: ``--sandbox``: auto, require or off.
     :param timeout: seconds each backend hook may run.
+    :param python: the target's Python (named when an sdist cannot run on it).
     """
 
     def __init__(
@@ -99,6 +104,7 @@ class MetadataBuilder:
         allowed: bool = True,
         sandbox: SandboxMode = "auto",
         timeout: float = DEFAULT_BUILD_TIMEOUT,
+        python: str = f"{sys.version_info.major}.{sys.version_info.minor}",
     ) -> None:
         self.store = store
         self.download = download
@@ -106,6 +112,7 @@ class MetadataBuilder:
         self.allowed = allowed
         self.sandbox = sandbox
         self.timeout = timeout
+        self.python = python
         # The projects whose metadata was asked of a build backend.
         self.built: set[NormalizedName] = set()
         # What ran in this run, one line each (its sdist, and whether sandboxed).
@@ -206,6 +213,11 @@ class MetadataBuilder:
             except HookTimedOut as error:
                 reason = f"the build backend of {sdist.filename} {error} (--build-timeout)"
                 raise BuildFailed(name, version, f"{reason}; it was stopped") from error
+            except HookFailed as error:
+                tools = installed_tools(site, first=_names(requires))
+                found = explain_failure(error.output, tools=tools, python=self.python)
+                reason = f"its build backend failed: {error}" if found is None else found
+                raise BuildFailed(name, version, reason) from error
             except Pypi2NixError:
                 raise
             except Exception as error:  # the backend's own exception, re-raised by the hooks
@@ -268,6 +280,14 @@ def _requirements(extra: object) -> tuple[str, ...]:
                 f"get_requires_for_build_wheel gave {str(item)[:200]!r}, not a requirement"
             )
     return tuple(text for text in texts if text is not None)
+
+
+def _names(requirements: Sequence[str]) -> set[str]:
+    names: set[str] = set()
+    for text in requirements:
+        with contextlib.suppress(InvalidRequirement):
+            names.add(canonicalize_name(Requirement(text).name))
+    return names
 
 
 def _build_system(contents: SdistContents) -> tuple[tuple[str, ...], str, list[str] | None]:

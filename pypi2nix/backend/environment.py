@@ -8,10 +8,11 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING
 
+from pypi2nix.backend.diagnosis import InstalledTool, tools_of
 from pypi2nix.backend.unpack import unpack_zip
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Collection, Iterable
     from pathlib import Path
 
 
@@ -34,3 +35,22 @@ def install_wheels(wheels: Iterable[bytes], site: Path) -> None:
             for entry in (data_folder / scheme).glob("*"):
                 shutil.move(str(entry), site / entry.name)
         shutil.rmtree(data_folder)
+
+
+def installed_tools(site: Path, *, first: Collection[str] = ()) -> tuple[InstalledTool, ...]:
+    """The projects installed on the path folder, with their top-level modules (read
+    from each ``RECORD``); those named in ``first`` (normalized) come first."""
+    found = []
+    for dist_info in sorted(site.glob("*.dist-info")):
+        name, _, version = dist_info.name.removesuffix(".dist-info").partition("-")
+        record = dist_info / "RECORD"
+        text = record.read_text(errors="replace") if record.is_file() else ""
+        paths = [line.split(",", 1)[0] for line in text.splitlines()]
+        modules = {
+            path.split("/", 1)[0].removesuffix(".py")
+            for path in paths
+            if path and not path.startswith(("..", "/")) and ".dist-info/" not in path
+        }
+        found.append((name, version, sorted(module for module in modules if module)))
+    tools = tools_of(found)
+    return tuple(sorted(tools, key=lambda tool: tool.name not in first))

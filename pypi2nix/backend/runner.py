@@ -25,7 +25,12 @@ _TAIL_BYTES = 64 * 1024
 
 
 class HookFailed(Exception):
-    """The hook did not end well: its message is one line."""
+    """The hook did not end well: its message is one line; ``output`` is the end of
+    what the hook printed (for :mod:`pypi2nix.backend.diagnosis`)."""
+
+    def __init__(self, message: str, output: str = "") -> None:
+        super().__init__(message)
+        self.output = output
 
 
 class HookTimedOut(HookFailed):
@@ -101,7 +106,8 @@ class HookRunner:
             finally:
                 _end(process)
             if status != 0:
-                raise HookFailed(_last_line(output) or f"exit status {status}")
+                tail = _tail(output)
+                raise HookFailed(_last_line(tail) or f"exit status {status}", tail)
 
 
 def _end(process: subprocess.Popen[bytes]) -> None:
@@ -112,10 +118,13 @@ def _end(process: subprocess.Popen[bytes]) -> None:
     process.wait()
 
 
-def _last_line(output: IO[bytes]) -> str:
+def _tail(output: IO[bytes]) -> str:
     size = output.seek(0, os.SEEK_END)
     output.seek(max(0, size - _TAIL_BYTES))
-    text = output.read(_TAIL_BYTES).decode(errors="replace")
+    return output.read(_TAIL_BYTES).decode(errors="replace")
+
+
+def _last_line(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1][:500] if lines else ""
 

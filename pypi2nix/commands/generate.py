@@ -23,6 +23,7 @@ from pypi2nix.commands.summary import detail_lines, summary_lines
 from pypi2nix.dists.sdist import local_project_name
 from pypi2nix.errors import InputFileError, NotUpToDate, UsageError
 from pypi2nix.inputs import PyprojectInput, read_inputs
+from pypi2nix.inputs.build_constraints import read_build_constraints
 from pypi2nix.inputs.locks import LockSelection
 from pypi2nix.inputs.locks.requirements import lock_file_among, read_lock_inputs
 from pypi2nix.inputs.pyproject import project_requires_python
@@ -158,6 +159,9 @@ def lock_and_write(
             only_binary=frozenset(options.only_binary),
         ),
         builds=not options.no_build,
+        build_constraints=read_build_constraints(
+            options.build_constraint_files, project_name=local_project_name
+        ),
     )
     targets = lock_targets(options)
     preferences = {

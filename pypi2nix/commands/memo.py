@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 
 STATES = "pylocks"
 OUTPUTS = "outputs"
+# Raised when the files a lock renders to change within one version (2: pylock.toml
+# keeps the graph tree reads), so that no memo of the earlier text says they are current.
+RENDER_FORMAT = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,7 @@ def outputs_key(lock_digest: str, settings: Mapping[str, Any]) -> str:
     runs in (the input files' paths are written relative to both)."""
     facts = {
         "version": __version__,
+        "format": RENDER_FORMAT,
         "lock": lock_digest,
         "settings": settings,
         "cwd": os.getcwd(),

@@ -92,6 +92,9 @@ def recorded_options(
         basename=options.basename,
         index=index,
         builds=options.builds,
+        build_constraint_files=recorded.build_constraint_files
+        if options.build_constraint_files is None
+        else options.build_constraint_files,
     )
 
 

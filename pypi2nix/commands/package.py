@@ -21,6 +21,7 @@ from pypi2nix.commands.pipeline import LockRun, lock_inputs
 from pypi2nix.dists.sdist import local_project_name
 from pypi2nix.errors import UsageError
 from pypi2nix.inputs import read_inputs
+from pypi2nix.inputs.build_constraints import read_build_constraints
 from pypi2nix.nix.escape import nix_absolute_path, nix_relative_path
 from pypi2nix.nix.nixpkgs import (
     Tests,
@@ -59,7 +60,12 @@ def package(options: PackageOptions, console: Console) -> PackageResult:
         inputs,
         targets=(options.target,),
         policy=ResolutionPolicy.for_inputs(
-            inputs, pre=options.pre, sources=SourcePolicy(default="sdist-first")
+            inputs,
+            pre=options.pre,
+            sources=SourcePolicy(default="sdist-first"),
+            build_constraints=read_build_constraints(
+                options.build_constraint_files, project_name=local_project_name
+            ),
         ),
         index_options=options.index,
         builds=options.builds,

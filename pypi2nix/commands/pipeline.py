@@ -31,12 +31,11 @@ from pypi2nix.pins import (
     pin_releases,
     read_facts_ahead,
 )
-from pypi2nix.pins.build_tools import FROM_WHEELS
 from pypi2nix.pins.splits import version_splits
 from pypi2nix.resolve import resolve
 from pypi2nix.resolve.factory import Factory
 from pypi2nix.resolve.locked import locked_resolution
-from pypi2nix.resolve.policy import pinned_versions
+from pypi2nix.resolve.policy import build_constraint_texts, pinned_versions
 from pypi2nix.session import LockSession
 from pypi2nix.sources import KeptCommit, read_direct_releases
 from pypi2nix.store import Store
@@ -145,7 +144,7 @@ def metadata_builder(session: LockSession, store: Store, builds: BuildOptions) -
     host = LockSession(
         index=session.index,
         target=host_target(session.target),
-        policy=FROM_WHEELS,
+        policy=session.policy.for_build_tools(),
         prefetcher=Prefetcher(1),
     )
     return MetadataBuilder(
@@ -155,6 +154,7 @@ def metadata_builder(session: LockSession, store: Store, builds: BuildOptions) -
         allowed=session.policy.builds,
         sandbox=builds.sandbox,
         timeout=builds.timeout,
+        python=session.target.python,
     )
 
 
@@ -340,7 +340,9 @@ def _pin_target(
     :param read_ahead: what the pins need is being read in the background.
     """
     index, target = session.index, session.target
-    tools_key = tool_sets_key(index.index_urls, target)
+    tools_key = tool_sets_key(
+        index.index_urls, target, build_constraint_texts(session.policy.build_constraints)
+    )
     resolved = cached_tool_sets(cache, tools_key) if cache is not None else {}
     known = len(resolved)
     pins, build_tools = pin_releases(resolution, session, resolved, read_ahead=read_ahead)

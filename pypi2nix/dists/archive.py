@@ -19,6 +19,7 @@ import hashlib
 import io
 import lzma
 import struct
+import tempfile
 import zipfile
 import zlib
 from typing import IO, TYPE_CHECKING
@@ -38,6 +39,7 @@ _LOCAL_HEADER_BYTES = 30  # a zip member's local header, before its name and ext
 MAX_MEMBER_BYTES = 16 * 1024 * 1024
 MAX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024
 MAX_MEMBERS = 200_000
+SPOOL_CHUNK_BYTES = 1024 * 1024
 
 
 class ArchiveError(ValueError):
@@ -214,6 +216,28 @@ class HashingReader:
         while self.read(1024 * 1024):
             pass
         return self._hash.hexdigest()
+
+
+def spool_hashed(raw: Readable, limit: int, *, prefix: str) -> tuple[IO[bytes], str]:
+    """A whole stream in an unnamed temporary file (gone once closed), at its start,
+    and the sha256 of what it holds: held on disk, never in memory.
+
+    :raises ArchiveError: when the stream has more than ``limit`` bytes.
+    :raises OSError: when the temporary file cannot be written.
+    """
+    spool = tempfile.TemporaryFile(prefix=prefix)  # noqa: SIM115 (closed by the caller)
+    try:
+        hashing, written = HashingReader(raw), 0
+        while chunk := hashing.read(SPOOL_CHUNK_BYTES):
+            written += len(chunk)
+            if written > limit:
+                raise ArchiveError(f"larger than {limit // 2**20} MiB")
+            spool.write(chunk)
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    return spool, hashing.drain()
 
 
 def scan_tar(

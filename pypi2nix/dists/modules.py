@@ -52,6 +52,9 @@ MAX_DECLARED_NAMESPACE_NAMES = 3
 _NAMESPACE_DECLARATION = re.compile(
     r"extend_path\(\s*__path__\s*,\s*__name__\s*\)|declare_namespace\(\s*__name__\s*\)"
 )
+# An unindented ``__import__("pkg_resources").declare_namespace(__name__)`` imports
+# pkg_resources (setuptools) whenever the package is imported (sphinx-tabs 3.2.0).
+_DUNDER_IMPORT = re.compile(r"""^__import__\(\s*['"]([A-Za-z_][\w.]*)['"]\s*\)""", re.MULTILINE)
 _EXTENSION = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\.(?:([^/]*)\.)?(?:so|pyd)$")
 # The tags of CPython's and PyPy's extension module suffixes (``.cpython-312-...so``,
 # ``.abi3.so``, ``.cp312-win_amd64.pyd``, ``.pypy310-pp73-...so``).
@@ -326,6 +329,7 @@ def source_imports(path: str, source: bytes) -> tuple[str, ...] | None:
     whole = parsed_if_it_raises(decoded)
     statements = [*tree.body, *(reraised_imports(whole) if whole is not None else [])]
     names = {name for statement in statements for name in _imported_names(statement, package)}
+    names.update(_DUNDER_IMPORT.findall(decoded))
     if whole is not None:
         conditions = raising_conditions(whole)
         names.update(

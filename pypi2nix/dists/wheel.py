@@ -10,6 +10,7 @@ for them.
 
 from __future__ import annotations
 
+import io
 import lzma
 import re
 import zipfile
@@ -271,11 +272,17 @@ def _license_file(archive: zipfile.ZipFile, names: Sequence[str]) -> str | None:
     return None
 
 
-def read_wheel_bytes(data: bytes) -> WheelFacts:
-    """Facts of a wheel held whole in memory (a direct URL or a local file)."""
-    remote = RemoteFile(
-        lambda start, end: RangeResponse(start=0, content=data, total_size=len(data)), len(data)
-    )
+def read_wheel_file(file: IO[bytes]) -> WheelFacts:
+    """Facts of a wheel in a seekable local file (a direct URL's download, a path)."""
+    size = file.seek(0, io.SEEK_END)
+
+    def fetch(start: int | None, end: int) -> RangeResponse:
+        first = max(size - end, 0) if start is None else start
+        last = size - 1 if start is None else min(end, size - 1)
+        file.seek(first)
+        return RangeResponse(start=first, content=file.read(last - first + 1), total_size=size)
+
+    remote = RemoteFile(fetch, size)
     return read_wheel_facts(open_zip(remote), remote)
 
 

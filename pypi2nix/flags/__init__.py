@@ -20,6 +20,7 @@ from pypi2nix.flags.run_options import (
     PACKAGE_ARGUMENTS,
     UPDATE_ARGUMENTS,
 )
+from pypi2nix.flags.tree_options import TREE_ARGUMENTS
 
 __all__ = ["GROUPS", "OPTIONS", "Command", "Group", "Option", "defaults", "options_of"]
 
@@ -56,12 +57,22 @@ GROUPS: dict[Command, tuple[Group, ...]] = {
         Group(key="network", title="network and cache (project pages are always fetched afresh)"),
         Group(key="output", title="output"),
     ),
+    "tree": (
+        Group(key="main"),
+        Group(
+            key="target",
+            title="target",
+            description="A lock made for several Pythons or systems has a graph for each.",
+        ),
+        Group(key="output", title="lock and output"),
+    ),
 }
 
 OPTIONS: tuple[Option, ...] = (
     *INPUTS,
     *PACKAGE_ARGUMENTS,
     *UPDATE_ARGUMENTS,
+    *TREE_ARGUMENTS,
     *TARGET,
     *NETWORK,
     *SOURCES,
@@ -72,9 +83,9 @@ OPTIONS: tuple[Option, ...] = (
 
 # The recorded inputs, in the order a recorded command names them.
 RECORDED: tuple[str, ...] = (
-    "requirement_files", "constraint_files", "specs", "pyproject", "extras", "all_extras",
-    "groups", "all_groups", "python", "system", "universal", "pre", "no_binary", "only_binary",
-    "no_build", "index_url", "extra_index_url", "fetcher",
+    "requirement_files", "constraint_files", "build_constraint_files", "specs", "pyproject",
+    "extras", "all_extras", "groups", "all_groups", "python", "system", "universal", "pre",
+    "no_binary", "only_binary", "no_build", "index_url", "extra_index_url", "fetcher",
 )  # fmt: skip
 
 

@@ -107,6 +107,25 @@ INPUTS = (
         recorded=True,
         help="a constraints file: narrows versions without adding requirements (repeatable)",
     ),
+    Option(
+        dest="build_constraint_files",
+        flags=("--build-constraint", "--build-constraints"),
+        groups={"generate": "inputs", "package": "main", "update": "main"},
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        recorded=True,
+        help={
+            "generate": "a constraints file for build requirements only, as pip's and uv's "
+            "--build-constraint: narrows the versions of the locked build tools, of those a "
+            "metadata hook installs, and of nixpkgs' tools the expressions accept "
+            "(repeatable; e.g. a line Cython<3 for an sdist Cython 3 cannot build)",
+            "package": "a constraints file for build requirements only, as pip's and uv's "
+            "--build-constraint (repeatable)",
+            "update": "build constraints to lock with instead of those recorded (repeatable)",
+        },
+    ),
 )
 
 TARGET = (

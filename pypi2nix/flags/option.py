@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-Command = Literal["generate", "package", "update"]
+Command = Literal["generate", "package", "update", "tree"]
 Action = Literal["store", "append", "store_true", "count"]
 
 GENERATE: tuple[Command, ...] = ("generate",)

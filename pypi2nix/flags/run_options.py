@@ -20,7 +20,11 @@ from pypi2nix.threads import DEFAULT_WORKERS
 _OUTPUT_FILES: dict[Command, str] = {
     "generate": "the output files",
     "update": "the files of the earlier generate",
+    "tree": "the files of the earlier generate",
 }
+_READ_FILES: tuple[Command, ...] = ("generate", "update", "tree")
+# The options every command takes.
+_EVERY_COMMAND: tuple[Command, ...] = (*ALL_COMMANDS, "tree")
 
 PACKAGE_ARGUMENTS = (
     Option(
@@ -137,7 +141,7 @@ OUTPUT = (
     Option(
         dest="output_dir",
         flags=("-O", "--output-dir"),
-        groups={"generate": "output", "update": "output"},
+        groups=_in(_READ_FILES, "output"),
         type=Path,
         default=Path(),
         metavar="DIR",
@@ -149,13 +153,17 @@ OUTPUT = (
     Option(
         dest="basename",
         flags=("--basename",),
-        groups={"generate": "output", "update": "output"},
+        groups=_in(_READ_FILES, "output"),
         default=DEFAULT_BASENAME,
         metavar="NAME",
         help={
-            command: f"name stem of {files}: NAME.nix, NAME_override.nix, NAME_frozen.txt "
-            "(default: requirements)"
-            for command, files in _OUTPUT_FILES.items()
+            **{
+                command: f"name stem of {files}: NAME.nix, NAME_override.nix, "
+                "NAME_frozen.txt (default: requirements)"
+                for command, files in _OUTPUT_FILES.items()
+            },
+            "tree": "name stem of the files of the earlier generate: the lock read is "
+            "pylock.NAME.toml (default: requirements, whose lock is pylock.toml)",
         },
     ),
     Option(
@@ -206,17 +214,23 @@ OUTPUT = (
     Option(
         dest="verbose",
         flags=("-v", "--verbose"),
-        groups=_in(ALL_COMMANDS, "output"),
+        groups=_in(_EVERY_COMMAND, "output"),
         action="count",
         default=0,
-        help="say more: -v names the pins from wheels and from source, skipped requirements, "
-        "retries and build backends run, and prints the traceback of an error; -vv adds "
-        "debug output, every request among it",
+        help={
+            **dict.fromkeys(
+                ALL_COMMANDS,
+                "say more: -v names the pins from wheels and from source, skipped "
+                "requirements, retries and build backends run, and prints the traceback of "
+                "an error; -vv adds debug output, every request among it",
+            ),
+            "tree": "print the traceback of an error",
+        },
     ),
     Option(
         dest="quiet",
         flags=("-q", "--quiet"),
-        groups=_in(ALL_COMMANDS, "output"),
+        groups=_in(_EVERY_COMMAND, "output"),
         action="store_true",
         help="print nothing but errors (no progress)",
     ),

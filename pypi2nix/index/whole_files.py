@@ -15,7 +15,13 @@ from dataclasses import replace
 from typing import IO, TYPE_CHECKING
 
 from pypi2nix.credentials import redact_url
-from pypi2nix.dists.archive import ArchiveError, HashingReader, first_range, open_zip
+from pypi2nix.dists.archive import (
+    ArchiveError,
+    HashingReader,
+    first_range,
+    open_zip,
+    spool_hashed,
+)
 from pypi2nix.dists.native_ranges import SpanFile, read_ranged_native_facts
 from pypi2nix.dists.streams import RangeResponse
 from pypi2nix.dists.wheel import NativeFacts, read_native_facts
@@ -40,7 +46,6 @@ logger = logging.getLogger(__name__)
 # Binary wheels larger than this (CUDA builds) are not searched for the libraries
 # they need.
 MAX_INSPECTED_WHEEL_BYTES = 512 * 1024 * 1024
-SPOOL_CHUNK_BYTES = 1024 * 1024
 
 
 class WholeFiles:
@@ -188,35 +193,23 @@ def _native_key(wheel: DistFile) -> str | None:
 
 
 def _spool_verified(raw: Readable, file: DistFile, limit: int) -> IO[bytes]:
-    """A whole download in an unnamed temporary file (gone once closed), checked
-    against the index's sha256 and the size limit as it is written; at its start.
+    """A whole download in a temporary file, checked against the index's sha256 and
+    the size limit as it is written; at its start.
 
     :raises MetadataError: when it is too large or the temporary file cannot be written.
     """
     try:
-        spool = tempfile.TemporaryFile(prefix="pypi2nix-wheel-")  # noqa: SIM115 (closed by the caller)
+        spool, digest = spool_hashed(raw, limit, prefix="pypi2nix-wheel-")
+    except ArchiveError as error:
+        raise _unreadable(file, str(error)) from error
     except OSError as error:
         raise _unwritable(file, error) from error
     try:
-        hashing, written = HashingReader(raw), 0
-        while chunk := hashing.read(SPOOL_CHUNK_BYTES):
-            written += len(chunk)
-            if written > limit:
-                raise _unreadable(file, f"larger than {limit // 2**20} MiB")
-            _write(spool, chunk, file)
-        _check_sha256(file, hashing.drain())
-        spool.seek(0)
+        _check_sha256(file, digest)
     except BaseException:
         spool.close()
         raise
     return spool
-
-
-def _write(spool: IO[bytes], chunk: bytes, file: DistFile) -> None:
-    try:
-        spool.write(chunk)
-    except OSError as error:
-        raise _unwritable(file, error) from error
 
 
 def _unwritable(file: DistFile, error: OSError) -> MetadataError:

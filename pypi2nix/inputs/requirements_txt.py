@@ -52,7 +52,9 @@ _IGNORED_OPTIONS = {
 _BINARY_OPTIONS = ("--no-binary", "--only-binary")
 _UNSUPPORTED_OPTIONS = {
     "--no-index": "--no-index is not supported: every file must come from an index",
-}
+    **dict.fromkeys(("--build-constraint", "--build-constraints"), "pip and uv take build "
+       "constraints on the command line only: give pypi2nix --build-constraint FILE"),
+}  # fmt: skip
 _PER_REQUIREMENT_OPTIONS = {"--hash", "--config-settings", "--global-option"}
 
 

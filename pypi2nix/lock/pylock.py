@@ -3,7 +3,8 @@ lock's own state, read back by the next ``generate`` and by ``update``.
 
 Every pin is a package with its version and every file pip may install for it (URL,
 size when known, sha256), or its git commit, local folder or archive. The inputs the
-lock was made from (the recorded options, as data) are kept in ``[tool.pypi2nix]``.
+lock was made from (the recorded options, as data) are kept in ``[tool.pypi2nix]``,
+with the graph ``pypi2nix tree`` shows (:mod:`pypi2nix.lock.graph_record`).
 The document is made as the plain data packaging's :class:`Pylock` gives
 (``Pylock.to_dict``), validated by reading it with packaging's own
 :mod:`packaging.pylock`, and written with tomli-w.
@@ -29,6 +30,7 @@ from packaging.version import Version
 from pypi2nix import __version__
 from pypi2nix.credentials import without_credentials
 from pypi2nix.errors import InputFileError, UsageError
+from pypi2nix.lock.graph_record import TOOL, builds_record, roots_record
 from pypi2nix.target import Target, targets_marker
 
 if TYPE_CHECKING:
@@ -40,7 +42,6 @@ if TYPE_CHECKING:
     from pypi2nix.models import DistFile, Lock, Pin, PinVariant
 
 LOCK_VERSION = Version("1.0")
-TOOL = "pypi2nix"
 DEFAULT_NAME = "requirements"
 
 
@@ -127,12 +128,22 @@ def render_pylock(lock: Lock, *, inputs: Mapping[str, Any], output_dir: PurePath
         for group in by_version.values():
             targets = [target for variant in group for target in variant.targets]
             files = {file.filename: file for v in group for pin in v.pins for file in pin.files}
-            pin = replace(group[0].pin, files=tuple(files[name] for name in sorted(files)))
+            # PEP 751's list: what the package needs on any target of the group
+            needs = {need.name: need for v in group for pin in v.pins for need in pin.dependencies}
+            pin = replace(
+                group[0].pin,
+                files=tuple(files[name] for name in sorted(files)),
+                dependencies=tuple(needs[name] for name in sorted(needs)),
+            )
             marker = targets_marker(targets, lock.targets)
-            packages.append(_package(pin, marker, index, output_dir))
+            package = _package(pin, marker, index, output_dir)
+            listed = [dependency.name for dependency in pin.dependencies]
+            package["tool"] = {TOOL: builds_record(group, listed)}
+            packages.append(package)
     ours = {
         "version": __version__,
         "targets": [target.key for target in lock.targets],
+        **roots_record(lock.graphs),
         "inputs": _toml_data(inputs),
     }
     document = _table(

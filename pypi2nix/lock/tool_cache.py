@@ -25,8 +25,13 @@ if TYPE_CHECKING:
 KIND = "tools"
 
 
-def tool_sets_key(index_urls: Sequence[str], target: Target) -> str:
-    facts = [__version__, target.python, target.system, list(index_urls)]
+def tool_sets_key(
+    index_urls: Sequence[str], target: Target, build_constraints: Sequence[str] = ()
+) -> str:
+    """:param build_constraints: their texts, sorted (they narrow every set)."""
+    facts: list[object] = [__version__, target.python, target.system, list(index_urls)]
+    if build_constraints:  # only when given: earlier keys stay the same
+        facts.append(list(build_constraints))
     return hashlib.sha256(json.dumps(facts).encode()).hexdigest()
 
 

@@ -15,6 +15,8 @@ from pypi2nix.nix.tables import is_driver_library, system_library_attribute
 from pypi2nix.project_files import MOVED_BACKENDS
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from pypi2nix.models import Pin
     from pypi2nix.nix.names import Names
 
@@ -182,3 +184,21 @@ def split_system_libraries(
         for library, provider in pin.libraries_from_dependencies
     ]
     return sorted(attributes), sorted(left_out), unknown
+
+
+def native_libraries(name: str, wheel: bool, system_libraries: Iterable[str]) -> list[str]:
+    """The native libraries the output gives a pin, as ``buildInputs`` names them
+    (nixpkgs attribute paths; a library no attribute is known for, by its soname):
+    those of the table for a pin built from source, those its system libraries map to
+    for a binary wheel (the GPU driver's, found where the program runs, left out)."""
+    if not wheel:
+        return list(SOURCE_LIBRARIES.get(name, ((), ()))[1])
+    attributes: set[str] = set()
+    unknown: list[str] = []
+    for library in system_libraries:
+        attribute = system_library_attribute(library)
+        if attribute is not None:
+            attributes.add(attribute)
+        elif not is_driver_library(library):
+            unknown.append(library)
+    return [*sorted(attributes), *unknown]

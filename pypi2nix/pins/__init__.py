@@ -5,8 +5,10 @@ and locked build tools, its import check and its ``meta``."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import TYPE_CHECKING
 
+from pypi2nix.dists.old_setup import mode_u_reason, runs_mode_u
 from pypi2nix.pins.assemble import make_pins
 from pypi2nix.pins.build_tools import (
     ToolSets,
@@ -23,9 +25,13 @@ from pypi2nix.pins.facts import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from pypi2nix.models import BuildTool, DistFile, Pin
     from pypi2nix.resolve import Candidate, Resolution
     from pypi2nix.session import LockSession
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "BuildFactsLookAhead",
@@ -61,11 +67,21 @@ def pin_releases(
         falling_back = [facts[name].release for name in reasons]
         wheels = gather_facts(falling_back, session, sources=_its_wheel)
         facts.update((fact.name, fact) for fact in wheels)
+    _warn_of_old_setup_py(facts.values(), session.target.python)
     pins = tuple(
         dataclasses.replace(pin, wheel_reason=reasons[pin.name]) if pin.name in reasons else pin
         for pin in make_pins(resolution, facts)
     )
     return lock_build_tools(pins, session, resolved)
+
+
+def _warn_of_old_setup_py(facts: Iterable[ReleaseFacts], python: str) -> None:
+    """A pin built from an sdist whose setup.py the target's Python cannot run: its
+    metadata was read without running it, its build will run it."""
+    for fact in facts:
+        if fact.source.kind == "sdist" and fact.setup_py_mode_u and runs_mode_u(python):
+            version = fact.release.candidate.version
+            logger.warning("%s %s: %s", fact.name, version, mode_u_reason(python))
 
 
 def _why_its_wheel(fact: ReleaseFacts, session: LockSession, resolved: ToolSets) -> str | None:

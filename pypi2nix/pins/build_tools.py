@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 
 from pypi2nix.errors import Origin, ProjectNotFound, Pypi2NixError, ResolutionError
 from pypi2nix.filenames import is_binary_wheel
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# The policy of build tools when no build constraint is given.
 FROM_WHEELS = ResolutionPolicy(sources=WHEELS_ONLY)
 
 
@@ -64,7 +66,7 @@ def lock_build_tools(
     :param resolved: the sets of build requirements resolved so far in this lock
         (read and added to).
     """
-    pins = tuple(pins)
+    pins = tuple(constrained(pin, session) for pin in pins)
     tools: dict[str, BuildTool] = {}
     chosen: dict[tuple[BuildRequirement, ...], dict[str, str]] = {}
     distinct = {pin.build_requirements for pin in pins if pin.build_requirements}
@@ -85,6 +87,24 @@ def lock_build_tools(
         for pin in pins
     )
     return locked, tuple(tools[key] for key in sorted(tools))
+
+
+def constrained(pin: Pin, session: LockSession) -> Pin:
+    """The pin with the build constraints (``--build-constraint``) of its build
+    requirements joined to their specifiers: the locked copy is resolved within them,
+    and nixpkgs' tool serves only at a version they allow."""
+    constraints = session.policy.build_constraints_for(session.target)
+    if not constraints or not any(r.name in constraints for r in pin.build_requirements):
+        return pin
+    requirements = []
+    for requirement in pin.build_requirements:
+        specifiers = {str(spec) for spec in SpecifierSet(requirement.specifier)}
+        for constraint in constraints.get(requirement.name, ()):
+            specifiers.update(str(spec) for spec in constraint.specifier)
+        requirements.append(
+            dataclasses.replace(requirement, specifier=",".join(sorted(specifiers)))
+        )
+    return dataclasses.replace(pin, build_requirements=tuple(requirements))
 
 
 def builds_without_nixpkgs_tools(
@@ -212,7 +232,7 @@ def _resolve_tools(
     """The keys and tools, and whether the answer lasts as long as the pages do (a
     failure to read a file does not)."""
     entries = _entries(requirement_text(requirement) for requirement in requirements)
-    tool_session = session.with_policy(FROM_WHEELS)
+    tool_session = session.with_policy(session.policy.for_build_tools())
     try:
         resolution = _resolve_from_wheels(entries, tool_session)
         releases = [release for _, release in sorted(resolution.releases.items())]
@@ -255,7 +275,8 @@ def build_environment_wheels(
 
     :raises Pypi2NixError: when they cannot be resolved.
     """
-    resolution = _resolve_from_wheels(_entries(requirements), session.with_policy(FROM_WHEELS))
+    tool_session = session.with_policy(session.policy.for_build_tools())
+    resolution = _resolve_from_wheels(_entries(requirements), tool_session)
     return tuple(
         WHEELS_ONLY.choose(release.name, release.candidate.files)
         for _, release in sorted(resolution.releases.items())

@@ -14,7 +14,8 @@ from pypi2nix.dists.modules import (
     import_names_from_wheel,
     provided_names,
 )
-from pypi2nix.dists.selection import BUILD_FILES
+from pypi2nix.dists.old_setup import opens_mode_u
+from pypi2nix.dists.selection import BUILD_FILES, SETUP_PY
 from pypi2nix.filenames import is_linux_binary_wheel
 from pypi2nix.pins.build_requirements import group_names, sdist_build_requirements
 from pypi2nix.pins.imports import for_target
@@ -50,6 +51,8 @@ class ReleaseFacts:
     libraries_known: bool = True
     # The sdist's license file, when it was read (for an ambiguous license).
     license_file: str | None = None
+    # Its setup.py opens files with mode 'U' (gone in Python 3.11).
+    setup_py_mode_u: bool = False
 
     @property
     def name(self) -> NormalizedName:
@@ -241,6 +244,7 @@ def _facts(
         imports_of=for_target(imports_of, target),
         license_file=(contents.license_file() if contents is not None else None)
         or (wheel.license_file if wheel is not None else None),
+        setup_py_mode_u=contents is not None and opens_mode_u(contents.files.get(SETUP_PY)),
     )
 
 

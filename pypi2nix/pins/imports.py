@@ -162,7 +162,10 @@ def _reach(module: str, imports_of: ImportsOf, own: frozenset[str]) -> _Reach:
     external: set[str] = set()
     marks: set[str] = set()
     own_imports: list[tuple[str, tuple[str, ...]]] = []
-    queue = [module]
+    # importing a.b runs a/__init__.py first (sphinx_tabs/__init__.py imports
+    # pkg_resources, so sphinx_tabs.tabs needs it)
+    parts = module.split(".")
+    queue = [".".join(parts[: end + 1]) for end in range(len(parts))]
     seen: set[str] = set()
     while queue and len(seen) < MODULE_BUDGET:
         current = queue.pop(0)

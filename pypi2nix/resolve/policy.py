@@ -148,6 +148,9 @@ class ResolutionPolicy:
     :param constraints: per project, constraints that narrow without adding a root.
     :param builds: whether an sdist's build backend may run for metadata no static
         file gives (``--no-build``: no).
+    :param build_constraints: constraints on build requirements only
+        (``--build-constraint``): they narrow the build tools locked from wheels, those
+        a metadata hook installs, and the versions of nixpkgs' tools a pin accepts.
     """
 
     pre: bool = False
@@ -157,6 +160,7 @@ class ResolutionPolicy:
     # Every constraint, markers not yet applied (see constraints_for).
     constraints: tuple[InputRequirement, ...] = ()
     builds: bool = True
+    build_constraints: tuple[InputRequirement, ...] = ()
 
     @classmethod
     def for_inputs(
@@ -167,6 +171,7 @@ class ResolutionPolicy:
         sources: SourcePolicy | None = None,
         preferences: Mapping[NormalizedName, Version] | None = None,
         builds: bool = True,
+        build_constraints: tuple[InputRequirement, ...] = (),
     ) -> ResolutionPolicy:
         """The policy of a lock: the options, plus what the inputs themselves say
         (``--pre``, ``--no-binary`` and ``--only-binary`` lines, ``--hash`` options,
@@ -178,26 +183,52 @@ class ResolutionPolicy:
             hashes=_user_hashes([*inputs.requirements, *inputs.constraints]),
             constraints=inputs.constraints,
             builds=builds,
+            build_constraints=build_constraints,
         )
 
     def constraints_for(self, target: Target) -> dict[NormalizedName, tuple[Requirement, ...]]:
         """Per project, the constraints whose marker holds for the target."""
         return _constraints(applicable(self.constraints, target))
 
+    def build_constraints_for(
+        self, target: Target
+    ) -> dict[NormalizedName, tuple[Requirement, ...]]:
+        """Per project, the build constraints whose marker holds for the target."""
+        return _constraints(applicable(self.build_constraints, target))
+
+    def for_build_tools(self) -> ResolutionPolicy:
+        """The policy build requirements are resolved with: from wheels only (a wheel
+        needs no build system, so a tool never needs itself), within the build
+        constraints (and only those: as pip's and uv's, the lock's own constraints do
+        not reach build environments)."""
+        return ResolutionPolicy(
+            sources=WHEELS_ONLY,
+            constraints=self.build_constraints,
+            build_constraints=self.build_constraints,
+        )
+
     def key(self) -> dict[str, object]:
         """This policy's part of a lock's key (with the preferences it holds; those
         each target has of its own are the caller's)."""
-        return {
+        key: dict[str, object] = {
             "pre": self.pre,
             "builds": self.builds,
             "sources": self.sources.key(),
             "hashes": sorted((name, sorted(digests)) for name, digests in self.hashes.items()),
             "preferences": sorted((name, str(v)) for name, v in self.preferences.items()),
         }
+        if self.build_constraints:  # only when given: earlier keys stay the same
+            key["build_constraints"] = build_constraint_texts(self.build_constraints)
+        return key
 
     def preferring(self, preferences: Mapping[NormalizedName, Version]) -> ResolutionPolicy:
         """This policy, trying these versions first."""
         return replace(self, preferences=dict(preferences))
+
+
+def build_constraint_texts(entries: Iterable[InputRequirement]) -> list[str]:
+    """Build constraints as sorted requirement texts (a key's part)."""
+    return sorted({str(entry.requirement) for entry in entries})
 
 
 def pinned_versions(pins: Iterable[Pin]) -> dict[NormalizedName, Version]:

@@ -11,13 +11,13 @@ import io
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from packaging.version import InvalidVersion, Version
 
 from pypi2nix.credentials import redact_url
-from pypi2nix.dists.archive import ArchiveError, open_zip
+from pypi2nix.dists.archive import ArchiveError, open_zip, spool_hashed
 from pypi2nix.dists.metadata import core_metadata
 from pypi2nix.dists.sdist import (
     NoStaticMetadata,
@@ -26,7 +26,7 @@ from pypi2nix.dists.sdist import (
     read_zip_sdist,
     tree_metadata,
 )
-from pypi2nix.dists.wheel import read_wheel_bytes
+from pypi2nix.dists.wheel import read_wheel_file
 from pypi2nix.errors import HashMismatch, MetadataError
 from pypi2nix.filenames import dist_kind
 from pypi2nix.local_files import LocalFileError, read_local_file
@@ -46,8 +46,8 @@ if TYPE_CHECKING:
     from pypi2nix.models import CoreMetadata, DirectSource
     from pypi2nix.sources.built import MetadataBuilder
 
-# A wheel or sdist named by its path, read whole (as an sdist downloaded to build).
-MAX_LOCAL_ARCHIVE_BYTES = 512 * 1024 * 1024
+# A wheel or sdist named by its URL or path, read whole (as an sdist downloaded to build).
+MAX_DIRECT_ARCHIVE_BYTES = 512 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -89,7 +89,9 @@ def read_direct(
             return _read_git(source, builds)
         if source.kind == "path" and Path(source.url).is_dir():
             return _read_tree(source, Path(source.url), sha256=None, builds=builds)
-        return _read_archive(source, _archive_bytes(source, client))
+        file, digest = _archive_file(source, client)
+        with file:
+            return _read_archive(source, file, digest)
     except NoStaticMetadata as error:
         reason = _unbuilt(str(error), builds)
         raise MetadataError(redact_url(source.describe()), "", reason) from error
@@ -97,33 +99,42 @@ def read_direct(
         raise MetadataError(redact_url(source.describe()), "", str(error)) from error
 
 
-def _archive_bytes(source: DirectSource, client: HttpClient) -> bytes:
+def _archive_file(source: DirectSource, client: HttpClient) -> tuple[IO[bytes], str]:
+    """The archive, on disk for a download (an endless answer stops at the limit), and
+    its sha256."""
     if source.kind == "path":
         try:
-            return read_local_file(source.url, MAX_LOCAL_ARCHIVE_BYTES)
+            data = read_local_file(source.url, MAX_DIRECT_ARCHIVE_BYTES)
         except LocalFileError as error:
             raise ArchiveError(error.reason) from error
-
-    def read_all(raw: Readable) -> bytes:
-        buffer = io.BytesIO()
-        while chunk := raw.read(1024 * 1024):
-            buffer.write(chunk)
-        return buffer.getvalue()
-
-    return client.read_stream(source.url, read_all)
+        return io.BytesIO(data), hashlib.sha256(data).hexdigest()
+    return client.read_stream(source.url, _spooled)
 
 
-def _read_archive(source: DirectSource, data: bytes) -> DirectRelease:
+def _spooled(raw: Readable) -> tuple[IO[bytes], str]:
+    try:
+        return spool_hashed(raw, MAX_DIRECT_ARCHIVE_BYTES, prefix="pypi2nix-direct-")
+    except ArchiveError as error:
+        raise ArchiveError(
+            f"the download is {error}, the most pypi2nix reads of an archive URL"
+        ) from error
+    except OSError as error:
+        where = tempfile.gettempdir()
+        raise ArchiveError(
+            f"cannot write it to a temporary file in {where} ({error.strerror})"
+        ) from error
+
+
+def _read_archive(source: DirectSource, file: IO[bytes], digest: str) -> DirectRelease:
     filename = (
         unquote(urlsplit(source.url).path.rsplit("/", 1)[-1])
         if source.kind == "url"
         else Path(source.url).name
     )
-    digest = hashlib.sha256(data).hexdigest()
     if source.sha256 is not None and digest != source.sha256:  # the one the user gave
         raise HashMismatch(redact_url(source.url), source.sha256, digest)
     if dist_kind(filename) == "wheel":
-        wheel = read_wheel_bytes(data)
+        wheel = read_wheel_file(file)
         if wheel.metadata is None:
             raise NoStaticMetadata("the wheel has no METADATA")
         metadata = core_metadata(wheel.metadata)
@@ -134,9 +145,9 @@ def _read_archive(source: DirectSource, data: bytes) -> DirectRelease:
             wheel=wheel,
         )
     if filename.endswith(".zip"):
-        contents = read_zip_sdist(open_zip(io.BytesIO(data)))
+        contents = read_zip_sdist(open_zip(file))
     else:
-        contents = read_tar_sdist(io.BytesIO(data), filename, until_pyproject=False)
+        contents = read_tar_sdist(file, filename, until_pyproject=False)
     metadata = tree_metadata(contents, source=filename)
     return DirectRelease(
         source=replace(source, sha256=digest),
