@@ -3,13 +3,16 @@ locks: each test is the shape of a real project's lock that went wrong."""
 
 from __future__ import annotations
 
+import tomllib
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import tomli_w
 
 from tests.test_lock_inputs import LINUX_PINS, edit, generate, locks, pins, written
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 __all__ = ["locks"]  # the fixture
@@ -55,3 +58,48 @@ def test_a_group_the_pylock_does_not_name_is_one_line(
     assert generate(locks["pylock"], "--python", "3.11", "--group", "docs") == 2
     error = capsys.readouterr().err.strip()
     assert error == f"error: {locks['pylock'].name} has no group 'docs' (it has: dev)"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda data: data["dependency-groups"]["dev"].append("gamma>=2"),
+        lambda data: data["dependency-groups"].update(docs=["kappa"]),
+        lambda data: data["tool"]["uv"].update({"dev-dependencies": ["kappa"]}),
+    ],
+    ids=["requirement", "group", "uv-dev-dependencies"],
+)
+def test_a_uv_lock_older_than_the_project_s_groups(
+    change: Callable[[dict[str, Any]], None],
+    locks: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Cloto-dev/mgp-py: pytest-asyncio joined the group dev after uv lock ran, and the
+    lock was converted without it."""
+    pyproject = locks["uv"].parent / "pyproject.toml"
+    data = tomllib.loads(pyproject.read_text())
+    change(data)
+    pyproject.write_text(tomli_w.dumps(data))
+    assert generate(locks["uv"], "--python", "3.11") == 1
+    error = capsys.readouterr().err.strip()
+    assert error == (
+        f"error: {locks['uv'].name} is older than pyproject.toml: it locked other "
+        "dependency groups than the project has; run uv lock"
+    )
+
+
+def test_a_uv_lock_whose_groups_include_each_other_is_current(locks: dict[str, Path]) -> None:
+    """uv records an included group's requirements in the including one."""
+    pyproject = locks["uv"].parent / "pyproject.toml"
+    data = tomllib.loads(pyproject.read_text())
+    data["dependency-groups"] = {"base": ["omega"], "dev": [{"include-group": "base"}]}
+    pyproject.write_text(tomli_w.dumps(data))
+    edit(locks["uv"], _uv_base_group)
+    assert generate(locks["uv"], "--python", "3.11", "--group", "dev") == 0
+    assert "omega" in pins(written(locks["uv"]))
+
+
+def _uv_base_group(data: dict[str, Any]) -> None:
+    root = next(p for p in data["package"] if p["name"] == "lockapp")
+    root["metadata"]["requires-dev"] = {"base": [{"name": "omega"}], "dev": [{"name": "omega"}]}
+    root["dev-dependencies"]["base"] = root["dev-dependencies"]["dev"]
