@@ -51,6 +51,7 @@ from pypi2nix.ui import Console
 from tests.support import nix
 
 if TYPE_CHECKING:
+    from pypi2nix.commands.generate import GenerateResult
     from pypi2nix.models import DistFile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -158,7 +159,11 @@ def lock_set(
         output_dir=folder,
         index=IndexOptions(cache_dir=work / "cache"),
     )
-    result = generate(options, Console(-1))
+    return fetch_pins(name, folder, generate(options, Console(-1)), work)
+
+
+def fetch_pins(name: str, folder: Path, result: GenerateResult, work: Path) -> Lock:
+    """The lock generate wrote, with every file it fetches in the store."""
     (graph,) = result.lock.graphs
     lock = Lock(name=name, folder=folder, roots=list(graph.roots))
     tools = {tool.key: tool for tool in graph.build_tools}
@@ -338,12 +343,17 @@ def _check_interpreter(lock: Lock, expression: str) -> str:
     return "ok" if check.returncode == 0 else "failed"
 
 
-def print_verdicts(locks: list[Lock]) -> None:
+def print_failures(locks: list[Lock]) -> None:
+    """Each lock's pins that did not build, with their verdicts."""
     for lock in locks:
         print(f"\n== {lock.name}")
         for name, verdict in sorted(lock.verdicts.items()):
             if verdict != "built":
                 print(f"  {nix_attribute(name)}: {verdict}")
+
+
+def print_verdicts(locks: list[Lock]) -> None:
+    print_failures(locks)
     print(
         f"\n{'set':<14}{'pins':>6}{'built':>7}{'failed':>8}{'dep':>5}{'not tried':>11}  interpreter"
     )
