@@ -5,16 +5,18 @@ check that every pin is the locked one, and build every pin in the test stand-in
     python -m tests.live_locks --web-pylock [--work DIR]
 
 The locks are fixtures/live_locks/FORMAT/OWNER+NAME/ (recorded by
-fixtures/live_locks/record.py, whose source.toml says where each comes from and which
-flags select its roots; the origins of the index and of its files host are kept there
-as ``@INDEX_ORIGIN@`` and ``@FILES_ORIGIN@``, see :func:`origins`). Each is copied,
-with its project files and those origins put back, into a folder of its own; with ``--git-dirs`` (a folder of bare clones, ``OWNER+NAME/repo``) the project's
-whole tree at the recorded commit is there too, which a lock holding the project itself
+fixtures/live_locks/record.py; each source.toml says where the lock comes from and
+which flags select its roots). The origins of the index and of its files host are kept
+there as ``@INDEX_ORIGIN@`` and ``@FILES_ORIGIN@`` (see :func:`origins`). Each lock is
+copied, with its project files and those origins put back, into a folder of its own;
+with ``--git-dirs`` (a folder of bare clones, ``OWNER+NAME/repo``) the project's whole
+tree at the recorded commit is there too, which a lock holding the project itself
 (uv's editable root) needs to build it. ``pypi2nix generate -r LOCK`` runs for Python
-3.11 on x86_64-linux; every pin's version and file hash is checked against the lock as
-read here (not by pypi2nix's readers), then every pin is built offline as
-tests/live_build.py builds a set. A lock the recording marks as refused must end in
-that error. Prints the pins that did not build with their causes, and a table.
+3.11 on x86_64-linux. Every pin's version and file hash is checked against the lock as
+read here (not by pypi2nix's readers), the pylock.toml written with packaging's pylock
+module, and every pin is built offline as tests/live_build.py builds a set. A lock the
+recording marks as refused must end in that error. Prints the pins that did not build
+with their causes, and a table.
 
 ``--web-pylock`` checks instead that the pylock.toml written for the benchmark's web set
 validates with packaging's pylock module and that ``uv pip install --dry-run -r
@@ -39,7 +41,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from packaging.pylock import Pylock
+from packaging.pylock import Pylock, PylockValidationError
 from packaging.utils import canonicalize_name
 
 from pypi2nix.commands.generate import generate
@@ -183,6 +185,10 @@ def convert(case: Case, lock_file: Path, work: Path) -> None:
     if refused:
         case.outcome = f"UNEXPECTED: converted, where the recording expects {refused!r}"
     (graph,) = result.lock.graphs
+    try:
+        Pylock.from_dict(tomllib.loads((folder / "pylock.toml").read_text()))
+    except PylockValidationError as error:
+        case.not_as_locked.append(f"the pylock.toml written is not valid: {error}")
     versions, digests = locked(lock_file)
     for pin in graph.pins:
         known = versions.get(pin.name)
