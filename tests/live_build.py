@@ -239,7 +239,7 @@ def build_lock(lock: Lock, nixpkgs: Path, jobs: int) -> None:
     }
     for name, value in paths.items():
         if value is None:
-            lock.verdicts[name] = "failed: evaluation failed"
+            lock.verdicts[name] = f"failed: evaluation: {_evaluation_cause(expression, name)}"
     failed_builders: list[str] = []
     if tried:
         selected = " ".join(f"lock.packages.{nix_attribute(name)}" for name in sorted(tried))
@@ -295,6 +295,14 @@ def _evaluate(expression: str, names: list[str]) -> dict[str, dict[str, str] | N
         except AssertionError:
             result[name] = None
     return result
+
+
+def _evaluation_cause(expression: str, name: str) -> str:
+    """The error that ends a pin's evaluation (the stand-in has no native libraries, so
+    a pin that needs one names the missing attribute)."""
+    error = nix.evaluation_error(f"({expression}).packages.{nix_attribute(name)}.drvPath")
+    errors = [line.strip() for line in error.splitlines() if line.strip().startswith("error:")]
+    return (errors or ["unknown"])[-1].removeprefix("error: ")[:160]
 
 
 def _valid_outputs(tried: dict[str, dict[str, str]]) -> set[str]:
