@@ -178,9 +178,10 @@ def convert(case: Case, lock_file: Path, work: Path) -> None:
     try:
         result = generate(options, Console(-1))
     except Exception as error:  # the table says what ended it
-        case.outcome = f"{type(error).__name__}: {error}".splitlines()[0][:200]
-        if refused and refused in case.outcome:
+        if refused and refused in str(error):
             case.outcome = f"refused as expected: {error}"
+        else:
+            case.outcome = f"{type(error).__name__}: {error}".splitlines()[0][:200]
         return
     if refused:
         case.outcome = f"UNEXPECTED: converted, where the recording expects {refused!r}"
