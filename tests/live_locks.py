@@ -14,9 +14,10 @@ tree at the recorded commit is there too, which a lock holding the project itsel
 (uv's editable root) needs to build it. ``pypi2nix generate -r LOCK`` runs for Python
 3.11 on x86_64-linux. Every pin's version and file hash is checked against the lock as
 read here (not by pypi2nix's readers), the pylock.toml written with packaging's pylock
-module, and every pin is built offline as tests/live_build.py builds a set. A lock the
-recording marks as refused must end in that error. Prints the pins that did not build
-with their causes, and a table.
+module and with ``uv pip install --dry-run`` (which must install every pin), and every
+pin is built offline as tests/live_build.py builds a set. A lock the recording marks
+as refused must end in that error. Prints the pins that did not build with their
+causes, and a table ("as locked": the pins that pass those checks).
 
 ``--web-pylock`` checks instead that the pylock.toml written for the benchmark's web set
 validates with packaging's pylock module and that ``uv pip install --dry-run -r
@@ -190,6 +191,11 @@ def convert(case: Case, lock_file: Path, work: Path) -> None:
         Pylock.from_dict(tomllib.loads((folder / "pylock.toml").read_text()))
     except PylockValidationError as error:
         case.not_as_locked.append(f"the pylock.toml written is not valid: {error}")
+    dry_run = uv_dry_run(folder / "pylock.toml", work)
+    would = sum(line.startswith(" + ") for line in dry_run.stderr.splitlines())
+    if dry_run.returncode != 0 or would != len(graph.pins):
+        errors = [line for line in dry_run.stderr.splitlines() if "error" in line] or ["-"]
+        case.not_as_locked.append(f"uv's dry run: exit {dry_run.returncode}, {would}: {errors[0]}")
     versions, digests = locked(lock_file)
     for pin in graph.pins:
         known = versions.get(pin.name)
@@ -274,21 +280,30 @@ def check_web_pylock(work: Path) -> int:
     written = folder / "pylock.toml"
     document = Pylock.from_dict(tomllib.loads(written.read_text()))
     print(f"{written}: valid for packaging's pylock module, {len(document.packages)} packages")
+    result = uv_dry_run(written, work, show=True)
+    would = [line for line in result.stderr.splitlines() if line.startswith(" + ")]
+    print(f"uv: exit {result.returncode}, would install {len(would)} of {len(document.packages)}")
+    return result.returncode
+
+
+def uv_dry_run(pylock: Path, work: Path, *, show: bool = False) -> subprocess.CompletedProcess[str]:
+    """``uv pip install --dry-run -r pylock.toml`` into a scratch venv of the work folder
+    (made once), against the live index."""
     uv = shutil.which("uv")
     if uv is None:
         raise SystemExit("uv not found")
     environment = {**os.environ, "UV_CACHE_DIR": str(work / "uv-cache"), "UV_NO_CONFIG": "1"}
     venv = work / "venv"
-    subprocess.run(
-        [uv, "venv", "-q", "--python", sys.executable, str(venv)], check=True, env=environment
-    )
-    command = [uv, "pip", "install", "--dry-run", "--python", str(venv), "-r", str(written)]
-    print("$", " ".join(command))
+    if not venv.is_dir():
+        subprocess.run(
+            [uv, "venv", "-q", "--python", sys.executable, str(venv)], check=True, env=environment
+        )
+    command = [uv, "pip", "install", "--dry-run", "--python", str(venv), "-r", str(pylock)]
     result = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
-    print(result.stderr.rstrip())
-    would = [line for line in result.stderr.splitlines() if line.startswith(" + ")]
-    print(f"uv: exit {result.returncode}, would install {len(would)} of {len(document.packages)}")
-    return result.returncode
+    if show:
+        print("$", " ".join(command))
+        print(result.stderr.rstrip())
+    return result
 
 
 def _strings(value: object) -> list[str]:
