@@ -76,6 +76,24 @@ def conditional_import(mark: str) -> tuple[str, str] | None:
     return name, condition
 
 
+_INSIDE = " inside the package "
+
+
+def inside_package_mark(module: str, package: str, distribution: str) -> str:
+    """The mark of a module inside a regular package (one with an ``__init__.py``)
+    that another distribution installs: the import name itself, or a module it imports."""
+    return f"({module}{_INSIDE}{package} of {distribution})"
+
+
+def inside_package(mark: str) -> tuple[str, str, str] | None:
+    """The module, package and distribution of an :func:`inside_package_mark`."""
+    if not (mark.startswith("(") and mark.endswith(")") and _INSIDE in mark):
+        return None
+    module, _, rest = mark[1:-1].partition(_INSIDE)
+    package, _, distribution = rest.partition(" of ")
+    return module, package, distribution
+
+
 def is_import_mark(name: str) -> bool:
     """Whether an entry of a module's imports is a mark rather than a module name."""
     return name.startswith("(") and name.endswith(")")

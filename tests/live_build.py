@@ -59,6 +59,7 @@ from pypi2nix.ui import Console
 from tests.support import nix
 
 if TYPE_CHECKING:
+    from pypi2nix.commands.generate import GenerateResult
     from pypi2nix.models import DistFile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -179,7 +180,12 @@ def lock_set(
         output_dir=folder,
         index=IndexOptions(cache_dir=work / "cache"),
     )
-    result = generate(options, Console(-1))
+    return fetch_pins(name, folder, generate(options, Console(-1)), work)
+
+
+def fetch_pins(name: str, folder: Path, result: GenerateResult, work: Path) -> Lock:
+    """The lock generate wrote, with every file that :data:`TARGET`'s pins and build
+    tools fetch in the store (a lock of several targets: this machine's)."""
     (graph,) = (graph for graph in result.lock.graphs if graph.target == TARGET)
     lock = Lock(name=name, folder=folder, roots=list(graph.roots))
     tools = {tool.key: tool for tool in graph.build_tools}
@@ -200,7 +206,8 @@ def lock_set(
     for tool in tools.values():
         source = tool.pin.source
         download(source.url, store_name(source), source.sha256, work / "files")
-    several = f" (this target's, of {len(result.lock.graphs)} targets)" if universal else ""
+    count = len(result.lock.graphs)
+    several = f" (this target's, of {count} targets)" if count > 1 else ""
     print(f"{name}: locked {len(graph.pins)} pins{several}, {len(tools)} locked build tools")
     return lock
 
@@ -263,7 +270,7 @@ def build_lock(lock: Lock, nixpkgs: Path, jobs: int) -> None:
     }
     for name, value in paths.items():
         if value is None:
-            lock.verdicts[name] = "failed: evaluation failed"
+            lock.verdicts[name] = f"failed: evaluation: {_evaluation_cause(expression, name)}"
     failed_builders: list[str] = []
     if tried:
         selected = " ".join(f"lock.packages.{nix_attribute(name)}" for name in sorted(tried))
@@ -321,6 +328,14 @@ def _evaluate(expression: str, names: list[str]) -> dict[str, dict[str, str] | N
     return result
 
 
+def _evaluation_cause(expression: str, name: str) -> str:
+    """The error that ends a pin's evaluation (the stand-in has no native libraries, so
+    a pin that needs one names the missing attribute)."""
+    error = nix.evaluation_error(f"({expression}).packages.{nix_attribute(name)}.drvPath")
+    errors = [line.strip() for line in error.splitlines() if line.strip().startswith("error:")]
+    return (errors or ["unknown"])[-1].removeprefix("error: ")[:160]
+
+
 def _valid_outputs(tried: dict[str, dict[str, str]]) -> set[str]:
     """The pins whose output is a valid store path: a failed build may leave its output
     folder behind (without a sandbox), so existing is not enough."""
@@ -376,12 +391,17 @@ def _check_interpreter(lock: Lock, expression: str) -> str:
     return "ok" if check.returncode == 0 else "failed"
 
 
-def print_verdicts(locks: list[Lock]) -> None:
+def print_failures(locks: list[Lock]) -> None:
+    """Each lock's pins that did not build, with their verdicts."""
     for lock in locks:
         print(f"\n== {lock.name}")
         for name, verdict in sorted(lock.verdicts.items()):
             if verdict != "built":
                 print(f"  {nix_attribute(name)}: {verdict}")
+
+
+def print_verdicts(locks: list[Lock]) -> None:
+    print_failures(locks)
     print(
         f"\n{'set':<14}{'pins':>6}{'built':>7}{'failed':>8}{'dep':>5}{'not tried':>11}  interpreter"
     )

@@ -26,13 +26,10 @@ if TYPE_CHECKING:
     from tests.support.fixture_index import IndexFile
 
 PACKAGES = [
-    "django-tablekit",
-    "django-modelkit",
-    "tokenkit",
-    "guardkit",
-    "backports-termsize",
-    "tabkit",
-]
+    "django-tablekit", "django-modelkit", "tokenkit", "guardkit", "backports-termsize",
+    "tabkit", "plugkit-user",
+]  # fmt: skip
+BUILT = [*PACKAGES, "plugkit", "plugkit-tools"]
 
 
 @pytest.fixture(scope="module")
@@ -125,8 +122,26 @@ def test_a_module_below_a_package_needing_an_undeclared_project_is_left_out(
     ) in tabkit
 
 
+def test_a_module_inside_another_distributions_package_is_left_out(generated: Path) -> None:
+    """arclet-alconna-tools installs arclet/alconna/tools/ into arclet-alconna's regular
+    package, so it cannot be imported from the store paths of a build (found by the
+    live check of real locks); nor can a module that imports it."""
+    assert 'pythonImportsCheck = [ "kits.plug" ];' in block(generated, "plugkit")
+    tools = block(generated, "plugkit-tools")
+    assert "pythonImportsCheck = [ ];" in tools
+    assert (
+        "# pythonImportsCheck leaves out kits.plug.tools: it is a module inside kits.plug, a "
+        "package of plugkit, so it imports only where both are installed in one "
+        "site-packages (python.withPackages does that)."
+    ) in tools
+    assert (
+        "# pythonImportsCheck leaves out plugkit_user: it imports kits.plug.tools, a module "
+        "inside kits.plug, a package of plugkit,"
+    ) in block(generated, "plugkit-user")
+
+
 @pytest.mark.nix
-@pytest.mark.parametrize("package", PACKAGES)
+@pytest.mark.parametrize("package", BUILT)
 def test_each_package_builds_with_its_import_check(
     nixpkgs: Path, generated: Path, package: str
 ) -> None:

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from packaging.utils import canonicalize_name
 
-from pypi2nix.models import DJANGO_MODELS, IMPORT_GUARD, guard_condition
+from pypi2nix.models import DJANGO_MODELS, IMPORT_GUARD, guard_condition, inside_package
 from pypi2nix.nix.escape import (
     nix_absolute_path,
     nix_comment,
@@ -290,7 +290,9 @@ def imports_check_attribute(
         comments when a module imports one of them).
     """
     lines = [
-        nix_comment(f"pythonImportsCheck leaves out {module}: {_why_skipped(missing, optional)}")
+        nix_comment(
+            f"pythonImportsCheck leaves out {module}: {_why_skipped(module, missing, optional)}"
+        )
         for module, missing in skipped
     ]
     if not import_names and not skipped:
@@ -308,12 +310,22 @@ def imports_check_attribute(
     return lines
 
 
-def _why_skipped(missing: Sequence[str], optional: Sequence[tuple[str, Sequence[str]]]) -> str:
+def _why_skipped(
+    module: str, missing: Sequence[str], optional: Sequence[tuple[str, Sequence[str]]]
+) -> str:
     if IMPORT_GUARD in missing:
         return "it raises ImportError at import time on a condition pypi2nix cannot judge."
     conditions = [condition for condition in map(guard_condition, missing) if condition]
     if conditions:
         return f"it raises ImportError at import time on this target (if {conditions[0]})."
+    inside = next(filter(None, map(inside_package, missing)), None)
+    if inside is not None:
+        inner, package, distribution = inside
+        what = "it is a module" if inner == module else f"it imports {inner}, a module"
+        return (
+            f"{what} inside {package}, a package of {distribution}, so it imports only "
+            "where both are installed in one site-packages (python.withPackages does that)."
+        )
     if DJANGO_MODELS in missing:
         return "it imports Django models, which only a configured Django project can import."
     named = []

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pypi2nix.models import IMPORT_GUARD, Pin
-from pypi2nix.pins.imports import judge_imports
+from pypi2nix.dists.modules import module_files
+from pypi2nix.models import IMPORT_GUARD, NAMESPACE_MARK, Pin, inside_package_mark
+from pypi2nix.pins.imports import external_imports, judge_imports
 from pypi2nix.pins.meta import package_meta
 from pypi2nix.resolve.policy import has_compiled_code
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from packaging.utils import NormalizedName
 
@@ -30,6 +31,9 @@ def make_pins(
     :param facts: the facts of every release of the resolution.
     """
     closures = _runtime_closures(resolution.dependencies)
+    insides: dict[NormalizedName, dict[str, str]] = {}
+    for name in sorted(facts, key=lambda name: (len(closures[name]), name)):  # needed first
+        insides[name] = _inside_marks(facts[name], facts, closures[name], insides)
     pins = []
     for name, fact in sorted(facts.items()):
         available = frozenset().union(*(facts[other].provides for other in closures[name]))
@@ -41,6 +45,9 @@ def make_pins(
         if dropped:  # its modules may import what the broken cycle left out
             skipped += tuple((module, dropped) for module in checked)
             checked = ()
+        inside = insides[name]
+        skipped += tuple((module, (inside[module],)) for module in checked if module in inside)
+        checked = tuple(module for module in checked if module not in inside)
         if fact.native is not None and fact.native.guarded:
             guarded = set(fact.native.guarded)
             skipped += tuple((name, (IMPORT_GUARD,)) for name in checked if name in guarded)
@@ -76,6 +83,63 @@ def make_pins(
             )
         )
     return tuple(pins)
+
+
+def _inside_other_packages(
+    fact: ReleaseFacts, facts: Mapping[NormalizedName, ReleaseFacts]
+) -> dict[str, str]:
+    """The pin's import names that are modules inside a regular package of another pin
+    (arclet-alconna-tools installs ``arclet/alconna/tools/`` into arclet-alconna's
+    ``arclet.alconna``), each with its mark: Python looks for such a module only in the
+    folder of the package's ``__init__.py``, so it imports where both are installed in
+    one site-packages (pip, ``python.withPackages``), never from the store paths of a
+    build's import check."""
+    found: dict[str, str] = {}
+    for module in fact.import_names:
+        parts = module.split(".")
+        prefixes = {".".join(parts[:end]) for end in range(1, len(parts))}
+        for other in facts.values():
+            if other.name == fact.name:
+                continue
+            package = next((name for name in other.import_names if name in prefixes), None)
+            if package is None:
+                continue
+            imports = other.imports_of(module_files(package)[0])
+            if imports is not None and NAMESPACE_MARK not in imports:
+                found[module] = inside_package_mark(module, package, other.name)
+                break
+    return found
+
+
+def _inside_marks(
+    fact: ReleaseFacts,
+    facts: Mapping[NormalizedName, ReleaseFacts],
+    closure: Iterable[NormalizedName],
+    insides: Mapping[NormalizedName, dict[str, str]],
+) -> dict[str, str]:
+    """The pin's import names that are, or import, a module inside another pin's
+    package (see :func:`_inside_other_packages`), each with its mark; ``insides``
+    holds those of the pins it needs."""
+    marks = _inside_other_packages(fact, facts)
+    elsewhere = {
+        module: mark
+        for other in closure
+        if other != fact.name
+        for module, mark in insides[other].items()
+    }
+    if not elsewhere:
+        return marks
+    for module in fact.import_names:
+        for name in sorted(external_imports(module, fact.imports_of, own=fact.provides)):
+            parts = name.split(".")
+            hit = next(
+                (".".join(parts[:end]) for end in range(len(parts), 0, -1)
+                 if ".".join(parts[:end]) in elsewhere),
+                None,
+            )  # fmt: skip
+            if hit is not None and module not in marks:
+                marks[module] = elsewhere[hit]
+    return marks
 
 
 def _native_needs(

@@ -95,6 +95,12 @@ def missing_imports(
     return _reach(module, imports_of, own).missing(available)
 
 
+def external_imports(module: str, imports_of: ImportsOf, *, own: frozenset[str]) -> frozenset[str]:
+    """The dotted names of other distributions that importing ``module`` imports, as
+    far as :func:`missing_imports` reads."""
+    return _reach(module, imports_of, own).external
+
+
 def for_target(imports_of: ImportsOf, target: Target) -> ImportsOf:
     """``imports_of`` with each condition judged for the target: a guard that cannot
     raise there is dropped, one whose condition cannot be told becomes

@@ -1,5 +1,7 @@
 """PEP 751 ``pylock.toml`` and ``pylock.NAME.toml`` in: read with packaging's own
-pylock module. The lock holds no roots: every package whose marker holds is one."""
+pylock module. The lock holds no roots: every package whose marker holds is one, with
+the lock's ``default-groups`` and the extras and groups asked for (PEP 751's
+``'x' in extras`` and ``'g' in dependency_groups``)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from pypi2nix.inputs.locks.model import (
     LockedSource,
     LockFile,
 )
+from pypi2nix.inputs.locks.roots import chosen
 
 if TYPE_CHECKING:
     from packaging.pylock import Package, PackageArchive, PackageSdist, PackageWheel
@@ -44,9 +47,20 @@ def read(path: Path, selection: LockSelection) -> LockFile:
         packages=packages,
         roots=tuple(LockedDependency(name=package.name) for package in packages),
         upgrade_command=upgrade_command(path),
-        extras=tuple(canonicalize_name(extra) for extra in selection.extras),
-        groups=tuple(canonicalize_name(group) for group in selection.groups),
+        extras=tuple(
+            chosen(path, "extra", lock.extras or (), selection.extras, selection.all_extras)
+        ),
+        groups=_groups(lock, path, selection),
     )
+
+
+def _groups(lock: Pylock, path: Path, selection: LockSelection) -> tuple[str, ...]:
+    """The lock's default groups (what the project's own dependencies are, for PDM's
+    locks), and those asked for; ``--all-groups``: every group the lock names."""
+    declared = [*(lock.dependency_groups or ()), *(lock.default_groups or ())]
+    asked = chosen(path, "group", declared, selection.groups, selection.all_groups)
+    defaults = (canonicalize_name(group) for group in lock.default_groups or ())
+    return tuple(sorted({*defaults, *asked}))
 
 
 def _naming(document: dict[str, object], message: str) -> str:

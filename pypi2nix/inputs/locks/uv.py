@@ -20,7 +20,8 @@ from pypi2nix.inputs.locks.model import (
     LockedSource,
     LockFile,
 )
-from pypi2nix.inputs.locks.roots import chosen, project_table
+from pypi2nix.inputs.locks.roots import chosen, project_file
+from pypi2nix.project_files import MetadataParseError, dependency_groups
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -138,7 +139,8 @@ def _file(data: dict[str, Any], path: Path, key: str) -> LockedFile:
 
 def _root(path: Path, entries: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The lock's entry of the project beside it (``None`` when it has none)."""
-    project = project_table(path.parent / "pyproject.toml")
+    document = project_file(path.parent / "pyproject.toml") or {}
+    project = document.get("project") if isinstance(document.get("project"), dict) else None
     name = None if project is None else project.get("name")
     for entry in entries:
         source = entry.get("source", {})
@@ -148,6 +150,7 @@ def _root(path: Path, entries: list[dict[str, Any]]) -> dict[str, Any] | None:
             else source.get("editable") == "." or source.get("virtual") == "."
         ):
             _check_fresh(path, entry, project)
+            _check_groups_fresh(path, entry, document)
             return entry
     return None
 
@@ -190,6 +193,38 @@ def _check_fresh(path: Path, entry: dict[str, Any], project: dict[str, Any] | No
         raise BadLock(
             f"{path} is older than {path.parent / 'pyproject.toml'}: it locked other "
             "requirements than the project has; run uv lock"
+        )
+
+
+def _check_groups_fresh(path: Path, entry: dict[str, Any], document: dict[str, Any]) -> None:
+    """uv records each dependency group's requirements (``[package.metadata]
+    requires-dev``): the lock is older than pyproject.toml when they are not the
+    project's ``[dependency-groups]`` (with ``[tool.uv] dev-dependencies`` in ``dev``)."""
+    metadata = entry.get("metadata")
+    if not isinstance(metadata, dict) or not isinstance(metadata.get("requires-dev"), dict):
+        return
+    locked = {
+        canonicalize_name(str(group)): {_locked_requirement(item) for item in items or ()}
+        for group, items in metadata["requires-dev"].items()
+    }
+    pyproject = path.parent / "pyproject.toml"
+    try:
+        groups = dependency_groups(document.get("dependency-groups", {}), source=str(pyproject))
+    except MetadataParseError as error:
+        raise BadLock(f"{pyproject}: {error}") from error
+    wanted = {
+        canonicalize_name(group): {_wanted_requirement(str(r)) for r in requirements}
+        for group, requirements in groups
+    }
+    uv = document.get("tool", {}).get("uv", {}) if isinstance(document.get("tool"), dict) else {}
+    legacy = uv.get("dev-dependencies") if isinstance(uv, dict) else None
+    if isinstance(legacy, list):
+        dev = wanted.setdefault(canonicalize_name("dev"), set())
+        dev.update(_wanted_requirement(text) for text in legacy)
+    if {k: v for k, v in locked.items() if v} != {k: v for k, v in wanted.items() if v}:
+        raise BadLock(
+            f"{path} is older than {pyproject}: it locked other dependency groups than "
+            "the project has; run uv lock"
         )
 
 
