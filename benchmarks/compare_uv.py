@@ -33,8 +33,12 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pypi2nix.options import DEFAULT_INDEX_URL
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 SETS = {
     "small": ["requests"],
@@ -150,17 +154,29 @@ def write_requirements(work: Path, name: str, requirements: list[str]) -> Path:
     return path
 
 
-def run_tool(tool: str, uv: Path, requirements: Path, cache: Path, output: Path) -> Run:
+def run_tool(
+    tool: str,
+    uv: Path | None,
+    requirements: Path,
+    cache: Path,
+    output: Path,
+    *,
+    targets: Sequence[str] = ("--python", PYTHON),
+    empty_output: bool = True,
+) -> Run:
     """One run into an empty output folder: an earlier run's frozen file there would
-    be read as preferences, and change the lock cache's key."""
-    shutil.rmtree(output, ignore_errors=True)
+    be read as preferences, and change the lock cache's key (``empty_output=False``:
+    over what the last run wrote there). pypi2nix locks for ``targets``."""
+    if empty_output:
+        shutil.rmtree(output, ignore_errors=True)
     output.mkdir(parents=True, exist_ok=True)
     if tool == "pypi2nix":
         command = [
             sys.executable, "-m", "pypi2nix", "generate", "-r", str(requirements),
-            "--python", PYTHON, "-O", str(output), "--cache-dir", str(cache), "--verbose",
+            *targets, "-O", str(output), "--cache-dir", str(cache), "--verbose",
         ]  # fmt: skip
     else:
+        assert uv is not None
         command = [
             str(uv), "pip", "compile", "--quiet", "--generate-hashes",
             "--python-version", PYTHON, "--python-platform", "x86_64-unknown-linux-gnu",

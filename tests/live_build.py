@@ -1,16 +1,18 @@
 """Live check: lock real requirement sets against the live index, then build every pin
 in the test stand-in for nixpkgs, which fails where nixpkgs fails.
 
-    python -m tests.live_build [--work DIR] [--sets NAME,...] [--jobs 2]
+    python -m tests.live_build [--work DIR] [--sets NAME,...] [--jobs 2] [--universal]
                                [--no-binary NAMES] [--only-binary NAMES]
                                [--build-constraint FILE] [SPEC ...]
 
 The sets are the benchmark's ``web`` and ``data`` (benchmarks/compare_uv.py) and the
 requirement files of benchmarks/projects/ (modeled on six kinds of public projects);
 SPEC arguments lock those specs instead. For each set it runs ``pypi2nix generate``
-for Python 3.11 on x86_64-linux, downloads every file the lock fetches (the pins'
-files and the locked build tools' wheels) into the Nix store under the name its
-fetcher gives, and builds every pin offline with ``nix-build --keep-going``. The
+for Python 3.11 on x86_64-linux (with ``--universal``, for every target of
+``--universal``: the one lock then serves this machine), downloads every file the
+lock fetches here (the pins' files and the locked build tools' wheels of the Python
+3.11, x86_64-linux target) into the Nix store under the name its fetcher gives, and
+builds every pin of that target offline with ``nix-build --keep-going``. The
 stand-in's Python set holds, for each build tool the locks name that nixpkgs has
 (shared/nixpkgs-python-attrs.txt in a parent folder of the repository, or the file
 ``$PYPI2NIX_NIXPKGS_ATTRS`` names), that tool's newest wheel; a tool nixpkgs lacks
@@ -90,6 +92,7 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--no-binary", type=names, default=(), help="build these from sdists")
     parser.add_argument("--only-binary", type=names, default=(), help="admit only wheels")
+    parser.add_argument("--universal", action="store_true", help="lock for every system and Python")
     parser.add_argument("--build-constraint", type=Path, action="append", default=[])
     arguments = parser.parse_args()
     missing = [binary for binary in nix.BINARIES if shutil.which(binary) is None]
@@ -102,7 +105,10 @@ def main() -> int:
         "only_binary": arguments.only_binary,
         "build_constraints": tuple(arguments.build_constraint),
     }
-    locks = [lock_set(name, files, work, **policy) for name, files in sets.items()]
+    locks = [
+        lock_set(name, files, work, universal=arguments.universal, **policy)
+        for name, files in sets.items()
+    ]
     nixpkgs = make_nixpkgs(work, locks, nixpkgs_attributes())
     for lock in locks:
         build_lock(lock, nixpkgs, arguments.jobs)
@@ -159,12 +165,16 @@ def lock_set(
     no_binary: tuple[str, ...] = (),
     only_binary: tuple[str, ...] = (),
     build_constraints: tuple[Path, ...] = (),
+    universal: bool = False,
 ) -> Lock:
+    """Lock a set (for :data:`TARGET`, or every target of ``--universal``) and put the
+    files that :data:`TARGET`'s pins and build tools fetch in the store."""
     folder = work / "locks" / name
     options = GenerateOptions(
         requirement_files=tuple(files),
         build_constraint_files=build_constraints,
-        targets=(TARGET,),
+        targets=() if universal else (TARGET,),
+        universal=universal,
         no_binary=no_binary,
         only_binary=only_binary,
         output_dir=folder,
@@ -174,8 +184,9 @@ def lock_set(
 
 
 def fetch_pins(name: str, folder: Path, result: GenerateResult, work: Path) -> Lock:
-    """The lock generate wrote, with every file it fetches in the store."""
-    (graph,) = result.lock.graphs
+    """The lock generate wrote, with every file that :data:`TARGET`'s pins and build
+    tools fetch in the store (a lock of several targets: this machine's)."""
+    (graph,) = (graph for graph in result.lock.graphs if graph.target == TARGET)
     lock = Lock(name=name, folder=folder, roots=list(graph.roots))
     tools = {tool.key: tool for tool in graph.build_tools}
     for pin in graph.pins:
@@ -195,7 +206,9 @@ def fetch_pins(name: str, folder: Path, result: GenerateResult, work: Path) -> L
     for tool in tools.values():
         source = tool.pin.source
         download(source.url, store_name(source), source.sha256, work / "files")
-    print(f"{name}: locked {len(graph.pins)} pins, {len(tools)} locked build tools")
+    count = len(result.lock.graphs)
+    several = f" (this target's, of {count} targets)" if count > 1 else ""
+    print(f"{name}: locked {len(graph.pins)} pins{several}, {len(tools)} locked build tools")
     return lock
 
 

@@ -195,6 +195,16 @@ def team_other_python(context: Context) -> str:
     return nix.evaluation_error(expression)
 
 
+UNIVERSAL = "pypi2nix generate -e teamapp --universal"
+EVERY_SYSTEM = "--system x86_64-linux --system aarch64-linux --system x86_64-darwin --system aarch64-darwin"  # fmt: skip
+CXX_EVERYWHERE = f"pypi2nix generate -e cxxpkg --python 3.11 {EVERY_SYSTEM}"
+
+
+def universal_check(context: Context) -> str:
+    run(context.folder, UNIVERSAL)
+    return run(context.folder, f"{UNIVERSAL} --check")
+
+
 ALPHA = {"requirements.txt": "alpha\n"}
 CASES: dict[str, Callable[[Context], str]] = {
     "pypi2nix generate requirements.txt --check, after a requirement changed": stale_check,
@@ -229,6 +239,11 @@ CASES: dict[str, Callable[[Context], str]] = {
         team_update
     ),
     "nix-instantiate --eval of the team's requirements.nix given Python 3.13": team_other_python,
+    UNIVERSAL: output_of(UNIVERSAL),
+    f"{UNIVERSAL} --check, on the files it wrote": universal_check,
+    f"requirements.nix of {UNIVERSAL}": file_of("requirements.nix", [UNIVERSAL]),
+    f"requirements_frozen.txt of {UNIVERSAL}": file_of("requirements_frozen.txt", [UNIVERSAL]),
+    CXX_EVERYWHERE: output_of(CXX_EVERYWHERE),
     "requirements_frozen.txt of pypi2nix generate, with a git and a local source": direct_frozen,
     "tests/golden/generate-source-policy/out/requirements.nix": golden(
         "generate-source-policy", "requirements.nix"

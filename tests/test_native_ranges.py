@@ -20,9 +20,11 @@ from pypi2nix.dists.wheel import NativeFacts, read_native_facts
 from pypi2nix.errors import HashMismatch, MetadataError
 from pypi2nix.index.cache import Cache
 from pypi2nix.index.client import HttpClient
+from pypi2nix.index.repository import PackageIndex
 from pypi2nix.index.whole_files import WholeFiles
 from pypi2nix.models import DistFile
 from tests.support.elf import Layout, elf_file
+from tests.support.fixture_index import INDEX_URL as INDEX
 from tests.support.fixture_index import FixtureIndex, IndexFile
 
 if TYPE_CHECKING:
@@ -236,3 +238,29 @@ def test_close_spans_are_merged() -> None:
     spans = [(200, 300), (0, 100), (100_000, 100_100), (300, 400)]
     assert merged_spans(spans, gap=1000) == [(0, 400), (100_000, 100_100)]
     assert merged_spans(spans, gap=200_000) == [(0, 100_100)]
+
+
+@pytest.mark.parametrize("libraries_first", [False, True])
+def test_the_file_list_and_the_libraries_share_the_first_range(
+    index: FixtureIndex, tmp_path: Path, libraries_first: bool
+) -> None:
+    """A pin's binary wheel is read for its file list and for its libraries: the
+    tail both begin with is fetched once, whichever reads first."""
+    data = wheel(members())
+    index.files = [IndexFile(project="natpkg", filename=FILENAME, data=data)]
+    alone = []
+    for read in ("wheel_facts", "native_facts"):
+        fresh = PackageIndex(HttpClient(retries=0), [INDEX], cache=Cache.at(tmp_path / read))
+        before = len(index.requests)
+        getattr(fresh, read)(dist(data))
+        alone.append(len(index.requests) - before)
+    both = PackageIndex(HttpClient(retries=0), [INDEX], cache=Cache.at(tmp_path / "both"))
+    before = len(index.requests)
+    if libraries_first:
+        both.native_facts(dist(data))
+    both.wheel_facts(dist(data))
+    both.native_facts(dist(data))
+    assert len(index.requests) - before == sum(alone) - 1
+    assert both.native_facts(dist(data)) == whole_read(data)
+    assert both.wheel_facts(dist(data)).names == tuple(name for name, _, _ in members())
+    assert len(both.files.first_ranges) == 0  # nothing left kept

@@ -214,3 +214,36 @@ def test_the_pins_of_each_target_are_kept_on_the_next_run(
     data = json.loads(json.dumps(tomllib.loads(before)))
     assert canonicalize_name("newlib") in {p["name"] for p in data["packages"]}
     assert Version("2.0.0") in {Version(p["version"]) for p in data["packages"]}
+
+
+def test_a_pin_built_from_source_on_some_targets_only_names_them(
+    fixture_index: FixtureIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """cxxpkg's one wheel is for x86_64 Linux: the other systems build its sdist, and
+    the summary says where (and, -v, which pins come from source at all)."""
+    with contextlib.chdir(tmp_path):
+        status = main(
+            ["generate", "-i", INDEX_URL, "-e", "cxxpkg", "--python", "3.11", *EVERY_SYSTEM, "-v"]
+        )
+    assert status == 0
+    err = capsys.readouterr().err
+    assert (
+        "Compiled code built from source: cxxpkg on Python 3.11 on aarch64-linux, "
+        "x86_64-darwin, aarch64-darwin, which no wheel of 1.0.0 fits ("
+    ) in err
+    assert "From source: cxxpkg." in err
+    with contextlib.chdir(tmp_path):
+        main(
+            [
+                "generate",
+                "-i",
+                INDEX_URL,
+                "-e",
+                "cxxpkg",
+                "--python",
+                "3.11",
+                "--no-binary",
+                "cxxpkg",
+            ]
+        )
+    assert "Compiled code built from source: cxxpkg (" in capsys.readouterr().err

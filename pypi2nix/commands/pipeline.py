@@ -25,7 +25,12 @@ from pypi2nix.lock.cache import LockCache, cached_lock, is_cacheable, lock_key, 
 from pypi2nix.lock.tool_cache import cached_tool_sets, store_tool_sets, tool_sets_key
 from pypi2nix.models import Lock, LockGraph
 from pypi2nix.options import DEFAULT_INDEX_URL, BuildOptions, index_url_from_environment
-from pypi2nix.pins import BuildFactsLookAhead, build_environment_wheels, pin_releases
+from pypi2nix.pins import (
+    BuildFactsLookAhead,
+    build_environment_wheels,
+    pin_releases,
+    read_facts_ahead,
+)
 from pypi2nix.pins.splits import version_splits
 from pypi2nix.resolve import resolve
 from pypi2nix.resolve.factory import Factory
@@ -230,8 +235,10 @@ def _lock(
     cache: LockCache | None,
     kept_commits: Mapping[NormalizedName, KeptCommit] | None,
 ) -> Lock:
-    """Each target in turn, each preferring the versions pinned for the targets before
-    it (after its own earlier pins), so that versions agree wherever they can."""
+    """Each target resolved in turn, each preferring the versions pinned for the
+    targets before it (after its own earlier pins), so that versions agree wherever
+    they can; then each target's releases pinned (what their pins need read in the
+    background as soon as a target is resolved)."""
     index = session.index
     direct = read_direct_releases(
         inputs.requirements if inputs.locked is None else direct_entries(inputs.locked),
@@ -242,16 +249,26 @@ def _lock(
         builder=builder,
         no_build=not session.policy.builds,
     )
-    graphs: list[LockGraph] = []
+    sessions: list[LockSession] = []
     resolutions: dict[Target, Resolution] = {}
+    built: dict[Target, frozenset[NormalizedName]] = {}  # metadata built by then
     pinned_before: dict[NormalizedName, Version] = {}
+    several = len(targets) > 1
     for target in targets:
         wanted = {**pinned_before, **session.policy.preferences, **preferences.get(target, {})}
         target_session = _for_target(session, target, wanted, several=len(targets) > 1)
-        resolutions[target], graph = _lock_target(inputs, target_session, direct, builder, cache)
-        graphs.append(graph)
-        for name, version in pinned_versions(graph.pins).items():
-            pinned_before.setdefault(name, version)
+        resolution = _resolve_target(inputs, target_session, direct, builder)
+        if several:  # read what its pins need while the next targets resolve
+            read_facts_ahead(list(resolution.releases.values()), target_session)
+        sessions.append(target_session)
+        resolutions[target] = resolution
+        built[target] = frozenset(builder.built if builder is not None else ())
+        for name, release in sorted(resolution.releases.items()):
+            pinned_before.setdefault(name, release.candidate.version)
+    graphs = [
+        _pin_target(resolutions[each.target], each, built[each.target], cache, read_ahead=several)
+        for each in sessions
+    ]
     index.save_parsed_imports()
     return Lock(
         graphs=tuple(graphs),
@@ -279,13 +296,12 @@ def _for_target(
     return dataclasses.replace(locked, progress=lambda step: progress(f"{target.key}: {step}"))
 
 
-def _lock_target(
+def _resolve_target(
     inputs: RequirementSet,
     session: LockSession,
     direct: Mapping[NormalizedName, DirectRelease],
     builder: MetadataBuilder | None,
-    cache: LockCache | None,
-) -> tuple[Resolution, LockGraph]:
+) -> Resolution:
     index, target = session.index, session.target
     if inputs.locked is not None:  # the lock's pins, instead of a resolution
         factory = Factory(
@@ -296,30 +312,44 @@ def _lock_target(
             prefetcher=session.prefetcher,
             builder=builder,
         )
-        resolution = locked_resolution(inputs.locked, factory)
-    else:
-        resolution = resolve(
-            inputs.requirements,
-            index,
-            target,
-            session.policy,
-            direct=direct,
-            prefetcher=session.prefetcher,
-            look_ahead=BuildFactsLookAhead(session),
-            builder=builder,
-            progress=session.progress,
-        )
+        return locked_resolution(inputs.locked, factory)
+    return resolve(
+        inputs.requirements,
+        index,
+        target,
+        session.policy,
+        direct=direct,
+        prefetcher=session.prefetcher,
+        look_ahead=BuildFactsLookAhead(session),
+        builder=builder,
+        progress=session.progress,
+    )
+
+
+def _pin_target(
+    resolution: Resolution,
+    session: LockSession,
+    built: frozenset[NormalizedName],
+    cache: LockCache | None,
+    *,
+    read_ahead: bool,
+) -> LockGraph:
+    """The target's graph: its releases pinned, its build tools locked.
+
+    :param built: the projects whose metadata a build backend made so far.
+    :param read_ahead: what the pins need is being read in the background.
+    """
+    index, target = session.index, session.target
     tools_key = tool_sets_key(
         index.index_urls, target, build_constraint_texts(session.policy.build_constraints)
     )
     resolved = cached_tool_sets(cache, tools_key) if cache is not None else {}
     known = len(resolved)
-    pins, build_tools = pin_releases(resolution, session, resolved)
+    pins, build_tools = pin_releases(resolution, session, resolved, read_ahead=read_ahead)
     _warn_of_yanked(pins)
     if cache is not None:
         store_tool_sets(cache, tools_key, resolved, known=known)
-    built = builder.built if builder is not None else set()
-    graph = LockGraph(
+    return LockGraph(
         target=target,
         pins=pins,
         roots=resolution.roots,
@@ -327,7 +357,6 @@ def _lock_target(
         build_tools=build_tools,
         built_metadata=tuple(sorted(built & {pin.name for pin in pins})),
     )
-    return resolution, graph
 
 
 def _warn_of_yanked(pins: tuple[Pin, ...]) -> None:

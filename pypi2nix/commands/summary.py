@@ -44,10 +44,11 @@ def summary_lines(lock: Lock, run: LockRun) -> list[str]:
         f"Dependency cycle broken: {dependent} -> {dependency} is left out."
         for dependent, dependency in sorted(broken)
     )
-    compiled = [pin for pin in pins if pin.compiled and pin.source.kind == "sdist"]
+    compiled = _built_from_source(lock)
     if compiled:
-        notes = ", ".join(source_build_note(pin) for pin in compiled)
-        lines.append(f"Compiled code built from source: {notes}; see docs/overriding.md.")
+        lines.append(
+            f"Compiled code built from source: {', '.join(compiled)}; see docs/overriding.md."
+        )
     built = sorted({name for graph in lock.graphs for name in graph.built_metadata})
     if built:
         lines.append(f"Metadata read by running the build backend: {', '.join(built)}.")
@@ -67,6 +68,25 @@ def summary_lines(lock: Lock, run: LockRun) -> list[str]:
                 "package: add it to buildInputs in the override file."
             )
     return lines
+
+
+def _built_from_source(lock: Lock) -> list[str]:
+    """A note for each pin with compiled code built from its sdist; one built so on
+    some targets only, while its wheels serve the others, names those targets (none
+    of the release's wheels fits them)."""
+    notes = []
+    for variants in lock.variants().values():
+        wheels = any(variant.pin.source.kind == "wheel" for variant in variants)
+        for variant in variants:
+            pin = variant.pin
+            if not pin.compiled or pin.source.kind != "sdist":
+                continue
+            where = ""
+            if wheels:
+                targets = describe_targets(variant.targets, lock.targets)
+                where = f" on {targets}, which no wheel of {pin.version} fits"
+            notes.append(source_build_note(pin, where))
+    return notes
 
 
 def _split_lines(lock: Lock) -> list[str]:

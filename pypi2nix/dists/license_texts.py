@@ -11,6 +11,7 @@ is not recognized: the answer is never a guess.
 
 from __future__ import annotations
 
+import functools
 import re
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -58,9 +59,11 @@ def _count(text: str, phrase: str) -> int:
     return text.count(f" {phrase} ")
 
 
+@functools.lru_cache(maxsize=1024)
 def recognize_license_text(text: str) -> str | None:
     """``MIT``, ``BSD-2-Clause`` or ``BSD-3-Clause`` when the text is exactly one of
-    them (copyright lines and names aside), else ``None``."""
+    them (copyright lines and names aside), else ``None``. Remembered: a lock of
+    several targets asks it of the same texts once per target."""
     words = _normalized(text)
     if any(_has(words, other) for other in _OTHER_LICENSES):
         return None

@@ -104,7 +104,13 @@ class PackageIndex:
             progress=self._progress,
         )
         self._metadata: Memo[tuple[NormalizedName, str], CoreMetadata] = Memo()
-        self.files = WholeFiles(client, self.cache, offline=offline, progress=self._progress)
+        self.files = WholeFiles(
+            client,
+            self.cache,
+            offline=offline,
+            progress=self._progress,
+            file_list_known=self.has_cached_facts,
+        )
         self._wheels: Memo[str, WheelFacts] = Memo()
         self._sdists: Memo[tuple[str, bool], SdistContents] = Memo()
         self._facts: dict[str, WheelFacts | SdistContents] = {}
@@ -201,7 +207,9 @@ class PackageIndex:
         self._progress(f"wheel {wheel.filename}")
         try:
             remote = RemoteFile(
-                lambda start, end: self.client.get_range(wheel.url, start, end), wheel.size
+                lambda start, end: self.client.get_range(wheel.url, start, end),
+                wheel.size,
+                first=self.files.first_range_of_file_list(wheel),
             )
             _verify_whole_file(wheel, remote.whole())
             archive = open_zip(remote)  # left open: the import check may read sources

@@ -26,8 +26,10 @@ from pypi2nix.dists.native_ranges import SpanFile, read_ranged_native_facts
 from pypi2nix.dists.streams import RangeResponse
 from pypi2nix.dists.wheel import NativeFacts, read_native_facts
 from pypi2nix.errors import HashMismatch, MetadataError, OfflineError
+from pypi2nix.filenames import is_linux_binary_wheel
 from pypi2nix.index.cache import read_facts_key
 from pypi2nix.index.entries import valid_native_facts
+from pypi2nix.index.first_ranges import FirstRanges
 from pypi2nix.index.local_folder import is_file_url
 from pypi2nix.threads import Memo
 
@@ -56,8 +58,17 @@ class WholeFiles:
         *,
         offline: bool = False,
         progress: Callable[[str], None] = lambda _description: None,
+        first_ranges: FirstRanges | None = None,
+        file_list_known: Callable[[DistFile], bool] = lambda _wheel: True,
     ) -> None:
+        """:param first_ranges: where a wheel's first range answer is kept for the
+            other reader of the wheel, its file list's.
+        :param file_list_known: whether that reader has read the wheel already (or
+            has it cached): then nothing is kept for it.
+        """
         self.client = client
+        self.first_ranges = first_ranges or FirstRanges()
+        self.file_list_known = file_list_known
         self.cache = cache
         self.offline = offline
         self._progress = progress
@@ -83,6 +94,18 @@ class WholeFiles:
             return None
         return self._native.get(wheel.url, lambda: self._fetch_native_facts(wheel))
 
+    def first_range_of_file_list(self, wheel: DistFile) -> RangeResponse:
+        """The wheel's first range for the reader of its file list, fetched once with
+        the libraries' reader when both will read it (a Linux binary wheel whose
+        libraries are not known yet)."""
+        share = is_linux_binary_wheel(wheel.filename) and not self.has_cached_native_facts(wheel)
+        answer = self.first_ranges.read(
+            wheel.url,
+            lambda: self.client.get_range(wheel.url, *first_range(wheel.size)),
+            share=share,
+        )
+        return answer
+
     def has_cached_native_facts(self, wheel: DistFile) -> bool:
         key = _native_key(wheel)
         return key is not None and (
@@ -102,10 +125,14 @@ class WholeFiles:
         if self.offline:
             raise OfflineError(f"the shared libraries of {wheel.filename}")
         self._progress(f"libraries of {wheel.filename}")
-        answer = self.client.get_range_or_stream(
+        answer = self.first_ranges.read(
             wheel.url,
-            *first_range(wheel.size),
-            lambda raw: _spool_verified(raw, wheel, MAX_INSPECTED_WHEEL_BYTES),
+            lambda: self.client.get_range_or_stream(
+                wheel.url,
+                *first_range(wheel.size),
+                lambda raw: _spool_verified(raw, wheel, MAX_INSPECTED_WHEEL_BYTES),
+            ),
+            share=not self.file_list_known(wheel),
         )
         try:
             if isinstance(answer, RangeResponse):

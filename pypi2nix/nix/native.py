@@ -85,8 +85,9 @@ def source_build(pin: Pin) -> SourceBuild:
     )
 
 
-def source_build_note(pin: Pin) -> str:
-    """How a pin with compiled code is built from source, for the command's output."""
+def source_build_note(pin: Pin, where: str = "") -> str:
+    """How a pin with compiled code is built from source, for the command's output
+    (``where``: the targets it is built on, when not on all)."""
     build = source_build(pin)
     parts = []
     if build.cargo:
@@ -95,7 +96,7 @@ def source_build_note(pin: Pin) -> str:
         parts.append(", ".join(build.build_inputs))
     else:
         parts.append("may need native libraries that no metadata names")
-    return f"{pin.name} ({'; '.join(parts)})"
+    return f"{pin.name}{where} ({'; '.join(parts)})"
 
 
 def source_build_attributes(pin: Pin, names: Names) -> list[str]:

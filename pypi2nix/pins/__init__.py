@@ -16,7 +16,13 @@ from pypi2nix.pins.build_tools import (
     lock_build_tools,
     wheel_fallback_reason,
 )
-from pypi2nix.pins.facts import BuildFactsLookAhead, ReleaseFacts, best_wheel, gather_facts
+from pypi2nix.pins.facts import (
+    BuildFactsLookAhead,
+    ReleaseFacts,
+    best_wheel,
+    gather_facts,
+    read_facts_ahead,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -32,11 +38,12 @@ __all__ = [
     "ToolSets",
     "build_environment_wheels",
     "pin_releases",
+    "read_facts_ahead",
 ]
 
 
 def pin_releases(
-    resolution: Resolution, session: LockSession, resolved: ToolSets
+    resolution: Resolution, session: LockSession, resolved: ToolSets, *, read_ahead: bool = False
 ) -> tuple[tuple[Pin, ...], tuple[BuildTool, ...]]:
     """The pins of every resolved release (in name order) with their build tools
     locked, and those tools.
@@ -46,9 +53,11 @@ def pin_releases(
 
     :param resolved: the sets of build requirements resolved so far in this lock
         (read and added to).
+    :param read_ahead: the releases' reads were started (:func:`read_facts_ahead`).
     """
     releases = [release for _, release in sorted(resolution.releases.items())]
-    facts = {fact.name: fact for fact in gather_facts(releases, session)}
+    gathered = gather_facts(releases, session, read_ahead=read_ahead)
+    facts = {fact.name: fact for fact in gathered}
     reasons = {
         name: reason
         for name, fact in facts.items()

@@ -74,16 +74,51 @@ def gather_facts(
     releases: Sequence[ResolvedRelease],
     session: LockSession,
     sources: Callable[[Candidate], DistFile] | None = None,
+    *,
+    read_ahead: bool = False,
 ) -> list[ReleaseFacts]:
     """The facts of each release (in parallel when the network is needed), in order.
 
     :param sources: the file each release is built from (default: the policy's choice).
+    :param read_ahead: the reads were started in the background
+        (:func:`read_facts_ahead`): the facts are put together in this thread, each
+        waiting for its reads, rather than queued behind every read in the pool.
     """
     choose = sources or functools.partial(chosen_source, session=session)
+    if read_ahead:
+        return [_gather(release, choose, session) for release in releases]
     if any(_needs_network(release, choose(release.candidate), session) for release in releases):
         return session.prefetcher.map(lambda release: _gather(release, choose, session), releases)
     # all from the cache: threads would only compete for the CPU
     return [_gather(release, choose, session) for release in releases]
+
+
+def read_facts_ahead(releases: Sequence[ResolvedRelease], session: LockSession) -> None:
+    """Start reading, in the background, what :func:`gather_facts` will read of each
+    release (its sdist, its best wheel's file list, a Linux binary wheel's libraries),
+    so that a lock of several targets reads one target's files while it resolves the
+    next."""
+    choose = functools.partial(chosen_source, session=session)
+    for release in releases:
+        if release.candidate.direct is None and _needs_network(
+            release, choose(release.candidate), session
+        ):
+            session.prefetcher.submit(functools.partial(_read, release, choose, session))
+
+
+def _read(
+    release: ResolvedRelease, choose: Callable[[Candidate], DistFile], session: LockSession
+) -> None:
+    """What :func:`_gather` reads of a release through the index (each read once)."""
+    index, candidate = session.index, release.candidate
+    source = index.with_sha256(choose(candidate))
+    wheels = _wheels(candidate)
+    if source.kind == "sdist":
+        index.sdist_contents(source, until_pyproject=bool(wheels))
+    if wheels:
+        index.wheel_facts(wheels[0])
+    if _reads_libraries(source, session.target):
+        index.native_facts(source)
 
 
 class BuildFactsLookAhead:

@@ -21,6 +21,7 @@ from pypi2nix.resolve.factory import Factory
 from pypi2nix.resolve.graph import Resolution, ResolvedRelease, collapse
 from pypi2nix.resolve.policy import ResolutionPolicy, applicable
 from pypi2nix.resolve.provider import Provider
+from pypi2nix.resolve.replay import replay
 from pypi2nix.resolve.reporter import ProgressReporter
 from pypi2nix.resolve.source import LookAhead, MetadataBuilder, ReleaseSource
 from pypi2nix.threads import Prefetcher
@@ -96,15 +97,20 @@ def resolve(
     started = time.monotonic()
     for root in roots:
         factory.prefetch(root)
-    resolver = Resolver(Provider(factory), ProgressReporter(progress))
-    try:
-        result = resolver.resolve(roots, max_rounds=MAX_ROUNDS)
-    except ResolutionImpossible as error:
-        raise ResolutionError(explain_impossible(error.causes, factory)) from error
-    except ResolutionTooDeep as error:
-        raise ResolutionError(
-            f"gave up after {MAX_ROUNDS} resolution rounds; pin some packages to help"
-        ) from error
+    # the preferred versions, when they hold together, are resolvelib's answer
+    result = replay(roots, factory) if policy.preferences else None
+    if result is not None:
+        logger.debug("the preferred versions hold together for %s", target.key)
+    else:
+        resolver = Resolver(Provider(factory), ProgressReporter(progress))
+        try:
+            result = resolver.resolve(roots, max_rounds=MAX_ROUNDS)
+        except ResolutionImpossible as error:
+            raise ResolutionError(explain_impossible(error.causes, factory)) from error
+        except ResolutionTooDeep as error:
+            raise ResolutionError(
+                f"gave up after {MAX_ROUNDS} resolution rounds; pin some packages to help"
+            ) from error
     logger.debug("resolved after %.2f s", time.monotonic() - started)
     root_names = tuple(sorted({root.name for root in roots}))
     return Resolution.acyclic(collapse(result, factory), root_names)
