@@ -65,7 +65,7 @@ def httpx_package(folder: Path) -> str:
 
 def typing_extensions(folder: Path) -> str:
     """A pin built from its sdist, whose file name spells the project another way."""
-    run(folder, "pypi2nix generate -e typing-extensions")
+    run(folder, "pypi2nix generate -e typing-extensions --no-binary typing-extensions")
     text = (folder / "requirements.nix").read_text()
     found = re.search(r"(?ms)^( *)typing-extensions = self\.buildPythonPackage.*?^\1\};\n", text)
     assert found is not None, "no typing-extensions in requirements.nix"
@@ -96,8 +96,8 @@ BLOCKS: dict[str, Callable[[Path], str]] = {
     "pypi2nix update httpx --dry-run, then pypi2nix update, on a lock of httpx==0.23.0 "
     "relaxed to httpx": httpx_update,
     "httpx/default.nix of pypi2nix package httpx": httpx_package,
-    "requirements.nix of pypi2nix generate -e typing-extensions, "
-    "its typing-extensions attribute": typing_extensions,
+    "requirements.nix of pypi2nix generate -e typing-extensions --no-binary "
+    "typing-extensions, its typing-extensions attribute": typing_extensions,
 }
 
 
