@@ -11,39 +11,15 @@ processes were left and how long the run took. Needs no network.
 from __future__ import annotations
 
 import re
-import socket
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-from tests.test_sandbox import Attack, Listener, daemons, end_daemons, files_under, run_pypi2nix
-
-
-def listen() -> tuple[Listener, threading.Event]:
-    server = socket.create_server(("127.0.0.1", 0))
-    server.settimeout(0.2)
-    found = Listener(port=server.getsockname()[1])
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = server.accept()
-            except TimeoutError:
-                continue
-            with connection:
-                connection.settimeout(2)
-                found.received.append(connection.recv(65536))
-        server.close()
-
-    threading.Thread(target=accept, daemon=True).start()
-    return found, stop
+from tests.test_sandbox import Attack, daemons, end_daemons, files_under, listening, run_pypi2nix
 
 
 def report(mode: str, *arguments: str) -> None:
-    listener, stop = listen()
-    with tempfile.TemporaryDirectory() as folder:
+    with listening() as listener, tempfile.TemporaryDirectory() as folder:
         attack = Attack(Path(folder))
         try:
             run = run_pypi2nix(attack, listener.port, *arguments)
@@ -67,7 +43,6 @@ def report(mode: str, *arguments: str) -> None:
             )
         finally:
             end_daemons(attack.marker)
-            stop.set()
 
 
 if __name__ == "__main__":

@@ -45,8 +45,9 @@ class Listener:
     received: list[bytes] = field(default_factory=list)
 
 
-@pytest.fixture
-def listener() -> Iterator[Listener]:
+@contextlib.contextmanager
+def listening() -> Iterator[Listener]:
+    """A listener on 127.0.0.1 for as long as the block runs."""
     server = socket.create_server(("127.0.0.1", 0))
     server.settimeout(0.2)
     found = Listener(port=server.getsockname()[1])
@@ -64,10 +65,18 @@ def listener() -> Iterator[Listener]:
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
-    yield found
-    stop.set()
-    thread.join()
-    server.close()
+    try:
+        yield found
+    finally:
+        stop.set()
+        thread.join()
+        server.close()
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    with listening() as found:
+        yield found
 
 
 @dataclass
