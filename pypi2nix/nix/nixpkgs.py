@@ -24,6 +24,7 @@ from pypi2nix.nix.native import (
     source_build,
     source_build_attributes,
     split_system_libraries,
+    system_functions,
 )
 from pypi2nix.nix.package import (
     imports_check_attribute,
@@ -264,7 +265,12 @@ def _system_arguments(pin: Pin) -> list[str]:
     """Top-level nixpkgs packages the expression uses: the function takes each by the
     first part of its attribute path (``rustPlatform`` for ``rustPlatform.cargoSetupHook``)."""
     build = source_build(pin)
-    paths = [*split_system_libraries(pin)[0], *build.native_build_inputs, *build.build_inputs]
+    paths = [
+        *split_system_libraries(pin)[0],
+        *build.native_build_inputs,
+        *build.build_inputs,
+        *system_functions(build),
+    ]
     return sorted({path.split(".")[0] for path in paths})
 
 
