@@ -41,8 +41,21 @@ build_wheel() {
         (cd "$1" && eval "$postPatch")
     fi
     make_env build-env "$TMPDIR/pip-only:$buildPath"
-    (cd "$1" && PATH="$buildBinPath:$PATH" "$TMPDIR/build-env/bin/python" -m pip wheel --quiet --no-build-isolation \
-        --no-deps --no-index --wheel-dir "$TMPDIR/dist" .)
+    # The host's files nixpkgs would not give this build are hidden from it.
+    set --  "$1"
+    for path in $hiddenPaths; do
+        if [ -d "$path" ]; then
+            set -- "$@" --tmpfs "$path"
+        elif [ -e "$path" ]; then
+            set -- "$@" --ro-bind /dev/null "$path"
+        fi
+    done
+    tree=$1
+    shift
+    # shellcheck disable=SC2086 # $setupArgs is a list
+    (cd "$tree" && PATH="$buildBinPath:$PATH" /usr/bin/bwrap --dev-bind / / "$@" \
+        "$TMPDIR/build-env/bin/python" -m pip wheel --quiet --no-build-isolation \
+        --no-deps --no-index --wheel-dir "$TMPDIR/dist" $setupArgs .)
 }
 
 filename="$(basename "$src")"
