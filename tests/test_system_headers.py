@@ -73,3 +73,26 @@ def test_without_its_hook_there_is_no_pkg_config(tree: Path, nixpkgs: Path) -> N
     result = build(tree, nixpkgs, "buildInputs = [ pkgs.qhull ];")
     assert result.returncode != 0
     assert "'pkg-config'" in result.stderr
+
+
+def test_meson_flags_reach_a_meson_python_build_as_setup_args(nixpkgs: Path) -> None:
+    """As nixpkgs' meson-python hook passes them (only with meson-python to take them)."""
+
+    def setup_args(build_system: str) -> str:
+        fake = f'url = "https://x.test/x.whl"; hash = "sha256-{"A" * 43}=";'
+        expression = (
+            f"let pkgs = import {nixpkgs} {{ }}; py = pkgs.python3.pkgs;"
+            ' meson-python = py.buildPythonPackage { pname = "meson-python"; version = "1";'
+            f' format = "wheel"; src = pkgs.fetchurl {{ {fake} }}; }}; in'
+            ' (py.buildPythonPackage { pname = "m"; version = "1"; pyproject = true;'
+            f" src = pkgs.fetchurl {{ {fake} }}; build-system = [ {build_system} ];"
+            ' mesonFlags = [ "-Dsystem-qhull=true" "-Db_lto=false" ]; }).setupArgs'
+        )
+        result: str = nix.evaluate(expression)
+        return result
+
+    assert setup_args("meson-python") == (
+        "--config-settings=setup-args=-Dsystem-qhull=true "
+        "--config-settings=setup-args=-Db_lto=false"
+    )
+    assert setup_args("py.setuptools") == ""
