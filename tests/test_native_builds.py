@@ -93,6 +93,8 @@ def test_matplotlib_of_setuptools_uses_the_system_freetype_and_qhull() -> None:
     assert "nativeBuildInputs = [ pkgs.pkg-config ];" in text
     assert "buildInputs = [\n    pkgs.freetype\n    pkgs.qhull\n  ];" in text
     assert "mesonFlags" not in text
+    # Its version comes from setuptools-scm, which setup_requires names.
+    assert "build-system = [\n    super.setuptools\n    super.setuptools-scm\n  ];" in text
 
 
 def test_matplotlib_of_meson_passes_the_options_nixpkgs_passes() -> None:
@@ -115,6 +117,7 @@ def test_matplotlib_of_meson_passes_the_options_nixpkgs_passes() -> None:
     )
     assert "buildInputs = [\n    pkgs.freetype\n    pkgs.qhull\n  ];" in text
     assert "MPLSETUPCFG" not in text
+    assert text.count("super.setuptools-scm") == 1  # declared, not added again
 
 
 def test_matplotlib_settings_follow_the_release_and_the_source() -> None:
@@ -129,6 +132,6 @@ def test_nixpkgs_style_takes_write_text_for_the_setup_file() -> None:
     old = pin("matplotlib", "matplotlib-3.5.3.tar.gz", version="3.5.3")
     text = nixpkgs.render_nixpkgs_package(old, tests=nixpkgs.Tests(inputs=None), fetcher="fetchurl")
     head = text[: text.index("}:")]
-    for argument in ("freetype,", "pkg-config,", "qhull,", "writeText,"):
+    for argument in ("freetype,", "pkg-config,", "qhull,", "setuptools-scm,", "writeText,"):
         assert f"  {argument}\n" in head
     assert "  env.MPLSETUPCFG = writeText \"mplsetup.cfg\" ''\n    [libs]\n" in text

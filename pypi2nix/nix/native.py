@@ -74,6 +74,9 @@ class BuildSettings:
     # (environment variable, file name, file text): the variable names the file.
     files: tuple[tuple[str, str, str], ...] = ()
     meson_flags: tuple[str, ...] = ()
+    # Python build tools (nixpkgs attributes) its build uses that its sdist does not
+    # declare where a build-system table would (setup.py's setup_requires).
+    build_tools: tuple[str, ...] = ()
 
 
 # Project -> the settings of its build, by release, as nixpkgs' expression has them.
@@ -85,6 +88,8 @@ SOURCE_SETTINGS: dict[str, tuple[BuildSettings, ...]] = {
         BuildSettings(
             "<3.9.dev0",
             "Built against nixpkgs' FreeType and Qhull, which its build would download.",
+            # Its version comes from setuptools-scm (0.0.0 without it).
+            build_tools=("setuptools-scm",),
             files=(
                 (
                     "MPLSETUPCFG",
@@ -141,6 +146,16 @@ def source_build(pin: Pin) -> SourceBuild:
         cargo=any(requirement in _RUST_BACKENDS for requirement in pin.build_system),
         settings=build_settings(pin.name, pin.version),
     )
+
+
+def extra_build_tools(pin: Pin) -> tuple[str, ...]:
+    """Python build tools the table gives a pin built from its sdist, beyond those it
+    declares (nixpkgs attributes)."""
+    build = source_build(pin)
+    if build.settings is None:
+        return ()
+    declared = set(pin.build_system)
+    return tuple(tool for tool in build.settings.build_tools if tool not in declared)
 
 
 def system_functions(build: SourceBuild) -> tuple[str, ...]:

@@ -21,6 +21,7 @@ from pypi2nix.nix.names import Names
 from pypi2nix.nix.native import (
     NOT_PYTHON_ATTRIBUTES,
     binary_wheel_attributes,
+    extra_build_tools,
     source_build,
     source_build_attributes,
     split_system_libraries,
@@ -255,7 +256,7 @@ def build_tools(pin: Pin) -> tuple[str, ...]:
         build_system_attribute(name)
         for name in pin.build_system
         if name not in NOT_PYTHON_ATTRIBUTES
-    }
+    } | set(extra_build_tools(pin))
     if "setuptools" in tools:
         tools.discard("wheel")
     return tuple(sorted(tools))
