@@ -188,6 +188,16 @@ let
       fetchFromGitHub
       ;
     inherit standInHeaders;
+    # meson and ninja, as meson-python's builds take them: the meson program comes with
+    # the meson Python package meson-python depends on, ninja is the host's.
+    meson = {
+      isSetupHook = true;
+      name = "meson";
+    };
+    ninja = {
+      isSetupHook = true;
+      name = "ninja";
+    };
     # pkg-config's hook: without it a build from source finds no pkg-config.
     pkg-config = {
       isSetupHook = true;
