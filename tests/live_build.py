@@ -69,6 +69,8 @@ ATTRIBUTES_FILE = Path("shared") / "nixpkgs-python-attrs.txt"
 MAX_TRIED_BYTES = 200 * 1024 * 1024
 TARGET = Target.parse("3.11", "x86_64-linux")
 _BUILD_TOOL = re.compile(r'\(buildTool "([^"]+)"')
+# A build tool taken from nixpkgs by name (the output's table of known builds adds some).
+_NIXPKGS_TOOL = re.compile(r"^ +super\.([A-Za-z0-9_-]+)$", re.MULTILINE)
 _FAILED_BUILDER = re.compile(r"builder for '([^']+)' failed")
 
 
@@ -236,7 +238,8 @@ def make_nixpkgs(work: Path, locks: list[Lock], attributes: Path) -> Path:
     in_nixpkgs = set(attributes.read_text().split())
     named = {"setuptools", "wheel"}
     for lock in locks:
-        named.update(_BUILD_TOOL.findall((lock.folder / "requirements.nix").read_text()))
+        text = (lock.folder / "requirements.nix").read_text()
+        named.update(_BUILD_TOOL.findall(text), _NIXPKGS_TOOL.findall(text))
     wheels = work / "nixpkgs-wheels"
     for tool in sorted(named & in_nixpkgs):
         fetched = subprocess.run(

@@ -3,6 +3,8 @@ crates, the tools of its build backend, and the C libraries of well-known packag
 
 from __future__ import annotations
 
+import dataclasses
+
 from pypi2nix.nix import nixpkgs
 from pypi2nix.nix.names import OVERLAY_NAMES
 from pypi2nix.nix.native import source_build, source_build_note
@@ -67,3 +69,69 @@ def test_a_backend_that_moved_is_patched_as_nixpkgs_does() -> None:
         '"poetry.core.masonry.api"\n'
         "  '';"
     ) in text
+
+
+MPLSETUPCFG = [
+    "# Built against nixpkgs' FreeType and Qhull, which its build would download.",
+    "env.MPLSETUPCFG = pkgs.writeText \"mplsetup.cfg\" ''",
+    "[libs]",
+    "system_freetype = true",
+    "system_qhull = true",
+    "'';",
+]
+
+
+def test_matplotlib_of_setuptools_uses_the_system_freetype_and_qhull() -> None:
+    old = pin("matplotlib", "matplotlib-3.5.3.tar.gz", version="3.5.3")
+    lines = package_expression(old, OVERLAY_NAMES, fetcher="fetchurl")
+    start = lines.index("  " + MPLSETUPCFG[1])
+    assert lines[start - 1 : start + 5] == [
+        "  " + line if index in (0, 1, 5) else "    " + line
+        for index, line in enumerate(MPLSETUPCFG)
+    ]
+    text = "\n".join(lines)
+    assert "nativeBuildInputs = [ pkgs.pkg-config ];" in text
+    assert "buildInputs = [\n    pkgs.freetype\n    pkgs.qhull\n  ];" in text
+    assert "mesonFlags" not in text
+    # Its version comes from setuptools-scm, which setup_requires names.
+    assert "build-system = [\n    super.setuptools\n    super.setuptools-scm\n  ];" in text
+
+
+def test_matplotlib_of_meson_passes_the_options_nixpkgs_passes() -> None:
+    new = pin(
+        "matplotlib",
+        "matplotlib-3.9.0.tar.gz",
+        version="3.9.0",
+        build_system=("meson-python", "numpy", "pybind11", "setuptools-scm"),
+    )
+    text = "\n".join(package_expression(new, OVERLAY_NAMES, fetcher="fetchurl"))
+    assert (
+        "mesonFlags = [\n"
+        '    "-Dsystem-freetype=true"\n'
+        '    "-Dsystem-qhull=true"\n'
+        '    "-Db_lto=false"\n'
+        "  ];"
+    ) in text
+    assert (
+        "nativeBuildInputs = [\n    pkgs.meson\n    pkgs.ninja\n    pkgs.pkg-config\n  ];" in text
+    )
+    assert "buildInputs = [\n    pkgs.freetype\n    pkgs.qhull\n  ];" in text
+    assert "MPLSETUPCFG" not in text
+    assert text.count("super.setuptools-scm") == 1  # declared, not added again
+
+
+def test_matplotlib_settings_follow_the_release_and_the_source() -> None:
+    assert source_build(pin("matplotlib", "m-3.8.4.tar.gz", version="3.8.4")).settings is not None
+    assert source_build(pin("matplotlib", "m-3.9.0rc1.tar.gz", version="3.9.0rc1")).settings
+    wheel = pin("matplotlib", "matplotlib-3.5.3-cp311-cp311-manylinux_2_17_x86_64.whl")
+    assert source_build(dataclasses.replace(wheel, version="3.5.3")).settings is None
+    assert source_build(pin("other", "other-3.5.3.tar.gz", version="3.5.3")).settings is None
+
+
+def test_nixpkgs_style_takes_write_text_for_the_setup_file() -> None:
+    old = pin("matplotlib", "matplotlib-3.5.3.tar.gz", version="3.5.3")
+    text = nixpkgs.render_nixpkgs_package(old, tests=nixpkgs.Tests(inputs=None), fetcher="fetchurl")
+    head = text[: text.index("}:")]
+    for argument in ("freetype,", "pkg-config,", "qhull,", "setuptools-scm,", "writeText,"):
+        assert f"  {argument}\n" in head
+    assert "  env.MPLSETUPCFG = writeText \"mplsetup.cfg\" ''\n    [libs]\n" in text

@@ -8,6 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from packaging.specifiers import SpecifierSet
+from packaging.version import InvalidVersion, Version
+
 from pypi2nix.filenames import is_linux_binary_wheel
 from pypi2nix.nix.escape import nix_comment, nix_string
 from pypi2nix.nix.lines import indent, list_attribute
@@ -40,6 +43,7 @@ SOURCE_LIBRARIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "cryptography": (("pkg-config",), ("openssl",)),
     "h5py": (("pkg-config",), ("hdf5",)),
     "lxml": (("libxml2.dev", "libxslt.dev"), ("libxml2", "libxslt", "zlib")),
+    "matplotlib": (("pkg-config",), ("freetype", "qhull")),
     "mysqlclient": (("pkg-config",), ("libmysqlclient",)),
     "numpy": (("pkg-config",), ("blas", "lapack")),
     "pillow": (
@@ -60,6 +64,63 @@ SOURCE_LIBRARIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 
 @dataclass(frozen=True, slots=True)
+class BuildSettings:
+    """Settings nixpkgs gives a package's own build, for the releases ``releases``
+    admits: a configuration file an environment variable names, and meson options
+    (nixpkgs' ``mesonFlags``, which meson-python's hook passes as ``-Csetup-args``)."""
+
+    releases: str
+    why: str
+    # (environment variable, file name, file text): the variable names the file.
+    files: tuple[tuple[str, str, str], ...] = ()
+    meson_flags: tuple[str, ...] = ()
+    # Python build tools (nixpkgs attributes) its build uses that its sdist does not
+    # declare where a build-system table would (setup.py's setup_requires).
+    build_tools: tuple[str, ...] = ()
+
+
+# Project -> the settings of its build, by release, as nixpkgs' expression has them.
+# matplotlib downloads FreeType and Qhull at build time unless told to use the system's
+# (pkgs/development/python-modules/matplotlib/default.nix): up to 3.8 its setup.py
+# reads mplsetup.cfg from MPLSETUPCFG, from 3.9 its meson build takes options.
+SOURCE_SETTINGS: dict[str, tuple[BuildSettings, ...]] = {
+    "matplotlib": (
+        BuildSettings(
+            "<3.9.dev0",
+            "Built against nixpkgs' FreeType and Qhull, which its build would download.",
+            # Its version comes from setuptools-scm (0.0.0 without it).
+            build_tools=("setuptools-scm",),
+            files=(
+                (
+                    "MPLSETUPCFG",
+                    "mplsetup.cfg",
+                    "[libs]\nsystem_freetype = true\nsystem_qhull = true\n",
+                ),
+            ),
+        ),
+        BuildSettings(
+            ">=3.9.dev0",  # its pre-releases too
+            "Built against nixpkgs' FreeType and Qhull, which its build would download;"
+            " without LTO, as nixpkgs builds it.",
+            meson_flags=("-Dsystem-freetype=true", "-Dsystem-qhull=true", "-Db_lto=false"),
+        ),
+    ),
+}
+
+
+def build_settings(name: str, version: str) -> BuildSettings | None:
+    """The settings nixpkgs gives this release's build, if the table has some."""
+    try:
+        release = Version(version)
+    except InvalidVersion:
+        return None
+    for settings in SOURCE_SETTINGS.get(name, ()):
+        if SpecifierSet(settings.releases).contains(release, prereleases=True):
+            return settings
+    return None
+
+
+@dataclass(frozen=True, slots=True)
 class SourceBuild:
     """The attributes a pin built from its sdist needs beyond its Python build system
     (nixpkgs attribute paths, from ``pkgs``)."""
@@ -68,6 +129,7 @@ class SourceBuild:
     build_inputs: tuple[str, ...] = ()
     # Rust: the crates are vendored by rustPlatform.fetchCargoVendor.
     cargo: bool = False
+    settings: BuildSettings | None = None
 
 
 def source_build(pin: Pin) -> SourceBuild:
@@ -82,7 +144,23 @@ def source_build(pin: Pin) -> SourceBuild:
         native_build_inputs=tuple(dict.fromkeys([*tools, *native])),
         build_inputs=libraries,
         cargo=any(requirement in _RUST_BACKENDS for requirement in pin.build_system),
+        settings=build_settings(pin.name, pin.version),
     )
+
+
+def extra_build_tools(pin: Pin) -> tuple[str, ...]:
+    """Python build tools the table gives a pin built from its sdist, beyond those it
+    declares (nixpkgs attributes)."""
+    build = source_build(pin)
+    if build.settings is None:
+        return ()
+    declared = set(pin.build_system)
+    return tuple(tool for tool in build.settings.build_tools if tool not in declared)
+
+
+def system_functions(build: SourceBuild) -> tuple[str, ...]:
+    """The top-level nixpkgs functions the build's attributes call (``writeText``)."""
+    return ("writeText",) if build.settings is not None and build.settings.files else ()
 
 
 def source_build_note(pin: Pin, where: str = "") -> str:
@@ -117,6 +195,8 @@ def source_build_attributes(pin: Pin, names: Names) -> list[str]:
         lines += list_attribute("nativeBuildInputs", native)
     if build.build_inputs:
         lines += list_attribute("buildInputs", [names.system(path) for path in build.build_inputs])
+    if build.settings is not None:
+        lines += _settings_attributes(build.settings, names)
     if build.cargo:
         lines += [
             nix_comment("The hash of the vendored crates is not known before a first build: that"),
@@ -125,6 +205,21 @@ def source_build_attributes(pin: Pin, names: Names) -> list[str]:
             *indent(["inherit pname version src;", f"hash = {names.lib}.fakeHash;"]),
             "};",
         ]
+    return lines
+
+
+def _settings_attributes(settings: BuildSettings, names: Names) -> list[str]:
+    """The table's settings of a build: ``env`` for its files, ``mesonFlags``."""
+    lines = [nix_comment(settings.why)]
+    for variable, filename, text in settings.files:
+        # The table's own text: no ``${`` or ``''`` to escape in an indented string.
+        lines += [
+            f"env.{variable} = {names.system('writeText')} {nix_string(filename)} ''",
+            *indent(text.splitlines()),
+            "'';",
+        ]
+    if settings.meson_flags:
+        lines += list_attribute("mesonFlags", [nix_string(flag) for flag in settings.meson_flags])
     return lines
 
 

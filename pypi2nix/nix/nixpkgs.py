@@ -21,9 +21,11 @@ from pypi2nix.nix.names import Names
 from pypi2nix.nix.native import (
     NOT_PYTHON_ATTRIBUTES,
     binary_wheel_attributes,
+    extra_build_tools,
     source_build,
     source_build_attributes,
     split_system_libraries,
+    system_functions,
 )
 from pypi2nix.nix.package import (
     imports_check_attribute,
@@ -254,7 +256,7 @@ def build_tools(pin: Pin) -> tuple[str, ...]:
         build_system_attribute(name)
         for name in pin.build_system
         if name not in NOT_PYTHON_ATTRIBUTES
-    }
+    } | set(extra_build_tools(pin))
     if "setuptools" in tools:
         tools.discard("wheel")
     return tuple(sorted(tools))
@@ -264,7 +266,12 @@ def _system_arguments(pin: Pin) -> list[str]:
     """Top-level nixpkgs packages the expression uses: the function takes each by the
     first part of its attribute path (``rustPlatform`` for ``rustPlatform.cargoSetupHook``)."""
     build = source_build(pin)
-    paths = [*split_system_libraries(pin)[0], *build.native_build_inputs, *build.build_inputs]
+    paths = [
+        *split_system_libraries(pin)[0],
+        *build.native_build_inputs,
+        *build.build_inputs,
+        *system_functions(build),
+    ]
     return sorted({path.split(".")[0] for path in paths})
 
 

@@ -27,6 +27,7 @@ from pypi2nix.nix.lines import indent, list_attribute
 from pypi2nix.nix.native import (
     NOT_PYTHON_ATTRIBUTES,
     binary_wheel_attributes,
+    extra_build_tools,
     source_build_attributes,
 )
 from pypi2nix.options import PUBLIC_FILES_HOST
@@ -92,14 +93,17 @@ def package_expression(
 def _build_system(pin: Pin, names: Names) -> list[str]:
     """The build requirements that are Python packages in nixpkgs, each with its locked
     fallback when the names have one (the generated overlay), else by name."""
+    # The table's tools are nixpkgs' own, by name (no lock has them).
+    extra = [names.build_tool(name) for name in extra_build_tools(pin)]
     if names.build_requirement is not None and pin.build_requirements:
-        return [
+        locked = [
             names.build_requirement(requirement)
             for requirement in pin.build_requirements
             if requirement.name not in NOT_PYTHON_ATTRIBUTES
         ]
+        return [*locked, *extra]
     python_tools = [name for name in pin.build_system if name not in NOT_PYTHON_ATTRIBUTES]
-    return sorted({names.build_tool(name) for name in python_tools})
+    return sorted({names.build_tool(name) for name in python_tools} | set(extra))
 
 
 def source_fetcher(pin: Pin, fetcher: Fetcher) -> str:

@@ -41,8 +41,21 @@ build_wheel() {
         (cd "$1" && eval "$postPatch")
     fi
     make_env build-env "$TMPDIR/pip-only:$buildPath"
-    (cd "$1" && PATH="$buildBinPath:$PATH" "$TMPDIR/build-env/bin/python" -m pip wheel --quiet --no-build-isolation \
-        --no-deps --no-index --wheel-dir "$TMPDIR/dist" .)
+    # The host's files nixpkgs would not give this build are hidden from it.
+    set --  "$1"
+    for path in $hiddenPaths; do
+        if [ -d "$path" ]; then
+            set -- "$@" --tmpfs "$path"
+        elif [ -e "$path" ]; then
+            set -- "$@" --ro-bind /dev/null "$path"
+        fi
+    done
+    tree=$1
+    shift
+    # shellcheck disable=SC2086 # $setupArgs is a list
+    (cd "$tree" && PATH="$buildBinPath:$TMPDIR/build-env/bin:$PATH" /usr/bin/bwrap --dev-bind / / "$@" \
+        "$TMPDIR/build-env/bin/python" -m pip wheel --quiet --no-build-isolation \
+        --no-deps --no-index --wheel-dir "$TMPDIR/dist" $setupArgs .)
 }
 
 filename="$(basename "$src")"
@@ -73,6 +86,14 @@ install-env/bin/python -m pip install --quiet --no-deps --no-index --no-compile 
     --target "$out/$sitePackages" dist/*.whl
 if [ -d "$out/$sitePackages/bin" ]; then  # programs go to $out/bin, as in nixpkgs
     mv "$out/$sitePackages/bin" "$out/bin"
+    # pip wrote the install environment's Python (gone after the build) into their
+    # first line: they run on the Python found on PATH instead (a build's own, which
+    # sees its build inputs, as nixpkgs' wrapped programs see their dependencies).
+    for program in "$out"/bin/*; do
+        if [ -f "$program" ] && head -n 1 "$program" | grep -q "^#!$TMPDIR/install-env/"; then
+            sed -i "1s|^#!.*|#!/usr/bin/env python3|" "$program"
+        fi
+    done
 fi
 
 if [ "$format" = wheel ]; then

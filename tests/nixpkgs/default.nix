@@ -77,7 +77,10 @@ let
     libjpeg = hostLibraries "libjpeg" [ "libjpeg.so.62" ];
     libpng = hostLibraries "libpng" [ "libpng16.so.16" ];
     libtiff = hostLibraries "libtiff" [ "libtiff.so.6" ];
-    freetype = hostLibraries "freetype" [ "libfreetype.so.6" ];
+    freetype = withHeaders [ "/usr/include/freetype2" ] (hostLibraries "freetype" [ "libfreetype.so.6" ]);
+    qhull = withHeaders [ "/usr/include/libqhull_r" "/usr/include/libqhull" ] (
+      hostLibraries "qhull" [ "libqhull_r.so.8.0" ]
+    );
     fontconfig = hostLibraries "fontconfig" [ "libfontconfig.so.1" ];
     libpq = hostLibraries "libpq" [ "libpq.so.5" ];
     libyaml = hostLibraries "libyaml" [ "libyaml-0.so.2" ];
@@ -116,6 +119,15 @@ let
     ucx = stubLibraries "ucx" [ "libucp.so.0" "libucs.so.0" "libuct.so.0" "libucm.so.0" ];
     openmpi = stubLibraries "openmpi" [ "libmpi.so.40" "liboshmem.so.40" ];
   };
+
+  # A package whose headers (and pkg-config file) are the host's, in these folders: a
+  # build from source sees them only with the package in buildInputs, as in nixpkgs
+  # (build-python-package.sh hides them otherwise).
+  withHeaders = headers: package: package // { standInHeaders = headers; };
+  # The header folders of every such package.
+  standInHeaders = lib.concatMap (package: package.standInHeaders or [ ]) (
+    builtins.attrValues systemLibraries
+  );
 
   # The host's shared libraries, as the nixpkgs packages that have them.
   hostLibraries =
@@ -159,6 +171,15 @@ let
           outputHash = hash;
         };
     };
+    # A file in the store with the given text, as nixpkgs' trivial builder.
+    writeText =
+      name: text:
+      derivation {
+        inherit name text;
+        system = builtins.currentSystem;
+        builder = "/bin/sh";
+        args = [ "-c" "printf '%s' \"$text\" > $out" ];
+      };
     inherit (fetchers)
       fetchurl
       fetchPypi
@@ -166,6 +187,22 @@ let
       fetchgit
       fetchFromGitHub
       ;
+    inherit standInHeaders;
+    # meson and ninja, as meson-python's builds take them: the meson program comes with
+    # the meson Python package meson-python depends on, ninja is the host's.
+    meson = {
+      isSetupHook = true;
+      name = "meson";
+    };
+    ninja = {
+      isSetupHook = true;
+      name = "ninja";
+    };
+    # pkg-config's hook: without it a build from source finds no pkg-config.
+    pkg-config = {
+      isSetupHook = true;
+      name = "pkg-config";
+    };
     # Accepted in nativeBuildInputs; the stand-in's builds run on the host's Python.
     autoPatchelfHook = {
       isSetupHook = true;

@@ -26,7 +26,7 @@ let
     "optional-dependencies" "doCheck" "pythonImportsCheck" "pythonRemoveDeps"
     "pythonRelaxDeps" "meta" "nativeBuildInputs" "buildInputs" "nativeCheckInputs"
     "patches" "postPatch" "disabled" "passthru" "autoPatchelfIgnoreMissingDeps" "cargoDeps"
-    "env"
+    "env" "mesonFlags"
   ];
   allowedMeta = [ "description" "homepage" "changelog" "license" "maintainers" "mainProgram" ];
 
@@ -86,8 +86,10 @@ let
       (require (builtins.isBool (args.doCheck or true)) "${name}: doCheck must be a boolean")
       (require (builtins.all builtins.isString (args.pythonImportsCheck or [ ])) "${name}: pythonImportsCheck must be strings")
       (require (builtins.all builtins.isString (args.pythonRemoveDeps or [ ])) "${name}: pythonRemoveDeps must be strings")
-      (require (builtins.isAttrs (args.env or { }) && builtins.all builtins.isString (builtins.attrValues (args.env or { })))
-        "${name}: env must be an attribute set of strings")
+      # As mkDerivation checks it: strings, or derivations (a file's path).
+      (require (builtins.isAttrs (args.env or { }) && builtins.all (v: builtins.isString v || lib.isDerivation v) (builtins.attrValues (args.env or { })))
+        "${name}: env must be an attribute set of strings and derivations")
+      (require (builtins.all builtins.isString (args.mesonFlags or [ ])) "${name}: mesonFlags must be strings")
       (validMeta name (args.meta or { }))
     ];
 
@@ -124,6 +126,21 @@ let
         # Vendored crates: the build cannot start before they are fetched.
         cargoDeps = args.cargoDeps or "";
         postPatch = args.postPatch or "";
+        # nixpkgs' meson-python hook passes mesonFlags to the build as setup-args;
+        # without meson-python they do nothing to a Python build.
+        # What a build from source must not see: the host's headers of the system
+        # libraries it did not ask for, and pkg-config without its hook.
+        hiddenPaths = toString (
+          lib.subtractLists (lib.concatMap (input: input.standInHeaders or [ ]) (args.buildInputs or [ ])) (
+            topLevel.standInHeaders or [ ]
+          )
+          ++ lib.optionals (!hasHook "pkg-config" args) [ "/usr/bin/pkg-config" "/usr/bin/pkgconf" ]
+        );
+        setupArgs = toString (
+          lib.optionals (builtins.any (p: p.pname or "" == "meson-python") buildSystem) (
+            map (flag: "--config-settings=setup-args=${flag}") (args.mesonFlags or [ ])
+          )
+        );
       });
     in
     package
