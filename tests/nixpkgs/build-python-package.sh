@@ -1,6 +1,9 @@
 # Builder of the stand-in buildPythonPackage (see python.nix).
 set -eu
 export HOME="$TMPDIR" PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
+# No pip configuration file of the host (constraints, find-links, indexes): the Nix
+# sandbox shows none to nixpkgs' builds.
+export PIP_CONFIG_FILE=/dev/null
 export PYTHONNOUSERSITE=1 PYTHONDONTWRITEBYTECODE=1 SOURCE_DATE_EPOCH=315532800
 unset PYTHONPATH
 cd "$TMPDIR"
