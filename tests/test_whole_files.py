@@ -10,6 +10,7 @@ import os
 import tempfile
 import tracemalloc
 import zipfile
+from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
 import pytest
@@ -125,3 +126,13 @@ def test_a_full_temporary_folder_is_one_clear_error(
     files = WholeFiles(ServingClient(data), Cache.at(tmp_path))
     with pytest.raises(MetadataError, match=r"cannot write it to a temporary file in .*No space"):
         files.native_facts(wheel_file(data))
+
+
+def test_a_cuda_sized_wheel_is_searched(tmp_path: Path) -> None:
+    """torch's CUDA wheel is 539 MB: its libraries are read (in ranges, or spooled to disk)
+    rather than left to the user's overrides."""
+    data = big_wheel()
+    files = WholeFiles(ServingClient(data), Cache.at(tmp_path))
+    facts = files.native_facts(replace(wheel_file(data), size=600 << 20))
+    assert facts is not None
+    assert facts.system_needs() == ("libgomp.so.1",)

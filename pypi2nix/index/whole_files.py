@@ -43,9 +43,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Binary wheels larger than this (CUDA builds) are not searched for the libraries
-# they need.
-MAX_INSPECTED_WHEEL_BYTES = 512 * 1024 * 1024
+# Binary wheels larger than this are not searched for the libraries they need. A
+# wheel is read in ranges (what it costs is what is read), or, from an index that
+# ignores Range, spooled to disk: CUDA builds of torch and its libraries are 0.5-1 GiB.
+MAX_INSPECTED_WHEEL_BYTES = 2 * 1024 * 1024 * 1024
 
 
 class WholeFiles:
