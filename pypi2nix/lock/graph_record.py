@@ -198,21 +198,33 @@ def _source(package: Package, file: str | None) -> SourceKind:
     return "sdist"
 
 
+def load_pylock(content: bytes, path: Path) -> Pylock:
+    """A ``pylock.toml``'s bytes, read by packaging's reader.
+
+    :raises InputFileError: for bytes that are not a valid lock.
+    """
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputFileError(f"cannot read {path}: {error}") from error
+    try:
+        return Pylock.from_dict(tomllib.loads(text))
+    except (tomllib.TOMLDecodeError, RecursionError) as error:
+        raise InputFileError(f"{path}: not TOML ({error})") from error
+    except (PylockValidationError, PylockUnsupportedVersionError) as error:
+        raise InputFileError(f"{path}: not a valid lock ({error})") from error
+
+
 def read_recorded_lock(path: Path) -> RecordedLock:
     """A ``pylock.toml`` written by ``generate``, and the targets it was made for.
 
     :raises InputFileError: for a file that cannot be read or is not a valid lock.
     """
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        content = path.read_bytes()
+    except OSError as error:
         raise InputFileError(f"cannot read {path}: {error}") from error
-    try:
-        document = Pylock.from_dict(tomllib.loads(text))
-    except (tomllib.TOMLDecodeError, RecursionError) as error:
-        raise InputFileError(f"{path}: not TOML ({error})") from error
-    except (PylockValidationError, PylockUnsupportedVersionError) as error:
-        raise InputFileError(f"{path}: not a valid lock ({error})") from error
+    document = load_pylock(content, path)
     keys = _ours(document.tool).get("targets")
     try:
         targets = tuple(Target.from_key(str(key)) for key in keys or ())

@@ -13,7 +13,6 @@ The document is made as the plain data packaging's :class:`Pylock` gives
 from __future__ import annotations
 
 import posixpath
-import tomllib
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -21,8 +20,6 @@ import tomli_w
 from packaging.markers import Marker
 from packaging.pylock import (
     Pylock,
-    PylockUnsupportedVersionError,
-    PylockValidationError,
 )
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -30,7 +27,7 @@ from packaging.version import Version
 from pypi2nix import __version__
 from pypi2nix.credentials import without_credentials
 from pypi2nix.errors import InputFileError, UsageError
-from pypi2nix.lock.graph_record import TOOL, builds_record, roots_record
+from pypi2nix.lock.graph_record import TOOL, builds_record, load_pylock, roots_record
 from pypi2nix.target import Target, targets_marker
 
 if TYPE_CHECKING:
@@ -270,17 +267,7 @@ def parse_pylock(content: bytes, path: Path) -> LockedState:
 
     :raises InputFileError: for a file that is not a valid lock.
     """
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InputFileError(f"cannot read {path}: {error}") from error
-    try:
-        document = Pylock.from_dict(tomllib.loads(text))
-    except (tomllib.TOMLDecodeError, RecursionError) as error:
-        raise InputFileError(f"{path}: not TOML ({error})") from error
-    except (PylockValidationError, PylockUnsupportedVersionError) as error:
-        raise InputFileError(f"{path}: not a valid lock ({error})") from error
-    return _state(document)
+    return _state(load_pylock(content, path))
 
 
 def _state(document: Pylock) -> LockedState:
